@@ -1,0 +1,77 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Settings shared by every Swift target: Swift 6 language mode with strict concurrency.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Celerity",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "celerity", targets: ["celerity"]),
+        .library(name: "Broker", targets: ["Broker"]),
+        .library(name: "Worker", targets: ["Worker"]),
+        .library(name: "Scheduler", targets: ["Scheduler"]),
+        .library(name: "Tasks", targets: ["Tasks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries, reached through pkg-config. No C type appears in a public Swift signature.
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Redis connection, Celery protocol v2 codec, client API, result backend.
+        .target(
+            name: "Broker",
+            dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Supervisor, worker processes, reliable fetch, retries, dead letters, time limits, revokes.
+        .target(
+            name: "Worker",
+            dependencies: ["Broker", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Schedule file, cron and interval math, exactly-once slot claims.
+        .target(
+            name: "Scheduler",
+            dependencies: ["Broker", "Yams", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // The application's jobs, registered through the Worker's task API.
+        .target(
+            name: "Tasks",
+            dependencies: ["Worker", "Broker", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // The command-line tool: argument parsing and wiring only.
+        .executableTarget(
+            name: "celerity",
+            dependencies: [
+                "Broker", "Worker", "Scheduler", "Tasks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Test helpers: real redis-server / PostgreSQL / Python Celery processes on loopback.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Broker"],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Tasks", "Broker", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "InteropTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
+    ]
+)
