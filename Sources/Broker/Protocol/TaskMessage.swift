@@ -1,0 +1,404 @@
+import Foundation
+
+/// A Celery protocol v2 task message (wire spec §3): the envelope a client `LPUSH`es and a worker pops.
+///
+/// Headers and properties are kept as ordered JSON objects, so fields this type does not model
+/// (stamps, future headers) survive a decode → encode round trip untouched; the typed accessors read
+/// and write the fields Celerity uses.
+public struct TaskMessage: Sendable, Hashable {
+    /// Positional arguments.
+    public var args: [JSONValue]
+    /// Keyword arguments.
+    public var kwargs: JSONObject
+    /// The third body element: `callbacks`, `errbacks`, `chain`, `chord` (canvas).
+    public var embed: JSONObject
+    /// The protocol v2 headers, in wire order.
+    public var headers: JSONObject
+    /// The AMQP-style properties, in wire order.
+    public var properties: JSONObject
+    /// `content-type`; only `application/json` is accepted.
+    public var contentType: String
+    /// `content-encoding`.
+    public var contentEncoding: String
+
+    /// A message as decoded or built; see ``make(task:args:kwargs:options:now:)`` to build a new one.
+    public init(
+        args: [JSONValue], kwargs: JSONObject, embed: JSONObject, headers: JSONObject, properties: JSONObject,
+        contentType: String = "application/json", contentEncoding: String = "utf-8"
+    ) {
+        self.args = args
+        self.kwargs = kwargs
+        self.embed = embed
+        self.headers = headers
+        self.properties = properties
+        self.contentType = contentType
+        self.contentEncoding = contentEncoding
+    }
+}
+
+// MARK: - Typed accessors
+
+extension TaskMessage {
+    /// The registered task name (`headers.task`).
+    public var task: String {
+        get { headers["task"]?.stringValue ?? "" }
+        set { headers["task"] = .string(newValue) }
+    }
+
+    /// The task id (`headers.id`); the result key is `celery-task-meta-<id>`.
+    public var id: String {
+        get { headers["id"]?.stringValue ?? "" }
+        set { headers["id"] = .string(newValue) }
+    }
+
+    /// When the task may run (`headers.eta`), or `nil` to run at once.
+    public var eta: Date? {
+        get { headers["eta"]?.stringValue.flatMap(CeleryTime.parse) }
+        set { headers["eta"] = newValue.map { .string(CeleryTime.format($0)) } ?? .null }
+    }
+
+    /// After when the task must not run (`headers.expires`).
+    public var expires: Date? {
+        get { headers["expires"]?.stringValue.flatMap(CeleryTime.parse) }
+        set { headers["expires"] = newValue.map { .string(CeleryTime.format($0)) } ?? .null }
+    }
+
+    /// How many times the task was retried before this message (`headers.retries`).
+    public var retries: Int {
+        get { headers["retries"]?.intValue ?? 0 }
+        set { headers["retries"] = .int(newValue) }
+    }
+
+    /// `headers.timelimit`, `[hard, soft]` in seconds; `nil` members mean "no limit".
+    public var timeLimit: TimeLimit {
+        get {
+            let pair = headers["timelimit"]?.arrayValue ?? []
+            return TimeLimit(
+                hard: pair.count > 0 ? pair[0].doubleValue.map(Duration.seconds) : nil,
+                soft: pair.count > 1 ? pair[1].doubleValue.map(Duration.seconds) : nil
+            )
+        }
+        set { headers["timelimit"] = .array([Self.secondsValue(newValue.hard), Self.secondsValue(newValue.soft)]) }
+    }
+
+    /// The first task of the workflow (`headers.root_id`).
+    public var rootID: String? {
+        get { headers["root_id"]?.stringValue }
+        set { headers["root_id"] = newValue.map(JSONValue.string) ?? .null }
+    }
+
+    /// The task that sent this one (`headers.parent_id`).
+    public var parentID: String? {
+        get { headers["parent_id"]?.stringValue }
+        set { headers["parent_id"] = newValue.map(JSONValue.string) ?? .null }
+    }
+
+    /// The group this task belongs to (`headers.group`).
+    public var group: String? {
+        get { headers["group"]?.stringValue }
+        set { headers["group"] = newValue.map(JSONValue.string) ?? .null }
+    }
+
+    /// The position in its group (`headers.group_index`).
+    public var groupIndex: Int? {
+        get { headers["group_index"]?.intValue }
+        set { headers["group_index"] = newValue.map(JSONValue.int) ?? .null }
+    }
+
+    /// Whether no result is stored (`headers.ignore_result`; `null` counts as false).
+    public var ignoreResult: Bool {
+        get { headers["ignore_result"]?.boolValue ?? false }
+        set { headers["ignore_result"] = .bool(newValue) }
+    }
+
+    /// The unique tag of this delivery (`properties.delivery_tag`).
+    public var deliveryTag: String {
+        get { properties["delivery_tag"]?.stringValue ?? "" }
+        set { properties["delivery_tag"] = .string(newValue) }
+    }
+
+    /// The Celery priority 0–9 (`properties.priority`); a non-integer counts as 0.
+    public var priority: Int {
+        get { properties["priority"]?.intValue ?? 0 }
+        set { properties["priority"] = .int(newValue) }
+    }
+
+    /// The queue the message was routed to (`properties.delivery_info.routing_key`).
+    public var queue: String {
+        get { properties["delivery_info"]?["routing_key"]?.stringValue ?? "celery" }
+        set {
+            var info = properties["delivery_info"]?.objectValue ?? ["exchange": ""]
+            info["routing_key"] = .string(newValue)
+            properties["delivery_info"] = .object(info)
+        }
+    }
+
+    /// The Redis list this message belongs on: its queue's bucket for its priority.
+    public var listKey: String {
+        PriorityBuckets.listKey(queue: queue, priority: priority)
+    }
+
+    private static func secondsValue(_ duration: Duration?) -> JSONValue {
+        guard let duration else { return .null }
+        let seconds = duration.seconds
+        return seconds.rounded() == seconds ? .int(Int(seconds)) : .double(seconds)
+    }
+}
+
+/// A task's time limits: the soft one raises inside the task, the hard one kills its process.
+public struct TimeLimit: Sendable, Hashable {
+    public var hard: Duration?
+    public var soft: Duration?
+
+    public init(hard: Duration? = nil, soft: Duration? = nil) {
+        self.hard = hard
+        self.soft = soft
+    }
+}
+
+// MARK: - Building
+
+/// Options for sending a task; every field has Celery's default.
+public struct TaskOptions: Sendable, Hashable {
+    /// The queue (routing key); default `celery`.
+    public var queue: String = "celery"
+    /// The Celery priority 0–9; lower runs first. Default 0.
+    public var priority: Int = 0
+    /// When the task may run; `nil` for now. Set by ``countdown`` too.
+    public var eta: Date?
+    /// After when the task must not run.
+    public var expires: Date?
+    /// Time limits sent in the `timelimit` header.
+    public var timeLimit = TimeLimit()
+    /// Store no result for this task.
+    public var ignoreResult = false
+    /// An explicit task id; a fresh UUID when `nil`.
+    public var taskID: String?
+    /// The task that sends this one (workflows and retries).
+    public var parentID: String?
+    /// The first task of the workflow; this task's own id when `nil`.
+    public var rootID: String?
+    /// The group this task belongs to.
+    public var group: String?
+    /// The position in the group.
+    public var groupIndex: Int?
+
+    public init(
+        queue: String = "celery", priority: Int = 0, countdown: Duration? = nil, eta: Date? = nil,
+        expiresIn: Duration? = nil, expires: Date? = nil, softTimeLimit: Duration? = nil,
+        hardTimeLimit: Duration? = nil, ignoreResult: Bool = false, taskID: String? = nil
+    ) {
+        self.queue = queue
+        self.priority = priority
+        self.eta = eta ?? countdown.map { Date().addingTimeInterval($0.seconds) }
+        self.expires = expires ?? expiresIn.map { Date().addingTimeInterval($0.seconds) }
+        self.timeLimit = TimeLimit(hard: hardTimeLimit, soft: softTimeLimit)
+        self.ignoreResult = ignoreResult
+        self.taskID = taskID
+    }
+}
+
+extension TaskMessage {
+    /// The `origin` stamp of this process, `gen<pid>@<hostname>` as Celery writes it.
+    public static let origin = "gen\(ProcessInfo.processInfo.processIdentifier)@\(ProcessInfo.processInfo.hostName)"
+
+    /// An empty canvas: `{"callbacks": null, "errbacks": null, "chain": null, "chord": null}`.
+    public static let emptyEmbed: JSONObject = ["callbacks": nil, "errbacks": nil, "chain": nil, "chord": nil]
+
+    /// Builds a new message with every header of wire spec §3.1 in Celery's order, a fresh
+    /// `delivery_tag`, and `delivery_info` routed to the option's queue.
+    public static func make(
+        task: String, args: [JSONValue] = [], kwargs: JSONObject = [:], options: TaskOptions = TaskOptions(),
+        embed: JSONObject = TaskMessage.emptyEmbed
+    ) -> TaskMessage {
+        let id = options.taskID ?? UUID().uuidString.lowercased()
+        let headers: JSONObject = [
+            "lang": "py",
+            "task": .string(task),
+            "id": .string(id),
+            "shadow": nil,
+            "eta": options.eta.map { .string(CeleryTime.format($0)) } ?? nil,
+            "expires": options.expires.map { .string(CeleryTime.format($0)) } ?? nil,
+            "group": options.group.map(JSONValue.string) ?? nil,
+            "group_index": options.groupIndex.map(JSONValue.int) ?? nil,
+            "retries": 0,
+            "timelimit": [secondsValue(options.timeLimit.hard), secondsValue(options.timeLimit.soft)],
+            "root_id": .string(options.rootID ?? id),
+            "parent_id": options.parentID.map(JSONValue.string) ?? nil,
+            "argsrepr": .string(PythonRepr.args(args)),
+            "kwargsrepr": .string(PythonRepr.kwargs(kwargs)),
+            "origin": .string(origin),
+            "ignore_result": .bool(options.ignoreResult),
+            "replaced_task_nesting": 0,
+            "stamped_headers": nil,
+            "stamps": [:],
+        ]
+        let properties: JSONObject = [
+            "correlation_id": .string(id),
+            "reply_to": .string(clientReplyTo),
+            "delivery_mode": 2,
+            "delivery_info": ["exchange": "", "routing_key": .string(options.queue)],
+            "priority": .int(options.priority),
+            "body_encoding": "base64",
+            "delivery_tag": .string(UUID().uuidString.lowercased()),
+        ]
+        return TaskMessage(args: args, kwargs: kwargs, embed: embed, headers: headers, properties: properties)
+    }
+
+    /// This process's `reply_to` (kombu's app `oid`); only the `rpc://` backend reads it.
+    static let clientReplyTo = UUID().uuidString.lowercased()
+
+    /// The body as kombu serialises it: `[args, kwargs, embed]`.
+    public var bodyJSON: String {
+        JSONValue.array([.array(args), .object(kwargs), .object(embed)]).serialized
+    }
+
+    /// The envelope's bytes as they go into Redis, keys in kombu's order, body base64-encoded.
+    public func encoded() -> String {
+        var properties = self.properties
+        if properties["body_encoding"] == nil { properties["body_encoding"] = "base64" }
+        let base64 = properties["body_encoding"]?.stringValue == "base64"
+        let body = base64 ? Data(bodyJSON.utf8).base64EncodedString() : bodyJSON
+        let envelope: JSONObject = [
+            "body": .string(body),
+            "content-encoding": .string(contentEncoding),
+            "content-type": .string(contentType),
+            "headers": .object(headers),
+            "properties": .object(properties),
+        ]
+        return JSONValue.object(envelope).serialized
+    }
+}
+
+// MARK: - Decoding
+
+/// Why a popped message is not a usable Celery task message. Each defect is named, so the worker
+/// can dead-letter the message with a reason instead of crashing or dropping it (wire spec §3.7).
+public struct MalformedMessageError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The defect found.
+    public enum Defect: Sendable, Hashable {
+        /// The envelope is not valid JSON.
+        case invalidEnvelopeJSON(JSONParseError)
+        /// The envelope is JSON but not an object.
+        case envelopeNotAnObject
+        /// `headers` is missing or not an object.
+        case missingHeaders
+        /// `headers.task` is missing or not a string.
+        case missingTaskName
+        /// `headers.id` is missing or not a string.
+        case missingTaskID
+        /// `properties.delivery_tag` is missing.
+        case missingDeliveryTag
+        /// `properties.delivery_info` is missing or not an object.
+        case missingDeliveryInfo
+        /// `content-type` is not JSON (e.g. pickle).
+        case unsupportedContentType(String)
+        /// `properties.body_encoding` is neither `base64` nor absent.
+        case unsupportedBodyEncoding(String)
+        /// `body` is missing or not a string.
+        case missingBody
+        /// `body` is not valid base64.
+        case invalidBase64
+        /// The decoded body is not valid JSON.
+        case invalidBodyJSON(JSONParseError)
+        /// The body is not the array `[args, kwargs, embed]`; carries the element count (−1: not an array).
+        case bodyNotThreeElementArray(count: Int)
+        /// `args` is not an array or `kwargs` not an object.
+        case argumentsMalformed
+    }
+
+    public var defect: Defect
+    /// The task id, when the envelope was readable far enough to have one.
+    public var taskID: String?
+    /// The task name, when known.
+    public var taskName: String?
+
+    /// A one-line reason, stored with the dead-lettered message.
+    public var description: String {
+        switch defect {
+        case .invalidEnvelopeJSON(let error): return "envelope is not valid JSON (\(error))"
+        case .envelopeNotAnObject: return "envelope is not a JSON object"
+        case .missingHeaders: return "headers are missing"
+        case .missingTaskName: return "headers.task is missing"
+        case .missingTaskID: return "headers.id is missing"
+        case .missingDeliveryTag: return "properties.delivery_tag is missing"
+        case .missingDeliveryInfo: return "properties.delivery_info is missing"
+        case .unsupportedContentType(let type): return "content-type \"\(type)\" is not JSON; only application/json is accepted"
+        case .unsupportedBodyEncoding(let encoding): return "body_encoding \"\(encoding)\" is not supported"
+        case .missingBody: return "body is missing"
+        case .invalidBase64: return "body is not valid base64"
+        case .invalidBodyJSON(let error): return "body is not valid JSON (\(error))"
+        case .bodyNotThreeElementArray(let count):
+            return count < 0 ? "body is not a JSON array" : "body has \(count) elements; expected [args, kwargs, embed]"
+        case .argumentsMalformed: return "body args is not an array or kwargs is not an object"
+        }
+    }
+}
+
+extension TaskMessage {
+    /// Decodes an envelope popped from Redis.
+    /// - Throws: ``MalformedMessageError`` naming the first defect found.
+    public static func decode(_ raw: String) throws(MalformedMessageError) -> TaskMessage {
+        let envelopeValue: JSONValue
+        do {
+            envelopeValue = try JSONValue.parse(raw)
+        } catch {
+            throw MalformedMessageError(defect: .invalidEnvelopeJSON(error))
+        }
+        guard case .object(let envelope) = envelopeValue else {
+            throw MalformedMessageError(defect: .envelopeNotAnObject)
+        }
+        guard case .object(let headers)? = envelope["headers"] else {
+            throw MalformedMessageError(defect: .missingHeaders)
+        }
+        let taskID = headers["id"]?.stringValue
+        let taskName = headers["task"]?.stringValue
+        func fail(_ defect: MalformedMessageError.Defect) -> MalformedMessageError {
+            MalformedMessageError(defect: defect, taskID: taskID, taskName: taskName)
+        }
+        let properties = envelope["properties"]?.objectValue ?? [:]
+        let contentType = envelope["content-type"]?.stringValue ?? "application/json"
+        guard contentType == "application/json" || contentType == "json" else {
+            throw fail(.unsupportedContentType(contentType))
+        }
+        guard taskName != nil else { throw fail(.missingTaskName) }
+        guard taskID != nil else { throw fail(.missingTaskID) }
+        guard properties["delivery_tag"]?.stringValue != nil else { throw fail(.missingDeliveryTag) }
+        guard properties["delivery_info"]?.objectValue != nil else { throw fail(.missingDeliveryInfo) }
+        guard let bodyText = envelope["body"]?.stringValue else { throw fail(.missingBody) }
+        let bodyValue: JSONValue
+        do {
+            switch properties["body_encoding"] {
+            case nil, .null?:
+                bodyValue = try JSONValue.parse(bodyText)
+            case .string("base64")?:
+                guard let data = Data(base64Encoded: bodyText) else {
+                    throw fail(.invalidBase64)
+                }
+                bodyValue = try JSONValue.parse(bytes: data)
+            case let other?:
+                throw fail(.unsupportedBodyEncoding(other.stringValue ?? other.serialized))
+            }
+        } catch let error as MalformedMessageError {
+            throw error
+        } catch let error as JSONParseError {
+            throw fail(.invalidBodyJSON(error))
+        } catch {
+            throw fail(.invalidBodyJSON(JSONParseError(reason: "\(error)", offset: 0)))
+        }
+        guard case .array(let body) = bodyValue else { throw fail(.bodyNotThreeElementArray(count: -1)) }
+        guard body.count == 3 else { throw fail(.bodyNotThreeElementArray(count: body.count)) }
+        guard case .array(let args) = body[0], case .object(let kwargs) = body[1] else {
+            throw fail(.argumentsMalformed)
+        }
+        return TaskMessage(
+            args: args,
+            kwargs: kwargs,
+            embed: body[2].objectValue ?? [:],
+            headers: headers,
+            properties: properties,
+            contentType: contentType,
+            contentEncoding: envelope["content-encoding"]?.stringValue ?? "utf-8"
+        )
+    }
+}

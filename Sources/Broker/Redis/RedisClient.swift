@@ -1,0 +1,45 @@
+import Dispatch
+import Logging
+
+/// An async front for a ``RedisConnection``: every call runs on the connection's own serial
+/// dispatch queue, so a blocking command never blocks Swift's cooperative thread pool.
+public final class RedisClient: Sendable {
+    /// The underlying connection.
+    public let connection: RedisConnection
+    private let queue: DispatchQueue
+
+    /// Creates a client over a new connection (connecting on first use).
+    public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "celerity.redis")) {
+        self.connection = RedisConnection(configuration: configuration, logger: logger)
+        self.queue = DispatchQueue(label: "celerity.redis.\(configuration.address)")
+    }
+
+    /// Runs `body` with exclusive use of the connection, off the cooperative pool.
+    public func withConnection<T: Sendable>(
+        _ body: @escaping @Sendable (RedisConnection) throws -> T
+    ) async throws -> T {
+        let connection = self.connection
+        return try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try body(connection) })
+            }
+        }
+    }
+
+    /// Sends one command. - SeeAlso: ``RedisConnection/send(_:blockingFor:)``
+    @discardableResult
+    public func send(_ arguments: [String], blockingFor: Duration = .zero) async throws -> RedisReply {
+        try await withConnection { try $0.send(arguments, blockingFor: blockingFor) }
+    }
+
+    /// Sends several commands in one write. - SeeAlso: ``RedisConnection/pipeline(_:)``
+    public func pipeline(_ commands: [[String]]) async throws -> [RedisReply] {
+        try await withConnection { try $0.pipeline(commands) }
+    }
+
+    /// Runs a Lua script. - SeeAlso: ``RedisConnection/evaluate(_:keys:arguments:)``
+    @discardableResult
+    public func evaluate(_ script: RedisScript, keys: [String] = [], arguments: [String] = []) async throws -> RedisReply {
+        try await withConnection { try $0.evaluate(script, keys: keys, arguments: arguments) }
+    }
+}

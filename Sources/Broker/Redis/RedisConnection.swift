@@ -1,0 +1,373 @@
+import CHiredis
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One connection to Redis over hiredis, used by one thread at a time (calls are serialised by a lock).
+///
+/// Every call blocks its thread until Redis answers: call it from a thread of your own or through
+/// ``RedisClient``, never directly from Swift's cooperative thread pool when the command can block
+/// (BLMOVE, BRPOP, waiting for pub/sub messages).
+///
+/// A broken connection is dropped and made again on the next call, with capped exponential backoff
+/// for up to ``RedisConfiguration/reconnectTimeout``. A command that failed in transit is not sent
+/// again by this type: it may or may not have run, so only the caller knows whether a retry is safe.
+public final class RedisConnection: @unchecked Sendable {
+    /// The configuration this connection was made with.
+    public let configuration: RedisConfiguration
+    private let logger: Logger
+    private let lock = NSLock()
+    private var context: UnsafeMutablePointer<redisContext>?
+    private var scriptHashes: [String: String] = [:]
+    private var subscribed = false
+    private var everConnected = false
+
+    /// Creates a connection; it connects on first use (or when ``connect()`` is called).
+    public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "celerity.redis")) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    deinit {
+        if let context { redisFree(context) }
+    }
+
+    /// Connects now (and authenticates and selects the database), retrying with backoff.
+    /// - Throws: ``RedisError`` with code `.transport` when Redis cannot be reached within the reconnect timeout,
+    ///   or `.reply` when AUTH or SELECT is refused.
+    public func connect() throws(RedisError) {
+        lock.lock()
+        defer { lock.unlock() }
+        try ensureConnected()
+    }
+
+    /// Closes the connection; the next call connects again.
+    public func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        drop()
+    }
+
+    /// Sends one command and returns its reply.
+    /// - Parameters:
+    ///   - arguments: the command and its arguments, e.g. `["LPUSH", "celery", envelope]`.
+    ///   - blockingFor: for blocking commands, how long the server may hold the reply; added to the read timeout.
+    /// - Throws: ``RedisError`` `.reply` for an error reply, `.transport`/`.timeout` when the connection failed.
+    @discardableResult
+    public func send(_ arguments: [String], blockingFor: Duration = .zero) throws(RedisError) -> RedisReply {
+        lock.lock()
+        defer { lock.unlock() }
+        try ensureConnected()
+        let reply = try roundTrip([arguments], blockingFor: blockingFor)[0]
+        if case .error(let message) = reply { throw error(.reply, message) }
+        return reply
+    }
+
+    /// Sends several commands in one write and reads all their replies (pipelining).
+    /// Error replies are returned in place, not thrown.
+    /// - Throws: ``RedisError`` `.transport`/`.timeout` when the connection failed.
+    public func pipeline(_ commands: [[String]]) throws(RedisError) -> [RedisReply] {
+        guard !commands.isEmpty else { return [] }
+        lock.lock()
+        defer { lock.unlock() }
+        try ensureConnected()
+        return try roundTrip(commands, blockingFor: .zero)
+    }
+
+    /// Runs a Lua script with EVALSHA, loading it first when Redis does not know it (also after a restart).
+    /// - Throws: ``RedisError`` `.reply` when the script raised an error.
+    @discardableResult
+    public func evaluate(_ script: RedisScript, keys: [String] = [], arguments: [String] = []) throws(RedisError) -> RedisReply {
+        lock.lock()
+        defer { lock.unlock() }
+        try ensureConnected()
+        for attempt in 0..<2 {
+            let sha: String
+            if let known = scriptHashes[script.source] {
+                sha = known
+            } else {
+                let loaded = try roundTrip([["SCRIPT", "LOAD", script.source]], blockingFor: .zero)[0]
+                guard case .bulk = loaded, let hash = loaded.string else {
+                    throw error(.reply, "SCRIPT LOAD of \(script.name) failed: \(loaded)")
+                }
+                scriptHashes[script.source] = hash
+                sha = hash
+            }
+            let reply = try roundTrip([["EVALSHA", sha, String(keys.count)] + keys + arguments], blockingFor: .zero)[0]
+            if case .error(let message) = reply {
+                if message.hasPrefix("NOSCRIPT"), attempt == 0 {
+                    scriptHashes[script.source] = nil
+                    continue
+                }
+                throw error(.reply, "script \(script.name): \(message)")
+            }
+            return reply
+        }
+        throw error(.reply, "script \(script.name) could not be loaded")
+    }
+
+    /// Waits for the next message pushed by Redis on a subscribed connection (pub/sub).
+    /// - Parameter timeout: how long to wait; `nil` waits without limit.
+    /// - Returns: the pushed reply, or `nil` when nothing arrived in time (the connection stays usable).
+    /// - Throws: ``RedisError`` `.transport` when the connection broke.
+    public func nextPush(timeout: Duration?) throws(RedisError) -> RedisReply? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let context else { throw error(.transport, "not connected") }
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        while true {
+            var raw: UnsafeMutableRawPointer?
+            if redisGetReplyFromReader(context, &raw) != REDIS_OK {
+                let message = errorString(context)
+                drop()
+                throw error(.protocolViolation, message)
+            }
+            if let raw {
+                defer { freeReplyObject(raw) }
+                return Self.copy(raw.assumingMemoryBound(to: redisReply.self))
+            }
+            var waitMillis: Int32 = -1
+            if let deadline {
+                let remaining = deadline - ContinuousClock.now
+                if remaining <= .zero { return nil }
+                waitMillis = Int32(clamping: max(1, remaining.milliseconds))
+            }
+            var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, waitMillis)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                let message = String(cString: strerror(errno))
+                drop()
+                throw error(.transport, message)
+            }
+            if ready == 0 { continue }
+            if redisBufferRead(context) != REDIS_OK {
+                let message = errorString(context)
+                drop()
+                throw error(.transport, message)
+            }
+        }
+    }
+
+    /// Marks this connection as being in pub/sub mode (set by the subscriber after SUBSCRIBE).
+    func markSubscribed() {
+        lock.lock()
+        defer { lock.unlock() }
+        subscribed = true
+    }
+
+    // MARK: - Internals (called with the lock held)
+
+    private func error(_ code: RedisError.Code, _ message: String) -> RedisError {
+        RedisError(code: code, message: message, endpoint: configuration.redactedURL)
+    }
+
+    private func errorString(_ context: UnsafeMutablePointer<redisContext>) -> String {
+        let text = withUnsafePointer(to: context.pointee.errstr) { pointer in
+            pointer.withMemoryRebound(to: CChar.self, capacity: 128) { String(cString: $0) }
+        }
+        return text.isEmpty ? "connection lost" : text
+    }
+
+    private func drop() {
+        if let context { redisFree(context) }
+        context = nil
+        scriptHashes.removeAll()
+        subscribed = false
+    }
+
+    /// Whether an idle connection has been closed by the server (it is readable while we expect nothing).
+    private func idleConnectionIsBroken(_ context: UnsafeMutablePointer<redisContext>) -> Bool {
+        guard !subscribed else { return false }
+        var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, 0)
+        return ready != 0
+    }
+
+    private func ensureConnected() throws(RedisError) {
+        if let context {
+            if context.pointee.err == 0, !idleConnectionIsBroken(context) { return }
+            logger.info("Redis connection lost; reconnecting", metadata: ["redis.endpoint": "\(configuration.redactedURL)"])
+            drop()
+        }
+        let start = ContinuousClock.now
+        var backoff = configuration.reconnectBackoff
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try openOnce()
+                if attempt > 1 || everConnected {
+                    logger.info(
+                        "connected to Redis",
+                        metadata: ["redis.endpoint": "\(configuration.redactedURL)", "redis.attempts": "\(attempt)"]
+                    )
+                }
+                everConnected = true
+                return
+            } catch let failure where failure.code == .transport {
+                if ContinuousClock.now - start + backoff > configuration.reconnectTimeout {
+                    throw failure
+                }
+                if attempt == 1 || attempt % 10 == 0 {
+                    logger.warning(
+                        "cannot reach Redis; retrying",
+                        metadata: ["redis.endpoint": "\(configuration.redactedURL)", "error": "\(failure.message)"]
+                    )
+                }
+                Thread.sleep(forTimeInterval: backoff.seconds)
+                backoff = min(backoff * 2, configuration.reconnectBackoffCap)
+            }
+        }
+    }
+
+    private func openOnce() throws(RedisError) {
+        let timeout = Self.timeval(configuration.connectTimeout)
+        let made: UnsafeMutablePointer<redisContext>?
+        switch configuration.endpoint {
+        case .tcp(let host, let port): made = redisConnectWithTimeout(host, Int32(port), timeout)
+        case .unix(let path): made = redisConnectUnixWithTimeout(path, timeout)
+        }
+        guard let made else { throw error(.transport, "cannot allocate a hiredis context") }
+        if made.pointee.err != 0 {
+            let message = errorString(made)
+            redisFree(made)
+            throw error(.transport, message)
+        }
+        redisSetTimeout(made, Self.timeval(configuration.commandTimeout))
+        if case .tcp = configuration.endpoint { redisEnableKeepAlive(made) }
+        context = made
+        var setup: [[String]] = []
+        if let password = configuration.password {
+            setup.append(configuration.username.map { ["AUTH", $0, password] } ?? ["AUTH", password])
+        }
+        if configuration.database != 0 { setup.append(["SELECT", String(configuration.database)]) }
+        guard !setup.isEmpty else { return }
+        let replies = try roundTrip(setup, blockingFor: .zero)
+        for (command, reply) in zip(setup, replies) {
+            if case .error(let message) = reply {
+                drop()
+                // The password is never part of the message: only the command name is named.
+                throw error(.reply, "\(command[0]) failed: \(message)")
+            }
+        }
+    }
+
+    private func roundTrip(_ commands: [[String]], blockingFor: Duration) throws(RedisError) -> [RedisReply] {
+        guard let context else { throw error(.transport, "not connected") }
+        for command in commands {
+            let status = Self.withArgv(command) { count, argv, lengths in
+                redisAppendCommandArgv(context, count, argv, lengths)
+            }
+            if status != REDIS_OK {
+                let message = errorString(context)
+                drop()
+                throw error(.transport, message)
+            }
+        }
+        if blockingFor > .zero {
+            redisSetTimeout(context, Self.timeval(configuration.commandTimeout + blockingFor))
+        }
+        defer {
+            if blockingFor > .zero, let current = self.context {
+                redisSetTimeout(current, Self.timeval(configuration.commandTimeout))
+            }
+        }
+        var replies: [RedisReply] = []
+        replies.reserveCapacity(commands.count)
+        for _ in commands {
+            var raw: UnsafeMutableRawPointer?
+            if redisGetReply(context, &raw) != REDIS_OK || raw == nil {
+                let timedOut = errno == EAGAIN || errno == EWOULDBLOCK
+                let message = errorString(context)
+                drop()
+                throw error(timedOut ? .timeout : .transport, message)
+            }
+            defer { freeReplyObject(raw) }
+            replies.append(Self.copy(raw!.assumingMemoryBound(to: redisReply.self)))
+        }
+        return replies
+    }
+
+    /// Copies a hiredis reply tree into Swift values; the caller frees the C reply.
+    private static func copy(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {
+        let value = reply.pointee
+        switch Int32(value.type) {
+        case REDIS_REPLY_STATUS:
+            return .status(String(decoding: UnsafeRawBufferPointer(start: value.str, count: Int(value.len)), as: UTF8.self))
+        case REDIS_REPLY_ERROR:
+            return .error(String(decoding: UnsafeRawBufferPointer(start: value.str, count: Int(value.len)), as: UTF8.self))
+        case REDIS_REPLY_INTEGER:
+            return .integer(Int(value.integer))
+        case REDIS_REPLY_STRING:
+            return .bulk(Array(UnsafeRawBufferPointer(start: value.str, count: Int(value.len))))
+        case REDIS_REPLY_ARRAY:
+            var elements: [RedisReply] = []
+            elements.reserveCapacity(Int(value.elements))
+            for index in 0..<Int(value.elements) {
+                if let element = value.element[index] { elements.append(copy(element)) }
+            }
+            return .array(elements)
+        case REDIS_REPLY_NIL:
+            return .null
+        default:
+            // RESP3 types from newer hiredis (double, bool, …) carry their text in `str`.
+            if value.str != nil {
+                return .bulk(Array(UnsafeRawBufferPointer(start: value.str, count: Int(value.len))))
+            }
+            return .integer(Int(value.integer))
+        }
+    }
+
+    /// Calls `body` with C argv/argvlen arrays that point into one flat buffer of the arguments' UTF-8 bytes.
+    private static func withArgv<R>(
+        _ arguments: [String],
+        _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R
+    ) -> R {
+        var flat: [UInt8] = []
+        var lengths: [Int] = []
+        lengths.reserveCapacity(arguments.count)
+        for argument in arguments {
+            let start = flat.count
+            flat.append(contentsOf: argument.utf8)
+            lengths.append(flat.count - start)
+        }
+        if flat.isEmpty { flat.append(0) }
+        return flat.withUnsafeBufferPointer { buffer in
+            let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+            var pointers: [UnsafePointer<CChar>?] = []
+            pointers.reserveCapacity(arguments.count)
+            var offset = 0
+            for length in lengths {
+                pointers.append(base + offset)
+                offset += length
+            }
+            return pointers.withUnsafeMutableBufferPointer { argv in
+                lengths.withUnsafeBufferPointer { lengthBuffer in
+                    body(Int32(arguments.count), argv.baseAddress!, lengthBuffer.baseAddress!)
+                }
+            }
+        }
+    }
+
+    private static func timeval(_ duration: Duration) -> Glibc.timeval {
+        let (seconds, attoseconds) = duration.components
+        return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    public var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) / 1e18
+    }
+
+    var milliseconds: Int64 {
+        let (whole, attoseconds) = components
+        return whole * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+import Broker
+
+/// The `celerity` command: one root with a subcommand per job.
+@main
+struct Celerity: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "celerity",
+        abstract: "A Celery-compatible job runner for Redis, written in Swift.",
+        subcommands: [
+            EnqueueCommand.self,
+            ResultCommand.self,
+            QueuesCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Broker
+import Foundation
+import Logging
+
+/// `--redis-url`, shared by every subcommand that talks to Redis.
+struct RedisOptions: ParsableArguments {
+    @Option(
+        name: .customLong("redis-url"),
+        help: ArgumentHelp(
+            "Redis URL: redis://[user:password@]host:port/db or unix:///path?db=N.",
+            discussion: "Defaults to $CELERITY_REDIS_URL, then redis://127.0.0.1:6379/0.",
+            valueName: "url"
+        )
+    )
+    var redisURL: String?
+
+    /// The URL from the flag, else `CELERITY_REDIS_URL`, else the local default.
+    func configuration() throws -> RedisConfiguration {
+        let text = redisURL ?? ProcessInfo.processInfo.environment["CELERITY_REDIS_URL"]
+        guard let text, !text.isEmpty else { return .localDefault }
+        do {
+            return try RedisConfiguration(url: text)
+        } catch {
+            throw CommandError("\(error)")
+        }
+    }
+
+    /// A configuration for short-lived commands: give up quickly when Redis is not there.
+    func commandLineConfiguration() throws -> RedisConfiguration {
+        var configuration = try configuration()
+        configuration.connectTimeout = .seconds(2)
+        configuration.reconnectTimeout = .seconds(1)
+        return configuration
+    }
+
+    /// A logger for short-lived commands: only errors, since failures are reported as the command's error.
+    var quietLogger: Logger {
+        var logger = Logger(label: "celerity.cli")
+        logger.logLevel = .error
+        return logger
+    }
+}
+
+/// Parses a JSON command-line argument, naming the option and the position of a defect.
+func parseJSONArgument(_ text: String, option: String) throws -> JSONValue {
+    do {
+        return try JSONValue.parse(text)
+    } catch {
+        throw CommandError("\(option) is not valid JSON: \(error.reason) at character \(error.offset + 1) of \(text.debugDescription)")
+    }
+}
+
+/// A failure reported as one line (`Error: …`) and exit status 1, without the usage text.
+struct CommandError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

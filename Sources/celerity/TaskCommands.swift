@@ -1,0 +1,142 @@
+import ArgumentParser
+import Broker
+import Foundation
+
+/// `celerity enqueue TASK`: sends a task, prints its id, and with `--wait` its result.
+struct EnqueueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enqueue",
+        abstract: "Send a task to a queue and print its id (with --wait, its result)."
+    )
+
+    @OptionGroup var redis: RedisOptions
+
+    @Argument(help: "The registered task name, e.g. demo.add.")
+    var task: String
+
+    @Option(help: "Positional arguments as a JSON array, e.g. '[2, 3]'.")
+    var args: String = "[]"
+
+    @Option(help: "Keyword arguments as a JSON object, e.g. '{\"user\": 7}'.")
+    var kwargs: String = "{}"
+
+    @Option(help: "The queue to send to.")
+    var queue: String = "celery"
+
+    @Option(help: "Celery priority 0-9; lower runs first.")
+    var priority: Int = 0
+
+    @Option(help: "Run no earlier than this many seconds from now.")
+    var countdown: Double?
+
+    @Option(help: "Do not run after this many seconds from now.")
+    var expires: Double?
+
+    @Option(help: "Use this task id instead of a fresh UUID.")
+    var id: String?
+
+    @Flag(help: "Wait for the result and print it.")
+    var wait = false
+
+    @Option(help: "With --wait: how many seconds to wait.")
+    var timeout: Double = 30
+
+    func validate() throws {
+        guard (0...9).contains(priority) else { throw ValidationError("--priority must be 0-9, got \(priority)") }
+        if let countdown, countdown < 0 { throw ValidationError("--countdown must not be negative") }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+    }
+
+    func run() async throws {
+        guard case .array(let positional) = try parseJSONArgument(args, option: "--args") else {
+            throw CommandError("--args must be a JSON array, e.g. '[2, 3]'")
+        }
+        guard case .object(let keywords) = try parseJSONArgument(kwargs, option: "--kwargs") else {
+            throw CommandError("--kwargs must be a JSON object, e.g. '{\"a\": 1}'")
+        }
+        let client = CelerityClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
+        let options = TaskOptions(
+            queue: queue, priority: priority, countdown: countdown.map { .milliseconds(Int64($0 * 1000)) },
+            expiresIn: expires.map { .milliseconds(Int64($0 * 1000)) }, taskID: id
+        )
+        let taskID = try await client.enqueue(task, args: positional, kwargs: keywords, options: options)
+        print(taskID)
+        guard wait else { return }
+        let result = try await client.result(taskID, timeout: .milliseconds(Int64(timeout * 1000)))
+        print(ResultFormatter.line(result))
+        if result.state != .success { throw ExitCode(1) }
+    }
+}
+
+/// `celerity result ID`: prints a task's state and result.
+struct ResultCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "result",
+        abstract: "Print a task's state and result (PENDING when nothing is stored)."
+    )
+
+    @OptionGroup var redis: RedisOptions
+
+    @Argument(help: "The task id.")
+    var id: String
+
+    @Option(help: "Wait up to this many seconds for the task to finish.")
+    var wait: Double?
+
+    @Flag(help: "Print the stored result document as JSON.")
+    var json = false
+
+    func run() async throws {
+        let client = CelerityClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
+        let result: TaskResult
+        if let wait {
+            result = try await client.result(id, timeout: .milliseconds(Int64(wait * 1000)))
+        } else {
+            result = try await client.result(id)
+        }
+        print(json ? result.encoded() : ResultFormatter.line(result))
+    }
+}
+
+/// `celerity queues`: ready messages per queue and priority bucket.
+struct QueuesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queues",
+        abstract: "Show how many messages wait in each queue, per priority bucket."
+    )
+
+    @OptionGroup var redis: RedisOptions
+
+    @Option(name: .customShort("Q"), help: "Comma-separated queues to show (default: every queue found, and celery).")
+    var queues: String?
+
+    func run() async throws {
+        let client = CelerityClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
+        var names = queues?.split(separator: ",").map(String.init) ?? []
+        if names.isEmpty { names = Array(Set(try await client.discoverQueues() + ["celery"])).sorted() }
+        let depths = try await client.queueDepths(names)
+        let width = max(5, names.map(\.count).max() ?? 5)
+        print("QUEUE".padding(toLength: width, withPad: " ", startingAt: 0) + "  TOTAL  P0-2   P3-5   P6-8   P9")
+        for depth in depths {
+            let counts = depth.buckets.map { String($0.count).padding(toLength: 6, withPad: " ", startingAt: 0) }
+            print(
+                depth.queue.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                    + String(depth.total).padding(toLength: 6, withPad: " ", startingAt: 0) + " " + counts.joined(separator: " ")
+            )
+        }
+    }
+}
+
+/// One-line renderings of results for people.
+enum ResultFormatter {
+    static func line(_ result: TaskResult) -> String {
+        switch result.state {
+        case .success: return "SUCCESS \(result.result.serialized)"
+        case .pending: return "PENDING"
+        case .started: return "STARTED \(result.result.serialized)"
+        default:
+            if let error = result.error { return "\(result.state) \(error)" }
+            return "\(result.state) \(result.result.serialized)"
+        }
+    }
+}
