@@ -36,7 +36,11 @@ let package = Package(
         // Supervisor, worker processes, reliable fetch, retries, dead letters, time limits, revokes.
         .target(
             name: "Worker",
-            dependencies: ["Broker", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Broker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Schedule file, cron and interval math, exactly-once slot claims.
