@@ -74,7 +74,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Tasks", "Broker", "TestSupport"], swiftSettings: swiftSettings),
+        // A worker binary with test tasks (crash, flaky, record); built with the tests.
+        .executableTarget(
+            name: "celerity-test-worker",
+            dependencies: [
+                "Worker", "Tasks", "Broker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/TestWorker",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WorkerTests",
+            dependencies: ["Worker", "Tasks", "Broker", "TestSupport", "celerity-test-worker"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "InteropTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
     ]
