@@ -28,6 +28,8 @@ public struct WorkerConfiguration: Sendable {
     public var results = ResultBackend()
     /// Store STARTED when a task starts (Celery's `task_track_started`). Default off.
     public var trackStarted = false
+    /// Publish Celery task events (`task-received`, `task-started`, `task-succeeded`, …; Celery's `-E`). Default off.
+    public var sendTaskEvents = false
     /// Write Celery's extended result fields (name, args, kwargs, worker, retries, queue). Default on.
     public var extendedResults = true
     /// The dead-letter queue's caps.

@@ -44,6 +44,9 @@ public struct WorkerOptions: ParsableArguments {
     @Flag(help: "Store STARTED when a task starts (Celery's task_track_started).")
     public var trackStarted = false
 
+    @Flag(name: [.customShort("E"), .customLong("task-events")], help: "Send Celery task events (for Flower and celery events).")
+    public var taskEvents = false
+
     @Option(help: "Log format: text or json.")
     public var logFormat: LogFormat = .text
 
@@ -67,6 +70,7 @@ public struct WorkerOptions: ParsableArguments {
         configuration.maxDeliveries = max(1, maxDeliveries)
         configuration.results = ResultBackend(timeToLive: resultExpires > 0 ? .seconds(resultExpires) : nil)
         configuration.trackStarted = trackStarted
+        configuration.sendTaskEvents = taskEvents
         return configuration
     }
 
@@ -111,7 +115,8 @@ public struct WorkerCommand<Application: WorkerApplication>: AsyncParsableComman
         let arguments = CommandLine.arguments
         let own = arguments.firstIndex(of: "worker").map { Array(arguments[($0 + 1)...]) } ?? []
         let supervisor = Supervisor(
-            configuration: configuration, childArguments: own + ["--hostname", configuration.nodeName], logger: logger
+            configuration: configuration, childArguments: own + ["--hostname", configuration.nodeName],
+            taskNames: Application.tasks.names, logger: logger
         )
         await supervisor.run()
     }

@@ -16,17 +16,22 @@ public struct Revocations: Sendable {
     public func revoke(
         taskID: String, terminate: Bool, backend: ResultBackend, on connection: RedisConnection, now: Date = Date()
     ) throws {
-        let expiry = now.timeIntervalSince1970 + timeToLive.seconds
-        try connection.pipeline([
-            ["ZADD", WorkerKeys.revoked, String(expiry), taskID],
-            ["ZREMRANGEBYSCORE", WorkerKeys.revoked, "-inf", String(now.timeIntervalSince1970)],
-        ])
+        try record(taskID: taskID, on: connection, now: now)
         if terminate {
             let message: JSONValue = ["method": "revoke", "task_id": .string(taskID), "terminate": true]
             try connection.send(["PUBLISH", WorkerKeys.control, message.serialized])
         } else {
             try backend.store(Self.revokedResult(taskID: taskID, reason: "revoked"), on: connection)
         }
+    }
+
+    /// Adds `taskID` to the persistent revoked set (and drops expired entries).
+    func record(taskID: String, on connection: RedisConnection, now: Date = Date()) throws {
+        let expiry = now.timeIntervalSince1970 + timeToLive.seconds
+        try connection.pipeline([
+            ["ZADD", WorkerKeys.revoked, String(expiry), taskID],
+            ["ZREMRANGEBYSCORE", WorkerKeys.revoked, "-inf", String(now.timeIntervalSince1970)],
+        ])
     }
 
     /// Whether `taskID` is revoked now.

@@ -16,10 +16,11 @@ final class WorkerProcess: @unchecked Sendable {
     private let logger: Logger
     private let connection: RedisConnection
     private let processing: String
-    private let events: SupervisorChannel
+    private let supervisor: SupervisorChannel
     private let stopRequested = LockedFlag()
     private var queueOrder: [String]
     private var processed = 0
+    private let events: CeleryEvents?
 
     init(configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger) {
         self.configuration = configuration
@@ -28,7 +29,9 @@ final class WorkerProcess: @unchecked Sendable {
         self.logger = logger
         self.connection = RedisConnection(configuration: configuration.redis, logger: logger)
         self.processing = WorkerKeys.processing(processID)
-        self.events = SupervisorChannel(descriptor: SupervisorChannel.childDescriptor)
+        self.supervisor = SupervisorChannel(descriptor: SupervisorChannel.childDescriptor)
+        self.events = configuration.sendTaskEvents
+            ? CeleryEvents(node: configuration.nodeName, database: configuration.redis.database) : nil
         self.queueOrder = configuration.queues
     }
 
@@ -177,6 +180,7 @@ final class WorkerProcess: @unchecked Sendable {
                 return
             }
             log.info("task received", metadata: ["task.retries": "\(message.retries)"])
+            emit("task-received", CeleryEvents.receivedFields(message))
             try execute(message, raw: delivery.raw, definition: definition, logger: log)
         } catch {
             // Not a transport failure (those are retried in `persist`): a script or server error.
@@ -213,8 +217,8 @@ final class WorkerProcess: @unchecked Sendable {
             hard: message.timeLimit.hard ?? definition.timeLimit.hard,
             soft: message.timeLimit.soft ?? definition.timeLimit.soft
         )
-        events.send("start", message.id, message.task, limits.hard.map { String($0.seconds) } ?? "-")
-        defer { events.send("done", message.id) }
+        supervisor.send("start", message.id, message.task, limits.hard.map { String($0.seconds) } ?? "-")
+        defer { supervisor.send("done", message.id) }
         if configuration.trackStarted {
             let started = TaskResult(
                 taskID: message.id, state: .started,
@@ -225,6 +229,7 @@ final class WorkerProcess: @unchecked Sendable {
             try persist { try configuration.results.store(started, on: connection) }
         }
         log.info("task started")
+        emit("task-started", ["uuid": .string(message.id)])
         let context = TaskContext(
             taskID: message.id, name: message.task, retries: message.retries, eta: message.eta, rootID: message.rootID,
             parentID: message.parentID, queue: message.queue, hostname: configuration.nodeName, logger: log
@@ -236,12 +241,16 @@ final class WorkerProcess: @unchecked Sendable {
 
         switch outcome {
         case .success(let value):
+            let followUps = Canvas.followUps(after: message, result: value)
+            try sendFollowUps(followUps)
+            try joinChord(message, state: .success, value: value)
             let result = TaskResult(
-                taskID: message.id, state: .success, result: value, children: [], dateDone: Date(),
+                taskID: message.id, state: .success, result: value, children: Canvas.children(followUps), dateDone: Date(),
                 groupID: message.group, parentID: message.parentID, extended: extendedFields(message)
             )
             try complete(message, raw: raw, result: message.ignoreResult ? nil : result)
             log.info("task succeeded", metadata: ["task.runtime": "\(runtime)"])
+            emit("task-succeeded", ["uuid": .string(message.id), "result": .string(PythonRepr.repr(value)), "runtime": .double(runtime)])
         case .failure(let error):
             let remote = ErrorReport.remoteError(for: error, softLimitFired: softFired, softLimit: limits.soft)
             let policy = definition.retryPolicy
@@ -251,6 +260,7 @@ final class WorkerProcess: @unchecked Sendable {
             if wantsRetry, message.retries < retryLimit {
                 let delay = request?.countdown ?? policy.delay(afterRetries: message.retries)
                 try retry(message, raw: raw, error: remote, delay: delay)
+                emit("task-retried", ["uuid": .string(message.id), "exception": .string(remote.description), "traceback": ""])
                 log.warning(
                     "task failed; retrying",
                     metadata: [
@@ -265,6 +275,11 @@ final class WorkerProcess: @unchecked Sendable {
                 traceback: ErrorReport.traceback(task: message.task, error: remote), children: [], dateDone: Date(),
                 groupID: message.group, parentID: message.parentID, extended: extendedFields(message)
             )
+            try joinChord(message, state: .failure, value: remote.json)
+            emit("task-failed", [
+                "uuid": .string(message.id), "exception": .string(remote.description),
+                "traceback": .string(ErrorReport.traceback(task: message.task, error: remote)),
+            ])
             if wantsRetry {
                 log.error("task failed; retries exhausted, dead-lettered", metadata: ["task.runtime": "\(runtime)", "error": "\(remote)"])
                 deadLetter(
@@ -319,6 +334,33 @@ final class WorkerProcess: @unchecked Sendable {
     }
 
     // MARK: - Redis steps
+
+    /// Publishes a Celery task event when `-E` is on; events are best effort, never a reason to fail a task.
+    private func emit(_ type: String, _ fields: JSONObject) {
+        guard let events else { return }
+        _ = try? connection.send(events.publish(type, fields))
+    }
+
+    /// Sends chain continuations and link callbacks before the task is acknowledged (at least once).
+    private func sendFollowUps(_ messages: [TaskMessage]) throws {
+        guard !messages.isEmpty else { return }
+        try persist { try connection.pipeline(messages.map { ["LPUSH", $0.listKey, $0.encoded()] }) }
+    }
+
+    /// Joins a chord this task is a header member of; the member that completes it sends (or fails) the body.
+    private func joinChord(_ message: TaskMessage, state: TaskState, value: JSONValue) throws {
+        guard message.group != nil, let chord = message.embed["chord"], !chord.isNull else { return }
+        switch try persist({ try ChordJoin.join(message, state: state, value: value, on: connection) }) {
+        case .runBody(let body)?:
+            try sendFollowUps([body])
+            logger.info("chord complete; body sent", metadata: ["task.id": "\(body.id)", "task.name": "\(body.task)"])
+        case .failBody(let failure)?:
+            try persist { try configuration.results.store(failure, on: connection) }
+            logger.error("chord failed; body not run", metadata: ["task.id": "\(failure.taskID)"])
+        case nil:
+            break
+        }
+    }
 
     private func complete(_ message: TaskMessage, raw: String, result: TaskResult?) throws {
         let invocation = result.map { configuration.results.storeInvocation($0) }

@@ -15,6 +15,9 @@ public final class Supervisor: @unchecked Sendable {
     private let configuration: WorkerConfiguration
     private let executable: String
     private let childArguments: [String]
+    private let taskNames: [String]
+    private let events: CeleryEvents
+    private let snapshot = LockedBox(NodeSnapshot())
     private let logger: Logger
     private let connection: RedisConnection
     private let signals = LockedQueue<Int32>()
@@ -22,6 +25,7 @@ public final class Supervisor: @unchecked Sendable {
     private let started = Date()
     private var slots: [Slot]
     private var processed = 0
+    private var sentOnline = false
     private var shutdown: ShutdownState = .running
 
     private enum ShutdownState: Equatable {
@@ -59,11 +63,14 @@ public final class Supervisor: @unchecked Sendable {
     /// - Parameters:
     ///   - executable: the binary to start worker processes from (this one, by default).
     ///   - childArguments: the arguments after `worker-process --process-id ID`, i.e. the worker's own options.
+    ///   - taskNames: the registered task names, for `celery inspect registered`.
     public init(
-        configuration: WorkerConfiguration, executable: String? = nil, childArguments: [String],
+        configuration: WorkerConfiguration, executable: String? = nil, childArguments: [String], taskNames: [String] = [],
         logger: Logger = Logger(label: "celerity.supervisor")
     ) {
         self.configuration = configuration
+        self.taskNames = taskNames
+        self.events = CeleryEvents(node: configuration.nodeName, database: configuration.redis.database)
         self.executable = executable ?? SpawnedProcess.currentExecutable
         self.childArguments = childArguments
         self.logger = logger
@@ -77,7 +84,12 @@ public final class Supervisor: @unchecked Sendable {
     /// in-flight message is finished or back on its queue.
     public func run() async {
         installSignalHandlers()
-        startControlListener()
+        let inbox = controlInbox
+        let snapshot = self.snapshot
+        ControlListener(
+            configuration: configuration, taskNames: taskNames, logger: logger, terminate: { inbox.post($0) },
+            snapshot: { snapshot.value }
+        ).start()
         logger.info(
             "worker node starting",
             metadata: [
@@ -123,6 +135,7 @@ public final class Supervisor: @unchecked Sendable {
             }
         }
         try? WorkerRegistry.remove(node: configuration.nodeName, on: connection)
+        _ = try? connection.send(events.publish("worker-offline", CeleryEvents.workerFields(active: 0, processed: processed)))
     }
 
     private func guarded(
@@ -293,36 +306,6 @@ public final class Supervisor: @unchecked Sendable {
         }
     }
 
-    private func startControlListener() {
-        let configuration = self.configuration
-        let inbox = controlInbox
-        let logger = self.logger
-        let thread = Thread {
-            let subscriber = RedisConnection(configuration: configuration.redis, logger: logger)
-            while true {
-                do {
-                    try subscriber.subscribe([WorkerKeys.control])
-                    while true {
-                        guard let push = try subscriber.nextPush(timeout: nil), let parts = push.array, parts.count == 3,
-                            parts[0].string == "message", let payload = parts[2].string,
-                            let message = try? JSONValue.parse(payload)
-                        else { continue }
-                        if message["method"]?.stringValue == "revoke", message["terminate"]?.boolValue == true,
-                            let taskID = message["task_id"]?.stringValue
-                        {
-                            inbox.post(taskID)
-                        }
-                    }
-                } catch {
-                    subscriber.close()
-                    Thread.sleep(forTimeInterval: 1)
-                }
-            }
-        }
-        thread.name = "celerity-control"
-        thread.start()
-    }
-
     // MARK: - Redis housekeeping
 
     private func heartbeat() {
@@ -331,8 +314,16 @@ public final class Supervisor: @unchecked Sendable {
             guard slot.process != nil, let processID = slot.processID else { continue }
             commands.append(["SET", WorkerKeys.lease(processID), configuration.nodeName, "PX", String(configuration.leaseTimeout.wholeMilliseconds)])
         }
+        let active = slots.compactMap(\.running)
+        snapshot.value = NodeSnapshot(
+            active: active.map { ($0.id, $0.name, Date().addingTimeInterval(-(ContinuousClock.now - $0.startedAt).seconds)) },
+            processed: processed, processPIDs: slots.compactMap { $0.process.map { Int($0.pid) } }
+        )
+        let eventType = sentOnline ? "worker-heartbeat" : "worker-online"
+        commands.append(events.publish(eventType, CeleryEvents.workerFields(active: active.count, processed: processed)))
         do {
             try connection.pipeline(commands)
+            sentOnline = true
             let info = WorkerInfo(
                 node: configuration.nodeName, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
                 queues: configuration.queues, concurrency: slots.count, started: started, processed: processed,
@@ -431,6 +422,19 @@ public final class Supervisor: @unchecked Sendable {
                 for slot in slots { if let process = slot.process { kill(process.pid, SIGTERM) } }
             }
         }
+    }
+}
+
+/// A value shared between threads under a lock.
+final class LockedBox<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
     }
 }
 
