@@ -36,7 +36,11 @@ let package = Package(
         // Supervisor, worker processes, reliable fetch, retries, dead letters, time limits, revokes.
         .target(
             name: "Worker",
-            dependencies: ["Broker", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Broker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Schedule file, cron and interval math, exactly-once slot claims.
@@ -70,7 +74,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Tasks", "Broker", "TestSupport"], swiftSettings: swiftSettings),
+        // A worker binary with test tasks (crash, flaky, record); built with the tests.
+        .executableTarget(
+            name: "celerity-test-worker",
+            dependencies: [
+                "Worker", "Tasks", "Broker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/TestWorker",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WorkerTests",
+            dependencies: ["Worker", "Tasks", "Broker", "TestSupport", "celerity-test-worker"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "InteropTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
     ]

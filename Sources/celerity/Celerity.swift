@@ -1,5 +1,7 @@
 import ArgumentParser
 import Broker
+import Tasks
+import Worker
 
 /// The `celerity` command: one root with a subcommand per job.
 @main
@@ -11,6 +13,11 @@ struct Celerity: AsyncParsableCommand {
             EnqueueCommand.self,
             ResultCommand.self,
             QueuesCommand.self,
+            WorkerCommand<CelerityTasks>.self,
+            WorkersCommand.self,
+            RevokeCommand.self,
+            DeadLetterCommand.self,
+            WorkerProcessCommand<CelerityTasks>.self,
         ]
     )
 }

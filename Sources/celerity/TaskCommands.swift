@@ -1,6 +1,7 @@
 import ArgumentParser
 import Broker
 import Foundation
+import Worker
 
 /// `celerity enqueue TASK`: sends a task, prints its id, and with `--wait` its result.
 struct EnqueueCommand: AsyncParsableCommand {

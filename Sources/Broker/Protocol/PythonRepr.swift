@@ -1,6 +1,6 @@
 /// Python `repr()` of JSON values, for Celery's display-only `argsrepr` / `kwargsrepr` headers
 /// and for exception text shown by Python clients.
-enum PythonRepr {
+public enum PythonRepr {
     static func args(_ args: [JSONValue]) -> String {
         repr(.array(args))
     }
@@ -9,7 +9,7 @@ enum PythonRepr {
         repr(.object(kwargs))
     }
 
-    static func repr(_ value: JSONValue) -> String {
+    public static func repr(_ value: JSONValue) -> String {
         switch value {
         case .null: return "None"
         case .bool(let flag): return flag ? "True" : "False"

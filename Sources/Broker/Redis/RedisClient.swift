@@ -33,6 +33,7 @@ public final class RedisClient: Sendable {
     }
 
     /// Sends several commands in one write. - SeeAlso: ``RedisConnection/pipeline(_:)``
+    @discardableResult
     public func pipeline(_ commands: [[String]]) async throws -> [RedisReply] {
         try await withConnection { try $0.pipeline(commands) }
     }

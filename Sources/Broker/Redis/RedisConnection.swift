@@ -69,6 +69,7 @@ public final class RedisConnection: @unchecked Sendable {
     /// Sends several commands in one write and reads all their replies (pipelining).
     /// Error replies are returned in place, not thrown.
     /// - Throws: ``RedisError`` `.transport`/`.timeout` when the connection failed.
+    @discardableResult
     public func pipeline(_ commands: [[String]]) throws(RedisError) -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
         lock.lock()
@@ -133,7 +134,7 @@ public final class RedisConnection: @unchecked Sendable {
             if let deadline {
                 let remaining = deadline - ContinuousClock.now
                 if remaining <= .zero { return nil }
-                waitMillis = Int32(clamping: max(1, remaining.milliseconds))
+                waitMillis = Int32(clamping: max(1, remaining.wholeMilliseconds))
             }
             var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, waitMillis)
@@ -152,11 +153,13 @@ public final class RedisConnection: @unchecked Sendable {
         }
     }
 
-    /// Marks this connection as being in pub/sub mode (set by the subscriber after SUBSCRIBE).
-    func markSubscribed() {
+    /// Subscribes to pub/sub channels; afterwards only ``nextPush(timeout:)`` (and more SUBSCRIBEs) are valid.
+    /// - Throws: ``RedisError``.
+    public func subscribe(_ channels: [String]) throws(RedisError) {
+        try send(["SUBSCRIBE"] + channels)
         lock.lock()
-        defer { lock.unlock() }
         subscribed = true
+        lock.unlock()
     }
 
     // MARK: - Internals (called with the lock held)
@@ -366,7 +369,8 @@ extension Duration {
         return Double(whole) + Double(attoseconds) / 1e18
     }
 
-    var milliseconds: Int64 {
+    /// The duration in whole milliseconds.
+    public var wholeMilliseconds: Int64 {
         let (whole, attoseconds) = components
         return whole * 1000 + attoseconds / 1_000_000_000_000_000
     }

@@ -63,8 +63,7 @@ public struct ResultBackend: Sendable {
 
     /// Subscribes `subscriber` to the task's result channel (step one of Celery's §6.2 read).
     public func subscribe(taskID: String, on subscriber: RedisConnection) throws(RedisError) {
-        try subscriber.send(["SUBSCRIBE", Self.key(taskID: taskID)])
-        subscriber.markSubscribed()
+        try subscriber.subscribe([Self.key(taskID: taskID)])
     }
 
     /// Waits on a subscribed connection for a published document in a ready state (SUCCESS, FAILURE,

@@ -4,7 +4,9 @@ import Foundation
 import Logging
 
 /// `--redis-url`, shared by every subcommand that talks to Redis.
-struct RedisOptions: ParsableArguments {
+public struct RedisOptions: ParsableArguments {
+    public init() {}
+
     @Option(
         name: .customLong("redis-url"),
         help: ArgumentHelp(
@@ -13,10 +15,10 @@ struct RedisOptions: ParsableArguments {
             valueName: "url"
         )
     )
-    var redisURL: String?
+    public var redisURL: String?
 
     /// The URL from the flag, else `CELERITY_REDIS_URL`, else the local default.
-    func configuration() throws -> RedisConfiguration {
+    public func configuration() throws -> RedisConfiguration {
         let text = redisURL ?? ProcessInfo.processInfo.environment["CELERITY_REDIS_URL"]
         guard let text, !text.isEmpty else { return .localDefault }
         do {
@@ -27,7 +29,7 @@ struct RedisOptions: ParsableArguments {
     }
 
     /// A configuration for short-lived commands: give up quickly when Redis is not there.
-    func commandLineConfiguration() throws -> RedisConfiguration {
+    public func commandLineConfiguration() throws -> RedisConfiguration {
         var configuration = try configuration()
         configuration.connectTimeout = .seconds(2)
         configuration.reconnectTimeout = .seconds(1)
@@ -35,7 +37,7 @@ struct RedisOptions: ParsableArguments {
     }
 
     /// A logger for short-lived commands: only errors, since failures are reported as the command's error.
-    var quietLogger: Logger {
+    public var quietLogger: Logger {
         var logger = Logger(label: "celerity.cli")
         logger.logLevel = .error
         return logger
@@ -43,7 +45,7 @@ struct RedisOptions: ParsableArguments {
 }
 
 /// Parses a JSON command-line argument, naming the option and the position of a defect.
-func parseJSONArgument(_ text: String, option: String) throws -> JSONValue {
+public func parseJSONArgument(_ text: String, option: String) throws -> JSONValue {
     do {
         return try JSONValue.parse(text)
     } catch {
@@ -52,7 +54,7 @@ func parseJSONArgument(_ text: String, option: String) throws -> JSONValue {
 }
 
 /// A failure reported as one line (`Error: …`) and exit status 1, without the usage text.
-struct CommandError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct CommandError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

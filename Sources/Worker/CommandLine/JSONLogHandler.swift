@@ -1,0 +1,43 @@
+import Broker
+import Foundation
+import Logging
+
+/// Writes one JSON object per log line to standard error, for log shippers:
+/// `{"time": ..., "level": ..., "label": ..., "message": ..., "task.id": ..., ...}`.
+public struct JSONLogHandler: LogHandler {
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    private let label: String
+    private static let lock = NSLock()
+
+    public init(label: String) {
+        self.label = label
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var object: JSONObject = [
+            "time": .string(CeleryTime.format(Date())), "level": .string(event.level.rawValue), "label": .string(label),
+            "message": .string("\(event.message)"),
+        ]
+        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        for key in merged.keys.sorted() { object[key] = Self.json(merged[key]!) }
+        let line = JSONValue.object(object).serialized + "\n"
+        Self.lock.lock()
+        FileHandle.standardError.write(Data(line.utf8))
+        Self.lock.unlock()
+    }
+
+    private static func json(_ value: Logger.MetadataValue) -> JSONValue {
+        switch value {
+        case .string(let text): return .string(text)
+        case .stringConvertible(let convertible): return .string(convertible.description)
+        case .array(let values): return .array(values.map(json))
+        case .dictionary(let dictionary): return .object(JSONObject(dictionary.sorted { $0.key < $1.key }.map { ($0.key, json($0.value)) }))
+        }
+    }
+}

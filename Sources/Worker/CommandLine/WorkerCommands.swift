@@ -1,0 +1,147 @@
+import ArgumentParser
+import Broker
+import Foundation
+import Logging
+
+/// A binary that runs tasks: it names its task registry, and ``WorkerCommand`` and
+/// ``WorkerProcessCommand`` turn it into a worker. `celerity` is one; an application embeds its own
+/// tasks the same way.
+public protocol WorkerApplication {
+    /// The tasks this binary can run.
+    static var tasks: TaskRegistry { get }
+}
+
+/// The options of `worker` (and of the processes it starts).
+public struct WorkerOptions: ParsableArguments {
+    public init() {}
+
+    @OptionGroup public var redis: RedisOptions
+
+    @Option(name: [.customShort("Q"), .long], help: "Comma-separated queues to consume, e.g. celery,backups.")
+    public var queues: String = "celery"
+
+    @Option(name: [.customShort("c"), .long], help: "Worker processes (default: number of cores).")
+    public var concurrency: Int?
+
+    @Option(name: [.customShort("n"), .customLong("hostname")], help: "Node name (default: celerity.<pid>@<host>).")
+    public var nodeName: String?
+
+    @Option(help: "Seconds a warm shutdown waits for running tasks before requeueing them.")
+    public var shutdownTimeout: Double = 30
+
+    @Option(help: "Seconds a worker process's lease lasts without renewal.")
+    public var leaseTimeout: Double = 10
+
+    @Option(help: "Seconds between looks for dead worker processes of any node.")
+    public var reapInterval: Double = 5
+
+    @Option(help: "Deliveries to dying processes before a message is dead-lettered as poison.")
+    public var maxDeliveries: Int = 3
+
+    @Option(help: "Seconds results are kept (0: forever).")
+    public var resultExpires: Double = 86400
+
+    @Flag(help: "Store STARTED when a task starts (Celery's task_track_started).")
+    public var trackStarted = false
+
+    @Flag(name: [.customShort("E"), .customLong("task-events")], help: "Send Celery task events (for Flower and celery events).")
+    public var taskEvents = false
+
+    @Option(help: "Log format: text or json.")
+    public var logFormat: LogFormat = .text
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    public var logLevel: String = "info"
+
+    /// The worker configuration these options describe.
+    public func configuration() throws -> WorkerConfiguration {
+        var configuration = WorkerConfiguration(redis: try redis.configuration())
+        configuration.queues = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !configuration.queues.isEmpty else { throw CommandError("--queues names no queue") }
+        if let concurrency {
+            guard concurrency > 0 else { throw CommandError("--concurrency must be at least 1") }
+            configuration.concurrency = concurrency
+        }
+        if let nodeName { configuration.nodeName = nodeName }
+        configuration.shutdownTimeout = .milliseconds(Int64(shutdownTimeout * 1000))
+        configuration.leaseTimeout = .milliseconds(Int64(leaseTimeout * 1000))
+        configuration.heartbeatInterval = min(.seconds(2), configuration.leaseTimeout / 3)
+        configuration.reapInterval = .milliseconds(Int64(reapInterval * 1000))
+        configuration.maxDeliveries = max(1, maxDeliveries)
+        configuration.results = ResultBackend(timeToLive: resultExpires > 0 ? .seconds(resultExpires) : nil)
+        configuration.trackStarted = trackStarted
+        configuration.sendTaskEvents = taskEvents
+        return configuration
+    }
+
+    func bootstrapLogging() {
+        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
+        let format = logFormat
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler =
+                format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// The log line format.
+public enum LogFormat: String, ExpressibleByArgument, Sendable {
+    case text
+    case json
+}
+
+/// `worker`: the supervisor and its pool of worker processes.
+public struct WorkerCommand<Application: WorkerApplication>: AsyncParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "worker",
+            abstract: "Run a supervisor and a pool of worker processes that execute tasks.",
+            discussion: "SIGTERM or Ctrl-C: warm shutdown (running tasks finish). SIGQUIT or a second SIGTERM: cold shutdown (running tasks' messages are requeued at once)."
+        )
+    }
+
+    @OptionGroup public var options: WorkerOptions
+
+    public init() {}
+
+    public func run() async throws {
+        options.bootstrapLogging()
+        let configuration = try options.configuration()
+        let logger = Logger(label: "celerity.worker")
+        logger.info("registered tasks", metadata: ["tasks": "\(Application.tasks.names.joined(separator: ", "))"])
+        // The processes get this command's own options, and this node's name.
+        let arguments = CommandLine.arguments
+        let own = arguments.firstIndex(of: "worker").map { Array(arguments[($0 + 1)...]) } ?? []
+        let supervisor = Supervisor(
+            configuration: configuration, childArguments: own + ["--hostname", configuration.nodeName],
+            taskNames: Application.tasks.names, logger: logger
+        )
+        await supervisor.run()
+    }
+}
+
+/// `worker-process` (hidden): one worker process, started by the supervisor.
+public struct WorkerProcessCommand<Application: WorkerApplication>: AsyncParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "worker-process", abstract: "A worker process (started by `worker`).", shouldDisplay: false)
+    }
+
+    @Option(help: "The id the supervisor gave this process.")
+    var processID: String
+
+    @OptionGroup public var options: WorkerOptions
+
+    public init() {}
+
+    public func run() async throws {
+        options.bootstrapLogging()
+        var logger = Logger(label: "celerity.worker")
+        logger[metadataKey: "worker.process"] = "\(processID)"
+        let process = WorkerProcess(
+            configuration: try options.configuration(), registry: Application.tasks, processID: processID, logger: logger
+        )
+        await process.run()
+    }
+}

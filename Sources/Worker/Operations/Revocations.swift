@@ -1,0 +1,52 @@
+import Broker
+import Foundation
+
+/// Revoked task ids, kept in Redis with an expiry (Celery keeps them in worker memory only, so a
+/// worker started later runs a task that was revoked before it started).
+public struct Revocations: Sendable {
+    /// How long a revocation is remembered. Default one day (Celery's result lifetime).
+    public var timeToLive: Duration
+
+    public init(timeToLive: Duration = .seconds(86400)) {
+        self.timeToLive = timeToLive
+    }
+
+    /// Revokes a task: it will not start; with `terminate`, a worker running it kills its process.
+    /// Also stores the REVOKED state (unless SUCCESS is stored) so clients see it at once.
+    public func revoke(
+        taskID: String, terminate: Bool, backend: ResultBackend, on connection: RedisConnection, now: Date = Date()
+    ) throws {
+        try record(taskID: taskID, on: connection, now: now)
+        if terminate {
+            let message: JSONValue = ["method": "revoke", "task_id": .string(taskID), "terminate": true]
+            try connection.send(["PUBLISH", WorkerKeys.control, message.serialized])
+        } else {
+            try backend.store(Self.revokedResult(taskID: taskID, reason: "revoked"), on: connection)
+        }
+    }
+
+    /// Adds `taskID` to the persistent revoked set (and drops expired entries).
+    func record(taskID: String, on connection: RedisConnection, now: Date = Date()) throws {
+        let expiry = now.timeIntervalSince1970 + timeToLive.seconds
+        try connection.pipeline([
+            ["ZADD", WorkerKeys.revoked, String(expiry), taskID],
+            ["ZREMRANGEBYSCORE", WorkerKeys.revoked, "-inf", String(now.timeIntervalSince1970)],
+        ])
+    }
+
+    /// Whether `taskID` is revoked now.
+    public func isRevoked(taskID: String, on connection: RedisConnection, now: Date = Date()) throws -> Bool {
+        guard let score = try connection.send(["ZSCORE", WorkerKeys.revoked, taskID]).string, let expiry = Double(score)
+        else { return false }
+        return expiry > now.timeIntervalSince1970
+    }
+
+    /// Celery's REVOKED document: `TaskRevokedError` with `reason` (`revoked`, `expired`, `terminated`).
+    public static func revokedResult(taskID: String, reason: String, now: Date = Date()) -> TaskResult {
+        TaskResult(
+            taskID: taskID, state: .revoked,
+            result: RemoteError(type: "TaskRevokedError", message: reason, module: "celery.exceptions").json,
+            children: .null, dateDone: now
+        )
+    }
+}

@@ -1,0 +1,125 @@
+import Broker
+import Foundation
+
+/// What Celery's canvas asks a worker to do after a task: continue a chain, call link callbacks,
+/// and join a chord (wire spec §3.3 and §8).
+enum Canvas {
+    /// The messages to send after a successful run: the chain's next task (with the rest of the chain)
+    /// and the link callbacks, each with the result prepended to its arguments.
+    static func followUps(after message: TaskMessage, result: JSONValue) -> [TaskMessage] {
+        var messages: [TaskMessage] = []
+        let rootID = message.rootID ?? message.id
+        // The chain is stored reversed: the next task is the last element.
+        if case .array(var chain)? = message.embed["chain"], let nextJSON = chain.popLast(), let next = Signature(json: nextJSON) {
+            var embed = TaskMessage.emptyEmbed
+            embed["chain"] = .array(chain)
+            messages.append(next.message(parentResult: result, parentID: message.id, rootID: rootID, embed: embed))
+        }
+        for callback in message.embed["callbacks"]?.arrayValue ?? [] {
+            guard let signature = Signature(json: callback) else { continue }
+            messages.append(signature.message(parentResult: result, parentID: message.id, rootID: rootID))
+        }
+        return messages
+    }
+
+    /// The `children` field of a result document for the messages a task sent.
+    static func children(_ messages: [TaskMessage]) -> JSONValue {
+        .array(messages.map { [[.string($0.id), nil], nil] })
+    }
+}
+
+/// Celery's Redis chord join: each header task adds `[1, id, state, result]` to the group's `.j`
+/// sorted set (deduplicated through `.d`); the one that completes the set claims `.c` and sends the
+/// body with the results in header order. Same keys and semantics as Celery 5.7, so Python and
+/// Celerity workers can share one chord; a Celery 5.5 client's `.s` works too.
+struct ChordJoin {
+    /// KEYS: .j .t .s .d group .c — ARGV: task id, value, ordered, index, expires, group expires, claim expires, token.
+    /// Returns `{ready count, total diff, size, claimed}`; `{-1, 0, 0, 0}` when the chord is already done.
+    static let script = RedisScript(
+        name: "chord-join",
+        source: """
+            local jkey, tkey, skey, dkey, gkey, ckey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+            local tid, value, ordered, score = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+            local expires, group_expires = tonumber(ARGV[5]), tonumber(ARGV[6])
+            local claim_expires, claim_token = tonumber(ARGV[7]), ARGV[8]
+            if redis.call('GET', ckey) == 'done' then return {-1, 0, 0, 0} end
+            local member = tid .. ':' .. score
+            if redis.call('SISMEMBER', dkey, member) == 0 then
+              if ordered == '1' then redis.call('ZADD', jkey, score, value) else redis.call('RPUSH', jkey, value) end
+              redis.call('SADD', dkey, member)
+            end
+            local ready
+            if ordered == '1' then ready = redis.call('ZCOUNT', jkey, '-inf', '+inf') else ready = redis.call('LLEN', jkey) end
+            if expires > 0 then
+              for _, key in ipairs({jkey, tkey, skey, dkey}) do redis.call('EXPIRE', key, expires) end
+              if group_expires > 0 then redis.call('EXPIRE', gkey, group_expires) end
+            end
+            local totaldiff = redis.call('GET', tkey)
+            local size = redis.call('GET', skey)
+            local claimed = 0
+            if size and ready == tonumber(size) + tonumber(totaldiff or 0) then
+              if redis.call('SET', ckey, claim_token, 'NX', 'EX', claim_expires) then claimed = 1 end
+            end
+            return {ready, totaldiff, size, claimed}
+            """
+    )
+
+    /// What the completing header task must do.
+    enum Completion {
+        /// Send the body with the header's results.
+        case runBody(TaskMessage)
+        /// A header task failed: the body fails with `ChordError`.
+        case failBody(TaskResult)
+    }
+
+    /// Adds this header task's outcome; when it completes the chord, returns what to do with the body.
+    static func join(
+        _ message: TaskMessage, state: TaskState, value: JSONValue, on connection: RedisConnection
+    ) throws -> Completion? {
+        guard let groupID = message.group, let bodyJSON = message.embed["chord"], !bodyJSON.isNull,
+            let body = Signature(json: bodyJSON)
+        else { return nil }
+        let entry: JSONValue = [1, .string(message.id), .string(state.rawValue), value]
+        let token = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let reply = try connection.evaluate(
+            script,
+            keys: [
+                ChordKeys.join(groupID), ChordKeys.total(groupID), ChordKeys.size(groupID), ChordKeys.dedup(groupID),
+                ChordKeys.base(groupID), ChordKeys.claim(groupID),
+            ],
+            arguments: [message.id, entry.serialized, "1", String(message.groupIndex ?? 0), "86400", "86400", "30", token]
+        )
+        guard let parts = reply.array, parts.count == 4, parts[3].integer == 1 else { return nil }
+        let members = (try connection.send(["ZRANGE", ChordKeys.join(groupID), "0", "-1"]).array ?? []).compactMap { reply in
+            reply.string.flatMap { try? JSONValue.parse($0) }?.arrayValue
+        }
+        defer {
+            _ = try? connection.pipeline([
+                ["DEL", ChordKeys.join(groupID), ChordKeys.total(groupID), ChordKeys.size(groupID), ChordKeys.dedup(groupID)],
+                ["SET", ChordKeys.claim(groupID), "done", "EX", "300"],
+            ])
+        }
+        var results: [JSONValue] = []
+        for member in members where member.count >= 4 {
+            if member[2].stringValue == TaskState.failure.rawValue {
+                let cause = RemoteError(json: member[3]).map(\.description) ?? member[3].serialized
+                let error = RemoteError(
+                    type: "ChordError", message: "Dependency \(member[1].stringValue ?? "?") raised \(cause)",
+                    module: "celery.exceptions"
+                )
+                return .failBody(
+                    TaskResult(
+                        taskID: body.options.taskID ?? "", state: .failure, result: error.json,
+                        traceback: ErrorReport.traceback(task: body.task, error: error), dateDone: Date()
+                    )
+                )
+            }
+            results.append(member[3])
+        }
+        var bodySignature = body
+        bodySignature.options.group = groupID
+        return .runBody(
+            bodySignature.message(parentResult: .array(results), parentID: message.id, rootID: message.rootID ?? message.id)
+        )
+    }
+}

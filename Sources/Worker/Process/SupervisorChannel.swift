@@ -1,0 +1,45 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The pipe on which a worker process tells its supervisor what it runs: tab-separated lines,
+/// `start <task id> <task name> <hard limit seconds or ->` and `done <task id>`.
+struct SupervisorChannel: Sendable {
+    /// The descriptor a worker process finds the pipe on.
+    static let childDescriptor: Int32 = 3
+
+    let descriptor: Int32
+
+    /// Writes one line; a closed pipe (supervisor gone) is ignored — the parent watch exits the process.
+    func send(_ fields: String...) {
+        let line = fields.joined(separator: "\t") + "\n"
+        var bytes = Array(line.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
+    }
+}
+
+/// Splits a byte stream into the lines a ``SupervisorChannel`` writes.
+struct LineBuffer {
+    private var pending: [UInt8] = []
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer) -> [[String]] {
+        pending.append(contentsOf: bytes)
+        var lines: [[String]] = []
+        while let newline = pending.firstIndex(of: 0x0A) {
+            let line = String(decoding: pending[..<newline], as: UTF8.self)
+            pending.removeSubrange(...newline)
+            lines.append(line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
+        }
+        return lines
+    }
+}

@@ -1,0 +1,475 @@
+import Broker
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One worker process: takes one message at a time from Redis into its processing list, runs it,
+/// stores the result and only then acknowledges it. Started by the ``Supervisor`` as a separate
+/// process of the same binary; all Redis I/O happens on its own thread, never on the cooperative pool.
+final class WorkerProcess: @unchecked Sendable {
+    private let configuration: WorkerConfiguration
+    private let registry: TaskRegistry
+    private let processID: String
+    private let logger: Logger
+    private let connection: RedisConnection
+    private let processing: String
+    private let supervisor: SupervisorChannel
+    private let stopRequested = LockedFlag()
+    private var queueOrder: [String]
+    private var processed = 0
+    private let events: CeleryEvents?
+
+    init(configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger) {
+        self.configuration = configuration
+        self.registry = registry
+        self.processID = processID
+        self.logger = logger
+        self.connection = RedisConnection(configuration: configuration.redis, logger: logger)
+        self.processing = WorkerKeys.processing(processID)
+        self.supervisor = SupervisorChannel(descriptor: SupervisorChannel.childDescriptor)
+        self.events = configuration.sendTaskEvents
+            ? CeleryEvents(node: configuration.nodeName, database: configuration.redis.database) : nil
+        self.queueOrder = configuration.queues
+    }
+
+    /// Runs until SIGTERM (finish the current task, then exit) or until the supervisor goes away.
+    func run() async {
+        installSignalHandling()
+        watchSupervisor()
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let thread = Thread { [self] in
+                loop()
+                done.resume()
+            }
+            thread.name = "celerity-worker-loop"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        logger.info("worker process stopped", metadata: ["worker.process": "\(processID)", "worker.processed": "\(processed)"])
+    }
+
+    // MARK: - Lifecycle
+
+    private func installSignalHandling() {
+        // The supervisor decides about shutdown: SIGTERM means "finish the current task, then stop".
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        source.setEventHandler { [stopRequested] in stopRequested.set() }
+        source.resume()
+        SignalSources.keep(source)
+    }
+
+    /// Exits at once when the supervisor dies: its end of our stdin pipe closes.
+    private func watchSupervisor() {
+        let thread = Thread {
+            var byte: UInt8 = 0
+            while true {
+                let count = read(STDIN_FILENO, &byte, 1)
+                if count == 0 || (count < 0 && errno != EINTR) { _exit(75) }
+            }
+        }
+        thread.name = "celerity-parent-watch"
+        thread.start()
+    }
+
+    private func loop() {
+        var failures = 0
+        while !stopRequested.isSet {
+            do {
+                guard let delivery = try fetchNext() else { continue }
+                failures = 0
+                handle(delivery)
+            } catch {
+                failures += 1
+                logger.error("Redis error in worker loop; retrying", metadata: ["error": "\(error)"])
+                Thread.sleep(forTimeInterval: min(2.0, 0.05 * Double(1 << min(failures, 6))))
+            }
+        }
+    }
+
+    // MARK: - Fetch
+
+    struct Delivery {
+        var raw: String
+        /// Whether the task is revoked; `nil` when the fetch did not check (BLMOVE).
+        var revoked: Bool?
+    }
+
+    private var fetchKeys: [String] { PriorityBuckets.listKeys(queues: queueOrder) }
+
+    /// Takes the next message, lower priority number first, queues rotated after each delivery
+    /// (kombu's round robin); when everything is empty, blocks briefly on the first queue's default bucket.
+    private func fetchNext() throws -> Delivery? {
+        let now = String(Date().timeIntervalSince1970)
+        let reply = try connection.evaluate(
+            WorkerScripts.fetch, keys: [processing, WorkerKeys.revoked] + fetchKeys, arguments: [now]
+        )
+        if let parts = reply.array, parts.count == 3, let raw = parts[0].string {
+            rotate(afterKeyIndex: (parts[2].integer ?? 1) - 1)
+            return Delivery(raw: raw, revoked: parts[1].integer == 1)
+        }
+        let blockKey = queueOrder[0]
+        let wait = configuration.idlePollInterval
+        let moved = try connection.send(
+            ["BLMOVE", blockKey, processing, "RIGHT", "LEFT", String(format: "%.3f", wait.seconds)], blockingFor: wait
+        )
+        guard let raw = moved.string else { return nil }
+        rotate(afterKeyIndex: 0)
+        return Delivery(raw: raw, revoked: nil)
+    }
+
+    private func rotate(afterKeyIndex index: Int) {
+        guard queueOrder.count > 1 else { return }
+        let queue = queueOrder[index % queueOrder.count]
+        queueOrder.removeAll { $0 == queue }
+        queueOrder.append(queue)
+    }
+
+    // MARK: - Handling one message
+
+    private func handle(_ delivery: Delivery) {
+        let message: TaskMessage
+        do {
+            message = try TaskMessage.decode(delivery.raw)
+        } catch {
+            deadLetter(raw: delivery.raw, reason: error.description, error: nil, message: nil, taskID: error.taskID, task: error.taskName)
+            return
+        }
+        var log = logger
+        log[metadataKey: "task.id"] = "\(message.id)"
+        log[metadataKey: "task.name"] = "\(message.task)"
+        log[metadataKey: "queue"] = "\(message.queue)"
+        let now = Date()
+
+        guard let definition = registry[message.task] else {
+            let failure = TaskResult(
+                taskID: message.id, state: .failure,
+                result: RemoteError(type: "NotRegistered", arguments: [.string(message.task)], module: "celery.exceptions").json,
+                traceback: nil, dateDone: now
+            )
+            log.error("unknown task name; dead-lettered")
+            deadLetter(
+                raw: delivery.raw, reason: "unknown task name \"\(message.task)\"", error: nil, message: message,
+                taskID: message.id, task: message.task, result: failure
+            )
+            return
+        }
+        do {
+            if try delivery.revoked ?? isRevoked(message) {
+                log.info("task revoked; not run")
+                try complete(message, raw: delivery.raw, result: Revocations.revokedResult(taskID: message.id, reason: "revoked"))
+                return
+            }
+            if let expires = message.expires, expires < now {
+                log.info("task expired; not run", metadata: ["task.expires": "\(CeleryTime.format(expires))"])
+                try complete(message, raw: delivery.raw, result: Revocations.revokedResult(taskID: message.id, reason: "expired"))
+                return
+            }
+            if let eta = message.eta, eta.timeIntervalSince(now) > 0.2 {
+                try persist {
+                    try connection.evaluate(
+                        WorkerScripts.defer_, keys: [processing, WorkerKeys.scheduled],
+                        arguments: [delivery.raw, String(eta.timeIntervalSince1970)]
+                    )
+                }
+                log.info("task received; scheduled for its ETA", metadata: ["task.eta": "\(CeleryTime.format(eta))"])
+                return
+            }
+            log.info("task received", metadata: ["task.retries": "\(message.retries)"])
+            emit("task-received", CeleryEvents.receivedFields(message))
+            try execute(message, raw: delivery.raw, definition: definition, logger: log)
+        } catch {
+            // Not a transport failure (those are retried in `persist`): a script or server error.
+            // The message stays in the processing list; exiting lets the supervisor requeue it at once.
+            log.critical("Redis refused a worker step; exiting so the message is requeued", metadata: ["error": "\(error)"])
+            exit(EX_TEMPFAIL)
+        }
+    }
+
+    /// Runs one idempotent Redis step, retrying transport failures (Redis restarting, network blips)
+    /// with capped backoff for up to five minutes, so a finished task's result is not lost to an outage.
+    @discardableResult
+    private func persist<T>(_ step: () throws -> T) throws -> T {
+        let deadline = ContinuousClock.now + .seconds(300)
+        var delay = 0.05
+        while true {
+            do {
+                return try step()
+            } catch let error as RedisError where error.isTransport && ContinuousClock.now < deadline {
+                logger.warning("Redis unavailable; retrying worker step", metadata: ["error": "\(error)"])
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 2)
+            }
+        }
+    }
+
+    private func isRevoked(_ message: TaskMessage) throws -> Bool {
+        // The fetch script checks revocations itself; a message taken by BLMOVE is checked here.
+        try persist { try Revocations().isRevoked(taskID: message.id, on: connection) }
+    }
+
+    private func execute(_ message: TaskMessage, raw: String, definition: TaskDefinition, logger log: Logger) throws {
+        let limits = TimeLimit(
+            hard: message.timeLimit.hard ?? definition.timeLimit.hard,
+            soft: message.timeLimit.soft ?? definition.timeLimit.soft
+        )
+        supervisor.send("start", message.id, message.task, limits.hard.map { String($0.seconds) } ?? "-")
+        defer { supervisor.send("done", message.id) }
+        if configuration.trackStarted {
+            let started = TaskResult(
+                taskID: message.id, state: .started,
+                result: ["pid": .int(Int(getpid())), "hostname": .string(configuration.nodeName)],
+                children: [], dateDone: nil, groupID: message.group, parentID: message.parentID,
+                extended: extendedFields(message)
+            )
+            try persist { try configuration.results.store(started, on: connection) }
+        }
+        log.info("task started")
+        emit("task-started", ["uuid": .string(message.id)])
+        let context = TaskContext(
+            taskID: message.id, name: message.task, retries: message.retries, eta: message.eta, rootID: message.rootID,
+            parentID: message.parentID, queue: message.queue, hostname: configuration.nodeName, logger: log
+        )
+        let started = ContinuousClock.now
+        let (outcome, softFired) = runHandler(definition.handler, TaskArguments(args: message.args, kwargs: message.kwargs), context, softLimit: limits.soft)
+        let runtime = (ContinuousClock.now - started).seconds
+        processed += 1
+
+        switch outcome {
+        case .success(let value):
+            let followUps = Canvas.followUps(after: message, result: value)
+            try sendFollowUps(followUps)
+            try joinChord(message, state: .success, value: value)
+            let result = TaskResult(
+                taskID: message.id, state: .success, result: value, children: Canvas.children(followUps), dateDone: Date(),
+                groupID: message.group, parentID: message.parentID, extended: extendedFields(message)
+            )
+            try complete(message, raw: raw, result: message.ignoreResult ? nil : result)
+            log.info("task succeeded", metadata: ["task.runtime": "\(runtime)"])
+            emit("task-succeeded", ["uuid": .string(message.id), "result": .string(PythonRepr.repr(value)), "runtime": .double(runtime)])
+        case .failure(let error):
+            let remote = ErrorReport.remoteError(for: error, softLimitFired: softFired, softLimit: limits.soft)
+            let policy = definition.retryPolicy
+            let request = error as? RetryRequest
+            let retryLimit = request?.maxRetries ?? (policy.maxRetries > 0 ? policy.maxRetries : 3)
+            let wantsRetry = !softFired && (request != nil || (policy.maxRetries > 0 && policy.shouldRetry(error)))
+            if wantsRetry, message.retries < retryLimit {
+                let delay = request?.countdown ?? policy.delay(afterRetries: message.retries)
+                try retry(message, raw: raw, error: remote, delay: delay)
+                emit("task-retried", ["uuid": .string(message.id), "exception": .string(remote.description), "traceback": ""])
+                log.warning(
+                    "task failed; retrying",
+                    metadata: [
+                        "task.runtime": "\(runtime)", "error": "\(remote)", "task.retry_in": "\(delay.seconds)",
+                        "task.retries": "\(message.retries + 1)",
+                    ]
+                )
+                return
+            }
+            let failure = TaskResult(
+                taskID: message.id, state: .failure, result: remote.json,
+                traceback: ErrorReport.traceback(task: message.task, error: remote), children: [], dateDone: Date(),
+                groupID: message.group, parentID: message.parentID, extended: extendedFields(message)
+            )
+            try joinChord(message, state: .failure, value: remote.json)
+            emit("task-failed", [
+                "uuid": .string(message.id), "exception": .string(remote.description),
+                "traceback": .string(ErrorReport.traceback(task: message.task, error: remote)),
+            ])
+            if wantsRetry {
+                log.error("task failed; retries exhausted, dead-lettered", metadata: ["task.runtime": "\(runtime)", "error": "\(remote)"])
+                deadLetter(
+                    raw: raw, reason: "retries exhausted after \(message.retries) retries", error: remote.description,
+                    message: message, taskID: message.id, task: message.task, result: message.ignoreResult ? nil : failure
+                )
+            } else {
+                try complete(message, raw: raw, result: message.ignoreResult ? nil : failure)
+                log.error("task failed", metadata: ["task.runtime": "\(runtime)", "error": "\(remote)"])
+            }
+        }
+    }
+
+    /// Runs the handler as a Swift task; past the soft limit the task is cancelled.
+    private func runHandler(
+        _ handler: @escaping @Sendable (TaskArguments, TaskContext) async throws -> JSONValue,
+        _ arguments: TaskArguments, _ context: TaskContext, softLimit: Duration?
+    ) -> (Result<JSONValue, any Error>, Bool) {
+        let box = OutcomeBox()
+        let semaphore = DispatchSemaphore(value: 0)
+        let task = Task {
+            let outcome: Result<JSONValue, any Error>
+            do {
+                outcome = .success(try await handler(arguments, context))
+            } catch {
+                outcome = .failure(error)
+            }
+            box.set(outcome)
+            semaphore.signal()
+        }
+        var softFired = false
+        if let softLimit {
+            let deadline = DispatchTime.now() + .nanoseconds(Int(softLimit.seconds * 1e9))
+            if semaphore.wait(timeout: deadline) == .timedOut {
+                softFired = true
+                context.logger.warning("soft time limit exceeded; cancelling task", metadata: ["task.soft_limit": "\(softLimit.seconds)"])
+                task.cancel()
+                semaphore.wait()
+            }
+        } else {
+            semaphore.wait()
+        }
+        return (box.get()!, softFired)
+    }
+
+    private func extendedFields(_ message: TaskMessage) -> JSONObject {
+        guard configuration.extendedResults else { return [:] }
+        return [
+            "name": .string(message.task), "args": .array(message.args), "kwargs": .object(message.kwargs),
+            "worker": .string(configuration.nodeName), "retries": .int(message.retries), "queue": .string(message.queue),
+        ]
+    }
+
+    // MARK: - Redis steps
+
+    /// Publishes a Celery task event when `-E` is on; events are best effort, never a reason to fail a task.
+    private func emit(_ type: String, _ fields: JSONObject) {
+        guard let events else { return }
+        _ = try? connection.send(events.publish(type, fields))
+    }
+
+    /// Sends chain continuations and link callbacks before the task is acknowledged (at least once).
+    private func sendFollowUps(_ messages: [TaskMessage]) throws {
+        guard !messages.isEmpty else { return }
+        try persist { try connection.pipeline(messages.map { ["LPUSH", $0.listKey, $0.encoded()] }) }
+    }
+
+    /// Joins a chord this task is a header member of; the member that completes it sends (or fails) the body.
+    private func joinChord(_ message: TaskMessage, state: TaskState, value: JSONValue) throws {
+        guard message.group != nil, let chord = message.embed["chord"], !chord.isNull else { return }
+        switch try persist({ try ChordJoin.join(message, state: state, value: value, on: connection) }) {
+        case .runBody(let body)?:
+            try sendFollowUps([body])
+            logger.info("chord complete; body sent", metadata: ["task.id": "\(body.id)", "task.name": "\(body.task)"])
+        case .failBody(let failure)?:
+            try persist { try configuration.results.store(failure, on: connection) }
+            logger.error("chord failed; body not run", metadata: ["task.id": "\(failure.taskID)"])
+        case nil:
+            break
+        }
+    }
+
+    private func complete(_ message: TaskMessage, raw: String, result: TaskResult?) throws {
+        let invocation = result.map { configuration.results.storeInvocation($0) }
+        try persist {
+            try connection.evaluate(
+            WorkerScripts.complete,
+            keys: [processing, WorkerKeys.deliveries, invocation?.keys[0] ?? ResultBackend.key(taskID: message.id)],
+                arguments: [raw, message.deliveryTag, invocation?.arguments[0] ?? "", invocation?.arguments[1] ?? "0"]
+            )
+        }
+    }
+
+    private func retry(_ message: TaskMessage, raw: String, error: RemoteError, delay: Duration) throws {
+        let eta = Date().addingTimeInterval(delay.seconds)
+        let next = message.retried(eta: eta)
+        let document = TaskResult(
+            taskID: message.id, state: .retry, result: error.json,
+            traceback: ErrorReport.traceback(task: message.task, error: error) + "celery.exceptions.Retry: Retry in \(delay.seconds)s\n",
+            children: [[[.string(message.id), nil], nil]], dateDone: nil, groupID: message.group, parentID: message.parentID,
+            extended: extendedFields(message)
+        )
+        let invocation = configuration.results.storeInvocation(document)
+        try persist {
+            try connection.evaluate(
+            WorkerScripts.retry,
+            keys: [processing, WorkerKeys.deliveries, WorkerKeys.scheduled, invocation.keys[0]],
+            arguments: [
+                raw, message.deliveryTag, next.encoded(), String(eta.timeIntervalSince1970),
+                message.ignoreResult ? "" : invocation.arguments[0], invocation.arguments[1],
+            ]
+            )
+        }
+    }
+
+    private func deadLetter(
+        raw: String, reason: String, error: String?, message: TaskMessage?, taskID: String?, task: String?,
+        result: TaskResult? = nil
+    ) {
+        let entry = DeadLetterEntry(
+            id: DeadLetterQueue.newEntryID(), reason: reason, error: error, time: Date(), worker: processID,
+            queue: message?.listKey ?? "", task: task ?? "", taskID: taskID ?? "", envelope: raw
+        )
+        var attempt = 0
+        while true {
+            do {
+                try configuration.deadLetters.add(
+                    entry, deliveryTag: message?.deliveryTag ?? "", processing: processing, result: result,
+                    backend: configuration.results, on: connection
+                )
+                logger.warning(
+                    "message dead-lettered",
+                    metadata: ["task.id": "\(taskID ?? "-")", "task.name": "\(task ?? "-")", "reason": "\(reason)", "dlq.id": "\(entry.id)"]
+                )
+                return
+            } catch {
+                attempt += 1
+                logger.error("cannot dead-letter message; retrying", metadata: ["error": "\(error)"])
+                if attempt > 20 { return }  // it stays in the processing list and is recovered later
+                Thread.sleep(forTimeInterval: 0.25)
+            }
+        }
+    }
+
+}
+
+/// A thread-safe one-way flag.
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+
+    func set() {
+        lock.lock()
+        value = true
+        lock.unlock()
+    }
+}
+
+/// Holds a handler's outcome across threads.
+private final class OutcomeBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outcome: Result<JSONValue, any Error>?
+
+    func set(_ value: Result<JSONValue, any Error>) {
+        lock.lock()
+        outcome = value
+        lock.unlock()
+    }
+
+    func get() -> Result<JSONValue, any Error>? {
+        lock.lock()
+        defer { lock.unlock() }
+        return outcome
+    }
+}
+
+/// Keeps dispatch signal sources alive for the life of the process.
+enum SignalSources {
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+    private static let lock = NSLock()
+
+    static func keep(_ source: any DispatchSourceSignal) {
+        lock.lock()
+        sources.append(source)
+        lock.unlock()
+    }
+}

@@ -1,0 +1,246 @@
+import Broker
+
+/// The Lua scripts behind reliable delivery. Each one is a single atomic step, so a process killed
+/// at any instant leaves every message in exactly one place: a ready list, a processing list, the
+/// ETA set, or the dead-letter queue.
+enum WorkerScripts {
+    /// Shared Lua helpers: the kombu bucket key of an envelope, result storing, dead-lettering.
+    private static let prelude = """
+        local function bucket_key(env)
+          local props = env['properties']
+          local queue = 'celery'
+          local priority = 0
+          if type(props) == 'table' then
+            local info = props['delivery_info']
+            if type(info) == 'table' and type(info['routing_key']) == 'string' then queue = info['routing_key'] end
+            priority = tonumber(props['priority']) or 0
+          end
+          priority = math.floor(priority)
+          if priority < 0 then priority = 0 elseif priority > 9 then priority = 9 end
+          local step = 0
+          if priority >= 9 then step = 9 elseif priority >= 6 then step = 6 elseif priority >= 3 then step = 3 end
+          if step == 0 then return queue end
+          return queue .. '\\6\\22' .. step
+        end
+        local function store_result(key, doc, ttl)
+          if doc == nil or doc == '' then return 0 end
+          local current = redis.call('GET', key)
+          if current then
+            local ok, old = pcall(cjson.decode, current)
+            if ok and type(old) == 'table' and old['status'] == 'SUCCESS' then return 0 end
+          end
+          ttl = tonumber(ttl)
+          if ttl and ttl > 0 then redis.call('SETEX', key, ttl, doc) else redis.call('SET', key, doc) end
+          redis.call('PUBLISH', key, doc)
+          return 1
+        end
+        local function dead_letter(index, entries, id, entry, now, max_age, max_count)
+          redis.call('HSET', entries, id, entry)
+          redis.call('ZADD', index, now, id)
+          local old = redis.call('ZRANGEBYSCORE', index, '-inf', '(' .. (now - max_age))
+          for _, stale in ipairs(old) do redis.call('HDEL', entries, stale) end
+          if #old > 0 then redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. (now - max_age)) end
+          local excess = redis.call('ZCARD', index) - max_count
+          if excess > 0 then
+            local oldest = redis.call('ZRANGE', index, 0, excess - 1)
+            for _, stale in ipairs(oldest) do redis.call('HDEL', entries, stale) end
+            redis.call('ZREMRANGEBYRANK', index, 0, excess - 1)
+          end
+        end
+
+        """
+
+    /// Moves the next message into the processing list: the first non-empty list in consumption order.
+    /// KEYS: processing, revoked, ready lists… ARGV: now.
+    /// Returns `{message, revoked (0/1), index of the list it came from (1-based)}` or nil.
+    static let fetch = RedisScript(
+        name: "fetch",
+        source: """
+            for i = 3, #KEYS do
+              local message = redis.call('LMOVE', KEYS[i], KEYS[1], 'RIGHT', 'LEFT')
+              if message then
+                local revoked = 0
+                if redis.call('EXISTS', KEYS[2]) == 1 then
+                  local ok, env = pcall(cjson.decode, message)
+                  if ok and type(env) == 'table' and type(env['headers']) == 'table' and type(env['headers']['id']) == 'string' then
+                    local until_ = redis.call('ZSCORE', KEYS[2], env['headers']['id'])
+                    if until_ and tonumber(until_) > tonumber(ARGV[1]) then revoked = 1 end
+                  end
+                end
+                return {message, revoked, i - 2}
+              end
+            end
+            return false
+            """
+    )
+
+    /// Stores a result (unless SUCCESS is stored) and acknowledges the message, in one step:
+    /// the message leaves the processing list only once its result is safe.
+    /// KEYS: processing, deliveries, result key. ARGV: message, delivery tag, result document ('' for none), ttl.
+    static let complete = RedisScript(
+        name: "complete",
+        source: prelude + """
+            store_result(KEYS[3], ARGV[3], ARGV[4])
+            redis.call('LREM', KEYS[1], -1, ARGV[1])
+            redis.call('HDEL', KEYS[2], ARGV[2])
+            return 1
+            """
+    )
+
+    /// Moves a message whose ETA is in the future from the processing list to the ETA set.
+    /// KEYS: processing, scheduled. ARGV: message, due time.
+    static let defer_ = RedisScript(
+        name: "defer",
+        source: """
+            redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+            redis.call('LREM', KEYS[1], -1, ARGV[1])
+            return 1
+            """
+    )
+
+    /// Retries: schedules the new message, stores the RETRY state and acknowledges the old message.
+    /// KEYS: processing, deliveries, scheduled, result key. ARGV: old message, old tag, new message, due, RETRY document, ttl.
+    static let retry = RedisScript(
+        name: "retry",
+        source: prelude + """
+            redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+            store_result(KEYS[4], ARGV[5], ARGV[6])
+            redis.call('LREM', KEYS[1], -1, ARGV[1])
+            redis.call('HDEL', KEYS[2], ARGV[2])
+            return 1
+            """
+    )
+
+    /// Dead-letters a message from the processing list, optionally storing a result for it.
+    /// KEYS: processing, deliveries, dlq index, dlq entries, result key.
+    /// ARGV: message, delivery tag, entry id, entry JSON, now, max age (s), max count, result document ('' for none), ttl.
+    static let deadLetter = RedisScript(
+        name: "dead-letter",
+        source: prelude + """
+            dead_letter(KEYS[3], KEYS[4], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
+            store_result(KEYS[5], ARGV[8], ARGV[9])
+            redis.call('LREM', KEYS[1], -1, ARGV[1])
+            if ARGV[2] ~= '' then redis.call('HDEL', KEYS[2], ARGV[2]) end
+            return 1
+            """
+    )
+
+    /// Returns every message of a process's processing list to the front of its queue (RPUSH, so it is
+    /// taken next, as kombu's restore does), or to the dead-letter queue when it has now been delivered
+    /// to `max deliveries` processes that all died; then forgets the process.
+    /// KEYS: processing, deliveries, processes, dlq index, dlq entries, lease.
+    /// ARGV: process id, count as a delivery (1/0), max deliveries, now, entry id prefix, entry JSON prefix… (see Swift), max age, max count.
+    /// Returns `{requeued, dead-lettered}`.
+    static let recover = RedisScript(
+        name: "recover",
+        source: prelude + """
+            local messages = redis.call('LRANGE', KEYS[1], 0, -1)
+            local counting = ARGV[2] == '1'
+            local max_deliveries = tonumber(ARGV[3])
+            local now = tonumber(ARGV[4])
+            local requeued, dead = 0, 0
+            for i = #messages, 1, -1 do
+              local raw = messages[i]
+              local ok, env = pcall(cjson.decode, raw)
+              local tag = nil
+              if ok and type(env) == 'table' and type(env['properties']) == 'table' then tag = env['properties']['delivery_tag'] end
+              local count = 0
+              if counting and type(tag) == 'string' then count = redis.call('HINCRBY', KEYS[2], tag, 1) end
+              local reason = nil
+              if not ok or type(env) ~= 'table' then
+                reason = 'unreadable message recovered from a dead worker process'
+              elseif counting and count >= max_deliveries then
+                reason = 'poison message: delivered ' .. count .. ' times and every worker process running it died'
+              end
+              if reason then
+                local task_id, task_name, queue = '', '', ''
+                if ok and type(env) == 'table' and type(env['headers']) == 'table' then
+                  task_id = tostring(env['headers']['id'] or '')
+                  task_name = tostring(env['headers']['task'] or '')
+                  queue = bucket_key(env)
+                end
+                local entry = cjson.encode({id = ARGV[5] .. i, reason = reason, error = cjson.null, time = now,
+                  worker = ARGV[1], queue = queue, task = task_name, task_id = task_id, deliveries = count, envelope = raw})
+                dead_letter(KEYS[4], KEYS[5], ARGV[5] .. i, entry, now, tonumber(ARGV[6]), tonumber(ARGV[7]))
+                if type(tag) == 'string' then redis.call('HDEL', KEYS[2], tag) end
+                dead = dead + 1
+              else
+                redis.call('RPUSH', bucket_key(env), raw)
+                requeued = requeued + 1
+              end
+            end
+            redis.call('DEL', KEYS[1])
+            redis.call('DEL', KEYS[6])
+            redis.call('SREM', KEYS[3], ARGV[1])
+            return {requeued, dead}
+            """
+    )
+
+    /// Drops the message of a process the supervisor killed on purpose (hard time limit, revoke
+    /// --terminate), storing the result that says why, and forgets the process.
+    /// KEYS: processing, processes, lease, result key. ARGV: process id, result document, ttl.
+    static let discard = RedisScript(
+        name: "discard",
+        source: prelude + """
+            store_result(KEYS[4], ARGV[2], ARGV[3])
+            redis.call('DEL', KEYS[1])
+            redis.call('DEL', KEYS[3])
+            redis.call('SREM', KEYS[2], ARGV[1])
+            return 1
+            """
+    )
+
+    /// Moves up to `limit` due messages from the ETA set to the front of their ready lists.
+    /// KEYS: scheduled. ARGV: now, limit. Returns how many moved.
+    static let promote = RedisScript(
+        name: "promote-due",
+        source: prelude + """
+            local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+            for _, raw in ipairs(due) do
+              redis.call('ZREM', KEYS[1], raw)
+              local ok, env = pcall(cjson.decode, raw)
+              if ok and type(env) == 'table' then
+                redis.call('RPUSH', bucket_key(env), raw)
+              else
+                redis.call('RPUSH', 'celery', raw)
+              end
+            end
+            return #due
+            """
+    )
+
+    /// Releases a lock only if it is still ours.
+    /// KEYS: lock. ARGV: token.
+    static let releaseLock = RedisScript(
+        name: "release-lock",
+        source: """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+            return 0
+            """
+    )
+
+    /// Puts dead-lettered messages back on their queues (at the back: they wait their turn).
+    /// KEYS: dlq index, dlq entries. ARGV: entry ids… Returns how many were requeued.
+    static let requeueDeadLetters = RedisScript(
+        name: "requeue-dead-letters",
+        source: prelude + """
+            local requeued = 0
+            for i = 1, #ARGV do
+              local entry = redis.call('HGET', KEYS[2], ARGV[i])
+              if entry then
+                local ok, doc = pcall(cjson.decode, entry)
+                if ok and type(doc) == 'table' and type(doc['envelope']) == 'string' then
+                  local okEnv, env = pcall(cjson.decode, doc['envelope'])
+                  local key = 'celery'
+                  if okEnv and type(env) == 'table' then key = bucket_key(env) end
+                  redis.call('LPUSH', key, doc['envelope'])
+                  requeued = requeued + 1
+                end
+                redis.call('HDEL', KEYS[2], ARGV[i])
+                redis.call('ZREM', KEYS[1], ARGV[i])
+              end
+            end
+            return requeued
+            """
+    )
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A worker process started with `posix_spawn` (never `fork` without `exec`): the same binary with
+/// the hidden `worker-process` subcommand. Its stdin is a pipe whose closing tells it the supervisor
+/// died; descriptor 3 is the ``SupervisorChannel`` back to us. It runs in its own process group, so a
+/// terminal's Ctrl-C reaches only the supervisor, which decides how to stop.
+struct SpawnedProcess {
+    let pid: pid_t
+    /// Our end of the child's stdin; closing it (or dying) tells the child to exit.
+    let lifeline: Int32
+    /// Our end of the child's event pipe, non-blocking.
+    let events: Int32
+
+    /// Starts `executable` with `arguments` (argv[1...]) and the current environment.
+    static func spawn(executable: String, arguments: [String]) throws -> SpawnedProcess {
+        var lifelinePipe: [Int32] = [0, 0]
+        var eventPipe: [Int32] = [0, 0]
+        guard pipe(&lifelinePipe) == 0, pipe(&eventPipe) == 0 else { throw SpawnError(message: "pipe failed: \(String(cString: strerror(errno)))") }
+        // Our ends must not leak into children spawned later.
+        _ = fcntl(lifelinePipe[1], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(eventPipe[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(eventPipe[0], F_SETFL, fcntl(eventPipe[0], F_GETFL) | O_NONBLOCK)
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, lifelinePipe[0], STDIN_FILENO)
+        posix_spawn_file_actions_adddup2(&actions, eventPipe[1], SupervisorChannel.childDescriptor)
+        posix_spawn_file_actions_addclose(&actions, lifelinePipe[0])
+        posix_spawn_file_actions_addclose(&actions, eventPipe[1])
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var defaultSignals = sigset_t()
+        sigemptyset(&defaultSignals)
+        for signal in [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaultSignals, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        close(lifelinePipe[0])
+        close(eventPipe[1])
+        guard status == 0 else {
+            close(lifelinePipe[1])
+            close(eventPipe[0])
+            throw SpawnError(message: "posix_spawn \(executable) failed: \(String(cString: strerror(status)))")
+        }
+        return SpawnedProcess(pid: pid, lifeline: lifelinePipe[1], events: eventPipe[0])
+    }
+
+    /// The path of the running executable.
+    static var currentExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}
+
+/// A worker process could not be started.
+struct SpawnError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// How a process ended, for logs.
+func describeExit(_ status: Int32) -> String {
+    let signal = status & 0x7F
+    if signal == 0 { return "exited with status \((status >> 8) & 0xFF)" }
+    if signal != 0x7F { return "killed by signal \(signal) (\(String(cString: strsignal(signal))))" }
+    return "stopped"
+}

@@ -1,0 +1,461 @@
+import Broker
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Keeps `concurrency` worker processes running and the shared Redis state healthy:
+/// restarts processes that exit (capped backoff), requeues what a dead process held, renews
+/// leases, moves due ETA messages to their queues, reaps dead nodes' processes, enforces hard
+/// time limits, acts on `revoke --terminate`, and shuts down warm (SIGTERM) or cold (SIGQUIT or a
+/// second SIGTERM) without losing a message.
+public final class Supervisor: @unchecked Sendable {
+    private let configuration: WorkerConfiguration
+    private let executable: String
+    private let childArguments: [String]
+    private let taskNames: [String]
+    private let events: CeleryEvents
+    private let snapshot = LockedBox(NodeSnapshot())
+    private let logger: Logger
+    private let connection: RedisConnection
+    private let signals = LockedQueue<Int32>()
+    private let controlInbox = LockedQueue<String>()
+    private let started = Date()
+    private var slots: [Slot]
+    private var processed = 0
+    private var sentOnline = false
+    private var shutdown: ShutdownState = .running
+
+    private enum ShutdownState: Equatable {
+        case running
+        case warm(deadline: ContinuousClock.Instant)
+        case cold
+    }
+
+    private enum KillReason {
+        case hardTimeLimit(taskID: String, task: String, limit: Double)
+        case terminated(taskID: String)
+        case shutdown
+    }
+
+    private struct RunningTask {
+        var id: String
+        var name: String
+        var startedAt: ContinuousClock.Instant
+        var hardLimit: Double?
+    }
+
+    private struct Slot {
+        var index: Int
+        var generation = 0
+        var process: SpawnedProcess?
+        var processID: String?
+        var spawnedAt = ContinuousClock.now
+        var lines = LineBuffer()
+        var running: RunningTask?
+        var killReason: KillReason?
+        var restartAt: ContinuousClock.Instant? = .now
+        var quickExits = 0
+    }
+
+    /// - Parameters:
+    ///   - executable: the binary to start worker processes from (this one, by default).
+    ///   - childArguments: the arguments after `worker-process --process-id ID`, i.e. the worker's own options.
+    ///   - taskNames: the registered task names, for `celery inspect registered`.
+    public init(
+        configuration: WorkerConfiguration, executable: String? = nil, childArguments: [String], taskNames: [String] = [],
+        logger: Logger = Logger(label: "celerity.supervisor")
+    ) {
+        self.configuration = configuration
+        self.taskNames = taskNames
+        self.events = CeleryEvents(node: configuration.nodeName, database: configuration.redis.database)
+        self.executable = executable ?? SpawnedProcess.currentExecutable
+        self.childArguments = childArguments
+        self.logger = logger
+        var redis = configuration.redis
+        redis.reconnectTimeout = .seconds(1)
+        self.connection = RedisConnection(configuration: redis, logger: logger)
+        self.slots = (0..<max(1, configuration.concurrency)).map { Slot(index: $0) }
+    }
+
+    /// Runs until shut down by a signal; returns once every worker process has stopped and every
+    /// in-flight message is finished or back on its queue.
+    public func run() async {
+        installSignalHandlers()
+        let inbox = controlInbox
+        let snapshot = self.snapshot
+        ControlListener(
+            configuration: configuration, taskNames: taskNames, logger: logger, terminate: { inbox.post($0) },
+            snapshot: { snapshot.value }
+        ).start()
+        logger.info(
+            "worker node starting",
+            metadata: [
+                "worker.node": "\(configuration.nodeName)", "worker.queues": "\(configuration.queues.joined(separator: ","))",
+                "worker.concurrency": "\(slots.count)", "redis.endpoint": "\(configuration.redis.redactedURL)",
+            ]
+        )
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let thread = Thread { [self] in
+                loop()
+                done.resume()
+            }
+            thread.name = "celerity-supervisor"
+            thread.start()
+        }
+        logger.info("worker node stopped", metadata: ["worker.node": "\(configuration.nodeName)", "worker.processed": "\(processed)"])
+    }
+
+    // MARK: - Main loop
+
+    private func loop() {
+        var nextHeartbeat = ContinuousClock.now
+        var nextPromote = ContinuousClock.now
+        var nextReap = ContinuousClock.now
+        while true {
+            waitForEvents(timeout: 50)
+            reapExitedChildren()
+            handleSignals()
+            if shutdown != .running, slots.allSatisfy({ $0.process == nil }) { break }
+            let now = ContinuousClock.now
+            enforceHardTimeLimits(now: now)
+            handleControlMessages()
+            if shutdown == .running { restartDueSlots(now: now) }
+            if case .warm(let deadline) = shutdown, now >= deadline {
+                logger.warning("shutdown timeout passed; killing running tasks and requeueing their messages")
+                killAll(reason: .shutdown)
+                shutdown = .cold
+            }
+            guarded("heartbeat", at: &nextHeartbeat, every: configuration.heartbeatInterval, now: now) { heartbeat() }
+            guarded("ETA", at: &nextPromote, every: configuration.scheduledPollInterval, now: now) { try promoteDue() }
+            if shutdown == .running {
+                guarded("reaper", at: &nextReap, every: configuration.reapInterval, now: now) { try reapDeadProcesses() }
+            }
+        }
+        try? WorkerRegistry.remove(node: configuration.nodeName, on: connection)
+        _ = try? connection.send(events.publish("worker-offline", CeleryEvents.workerFields(active: 0, processed: processed)))
+    }
+
+    private func guarded(
+        _ job: String, at next: inout ContinuousClock.Instant, every interval: Duration, now: ContinuousClock.Instant,
+        _ body: () throws -> Void
+    ) {
+        guard now >= next else { return }
+        next = now + interval
+        do {
+            try body()
+        } catch {
+            logger.warning("supervisor \(job) step failed; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Waits up to `timeout` ms for worker events and reads them.
+    private func waitForEvents(timeout: Int32) {
+        var descriptors = slots.compactMap { slot in slot.process.map { pollfd(fd: $0.events, events: Int16(POLLIN), revents: 0) } }
+        _ = poll(&descriptors, nfds_t(descriptors.count), timeout)
+        for index in slots.indices {
+            guard let process = slots[index].process else { continue }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(process.events, $0.baseAddress, $0.count) }
+                guard count > 0 else { break }
+                let lines = buffer.withUnsafeBytes { slots[index].lines.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+                for fields in lines { handleEvent(fields, slot: index) }
+            }
+        }
+    }
+
+    private func handleEvent(_ fields: [String], slot index: Int) {
+        switch fields.first {
+        case "start" where fields.count >= 4:
+            slots[index].running = RunningTask(id: fields[1], name: fields[2], startedAt: .now, hardLimit: Double(fields[3]))
+        case "done":
+            slots[index].running = nil
+            processed += 1
+        default:
+            logger.debug("unknown worker event", metadata: ["event": "\(fields)"])
+        }
+    }
+
+    // MARK: - Processes
+
+    private func restartDueSlots(now: ContinuousClock.Instant) {
+        for index in slots.indices where slots[index].process == nil {
+            guard let due = slots[index].restartAt, now >= due else { continue }
+            spawn(slot: index)
+        }
+    }
+
+    private func spawn(slot index: Int) {
+        slots[index].generation += 1
+        let processID = "\(configuration.nodeName)#\(index).\(slots[index].generation)"
+        do {
+            try connection.pipeline([
+                ["SADD", WorkerKeys.processes, processID],
+                ["SET", WorkerKeys.lease(processID), configuration.nodeName, "PX", String(configuration.leaseTimeout.wholeMilliseconds)],
+            ])
+            let process = try SpawnedProcess.spawn(
+                executable: executable, arguments: ["worker-process", "--process-id", processID] + childArguments
+            )
+            slots[index].process = process
+            slots[index].processID = processID
+            slots[index].spawnedAt = .now
+            slots[index].restartAt = nil
+            slots[index].running = nil
+            slots[index].killReason = nil
+            slots[index].lines = LineBuffer()
+            logger.info("worker process started", metadata: ["worker.process": "\(processID)", "pid": "\(process.pid)"])
+        } catch {
+            slots[index].restartAt = .now + backoff(for: &slots[index])
+            logger.error("cannot start worker process; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func backoff(for slot: inout Slot) -> Duration {
+        slot.quickExits += 1
+        let factor = Double(1 << min(slot.quickExits - 1, 16))
+        return min(configuration.restartBackoffCap, configuration.restartBackoff * factor)
+    }
+
+    private func reapExitedChildren() {
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            if pid <= 0 { return }
+            guard let index = slots.firstIndex(where: { $0.process?.pid == pid }) else { continue }
+            childExited(slot: index, status: status)
+        }
+    }
+
+    private func childExited(slot index: Int, status: Int32) {
+        guard let process = slots[index].process, let processID = slots[index].processID else { return }
+        close(process.lifeline)
+        close(process.events)
+        let reason = slots[index].killReason
+        let running = slots[index].running
+        slots[index].process = nil
+        slots[index].running = nil
+        var metadata: Logger.Metadata = ["worker.process": "\(processID)", "pid": "\(process.pid)", "exit": "\(describeExit(status))"]
+        if let running { metadata["task.id"] = "\(running.id)"; metadata["task.name"] = "\(running.name)" }
+
+        do {
+            switch reason {
+            case .hardTimeLimit(let taskID, let task, let limit):
+                let error = RemoteError(type: "TimeLimitExceeded", arguments: [.double(limit)], module: "billiard.exceptions")
+                let failure = TaskResult(
+                    taskID: taskID, state: .failure, result: error.json,
+                    traceback: ErrorReport.traceback(task: task, error: error), dateDone: Date()
+                )
+                try discard(processID: processID, result: failure)
+                logger.error("task killed at its hard time limit", metadata: metadata)
+            case .terminated(let taskID):
+                try discard(processID: processID, result: Revocations.revokedResult(taskID: taskID, reason: "terminated"))
+                logger.warning("task terminated by revoke", metadata: metadata)
+            case .shutdown:
+                try recover(processID: processID, countAsDelivery: false)
+                logger.info("worker process stopped for shutdown; its message was requeued", metadata: metadata)
+            case nil:
+                let clean = status == 0 && shutdown != .running
+                try recover(processID: processID, countAsDelivery: !clean && running != nil)
+                if clean {
+                    logger.info("worker process stopped", metadata: metadata)
+                } else {
+                    logger.error("worker process died; its message was requeued", metadata: metadata)
+                }
+            }
+        } catch {
+            // The process's list stays in Redis under its (soon expired) lease: the reaper recovers it.
+            logger.error("cannot requeue a dead process's messages now; the reaper will", metadata: ["error": "\(error)"])
+        }
+        if shutdown == .running {
+            if ContinuousClock.now - slots[index].spawnedAt > .seconds(10) { slots[index].quickExits = 0 }
+            let delay = reason == nil ? backoff(for: &slots[index]) : .zero
+            slots[index].restartAt = .now + delay
+        }
+    }
+
+    private func killAll(reason: KillReason) {
+        for index in slots.indices {
+            guard let process = slots[index].process else { continue }
+            if slots[index].killReason == nil { slots[index].killReason = reason }
+            kill(process.pid, SIGKILL)
+        }
+    }
+
+    // MARK: - Time limits and revokes
+
+    private func enforceHardTimeLimits(now: ContinuousClock.Instant) {
+        for index in slots.indices {
+            guard let process = slots[index].process, let running = slots[index].running, let limit = running.hardLimit,
+                slots[index].killReason == nil, now - running.startedAt > .milliseconds(Int64(limit * 1000))
+            else { continue }
+            slots[index].killReason = .hardTimeLimit(taskID: running.id, task: running.name, limit: limit)
+            kill(process.pid, SIGKILL)
+        }
+    }
+
+    private func handleControlMessages() {
+        for taskID in controlInbox.drain() {
+            for index in slots.indices where slots[index].running?.id == taskID && slots[index].killReason == nil {
+                guard let process = slots[index].process else { continue }
+                slots[index].killReason = .terminated(taskID: taskID)
+                kill(process.pid, SIGKILL)
+            }
+        }
+    }
+
+    // MARK: - Redis housekeeping
+
+    private func heartbeat() {
+        var commands: [[String]] = []
+        for slot in slots {
+            guard slot.process != nil, let processID = slot.processID else { continue }
+            commands.append(["SET", WorkerKeys.lease(processID), configuration.nodeName, "PX", String(configuration.leaseTimeout.wholeMilliseconds)])
+            // Re-announce the process too: after a long Redis outage another node may have reaped it.
+            commands.append(["SADD", WorkerKeys.processes, processID])
+        }
+        let active = slots.compactMap(\.running)
+        snapshot.value = NodeSnapshot(
+            active: active.map { ($0.id, $0.name, Date().addingTimeInterval(-(ContinuousClock.now - $0.startedAt).seconds)) },
+            processed: processed, processPIDs: slots.compactMap { $0.process.map { Int($0.pid) } }
+        )
+        let eventType = sentOnline ? "worker-heartbeat" : "worker-online"
+        commands.append(events.publish(eventType, CeleryEvents.workerFields(active: active.count, processed: processed)))
+        do {
+            try connection.pipeline(commands)
+            sentOnline = true
+            let info = WorkerInfo(
+                node: configuration.nodeName, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
+                queues: configuration.queues, concurrency: slots.count, started: started, processed: processed,
+                current: slots.map { slot in slot.running.map { "\($0.name) \($0.id)" } ?? (slot.process == nil ? "restarting" : "idle") },
+                lastSeen: Date()
+            )
+            try WorkerRegistry.publish(info, ttl: configuration.leaseTimeout * 3, on: connection)
+        } catch {
+            logger.warning("cannot renew leases; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func promoteDue() throws {
+        while true {
+            let moved = try connection.evaluate(
+                WorkerScripts.promote, keys: [WorkerKeys.scheduled], arguments: [String(Date().timeIntervalSince1970), "500"]
+            ).integer ?? 0
+            if moved < 500 { return }
+        }
+    }
+
+    /// Recovers the processing lists of processes (of any node) whose lease has expired.
+    private func reapDeadProcesses() throws {
+        let token = UUID().uuidString
+        let lockTime = String(configuration.reapInterval.wholeMilliseconds * 2)
+        guard try connection.send(["SET", WorkerKeys.reaperLock, token, "NX", "PX", lockTime]).string == "OK" else { return }
+        defer { _ = try? connection.evaluate(WorkerScripts.releaseLock, keys: [WorkerKeys.reaperLock], arguments: [token]) }
+        let members = (try connection.send(["SMEMBERS", WorkerKeys.processes]).array ?? []).compactMap(\.string)
+        guard !members.isEmpty else { return }
+        let alive = try connection.pipeline(members.map { ["EXISTS", WorkerKeys.lease($0)] })
+        for (processID, exists) in zip(members, alive) where exists.integer == 0 {
+            let (requeued, dead) = try recover(processID: processID, countAsDelivery: true)
+            if requeued + dead > 0 {
+                logger.warning(
+                    "recovered messages of a dead worker process",
+                    metadata: ["worker.process": "\(processID)", "requeued": "\(requeued)", "dead_lettered": "\(dead)"]
+                )
+            }
+        }
+    }
+
+    @discardableResult
+    private func recover(processID: String, countAsDelivery: Bool) throws -> (Int, Int) {
+        let reply = try connection.evaluate(
+            WorkerScripts.recover,
+            keys: [
+                WorkerKeys.processing(processID), WorkerKeys.deliveries, WorkerKeys.processes, WorkerKeys.deadLetterIndex,
+                WorkerKeys.deadLetterEntries, WorkerKeys.lease(processID),
+            ],
+            arguments: [
+                processID, countAsDelivery ? "1" : "0", String(configuration.maxDeliveries),
+                String(Date().timeIntervalSince1970), DeadLetterQueue.newEntryID() + "-",
+                String(Int(configuration.deadLetters.maxAge.seconds)), String(configuration.deadLetters.maxEntries),
+            ]
+        )
+        let counts = reply.array?.compactMap(\.integer) ?? []
+        return (counts.first ?? 0, counts.count > 1 ? counts[1] : 0)
+    }
+
+    /// Drops a killed process's message, storing the result that explains why.
+    private func discard(processID: String, result: TaskResult) throws {
+        let invocation = configuration.results.storeInvocation(result)
+        try connection.evaluate(
+            WorkerScripts.discard,
+            keys: [WorkerKeys.processing(processID), WorkerKeys.processes, WorkerKeys.lease(processID), invocation.keys[0]],
+            arguments: [processID] + invocation.arguments
+        )
+    }
+
+    // MARK: - Signals
+
+    private func installSignalHandlers() {
+        for signalNumber in [SIGTERM, SIGINT, SIGQUIT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [signals] in signals.post(signalNumber) }
+            source.resume()
+            SignalSources.keep(source)
+        }
+    }
+
+    private func handleSignals() {
+        for signalNumber in signals.drain() {
+            let cold = signalNumber == SIGQUIT || shutdown != .running
+            if cold {
+                guard shutdown != .cold else { continue }
+                logger.warning("cold shutdown: requeueing running tasks' messages now")
+                shutdown = .cold
+                killAll(reason: .shutdown)
+            } else {
+                logger.info(
+                    "warm shutdown: waiting for running tasks",
+                    metadata: ["shutdown.timeout": "\(configuration.shutdownTimeout.seconds)"]
+                )
+                shutdown = .warm(deadline: .now + configuration.shutdownTimeout)
+                for slot in slots { if let process = slot.process { kill(process.pid, SIGTERM) } }
+            }
+        }
+    }
+}
+
+/// A value shared between threads under a lock.
+final class LockedBox<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
+    }
+}
+
+/// A small thread-safe inbox: signal handlers and the control listener post, the supervisor loop drains.
+private final class LockedQueue<Element: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending: [Element] = []
+
+    func post(_ element: Element) {
+        lock.lock()
+        pending.append(element)
+        lock.unlock()
+    }
+
+    func drain() -> [Element] {
+        lock.lock()
+        defer { lock.unlock() }
+        let drained = pending
+        pending.removeAll()
+        return drained
+    }
+}

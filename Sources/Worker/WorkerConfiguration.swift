@@ -1,0 +1,47 @@
+import Broker
+import Foundation
+
+/// Everything a worker node needs; every field has a documented default.
+public struct WorkerConfiguration: Sendable {
+    /// Where Redis is.
+    public var redis: RedisConfiguration
+    /// The queues to consume, in priority order for fairness rotation. Default `["celery"]`.
+    public var queues: [String] = ["celery"]
+    /// Worker processes. Default: the number of cores.
+    public var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// This node's name, as shown by `celerity workers` and in results. Default `celerity.<pid>@<host>`.
+    public var nodeName: String = "celerity.\(ProcessInfo.processInfo.processIdentifier)@\(ProcessInfo.processInfo.hostName)"
+    /// How long a process's lease lasts without renewal. Default 10 s.
+    public var leaseTimeout: Duration = .seconds(10)
+    /// How often the supervisor renews its processes' leases and its registration. Default 2 s.
+    public var heartbeatInterval: Duration = .seconds(2)
+    /// How often a supervisor looks for dead processes of other nodes. Default 5 s, so a dead node's
+    /// messages return to their queues within lease + interval (15 s by default).
+    public var reapInterval: Duration = .seconds(5)
+    /// A message delivered this many times to processes that all died goes to the dead-letter queue. Default 3.
+    public var maxDeliveries: Int = 3
+    /// How often due ETA messages are moved to their queues. Default 250 ms.
+    public var scheduledPollInterval: Duration = .milliseconds(250)
+    /// How long a warm shutdown waits for running tasks. Default 30 s.
+    public var shutdownTimeout: Duration = .seconds(30)
+    /// Where results go, and for how long.
+    public var results = ResultBackend()
+    /// Store STARTED when a task starts (Celery's `task_track_started`). Default off.
+    public var trackStarted = false
+    /// Publish Celery task events (`task-received`, `task-started`, `task-succeeded`, …; Celery's `-E`). Default off.
+    public var sendTaskEvents = false
+    /// Write Celery's extended result fields (name, args, kwargs, worker, retries, queue). Default on.
+    public var extendedResults = true
+    /// The dead-letter queue's caps.
+    public var deadLetters = DeadLetterQueue()
+    /// The longest wait of an idle process on one list before it looks at the others. Default 50 ms.
+    public var idlePollInterval: Duration = .milliseconds(50)
+    /// The first delay before restarting a process that exited; doubles up to ``restartBackoffCap``.
+    public var restartBackoff: Duration = .milliseconds(100)
+    /// The longest delay before restarting a process.
+    public var restartBackoffCap: Duration = .seconds(10)
+
+    public init(redis: RedisConfiguration) {
+        self.redis = redis
+    }
+}
