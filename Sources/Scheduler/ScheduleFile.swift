@@ -178,6 +178,7 @@ private struct Parser {
                 if let line = firstLine[name] {
                     error(nameNode, "entry \"\(name)\": duplicate name; the first entry with this name is on line "
                         + "\(line); names must be unique, since a slot is identified by (name, time)")
+                    _ = parseEntry(node, index: index + 1, defaultZone: zone)  // still report its other problems
                     continue
                 }
                 firstLine[name] = node.mark?.line ?? 0
