@@ -72,6 +72,6 @@ let package = Package(
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Tasks", "Broker", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "InteropTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "InteropTests", dependencies: ["Broker", "TestSupport"], exclude: ["python"], swiftSettings: swiftSettings),
     ]
 )
