@@ -15,9 +15,12 @@ struct CeleryHarnessTests {
         #expect(result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "5.7.0")
     }
 
-    @Test("a real Celery worker runs compat.add sent by send.py, and wait reports SUCCESS 5")
-    func workerRunsAdd() async throws {
-        let celery = try await PythonCelery.prepare()
+    @Test(
+        "a real Celery worker runs compat.add sent by send.py, and wait reports SUCCESS 5",
+        arguments: [PythonCelery.defaultVersion, "5.5.3"]
+    )
+    func workerRunsAdd(version: String) async throws {
+        let celery = try await PythonCelery.prepare(version: version)
         try await withRedisServer { redis in
             try await celery.withWorker(redisURL: redis.url) { worker in
                 #expect(worker.output.contains("compat.add"))

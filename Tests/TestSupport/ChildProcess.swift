@@ -216,11 +216,13 @@ public final class ChildProcess: Sendable {
         terminate()
         if let ended = try? await waitForExit(timeout: gracePeriod) { return ended }
         kill()
-        while true {
+        // Not cancellable: a test being cancelled must still not leave the process behind.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while ContinuousClock.now < deadline {
             if let termination { return termination }
-            // Unconditional: a SIGKILLed process is always reaped; cancellation must not leave it behind.
             try? await Task.sleep(for: .milliseconds(10))
         }
+        return termination ?? .signalled(SIGKILL)  // Unkillable (uninterruptible sleep): deinit reaps it.
     }
 
     /// The outcome of a program run to completion by ``run(_:arguments:environment:workingDirectory:standardInput:timeout:)``.
