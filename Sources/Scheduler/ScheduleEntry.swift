@@ -84,6 +84,7 @@ public struct SlotPlan: Sendable, Hashable {
     /// How many missed slots are dropped by the catch-up policy (counted up to 10,000).
     public var skipped: Int
 
+    /// A plan of `slots` to send, having dropped `skipped` missed ones.
     public init(slots: [Date], skipped: Int) {
         self.slots = slots
         self.skipped = skipped

@@ -73,8 +73,8 @@ import Testing
         #expect(isContiguous(ticks), "a one-second slot was lost")
         let first = try #require(ticks.min())
         let last = try #require(ticks.max())
-        #expect(first.timeIntervalSince(started) < 3)
-        #expect(stopped.timeIntervalSince(last) < 2)
+        #expect(first.timeIntervalSince(started) < 8)  // generous: three debug binaries start on a busy CI
+        #expect(stopped.timeIntervalSince(last) < 3)
         #expect(ticks.count >= 10)
         let minutes = slotsByEntry(try await messages(in: "minutes", redis: redis))["minute"] ?? []
         #expect(minutes == [Date(timeIntervalSince1970: boundary)])
