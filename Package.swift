@@ -99,7 +99,11 @@ let package = Package(
             path: "bench/CelerityBench",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "InteropTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
+        // Depends on `celerity` so the race test can start real scheduler processes of the binary.
+        .testTarget(
+            name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport", "celerity"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "InteropTests", dependencies: ["Broker", "TestSupport"], exclude: ["python"], swiftSettings: swiftSettings),
     ]
 )
