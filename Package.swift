@@ -99,11 +99,27 @@ let package = Package(
             path: "bench/CelerityBench",
             swiftSettings: swiftSettings
         ),
+        // The benchmark's Celerity side (bench/README.md): enqueue timings and a worker with bench tasks.
+        .executableTarget(
+            name: "celerity-bench",
+            dependencies: [
+                "Broker", "Worker", "Tasks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/CelerityBench",
+            swiftSettings: swiftSettings
+        ),
         // Depends on `celerity` so the race test can start real scheduler processes of the binary.
         .testTarget(
             name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport", "celerity"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "InteropTests", dependencies: ["Broker", "TestSupport"], exclude: ["python"], swiftSettings: swiftSettings),
+        // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.
+        .testTarget(
+            name: "InteropTests",
+            dependencies: ["Broker", "TestSupport", "celerity-test-worker", "celerity"],
+            exclude: ["python"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
