@@ -18,6 +18,8 @@ struct Celerity: AsyncParsableCommand {
             RevokeCommand.self,
             DeadLetterCommand.self,
             WorkerProcessCommand<CelerityTasks>.self,
+            SchedulerCommand.self,
+            ScheduleCommand.self,
         ]
     )
 }

@@ -127,6 +127,13 @@ extension CelerityClient {
     /// Sends a group: the tasks run in parallel; each member carries the group id and its index.
     public func group(_ signatures: [Signature]) async throws -> GroupHandle {
         let groupID = UUID().uuidString.lowercased()
+        let (messages, ids) = Self.members(signatures, groupID: groupID, embed: TaskMessage.emptyEmbed)
+        try await send(batch: messages)
+        return GroupHandle(groupID: groupID, taskIDs: ids)
+    }
+
+    /// Messages for group (or chord header) members: each carries the group id and its index.
+    private static func members(_ signatures: [Signature], groupID: String, embed: JSONObject) -> ([TaskMessage], [String]) {
         var messages: [TaskMessage] = []
         var ids: [String] = []
         for (index, signature) in signatures.enumerated() {
@@ -134,10 +141,9 @@ extension CelerityClient {
             member.options.group = groupID
             member.options.groupIndex = index
             ids.append(member.freeze())
-            messages.append(member.message(rootID: ids.last))
+            messages.append(member.message(rootID: ids.last, embed: embed))
         }
-        try await send(batch: messages)
-        return GroupHandle(groupID: groupID, taskIDs: ids)
+        return (messages, ids)
     }
 
     /// Sends a chord: the header tasks run in parallel and, when all have finished, the body runs with
@@ -148,17 +154,9 @@ extension CelerityClient {
         var body = body
         let bodyID = body.freeze()
         body.options.group = groupID
-        var messages: [TaskMessage] = []
-        var ids: [String] = []
-        for (index, signature) in header.enumerated() {
-            var member = signature
-            member.options.group = groupID
-            member.options.groupIndex = index
-            ids.append(member.freeze())
-            var embed = TaskMessage.emptyEmbed
-            embed["chord"] = body.json
-            messages.append(member.message(rootID: ids.last, embed: embed))
-        }
+        var embed = TaskMessage.emptyEmbed
+        embed["chord"] = body.json
+        let (messages, ids) = Self.members(header, groupID: groupID, embed: embed)
         // Celery 5.7's client: DEL .c, then SET .s <size> EX 86400, before the header is sent.
         try await redis.pipeline([
             ["DEL", ChordKeys.claim(groupID)],

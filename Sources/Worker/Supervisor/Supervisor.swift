@@ -313,6 +313,8 @@ public final class Supervisor: @unchecked Sendable {
         for slot in slots {
             guard slot.process != nil, let processID = slot.processID else { continue }
             commands.append(["SET", WorkerKeys.lease(processID), configuration.nodeName, "PX", String(configuration.leaseTimeout.wholeMilliseconds)])
+            // Re-announce the process too: after a long Redis outage another node may have reaped it.
+            commands.append(["SADD", WorkerKeys.processes, processID])
         }
         let active = slots.compactMap(\.running)
         snapshot.value = NodeSnapshot(

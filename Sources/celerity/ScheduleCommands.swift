@@ -1,0 +1,147 @@
+import ArgumentParser
+import Broker
+import Dispatch
+import Foundation
+import Logging
+import Scheduler
+import Worker
+
+/// `celerity scheduler --schedule FILE`: enqueues periodic tasks, exactly once per slot however many run.
+struct SchedulerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scheduler",
+        abstract: "Send periodic tasks from a schedule file (what celery beat does), exactly once per slot.",
+        discussion: """
+            Run as many schedulers as you like against one Redis: each slot of each entry is claimed and \
+            enqueued once, atomically. SIGHUP reloads the schedule file (an invalid file keeps the schedule \
+            in force and logs why). SIGTERM or Ctrl-C stops between ticks. File format: docs/scheduling.md.
+            """
+    )
+
+    @OptionGroup var redis: RedisOptions
+
+    @Option(name: .customLong("schedule"), help: ArgumentHelp("The schedule file (YAML).", valueName: "file"))
+    var schedulePath: String
+
+    @Option(help: "Seconds a slot may be late and still count as on time; older slots follow catch_up.")
+    var grace: Double = 10
+
+    @Option(help: "Log format: text or json.")
+    var logFormat: LogFormat = .text
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard grace >= 1 else { throw ValidationError("--grace must be at least 1 second") }
+        guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
+        let format = logFormat
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler =
+                format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let schedule: Schedule
+        do {
+            schedule = try ScheduleFile.load(path: schedulePath)
+        } catch {
+            throw CommandError("\(error)\nthe scheduler did not start")
+        }
+        var configuration = SchedulerConfiguration(schedulePath: schedulePath, redis: try redis.configuration())
+        configuration.grace = .milliseconds(Int64(grace * 1000))
+        let service = SchedulerService(
+            configuration: configuration, schedule: schedule, logger: Logger(label: "celerity.scheduler")
+        )
+        try await Self.runHandlingSignals(service)
+    }
+
+    /// Runs `service` until SIGTERM or SIGINT; SIGHUP reloads the schedule file.
+    static func runHandlingSignals(_ service: SchedulerService) async throws {
+        let task = Task { try await service.run() }
+        var sources: [any DispatchSourceSignal] = []
+        for signalNumber in [SIGTERM, SIGINT, SIGHUP] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                if signalNumber == SIGHUP {
+                    service.reload()
+                } else {
+                    task.cancel()
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+        defer { for source in sources { source.cancel() } }
+        try await task.value
+    }
+}
+
+/// `celerity schedule check FILE` and `celerity schedule status`.
+struct ScheduleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schedule",
+        abstract: "Check a schedule file, or show what the schedulers have enqueued.",
+        subcommands: [Check.self, Status.self]
+    )
+
+    /// `schedule check FILE`: validates and shows the next runs.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a schedule file and print each entry's next run times, in its zone and in UTC.",
+            discussion: "Every problem is reported as file:line:column: message. Exit status 1 when there is any."
+        )
+
+        @Argument(help: ArgumentHelp("The schedule file (YAML).", valueName: "file"))
+        var file: String
+
+        @Option(help: "How many upcoming runs to show per entry.")
+        var count = 3
+
+        func validate() throws {
+            guard (1...100).contains(count) else { throw ValidationError("--count must be 1-100") }
+        }
+
+        func run() async throws {
+            do {
+                print(try ScheduleFile.load(path: file).describeNextRuns(count: count))
+            } catch {
+                throw CommandError("\(error)")
+            }
+        }
+    }
+
+    /// `schedule status [--schedule FILE]`: per-entry state kept in Redis.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show each entry's last run, last task id and next run, as kept in Redis.",
+            discussion: "With --schedule, entries never run yet are listed too and next runs come from the file."
+        )
+
+        @OptionGroup var redis: RedisOptions
+
+        @Option(name: .customLong("schedule"), help: ArgumentHelp("The schedule file (YAML).", valueName: "file"))
+        var schedulePath: String?
+
+        func run() async throws {
+            var schedule: Schedule?
+            if let schedulePath {
+                do {
+                    schedule = try ScheduleFile.load(path: schedulePath)
+                } catch {
+                    throw CommandError("\(error)")
+                }
+            }
+            let client = RedisClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
+            let statuses = try await ScheduleStatus.fetch(redis: client, schedule: schedule)
+            print(ScheduleStatus.format(statuses, schedule: schedule))
+        }
+    }
+}
