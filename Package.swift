@@ -90,6 +90,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "InteropTests", dependencies: ["Broker", "TestSupport"], exclude: ["python"], swiftSettings: swiftSettings),
+        // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.
+        .testTarget(
+            name: "InteropTests",
+            dependencies: ["Broker", "TestSupport", "celerity-test-worker", "celerity"],
+            exclude: ["python"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
