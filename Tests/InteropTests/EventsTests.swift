@@ -52,6 +52,7 @@ struct EventsTests {
             let interval = (heartbeats[1]["timestamp"]?.doubleValue ?? 0) - (heartbeats[0]["timestamp"]?.doubleValue ?? 0)
             #expect(interval > 1.5 && interval < 3, "heartbeat interval \(interval)")
             #expect(heartbeats[0]["freq"] == 2.0)
+            #expect(heartbeats[0]["sw_ident"] == "celerity")
             for field in ["utcoffset", "pid", "clock", "active", "processed", "loadavg", "sw_ident", "sw_ver", "sw_sys"] {
                 #expect(heartbeats[0][field] != nil, "heartbeat has \(field)")
             }
@@ -67,6 +68,16 @@ struct EventsTests {
             let succeeded = try #require(flattened().first { $0["type"] == "task-succeeded" })
             #expect(succeeded["result"] == "5")
             #expect(succeeded["runtime"]?.doubleValue != nil)
+
+            // A node whose short lease makes it beat every second says so in `freq`, as Celery's interval setting does.
+            let fast = try await fixture.startCelerity(options: ["--lease-timeout", "3"])
+            let fastBeats = try await pollForValue(timeout: .seconds(10), "two heartbeats of the fast node") {
+                let beats = flattened().filter { $0["type"] == "worker-heartbeat" && $0["hostname"] == .string(fast.name) }
+                return beats.count >= 2 ? beats : nil
+            }
+            let fastInterval = (fastBeats[1]["timestamp"]?.doubleValue ?? 0) - (fastBeats[0]["timestamp"]?.doubleValue ?? 0)
+            #expect(fastBeats[0]["freq"] == 1.0)
+            #expect(fastInterval > 0.5 && fastInterval < 1.6, "heartbeat interval \(fastInterval)")
 
             await node.process.stop(gracePeriod: .seconds(20))
             try await poll(timeout: .seconds(5), "worker-offline") {

@@ -94,7 +94,7 @@ final class InteropFixture: Sendable {
         let process = try ChildProcess(
             try Self.binary("celerity-test-worker"),
             arguments: ["worker", "--redis-url", url, "--hostname", name, "-Q", queues.joined(separator: ","),
-                "-c", String(concurrency), "--lease-timeout", "3", "--reap-interval", "1"] + options,
+                "-c", String(concurrency)] + options,
             environment: ["CELERITY_REDIS_URL": url]
         )
         adopt(process)
