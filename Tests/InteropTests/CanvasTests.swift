@@ -48,6 +48,38 @@ struct CanvasTests {
             #expect(failing["exc_type"] == "ChordError")
             #expect(failing["exc_module"] == "celery.exceptions")
             #expect(failing["exc_repr"]?.string?.contains("ValueError('boom')") == true, "\(failing)")
+
+            // A task failing mid-chain fails the rest of the chain (Celery ≥ 5.1), so get() raises instead of hanging.
+            let broken = try #require(report["chain_failing"])
+            #expect(broken["state"] == "FAILURE", "\(broken)")
+            #expect(broken["exc_type"] == "ValueError")
+            #expect(broken["exc_args"] == ["boom"])
+            let brokenIDs = report["chain_failing_ids"]?.array?.compactMap(\.string) ?? []
+            #expect(brokenIDs.count == 4)
+            if brokenIDs.count == 4 {
+                #expect(try await fixture.document(brokenIDs[0])?["status"] == "SUCCESS")
+                for id in brokenIDs.dropFirst() {
+                    let document = try await fixture.document(id)
+                    #expect(document?["status"] == "FAILURE", "\(id)")
+                    #expect(document?["result"]?["exc_type"] == "ValueError", "\(id)")
+                }
+            }
+
+            // …also when that chain is a member of a chord header: the chord completes, its body fails with ChordError.
+            #expect(report["chord_chain_failing"]?["state"] == "FAILURE", "\(report["chord_chain_failing"] ?? nil)")
+            #expect(report["chord_chain_failing"]?["exc_type"] == "ChordError")
+
+            // link= callback: sent with the result prepended, listed in children.
+            #expect(report["link"]?["value"] == 4)
+            let callbacks = report["link_children"]?.array?.compactMap(\.string) ?? []
+            #expect(callbacks.count == 1)
+            if let callback = callbacks.first {
+                #expect(try await fixture.waitForReady(callback).result == 104)
+            }
+            // link_error= errback: sent as a task with the failed task's id prepended.
+            let errant = try #require(report["link_error"]?["id"]?.string)
+            #expect(report["link_error"]?["exc_type"] == "ValueError")
+            try await poll(timeout: .seconds(20), "the errback ran") { try await fixture.list(errant) == ["errback"] }
         }
     }
 

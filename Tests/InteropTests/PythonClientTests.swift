@@ -7,7 +7,7 @@ import Testing
 @Suite("Python client → Celerity workers")
 struct PythonClientTests {
     @Test(
-        "apply_async and send_task with args, kwargs, queue, priority, countdown, eta, expires; get() values, ValueError('boom') rebuilt, result_extended fields",
+        "apply_async and send_task with args, kwargs, queue, priority, countdown, eta, expires, time limits; get() values, ValueError('boom') rebuilt, result_extended fields",
         arguments: CeleryVersions.all
     )
     func sendOptions(version: String) async throws {
@@ -50,6 +50,14 @@ struct PythonClientTests {
             #expect(failure["exc_args"] == ["boom"])
             #expect(failure["exc_repr"] == "ValueError('boom')")
             #expect(failure["is_value_error"] == true)
+
+            // Time limits travel in the `timelimit` header: the soft one cancels the task, the hard one kills it.
+            #expect(report["soft_time_limit"]?["state"] == "FAILURE")
+            #expect(report["soft_time_limit"]?["exc_type"] == "SoftTimeLimitExceeded")
+            #expect(report["soft_time_limit"]?["exc_module"] == "billiard.exceptions")
+            #expect(report["time_limit"]?["state"] == "FAILURE")
+            #expect(report["time_limit"]?["exc_type"] == "TimeLimitExceeded")
+            #expect(report["time_limit"]?["exc_module"] == "billiard.exceptions")
 
             #expect(
                 report["extended"] == [

@@ -32,6 +32,7 @@ fail = app.tasks["compat.fail"]
 record = app.tasks["compat.record"]
 tsum = app.tasks["compat.tsum"]
 flaky = app.tasks["compat.flaky"]
+sleep = app.tasks["compat.sleep"]
 
 
 def _iso(value):
@@ -71,6 +72,8 @@ def options_scenario(timeout):
         "expires_future": add.apply_async((5, 6), expires=60),
         "expires_before_eta": add.apply_async((7, 8), countdown=1.0, expires=0.3),
         "failure": fail.apply_async(),
+        "soft_time_limit": sleep.apply_async((5,), soft_time_limit=0.5),
+        "time_limit": sleep.apply_async((5,), time_limit=1),
     }
     report = {"sent_at": now.isoformat()}
     for name, result in sent.items():
@@ -124,6 +127,23 @@ def canvas_scenario(timeout):
 
     failing = chord([add.s(1, 1), fail.s(), add.s(2, 2)], tsum.s())()
     report["chord_failing"] = outcome(failing, timeout)
+
+    # A failure inside a chain fails the rest of the chain too, so get() on its end raises instead of hanging.
+    broken = (add.s(1, 1) | fail.si() | add.s(10) | add.s(100)).apply_async()
+    report["chain_failing"] = outcome(broken, timeout)
+    report["chain_failing_ids"] = [broken.parent.parent.parent.id, broken.parent.parent.id, broken.parent.id, broken.id]
+
+    # A chain in a chord header that fails midway still completes the chord: the body fails with ChordError.
+    nested = chord([add.s(1, 1) | fail.si() | add.s(1), add.s(2, 2)], tsum.s())()
+    report["chord_chain_failing"] = outcome(nested, timeout)
+
+    # link= callbacks get the result; link_error= errbacks are sent with the failed task's id (wire: old-style
+    # errback, what Celery does for an errback its worker has not registered).
+    linked = add.apply_async((2, 2), link=add.s(100))
+    report["link"] = outcome(linked, timeout)
+    report["link_children"] = [child.id for child in (linked.children or [])]
+    errant = fail.apply_async(link_error=record.s(value="errback"))
+    report["link_error"] = outcome(errant, timeout)
     return report
 
 
