@@ -58,9 +58,10 @@ struct ControlTests {
         try await withInteropFixture { fixture in
             try await fixture.startCelerity(concurrency: 1)
 
-            // A countdown task waits in Celerity's ETA set; Python revokes it before it is due.
+            // A countdown task waits in Celerity's ETA set; Python revokes it before it is due (8 s leaves room for a
+            // loaded machine).
             let delayed = try await celery.sendTask(
-                "compat.record", args: ["runs", "delayed"], options: ["countdown": 2], redisURL: fixture.url
+                "compat.record", args: ["runs", "delayed"], options: ["countdown": 8], redisURL: fixture.url
             )
             try await poll(timeout: .seconds(20), "the Celerity worker holds the task for its ETA") {
                 try await fixture.db.send(["ZCARD", "celerity:eta"]).integer == 1
@@ -126,6 +127,30 @@ struct ControlTests {
             #expect(reply.standardOutput.contains(node.name))
             let terminated = try await fixture.waitForReady(second, timeout: .seconds(20))
             #expect(terminated.error == RemoteError(type: "TaskRevokedError", message: "terminated", module: "celery.exceptions"))
+        }
+    }
+
+    @Test("`celerity revoke ID` reaches Python Celery workers too (mixed deployment), over Celery's pidbox", arguments: CeleryVersions.all)
+    func celerityRevokeReachesPython(version: String) async throws {
+        let celery = try await PythonCelery.prepare(version: version)
+        try await withInteropFixture { fixture in
+            let worker = try await fixture.startPython(celery)
+            let id = try await fixture.client.enqueue(
+                "compat.record", args: ["runs", "revoked"], options: TaskOptions(countdown: .seconds(6))
+            )
+            try await poll(timeout: .seconds(20), "the Celery worker holds the task for its ETA") {
+                worker.output.contains("Task compat.record[\(id)] received")
+            }
+            let revoked = try await fixture.celerity(["revoke", id])
+            #expect(revoked.status.isSuccess, "\(revoked.output)")
+            // At its ETA the Celery worker discards it instead of running it.
+            try await poll(timeout: .seconds(30), "the Celery worker discards the revoked task") {
+                worker.output.contains("Discarding revoked task: compat.record[\(id)]")
+            }
+            let control = try await fixture.client.enqueue("compat.record", args: ["runs", "control"])
+            #expect(try await fixture.client.result(control, timeout: .seconds(20)).result == 1)
+            #expect(try await fixture.list("runs") == ["control"])
+            #expect(try await fixture.client.result(id).state == .revoked)
         }
     }
 
