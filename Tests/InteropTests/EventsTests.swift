@@ -86,9 +86,9 @@ struct EventsTests {
         }
     }
 
-    @Test("Flower 2.0.1 lists a Celerity worker in /api/workers and the tasks it ran in /api/tasks")
-    func flower() async throws {
-        let celery = try await PythonCelery.prepare()
+    @Test("Flower 2.0.1 lists a Celerity worker in /api/workers and the tasks it ran in /api/tasks", arguments: CeleryVersions.all)
+    func flower(version: String) async throws {
+        let celery = try await PythonCelery.prepare(version: version)
         try await Flower.install(into: celery)
         try await withInteropFixture { fixture in
             let node = try await fixture.startCelerity(options: ["-E"])
@@ -129,7 +129,7 @@ struct EventsTests {
                 let states = ids.map { tasks[$0]?["state"]?.string }
                 return states == ["SUCCESS", "SUCCESS", "FAILURE"] ? tasks : nil
             }
-            #expect(tasks[ids[0]]?["name"] == "compat.add")
+            #expect(tasks[ids[0]]?["name"] == "compat.add", "\(tasks)")
             #expect(tasks[ids[0]]?["worker"] == .string(node.name))
             #expect(tasks[ids[0]]?["result"] == "5")
             #expect(tasks[ids[2]]?["exception"]?.string?.contains("boom") == true)

@@ -59,6 +59,12 @@ struct PythonClientTests {
             #expect(report["time_limit"]?["exc_type"] == "TimeLimitExceeded")
             #expect(report["time_limit"]?["exc_module"] == "billiard.exceptions")
 
+            // An unknown task name: Celery's NotRegistered failure (and Celerity also dead-letters the message).
+            #expect(report["unregistered"]?["state"] == "FAILURE")
+            #expect(report["unregistered"]?["exc_type"] == "NotRegistered")
+            #expect(report["unregistered"]?["exc_args"] == ["compat.nosuchtask"])
+            #expect(try await fixture.db.send(["ZCARD", "celerity:dlq"]).integer == 1)
+
             #expect(
                 report["extended"] == [
                     "name": "compat.add", "args": [20, 22], "kwargs": [:], "worker": .string(node.name), "retries": 0,

@@ -75,6 +75,7 @@ def options_scenario(timeout):
         "failure": fail.apply_async(),
         "soft_time_limit": sleep.apply_async((5,), soft_time_limit=0.5),
         "time_limit": sleep.apply_async((5,), time_limit=1),
+        "unregistered": app.send_task("compat.nosuchtask", args=[1]),
     }
     report = {"sent_at": now.isoformat()}
     for name, result in sent.items():
