@@ -50,7 +50,7 @@ struct EventsTests {
             #expect(online.count == 1)
             #expect(online.first?["hostname"] == .string(node.name))
             let interval = (heartbeats[1]["timestamp"]?.doubleValue ?? 0) - (heartbeats[0]["timestamp"]?.doubleValue ?? 0)
-            #expect(interval > 1.5 && interval < 3, "heartbeat interval \(interval)")
+            #expect(interval > 1.5 && interval < 3.5, "heartbeat interval \(interval)")
             #expect(heartbeats[0]["freq"] == 2.0)
             #expect(heartbeats[0]["sw_ident"] == "celerity")
             for field in ["utcoffset", "pid", "clock", "active", "processed", "loadavg", "sw_ident", "sw_ver", "sw_sys"] {
@@ -77,7 +77,7 @@ struct EventsTests {
             }
             let fastInterval = (fastBeats[1]["timestamp"]?.doubleValue ?? 0) - (fastBeats[0]["timestamp"]?.doubleValue ?? 0)
             #expect(fastBeats[0]["freq"] == 1.0)
-            #expect(fastInterval > 0.5 && fastInterval < 1.6, "heartbeat interval \(fastInterval)")
+            #expect(fastInterval > 0.5 && fastInterval < 2, "heartbeat interval \(fastInterval)")
 
             await node.process.stop(gracePeriod: .seconds(20))
             try await poll(timeout: .seconds(5), "worker-offline") {
@@ -127,7 +127,8 @@ struct EventsTests {
             let tasks = try await pollForValue(timeout: .seconds(30), "Flower lists the three tasks as finished") { () -> InteropJSON? in
                 guard let tasks = try await get("/api/tasks") else { return nil }
                 let states = ids.map { tasks[$0]?["state"]?.string }
-                return states == ["SUCCESS", "SUCCESS", "FAILURE"] ? tasks : nil
+                // `.some`: InteropJSON is nil-literal convertible, so a bare `nil` here would be JSON null, not "not yet".
+                return states == ["SUCCESS", "SUCCESS", "FAILURE"] ? .some(tasks) : .none
             }
             #expect(tasks[ids[0]]?["name"] == "compat.add", "\(tasks)")
             #expect(tasks[ids[0]]?["worker"] == .string(node.name))
