@@ -59,6 +59,8 @@ struct PythonClientTests {
             #expect(report["time_limit"]?["exc_type"] == "TimeLimitExceeded")
             #expect(report["time_limit"]?["exc_module"] == "billiard.exceptions")
 
+            #expect(report["type_markers"]?["equal"] == true, "\(report["type_markers"] ?? nil)")
+
             // An unknown task name: Celery's NotRegistered failure (and Celerity also dead-letters the message).
             #expect(report["unregistered"]?["state"] == "FAILURE")
             #expect(report["unregistered"]?["exc_type"] == "NotRegistered")

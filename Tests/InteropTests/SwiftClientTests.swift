@@ -35,6 +35,7 @@ struct SwiftClientTests {
                     "compat.add", args: [7, 8], options: TaskOptions(countdown: .seconds(1), expiresIn: .milliseconds(300))
                 ),
                 "failure": try await client.enqueue("compat.fail"),
+                "markers": try await client.enqueue("compat.echo", kwargs: Self.typeMarkers),
             ]
             var results: [String: TaskResult] = [:]
             for (name, id) in ids { results[name] = try await client.result(id, timeout: .seconds(30)) }
@@ -42,6 +43,8 @@ struct SwiftClientTests {
             let expected: [String: JSONValue] = [
                 "args": 5, "queuePriority": 42, "kwargs": ["a": 1, "b": ["x", nil], "c": ["d": 1.5]], "priority9": 9,
                 "typed": 42, "countdown": 3, "eta": 7, "expiresFuture": 11,
+                // Python decodes kombu's type markers into datetime, Decimal, UUID and encodes them back the same.
+                "markers": .object(Self.typeMarkers),
             ]
             for (name, value) in expected {
                 #expect(results[name]?.state == .success, "\(name): \(String(describing: results[name]))")
@@ -82,6 +85,14 @@ struct SwiftClientTests {
             #expect(try await fixture.db.send(["EXISTS", ResultBackend.key(taskID: ignored)]).integer == 0)
         }
     }
+
+    /// Keyword arguments in kombu's JSON type markers (wire spec §3.4), and non-ASCII text.
+    static let typeMarkers: JSONObject = [
+        "when": ["__type__": "datetime", "__value__": "2026-01-02T03:04:05.678000+00:00"],
+        "amount": ["__type__": "decimal", "__value__": "10.10"],
+        "ref": ["__type__": "uuid", "__value__": ["hex": "00000000000000000000000000000007"]],
+        "text": "h\u{e9}llo \u{2713} \u{1F600}",
+    ]
 
     @Test(
         "a task retried by a Python worker: the Swift client sees RETRY (RuntimeError) then SUCCESS",

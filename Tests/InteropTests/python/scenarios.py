@@ -17,6 +17,7 @@ An outcome is ``{"id", "state", "value", "exc_type", "exc_module", "exc_args", "
 
 import argparse
 import datetime
+import decimal
 import json
 import sys
 import time
@@ -80,6 +81,12 @@ def options_scenario(timeout):
     report = {"sent_at": now.isoformat()}
     for name, result in sent.items():
         report[name] = outcome(result, timeout)
+    # kombu's JSON type markers ({"__type__": "datetime", ...}) and non-ASCII text pass through a Swift task untouched.
+    typed = {"when": datetime.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.timezone.utc),
+             "day": datetime.date(2026, 1, 2), "amount": decimal.Decimal("10.10"), "ref": uuid.UUID(int=7),
+             "text": "h\u00e9llo \u2713 \U0001F600"}
+    echoed = echo.apply_async(kwargs=typed).get(timeout=timeout)
+    report["type_markers"] = {"equal": echoed == typed, "echoed": repr(echoed)}
     report["extended"] = extended(AsyncResult(sent["send_task_queue_priority"].id, app=app))
     report["extended_kwargs"] = extended(AsyncResult(sent["send_task_kwargs"].id, app=app))
     return report
