@@ -82,6 +82,22 @@ struct PythonClientTests {
         }
     }
 
+    @Test("an ETA only 150 ms away is still not run before it by a Celerity worker")
+    func closeETA() async throws {
+        let celery = try await PythonCelery.prepare()
+        try await withInteropFixture { fixture in
+            try await fixture.startCelerity()
+            let report = try await fixture.scenario(celery, ["eta-close", "5"])
+            for (index, task) in (report.array ?? []).enumerated() {
+                #expect(task["value"] == .int(2 * index))
+                let eta = try #require(task["eta"]?.string.flatMap(CeleryTime.parse))
+                let done = try #require(task["date_done"]?.string.flatMap(CeleryTime.parse))
+                #expect(done >= eta, "ran \(eta.timeIntervalSince(done)) s before its ETA")
+            }
+            #expect(report.array?.count == 5)
+        }
+    }
+
     @Test("priorities sent by Python are consumed lowest number first by a Celerity worker, FIFO in a bucket")
     func priorityOrder() async throws {
         let celery = try await PythonCelery.prepare()

@@ -8,6 +8,7 @@ Uses the ``compat`` app, so ``CELERITY_REDIS_URL`` names the broker and the back
     python scenarios.py retry KEY FAILURES           compat.flaky(KEY, FAILURES); the states published for it
     python scenarios.py canvas [--timeout S]         chain, group, chord (and a chord with a failing member)
     python scenarios.py mixed-canvas SIZE            a chord, a group, a chain and SIZE retried tasks, for a mixed pool
+    python scenarios.py eta-close COUNT              COUNT tasks, one at a time, each with an ETA 150 ms away
     python scenarios.py revoke ID [--terminate]      app.control.revoke(ID[, terminate=True])
     python scenarios.py wait ID... [--timeout S]     waits for each task; prints one outcome per task
 
@@ -166,6 +167,17 @@ def mixed_canvas_scenario(size, timeout):
             "chain": outcome(chained, timeout), "retried": [outcome(r, timeout) for r in retried]}
 
 
+def eta_close_scenario(count, timeout):
+    """Tasks whose ETA is 150 ms away when sent, one at a time: when each was due and when it finished."""
+    report = []
+    for i in range(count):
+        eta = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(milliseconds=150)
+        line = outcome(add.apply_async((i, i), eta=eta), timeout)
+        line["eta"] = eta.isoformat()
+        report.append(line)
+    return report
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     modes = parser.add_subparsers(dest="mode", required=True)
@@ -183,6 +195,9 @@ def main(argv=None):
     mode = modes.add_parser("mixed-canvas")
     mode.add_argument("size", type=int)
     mode.add_argument("--timeout", type=float, default=60.0)
+    mode = modes.add_parser("eta-close")
+    mode.add_argument("count", type=int)
+    mode.add_argument("--timeout", type=float, default=30.0)
     mode = modes.add_parser("revoke")
     mode.add_argument("task_id")
     mode.add_argument("--terminate", action="store_true")
@@ -201,6 +216,8 @@ def main(argv=None):
         report = canvas_scenario(options.timeout)
     elif options.mode == "mixed-canvas":
         report = mixed_canvas_scenario(options.size, options.timeout)
+    elif options.mode == "eta-close":
+        report = eta_close_scenario(options.count, options.timeout)
     elif options.mode == "revoke":
         app.control.revoke(options.task_id, terminate=options.terminate)
         report = {"revoked": options.task_id, "terminate": options.terminate}
