@@ -1,5 +1,6 @@
 import Broker
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -14,8 +15,13 @@ struct WorkerTests {
     /// Runs `body` with a fresh fixture and always tears it down.
     func withFixture(appendOnly: Bool = false, _ body: (WorkerFixture) async throws -> Void) async throws {
         let fixture = try await WorkerFixture.start(appendOnly: appendOnly)
-        defer { fixture.tearDown() }
-        try await body(fixture)
+        do {
+            try await body(fixture)
+        } catch {
+            await fixture.tearDown()
+            throw error
+        }
+        await fixture.tearDown()
     }
 
     // MARK: 1. kill -9 a worker process mid-task
@@ -66,7 +72,7 @@ struct WorkerTests {
                 return count >= 100 ? count : nil
             }
             let processes = node.processes()
-            node.kill()
+            await node.kill()
             for pid in processes.keys {
                 try await f.poll("worker process \(pid) to die", timeout: .seconds(5)) { processIsAlive(pid) ? nil : true }
             }
@@ -108,9 +114,9 @@ struct WorkerTests {
             try await f.poll("the message to wait in celerity:eta", timeout: .seconds(5), node: first) {
                 try await f.send("ZCARD", "celerity:eta").integer == 1 ? true : nil
             }
-            first.process.send(SIGTERM)
+            first.process.signal(SIGTERM)
             let status = try await first.process.waitForExit(timeout: .seconds(10))
-            #expect(exitCode(status) == 0, "first worker ended with \(describeStatus(status))")
+            #expect(status == .exited(0), "first worker ended with \(status)")
             #expect(try await f.send("ZCARD", "celerity:eta").integer == 1)
             #expect(try await f.send("LLEN", "celery").integer == 0)
 

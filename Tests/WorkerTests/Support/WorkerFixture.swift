@@ -1,13 +1,14 @@
 import Broker
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One test's world: its own redis-server, a client, and the `celerity-test-worker` nodes it starts.
-/// `tearDown()` kills whatever is still running and deletes the server's directory.
+/// One test's world: its own redis-server (from TestSupport), a client, and the `celerity-test-worker`
+/// nodes it starts. ``withWorkerFixture(appendOnly:_:)`` tears everything down, also when the test throws.
 final class WorkerFixture: @unchecked Sendable {
     let redis: RedisServer
     let client: CelerityClient
@@ -20,24 +21,36 @@ final class WorkerFixture: @unchecked Sendable {
     /// The worker options every test uses: a short lease and reap interval so recovery is fast.
     static let fastRecovery = ["-c", "2", "--lease-timeout", "2", "--reap-interval", "1"]
 
+    /// - Parameter appendOnly: AOF with `appendfsync always`, so a crash-restart keeps every acknowledged write.
     static func start(appendOnly: Bool = false) async throws -> WorkerFixture {
-        let redis = try await RedisServer.start(appendOnly: appendOnly)
+        let redis = try await RedisServer.start(
+            appendOnly: appendOnly, extraArguments: appendOnly ? ["--appendfsync", "always"] : []
+        )
         return WorkerFixture(redis: redis)
     }
 
     private init(redis: RedisServer) {
         self.redis = redis
-        var configuration = redis.configuration
-        configuration.reconnectTimeout = .seconds(20)
+        self.configuration = Self.configuration(for: redis)
         self.client = CelerityClient(configuration: configuration)
         self.db = RedisClient(configuration: configuration)
     }
 
-    func tearDown() {
-        for node in lock.withLock({ nodes }) { node.kill() }
+    /// How the client side reaches this test's server (patient with reconnects: Redis may be restarting).
+    let configuration: RedisConfiguration
+
+    private static func configuration(for redis: RedisServer) -> RedisConfiguration {
+        var configuration = RedisConfiguration(endpoint: .tcp(host: redis.host, port: redis.port))
+        configuration.reconnectTimeout = .seconds(20)
+        return configuration
+    }
+
+    /// Kills every worker node still running and stops the server.
+    func tearDown() async {
+        for node in lock.withLock({ nodes }) { await node.kill() }
         db.connection.close()
         client.redis.connection.close()
-        redis.stop()
+        await redis.stop()
     }
 
     // MARK: - Binaries
@@ -77,14 +90,12 @@ final class WorkerFixture: @unchecked Sendable {
         var arguments = ["worker"] + Self.fastRecovery + ["--hostname", name, "--redis-url", redis.url] + options
         if concurrency != 2, let position = arguments.firstIndex(of: "-c") { arguments[position + 1] = String(concurrency) }
         let process = try ChildProcess(
-            executable: try Self.binary("celerity-test-worker"), arguments: arguments,
-            environment: ["CELERITY_REDIS_URL": redis.url],
-            logPath: redis.directory.appendingPathComponent("worker-\(index).log").path
+            try Self.binary("celerity-test-worker"), arguments: arguments, environment: ["CELERITY_REDIS_URL": redis.url]
         )
         let node = WorkerNode(name: name, process: process)
         lock.withLock { nodes.append(node) }
         try await poll("worker \(name) to start \(concurrency) processes", timeout: .seconds(15), node: node) {
-            guard process.isRunning else { throw TestFailure("worker exited at start (\(describeStatus(process.status ?? 0)))") }
+            if let ended = process.termination { throw TestFailure("worker exited at start (\(ended))") }
             let registered = try await self.db.send(["EXISTS", "celerity:worker:" + name]).integer == 1
             return registered && node.processes().count == concurrency ? true : nil
         }
@@ -122,7 +133,7 @@ final class WorkerFixture: @unchecked Sendable {
     /// The tails of every worker's log and some Redis state, for failure messages.
     func diagnostics(_ focus: WorkerNode? = nil) -> String {
         let shown = focus.map { [$0] } ?? lock.withLock { nodes }
-        return shown.map { "--- \($0.name) log (\($0.process.logPath)):\n\($0.process.logTail(30))" }.joined(separator: "\n")
+        return shown.map { "--- worker \($0.name): \($0.process.diagnostics(lines: 30))" }.joined(separator: "\n")
     }
 
     // MARK: - Redis state
@@ -176,19 +187,17 @@ final class WorkerFixture: @unchecked Sendable {
 
     // MARK: - The CLI
 
-    /// Runs `celerity <arguments> --redis-url <this server>` and returns its exit code and output.
+    /// Runs `celerity <arguments> --redis-url <this server>` and returns its exit status and output.
     func celerity(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let index = lock.withLock {
-            counter += 1
-            return counter
-        }
-        let log = redis.directory.appendingPathComponent("cli-\(index).log").path
-        let process = try ChildProcess(
-            executable: try Self.binary("celerity"), arguments: arguments + ["--redis-url", redis.url], logPath: log
+        let run = try await ChildProcess.run(
+            try Self.binary("celerity"), arguments: arguments + ["--redis-url", redis.url], timeout: .seconds(20)
         )
-        let status = try await process.waitForExit(timeout: .seconds(20))
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        return (exitCode(status) ?? -1, output)
+        let status: Int32
+        switch run.termination {
+        case .exited(let code): status = code
+        default: status = -1
+        }
+        return (status, run.standardOutput + run.standardError)
     }
 }
 
@@ -219,10 +228,11 @@ final class WorkerNode: @unchecked Sendable {
         processes().first { $0.value == processID }?.key
     }
 
-    /// SIGKILLs the supervisor and its worker processes, and reaps the supervisor.
-    func kill() {
+    /// SIGKILLs the supervisor and its worker processes at once, and waits until the supervisor is gone.
+    func kill() async {
         let children = processes().keys
-        process.terminate()
+        process.kill()
         for child in children { Glibc.kill(child, SIGKILL) }
+        await process.stop(gracePeriod: .zero)
     }
 }
