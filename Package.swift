@@ -90,6 +90,6 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "InteropTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "InteropTests", dependencies: ["Broker", "TestSupport"], exclude: ["python"], swiftSettings: swiftSettings),
     ]
 )

@@ -13,8 +13,11 @@ import Darwin
 /// Standard output and standard error go to ``outputURL`` (or standard error to ``errorURL`` when the process
 /// was started with `separateStandardError: true`), in a scratch directory that is removed when the value is
 /// released (set `CELERITY_KEEP_TEST_FILES=1` to keep it). Standard input is `/dev/null` unless given.
-/// The child runs in its own process group; signals go to the whole group, and a process still running when the
-/// last reference goes away is killed with `SIGKILL`.
+///
+/// The child is started with `posix_spawn` in its own process group, with an empty signal mask and default
+/// signal dispositions (Foundation's `Process` passes on the blocked mask of the Swift concurrency thread that
+/// starts it, so such a child ignores `SIGTERM`), and with no descriptors but 0, 1 and 2. Signals go to the whole
+/// group. A process still running when the last reference goes away is killed with `SIGKILL` and reaped.
 ///
 /// Prefer the scoped ``withChildProcess(_:arguments:environment:workingDirectory:isolation:_:)``, or call
 /// ``stop(gracePeriod:)`` yourself.
@@ -48,21 +51,28 @@ public final class ChildProcess: Sendable {
             default: nil
             }
         }
+
+        /// Decodes a `waitpid` status.
+        init(waitStatus status: Int32) {
+            let signal = status & 0x7F
+            self = signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled(signal)
+        }
     }
 
     /// The absolute path of the program.
     public let executable: String
     /// The arguments passed to the program, not including its name.
     public let arguments: [String]
-    /// The process id.
+    /// The process id; also the id of the child's process group.
     public let pid: Int32
     /// The file that receives standard output, and standard error unless it is separate.
     public let outputURL: URL
     /// The file that receives standard error when the process was started with `separateStandardError: true`.
     public let errorURL: URL?
 
-    private let process: Process
     private let scratch: URL
+    /// How the process ended, once `waitpid` has reaped it. The lock also keeps two callers from reaping at once.
+    private let reaped = Locked<Termination?>(nil)
 
     /// Starts a program.
     ///
@@ -93,44 +103,26 @@ public final class ChildProcess: Sendable {
             let name = (resolved as NSString).lastPathComponent
             let outputURL = scratch.appendingPathComponent("\(name).out")
             let errorURL = separateStandardError ? scratch.appendingPathComponent("\(name).err") : nil
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: resolved)
-            process.arguments = arguments
-            var merged = inheritEnvironment ? ProcessInfo.processInfo.environment : [:]
-            merged.merge(environment) { _, new in new }
-            process.environment = merged
-            if let workingDirectory { process.currentDirectoryURL = workingDirectory }
-
-            let output = try Self.createFile(outputURL)
-            defer { try? output.close() }
-            process.standardOutput = output
-            if let errorURL {
-                let error = try Self.createFile(errorURL)
-                defer { try? error.close() }
-                process.standardError = error
-            } else {
-                process.standardError = output
-            }
+            var inputPath = "/dev/null"
             if let standardInput {
-                let inputURL = scratch.appendingPathComponent("\(name).in")
-                try standardInput.write(to: inputURL)
-                let input = try FileHandle(forReadingFrom: inputURL)
-                defer { try? input.close() }
-                process.standardInput = input
-            } else {
-                process.standardInput = FileHandle.nullDevice
+                inputPath = scratch.appendingPathComponent("\(name).in").path
+                try standardInput.write(to: URL(fileURLWithPath: inputPath))
             }
-            do {
-                try process.run()
-            } catch {
-                throw HarnessError(.processFailed, "cannot start \(resolved): \(error)")
-            }
+            var variables = inheritEnvironment ? ProcessInfo.processInfo.environment : [:]
+            variables.merge(environment) { _, new in new }
+            self.pid = try Spawn.start(
+                path: resolved,
+                arguments: [resolved] + arguments,
+                environment: variables.map { "\($0.key)=\($0.value)" },
+                workingDirectory: workingDirectory?.path,
+                standardInput: inputPath,
+                standardOutput: outputURL.path,
+                standardError: errorURL?.path
+            )
             self.executable = resolved
             self.arguments = arguments
-            self.pid = process.processIdentifier
             self.outputURL = outputURL
             self.errorURL = errorURL
-            self.process = process
             self.scratch = scratch
         } catch {
             HarnessEnvironment.removeTemporaryDirectory(scratch)
@@ -139,34 +131,35 @@ public final class ChildProcess: Sendable {
     }
 
     deinit {
-        if process.isRunning { Self.send(SIGKILL, to: pid) }
+        reaped.withLock { termination in
+            guard termination == nil else { return }
+            sendSignal(SIGKILL, toProcessGroupOf: pid)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        }
         HarnessEnvironment.removeTemporaryDirectory(scratch)
     }
 
-    private static func createFile(_ url: URL) throws -> FileHandle {
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw HarnessError(.io, "cannot create \(url.path)")
+    /// Reaps the child without blocking if it has exited.
+    private func reap() -> Termination? {
+        reaped.withLock { termination in
+            if let termination { return termination }
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid {
+                termination = Termination(waitStatus: status)
+            } else if result < 0, errno == ECHILD {
+                termination = .exited(-1)  // Reaped by someone else; the status is lost.
+            }
+            return termination
         }
-        return try FileHandle(forWritingTo: url)
     }
 
-    /// Sends `signal` to the child's process group, falling back to the child alone.
-    private static func send(_ signal: Int32, to pid: Int32) {
-        sendSignal(signal, toProcessGroupOf: pid)
-    }
-
-    /// Whether the process has not yet exited (as far as the harness has noticed).
-    public var isRunning: Bool { process.isRunning }
+    /// Whether the process has not yet exited.
+    public var isRunning: Bool { reap() == nil }
 
     /// How the process ended, or `nil` while it runs.
-    public var termination: Termination? {
-        guard !process.isRunning else { return nil }
-        switch process.terminationReason {
-        case .exit: return .exited(process.terminationStatus)
-        case .uncaughtSignal: return .signalled(process.terminationStatus)
-        @unknown default: return .exited(process.terminationStatus)
-        }
-    }
+    public var termination: Termination? { reap() }
 
     /// Everything written so far to ``outputURL``.
     public var output: String { HarnessEnvironment.readText(outputURL) }
@@ -185,8 +178,10 @@ public final class ChildProcess: Sendable {
 
     /// Sends a signal to the child's process group.
     public func signal(_ signal: Int32) {
-        guard process.isRunning else { return }
-        Self.send(signal, to: pid)
+        // Under the lock, so that the pid cannot be reaped and reused between the check and the signal.
+        reaped.withLock { termination in
+            if termination == nil { sendSignal(signal, toProcessGroupOf: pid) }
+        }
     }
 
     /// Asks the process to end: sends `SIGTERM`.
@@ -221,11 +216,13 @@ public final class ChildProcess: Sendable {
         terminate()
         if let ended = try? await waitForExit(timeout: gracePeriod) { return ended }
         kill()
-        while true {
+        // Not cancellable: a test being cancelled must still not leave the process behind.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while ContinuousClock.now < deadline {
             if let termination { return termination }
-            // Unconditional: a SIGKILLed process is always reaped; cancellation must not leave it behind.
             try? await Task.sleep(for: .milliseconds(10))
         }
+        return termination ?? .signalled(SIGKILL)  // Unkillable (uninterruptible sleep): deinit reaps it.
     }
 
     /// The outcome of a program run to completion by ``run(_:arguments:environment:workingDirectory:standardInput:timeout:)``.

@@ -1,0 +1,84 @@
+"""A Celery app for Celerity's interop tests.
+
+The broker and the result backend are both the Redis URL in ``CELERITY_REDIS_URL``
+(``redis://127.0.0.1:6379/0`` by default). Start a worker from this directory with::
+
+    python -m celery -A compat worker --pool=solo -Q celery --loglevel=INFO
+
+Environment:
+    CELERITY_REDIS_URL      broker and backend URL (kombu spelling, e.g. ``redis+socket:///tmp/r.sock``)
+    CELERITY_TRACK_STARTED  "1" to store the STARTED state (``task_track_started``)
+"""
+
+import json
+import os
+import time
+
+import redis
+from celery import Celery
+
+REDIS_URL = os.environ.get("CELERITY_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+app = Celery("compat", broker=REDIS_URL, backend=REDIS_URL)
+app.conf.update(
+    result_extended=True,
+    task_track_started=_flag("CELERITY_TRACK_STARTED"),
+    worker_hijack_root_logger=False,
+    broker_connection_retry_on_startup=True,
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+)
+
+_client = None
+
+
+def _redis():
+    """A redis-py client for the same server (kombu's ``redis+socket://`` is redis-py's ``unix://``)."""
+    global _client
+    if _client is None:
+        url = REDIS_URL
+        for prefix in ("redis+socket://", "socket://"):
+            if url.startswith(prefix):
+                url = "unix://" + url[len(prefix):]
+        _client = redis.Redis.from_url(url)
+    return _client
+
+
+@app.task(name="compat.add")
+def add(a, b):
+    return a + b
+
+
+@app.task(name="compat.echo")
+def echo(**kwargs):
+    return kwargs
+
+
+@app.task(name="compat.fail")
+def fail():
+    raise ValueError("boom")
+
+
+@app.task(name="compat.sleep")
+def sleep(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+@app.task(name="compat.tsum")
+def tsum(numbers):
+    return sum(numbers)
+
+
+@app.task(name="compat.record")
+def record(key, value):
+    """RPUSHes ``value`` (JSON-encoded unless it is a string or a number) to the list ``key``; returns its length."""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        value = json.dumps(value)
+    return _redis().rpush(key, value)
