@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// One test's world: its own redis-server (from TestSupport), a client, and the `celerity-test-worker`
-/// nodes it starts. ``withWorkerFixture(appendOnly:_:)`` tears everything down, also when the test throws.
+/// nodes it starts. `WorkerTests.withFixture` calls ``tearDown()`` also when the test throws.
 final class WorkerFixture: @unchecked Sendable {
     let redis: RedisServer
     let client: CelerityClient
@@ -19,7 +19,7 @@ final class WorkerFixture: @unchecked Sendable {
     private var counter = 0
 
     /// The worker options every test uses: a short lease and reap interval so recovery is fast.
-    static let fastRecovery = ["-c", "2", "--lease-timeout", "2", "--reap-interval", "1"]
+    static let fastRecovery = ["--lease-timeout", "2", "--reap-interval", "1"]
 
     /// - Parameter appendOnly: AOF with `appendfsync always`, so a crash-restart keeps every acknowledged write.
     static func start(appendOnly: Bool = false) async throws -> WorkerFixture {
@@ -78,7 +78,7 @@ final class WorkerFixture: @unchecked Sendable {
 
     // MARK: - Workers
 
-    /// Starts `celerity-test-worker worker` with the fast-recovery options plus `options`, and waits
+    /// Starts `celerity-test-worker worker -c <concurrency>` with the fast-recovery options plus `options`, and waits
     /// until its supervisor has registered itself and started `concurrency` worker processes.
     @discardableResult
     func startWorker(_ options: [String] = [], concurrency: Int = 2) async throws -> WorkerNode {
@@ -87,8 +87,8 @@ final class WorkerFixture: @unchecked Sendable {
             return counter
         }
         let name = "test\(index)-\(redis.port)@localhost"
-        var arguments = ["worker"] + Self.fastRecovery + ["--hostname", name, "--redis-url", redis.url] + options
-        if concurrency != 2, let position = arguments.firstIndex(of: "-c") { arguments[position + 1] = String(concurrency) }
+        let arguments = ["worker", "-c", String(concurrency)] + Self.fastRecovery
+            + ["--hostname", name, "--redis-url", redis.url] + options
         let process = try ChildProcess(
             try Self.binary("celerity-test-worker"), arguments: arguments, environment: ["CELERITY_REDIS_URL": redis.url]
         )
@@ -130,7 +130,7 @@ final class WorkerFixture: @unchecked Sendable {
         }
     }
 
-    /// The tails of every worker's log and some Redis state, for failure messages.
+    /// The tails of the workers' logs (or of `focus`'s only), for failure messages.
     func diagnostics(_ focus: WorkerNode? = nil) -> String {
         let shown = focus.map { [$0] } ?? lock.withLock { nodes }
         return shown.map { "--- worker \($0.name): \($0.process.diagnostics(lines: 30))" }.joined(separator: "\n")
@@ -165,7 +165,7 @@ final class WorkerFixture: @unchecked Sendable {
         }
     }
 
-    /// Every ready list, processing list and the ETA set: how many messages are anywhere but done.
+    /// Messages not yet finished: the `celery` queue (every priority bucket), every processing list and the ETA set.
     func messagesInFlight() async throws -> Int {
         var total = 0
         for pattern in ["celery*", "celerity:processing:*"] {
