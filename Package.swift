@@ -94,6 +94,12 @@ let package = Package(
             name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport", "celerity"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "InteropTests", dependencies: ["Broker", "TestSupport"], exclude: ["python"], swiftSettings: swiftSettings),
+        // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.
+        .testTarget(
+            name: "InteropTests",
+            dependencies: ["Broker", "TestSupport", "celerity-test-worker", "celerity"],
+            exclude: ["python"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -18,6 +18,7 @@ enum TestTasks: WorkerApplication {
     static var tasks: TaskRegistry {
         var registry = TaskRegistry(DemoTasks.all)
         registry.register(contentsOf: [record, sleepRecord, crash, crashOnce, flaky, alwaysFail, busy])
+        registry.register(contentsOf: CompatTasks.all)
         return registry
     }
 

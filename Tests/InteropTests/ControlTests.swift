@@ -1,0 +1,115 @@
+import Broker
+import Foundation
+import TestSupport
+import Testing
+
+/// Issue 5, item 4: Celery's remote control (pidbox, wire spec §9) reaches Celerity workers.
+@Suite("Control: celery inspect and revoke")
+struct ControlTests {
+    @Test("`celery inspect ping` gets a pong from every Celerity worker; registered, active_queues, stats answer too",
+          arguments: CeleryVersions.all)
+    func inspectPing(version: String) async throws {
+        let celery = try await PythonCelery.prepare(version: version)
+        try await withInteropFixture { fixture in
+            let first = try await fixture.startCelerity()
+            let second = try await fixture.startCelerity(queues: ["celery", "other"])
+
+            let ping = try await Self.inspect(celery, fixture, ["ping"])
+            #expect(ping == [first.name: ["ok": "pong"], second.name: ["ok": "pong"]])
+
+            let one = try await Self.inspect(celery, fixture, ["ping", "--destination", second.name])
+            #expect(one == [second.name: ["ok": "pong"]])
+
+            let registered = try await Self.inspect(celery, fixture, ["registered"])
+            for node in [first.name, second.name] {
+                let names = registered[node]?.array?.compactMap(\.string) ?? []
+                #expect(names.contains("compat.add") && names.contains("compat.tsum"), "\(node): \(names)")
+            }
+            let queues = try await Self.inspect(celery, fixture, ["active_queues", "--destination", second.name])
+            #expect(queues[second.name]?.array?.compactMap { $0["name"]?.string } == ["celery", "other"])
+            let stats = try await Self.inspect(celery, fixture, ["stats", "--destination", first.name])
+            #expect(stats[first.name]?["pool"]?["max-concurrency"] == 2)
+        }
+    }
+
+    /// Runs the real `celery -A compat inspect <arguments> --json` from the virtual environment and parses the replies.
+    static func inspect(_ celery: PythonCelery, _ fixture: InteropFixture, _ arguments: [String]) async throws -> InteropJSON {
+        let run = try await ChildProcess.run(
+            celery.python, arguments: ["-m", "celery", "-A", "compat", "inspect"] + arguments + ["--json", "--timeout", "2"],
+            environment: ["CELERITY_REDIS_URL": fixture.url, "PYTHONDONTWRITEBYTECODE": "1"],
+            workingDirectory: PythonCelery.scriptsDirectory, timeout: .seconds(60)
+        )
+        guard run.termination.isSuccess, let line = run.standardOutput.split(separator: "\n").last else {
+            throw InteropFailure("celery inspect \(arguments) failed (\(run.termination)):\n\(run.standardOutput)\n\(run.standardError)")
+        }
+        return try InteropJSON(parsing: String(line))
+    }
+
+    @Test(
+        "app.control.revoke(id) from Python: Celerity does not run the task, stores REVOKED, and remembers it for workers started later"
+    )
+    func revoke() async throws {
+        let celery = try await PythonCelery.prepare()
+        try await withInteropFixture { fixture in
+            try await fixture.startCelerity(concurrency: 1)
+
+            // A countdown task waits in Celerity's ETA set; Python revokes it before it is due.
+            let delayed = try await celery.sendTask(
+                "compat.record", args: ["runs", "delayed"], options: ["countdown": 2], redisURL: fixture.url
+            )
+            try await poll(timeout: .seconds(20), "the Celerity worker holds the task for its ETA") {
+                try await fixture.db.send(["ZCARD", "celerity:eta"]).integer == 1
+            }
+            _ = try await fixture.scenario(celery, ["revoke", delayed])
+            let outcome = try await fixture.scenario(celery, ["wait", delayed])
+            #expect(outcome[0]?["state"] == "REVOKED")
+            #expect(outcome[0]?["exc_type"] == "TaskRevokedError")
+            #expect(outcome[0]?["exc_args"] == ["revoked"])
+            try await fixture.waitUntilIdle(timeout: .seconds(20))  // the ETA passed and the message was dropped
+
+            // Revoked while no worker of its queue runs: a node started afterwards still does not run it.
+            let later = try await celery.sendTask(
+                "compat.record", args: ["runs", "later"], options: ["queue": "later"], redisURL: fixture.url
+            )
+            _ = try await fixture.scenario(celery, ["revoke", later])
+            try await poll(timeout: .seconds(10), "the revoke is recorded") {
+                try await fixture.db.send(["ZSCORE", "celerity:revoked", later]).string != nil
+            }
+            let control = try await celery.sendTask(
+                "compat.record", args: ["runs", "control"], options: ["queue": "later"], redisURL: fixture.url
+            )
+            try await fixture.startCelerity(queues: ["later"], concurrency: 1)
+            #expect(try await fixture.waitForReady(control).result == 1)
+            try await fixture.waitUntilIdle(queues: ["later"])
+            #expect(try await fixture.list("runs") == ["control"])
+            let revoked = try await fixture.client.result(later)
+            #expect(revoked.state == .revoked)
+            #expect(revoked.error == RemoteError(type: "TaskRevokedError", message: "revoked", module: "celery.exceptions"))
+        }
+    }
+
+    @Test("app.control.revoke(id, terminate=True) from Python kills the running task on its Celerity worker")
+    func revokeTerminate() async throws {
+        let celery = try await PythonCelery.prepare()
+        try await withInteropFixture { fixture in
+            let node = try await fixture.startCelerity(options: ["--track-started"])
+            let id = try await celery.sendTask("compat.sleep", args: [60], redisURL: fixture.url)
+            try await poll(timeout: .seconds(20), "the task has started") {
+                try await fixture.client.result(id).state == .started
+            }
+            let started = ContinuousClock.now
+            _ = try await fixture.scenario(celery, ["revoke", id, "--terminate"])
+            let outcome = try await fixture.scenario(celery, ["wait", id])
+            #expect(ContinuousClock.now - started < .seconds(30))
+            #expect(outcome[0]?["state"] == "REVOKED")
+            #expect(outcome[0]?["exc_type"] == "TaskRevokedError")
+            #expect(outcome[0]?["exc_args"] == ["terminated"])
+            try await fixture.waitUntilIdle()
+            #expect(node.process.output.contains("task terminated by revoke"), "\(node.process.diagnostics())")
+
+            // The node carries on with a fresh process.
+            let next = try await celery.sendTask("compat.add", args: [1, 2], redisURL: fixture.url)
+            #expect(try await celery.waitForResult(taskID: next, redisURL: fixture.url, timeout: .seconds(20)).result == 3)
+        }
+    }
+}
