@@ -34,15 +34,20 @@ struct ControlTests {
 
     /// Runs the real `celery -A compat inspect <arguments> --json` from the virtual environment and parses the replies.
     static func inspect(_ celery: PythonCelery, _ fixture: InteropFixture, _ arguments: [String]) async throws -> InteropJSON {
-        let run = try await ChildProcess.run(
-            celery.python, arguments: ["-m", "celery", "-A", "compat", "inspect"] + arguments + ["--json", "--timeout", "2"],
-            environment: ["CELERITY_REDIS_URL": fixture.url, "PYTHONDONTWRITEBYTECODE": "1"],
-            workingDirectory: PythonCelery.scriptsDirectory, timeout: .seconds(60)
-        )
+        let run = try await command(celery, fixture, ["inspect"] + arguments + ["--json", "--timeout", "2"])
         guard run.termination.isSuccess, let line = run.standardOutput.split(separator: "\n").last else {
             throw InteropFailure("celery inspect \(arguments) failed (\(run.termination)):\n\(run.standardOutput)\n\(run.standardError)")
         }
         return try InteropJSON(parsing: String(line))
+    }
+
+    /// Runs the real `celery -A compat <arguments>` from the virtual environment.
+    static func command(_ celery: PythonCelery, _ fixture: InteropFixture, _ arguments: [String]) async throws -> ChildProcess.Result {
+        try await ChildProcess.run(
+            celery.python, arguments: ["-m", "celery", "-A", "compat"] + arguments,
+            environment: ["CELERITY_REDIS_URL": fixture.url, "PYTHONDONTWRITEBYTECODE": "1"],
+            workingDirectory: PythonCelery.scriptsDirectory, timeout: .seconds(60)
+        )
     }
 
     @Test(
@@ -110,6 +115,32 @@ struct ControlTests {
             // The node carries on with a fresh process.
             let next = try await celery.sendTask("compat.add", args: [1, 2], redisURL: fixture.url)
             #expect(try await celery.waitForResult(taskID: next, redisURL: fixture.url, timeout: .seconds(20)).result == 3)
+
+            // The CLI's spelling, `celery control terminate SIGKILL <id>`, is the same revoke.
+            let second = try await celery.sendTask("compat.sleep", args: [60], redisURL: fixture.url)
+            try await poll(timeout: .seconds(20), "the second task has started") {
+                try await fixture.client.result(second).state == .started
+            }
+            let reply = try await Self.command(celery, fixture, ["control", "terminate", "SIGKILL", second, "--timeout", "2"])
+            #expect(reply.termination.isSuccess, "\(reply.standardOutput)\(reply.standardError)")
+            #expect(reply.standardOutput.contains(node.name))
+            let terminated = try await fixture.waitForReady(second, timeout: .seconds(20))
+            #expect(terminated.error == RemoteError(type: "TaskRevokedError", message: "terminated", module: "celery.exceptions"))
+        }
+    }
+
+    @Test("`celery control shutdown` stops the Celerity node it names, warmly, and only that one")
+    func remoteShutdown() async throws {
+        let celery = try await PythonCelery.prepare()
+        try await withInteropFixture { fixture in
+            let stays = try await fixture.startCelerity()
+            let leaves = try await fixture.startCelerity()
+            // Celery's workers do not reply to shutdown, so the CLI reports that no node replied.
+            _ = try await Self.command(celery, fixture, ["control", "shutdown", "--destination", leaves.name, "--timeout", "1"])
+            #expect(try await leaves.process.waitForExit(timeout: .seconds(30)) == .exited(0))
+            #expect(leaves.process.output.contains("shutdown requested over Celery control"))
+            #expect(stays.process.isRunning)
+            #expect(try await Self.inspect(celery, fixture, ["ping"]) == [stays.name: ["ok": "pong"]])
         }
     }
 }

@@ -7,6 +7,7 @@ Uses the ``compat`` app, so ``CELERITY_REDIS_URL`` names the broker and the back
     python scenarios.py ignore-result KEY VALUE      compat.record(KEY, VALUE) with ignore_result=True; prints its id
     python scenarios.py retry KEY FAILURES           compat.flaky(KEY, FAILURES); the states published for it
     python scenarios.py canvas [--timeout S]         chain, group, chord (and a chord with a failing member)
+    python scenarios.py mixed-canvas SIZE            a chord, a group, a chain and SIZE retried tasks, for a mixed pool
     python scenarios.py revoke ID [--terminate]      app.control.revoke(ID[, terminate=True])
     python scenarios.py wait ID... [--timeout S]     waits for each task; prints one outcome per task
 
@@ -147,6 +148,16 @@ def canvas_scenario(timeout):
     return report
 
 
+def mixed_canvas_scenario(size, timeout):
+    """A chord, a group and a chain meant for a pool of Python and Celerity workers together."""
+    chorded = chord([add.s(i, i) for i in range(size)], tsum.s())()
+    grouped = group(add.s(i, 1) for i in range(size)).apply_async()
+    chained = chain(add.s(0, 1), *[add.s(1) for _ in range(9)]).apply_async()
+    retried = [flaky.apply_async((f"mixed-flaky-py-{i}", 1)) for i in range(size)]
+    return {"chord": outcome(chorded, timeout), "group": grouped.get(timeout=timeout),
+            "chain": outcome(chained, timeout), "retried": [outcome(r, timeout) for r in retried]}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     modes = parser.add_subparsers(dest="mode", required=True)
@@ -161,6 +172,9 @@ def main(argv=None):
     mode.add_argument("--timeout", type=float, default=30.0)
     mode = modes.add_parser("canvas")
     mode.add_argument("--timeout", type=float, default=30.0)
+    mode = modes.add_parser("mixed-canvas")
+    mode.add_argument("size", type=int)
+    mode.add_argument("--timeout", type=float, default=60.0)
     mode = modes.add_parser("revoke")
     mode.add_argument("task_id")
     mode.add_argument("--terminate", action="store_true")
@@ -177,6 +191,8 @@ def main(argv=None):
         report = retry_scenario(options.key, options.failures, options.timeout)
     elif options.mode == "canvas":
         report = canvas_scenario(options.timeout)
+    elif options.mode == "mixed-canvas":
+        report = mixed_canvas_scenario(options.size, options.timeout)
     elif options.mode == "revoke":
         app.control.revoke(options.task_id, terminate=options.terminate)
         report = {"revoked": options.task_id, "terminate": options.terminate}
