@@ -60,7 +60,7 @@ struct ControlTests {
 
             // A countdown task waits in Celerity's ETA set; Python revokes it before it is due.
             let delayed = try await celery.sendTask(
-                "compat.record", args: ["runs", "delayed"], options: ["countdown": 2], redisURL: fixture.url
+                "compat.record", args: ["runs", "delayed"], options: ["countdown": 8], redisURL: fixture.url
             )
             try await poll(timeout: .seconds(20), "the Celerity worker holds the task for its ETA") {
                 try await fixture.db.send(["ZCARD", "celerity:eta"]).integer == 1
