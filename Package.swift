@@ -89,7 +89,11 @@ let package = Package(
             dependencies: ["Worker", "Tasks", "Broker", "TestSupport", "celerity-test-worker"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport"], swiftSettings: swiftSettings),
+        // Depends on `celerity` so the race test can start real scheduler processes of the binary.
+        .testTarget(
+            name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport", "celerity"],
+            swiftSettings: swiftSettings
+        ),
         // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.
         .testTarget(
             name: "InteropTests",

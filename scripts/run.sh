@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds Celerity (release), starts a throwaway local Redis
-# when CELERITY_REDIS_URL is unset, starts a worker pool, sends the demo tasks and shows their
-# results, then keeps the pool running until Ctrl-C. With --once it stops after the demo.
+# when CELERITY_REDIS_URL is unset, starts a worker pool and a scheduler with deploy/schedule.yaml,
+# sends the demo tasks and shows their results, then keeps running until Ctrl-C.
+# With --once it stops after the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 once=false
@@ -33,6 +34,9 @@ fi
 
 "$celerity" worker --concurrency 2 &
 pids+=($!)
+"$celerity" schedule check deploy/schedule.yaml --count 1
+"$celerity" scheduler --schedule deploy/schedule.yaml &
+pids+=($!)
 
 echo "--- sending demo tasks"
 add=$("$celerity" enqueue demo.add --args '[2, 3]')
@@ -46,6 +50,8 @@ echo "--- queues"
 "$celerity" queues
 echo "--- workers"
 "$celerity" workers
+echo "--- schedule"
+"$celerity" schedule status --schedule deploy/schedule.yaml
 
 if $once; then exit 0; fi
 echo "--- the worker pool keeps running; send more with:"

@@ -84,6 +84,7 @@ public struct SlotPlan: Sendable, Hashable {
     /// How many missed slots are dropped by the catch-up policy (counted up to 10,000).
     public var skipped: Int
 
+    /// A plan of `slots` to send, having dropped `skipped` missed ones.
     public init(slots: [Date], skipped: Int) {
         self.slots = slots
         self.skipped = skipped
@@ -94,7 +95,8 @@ extension ScheduleEntry {
     /// Which slots are due at `now`.
     ///
     /// A slot less than `grace` old is on time and always enqueued. Older slots after `lastSlot` are
-    /// missed and follow ``catchUp``. With no `lastSlot` (the entry never ran) only on-time slots are due.
+    /// missed and follow ``catchUp``. With no `lastSlot` (the entry never ran) only the latest on-time
+    /// slot is due.
     /// - Parameters:
     ///   - lastSlot: the last slot enqueued by any scheduler, from Redis.
     ///   - now: the current time.
@@ -103,7 +105,11 @@ extension ScheduleEntry {
         let calculator = slots
         let now = Slot.seconds(now)
         let onTimeAfter = now - max(1, grace.components.seconds)
-        let lower = lastSlot.map(Slot.seconds) ?? onTimeAfter
+        guard let lastSlot else {
+            // Never ran: start with the latest on-time slot, not a burst of every slot in the grace period.
+            return SlotPlan(slots: calculator.latest(1, after: onTimeAfter, through: now).map(Slot.date), skipped: 0)
+        }
+        let lower = Slot.seconds(lastSlot)
         let onTime = calculator.slots(after: max(lower, onTimeAfter), through: now, limit: 100_000)
         guard lower < onTimeAfter else { return SlotPlan(slots: onTime.map(Slot.date), skipped: 0) }
         let missed = calculator.count(after: lower, through: onTimeAfter, cap: 10_000)

@@ -11,6 +11,7 @@ public struct Schedule: Sendable {
     /// The entries, in file order; names are unique.
     public var entries: [ScheduleEntry]
 
+    /// A schedule of `entries` (names must be unique), as if read from `path`.
     public init(path: String, timeZone: TimeZone = TimeZone(identifier: "UTC")!, entries: [ScheduleEntry]) {
         self.path = path
         self.timeZone = timeZone
@@ -32,6 +33,7 @@ public struct ScheduleDiagnostic: Sendable, Hashable, CustomStringConvertible {
     /// What is wrong, e.g. `entry "pg-backup": cron minute field "61" is out of range 0-59`.
     public var message: String
 
+    /// A problem at `path:line:column`.
     public init(path: String, line: Int?, column: Int?, message: String) {
         self.path = path
         self.line = line
@@ -55,6 +57,7 @@ public struct ScheduleFileError: Error, Sendable, CustomStringConvertible {
     /// The problems, in file order.
     public var diagnostics: [ScheduleDiagnostic]
 
+    /// An error listing `diagnostics`.
     public init(diagnostics: [ScheduleDiagnostic]) {
         self.diagnostics = diagnostics
     }

@@ -16,6 +16,7 @@ public struct SchedulerConfiguration: Sendable {
     /// How long to wait after Redis failed before trying again. Default 1 second.
     public var retryDelay: Duration = .seconds(1)
 
+    /// A configuration with the defaults above.
     public init(schedulePath: String, redis: RedisConfiguration) {
         self.schedulePath = schedulePath
         self.redis = redis
@@ -32,8 +33,11 @@ public protocol SchedulerClock: Sendable {
 
 /// The wall clock, with `Task.sleep`.
 public struct SystemSchedulerClock: SchedulerClock {
+    /// The system clock.
     public init() {}
+    /// `Date()`.
     public func now() -> Date { Date() }
+    /// `Task.sleep` until `deadline`.
     public func sleep(until deadline: Date) async throws {
         let seconds = deadline.timeIntervalSinceNow
         if seconds > 0 { try await Task.sleep(for: .milliseconds(Int64((seconds * 1000).rounded(.up)))) }

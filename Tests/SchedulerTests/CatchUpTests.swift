@@ -28,10 +28,12 @@ import Testing
         #expect(plan.skipped == 0)
     }
 
-    @Test func neverRunEntryStartsWithOnTimeSlotsOnly() throws {
+    @Test func neverRunEntryStartsWithTheLatestOnTimeSlotOnly() throws {
         let hourly = try entry("0 * * * *", .all)
         #expect(hourly.plan(lastSlot: nil, now: utc("2026-01-01T10:30:00Z"), grace: grace).slots.isEmpty)
         #expect(iso(hourly.plan(lastSlot: nil, now: utc("2026-01-01T10:00:05Z"), grace: grace).slots) == ["2026-01-01T10:00:00Z"])
+        let seconds = try entry("every 1s", .all)
+        #expect(iso(seconds.plan(lastSlot: nil, now: utc("2026-01-01T10:00:05.5Z"), grace: grace).slots) == ["2026-01-01T10:00:05Z"])
     }
 
     /// Down from 06:30 to 10:30: the 07:00, 08:00, 09:00 and 10:00 slots were missed.

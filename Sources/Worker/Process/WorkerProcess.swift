@@ -109,7 +109,7 @@ final class WorkerProcess: @unchecked Sendable {
             WorkerScripts.fetch, keys: [processing, WorkerKeys.revoked] + fetchKeys, arguments: [now]
         )
         if let parts = reply.array, parts.count == 3, let raw = parts[0].string {
-            rotate(afterKeyIndex: (parts[2].integer ?? 1) - 1)
+            if let list = parts[2].integer, list > 0 { rotate(afterKeyIndex: list - 1) }
             return Delivery(raw: raw, revoked: parts[1].integer == 1)
         }
         let blockKey = queueOrder[0]

@@ -259,7 +259,7 @@ public final class Supervisor: @unchecked Sendable {
                 logger.info("worker process stopped for shutdown; its message was requeued", metadata: metadata)
             case nil:
                 let clean = status == 0 && shutdown != .running
-                try recover(processID: processID, countAsDelivery: !clean && running != nil)
+                try recover(processID: processID, countAsDelivery: !clean)
                 if clean {
                     logger.info("worker process stopped", metadata: metadata)
                 } else {
