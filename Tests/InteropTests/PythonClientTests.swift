@@ -18,7 +18,9 @@ struct PythonClientTests {
             let sentAt = try #require(report["sent_at"]?.string.flatMap(CeleryTime.parse))
 
             func success(_ name: String, _ value: InteropJSON, sourceLocation: SourceLocation = #_sourceLocation) {
-                #expect(report[name]?["state"] == "SUCCESS", "\(name): \(report[name] ?? nil)", sourceLocation: sourceLocation)
+                #expect(
+                    report[name]?["state"] == "SUCCESS", "\(name): \(report[name] ?? nil)",
+                    sourceLocation: sourceLocation)
                 #expect(report[name]?["value"] == value, "\(name)", sourceLocation: sourceLocation)
             }
             success("apply_async_args", 5)
@@ -104,7 +106,10 @@ struct PythonClientTests {
         try await withInteropFixture { fixture in
             let priorities = [9, 5, 0, 0, 9, 3]
             let specs: [InteropJSON] = priorities.enumerated().map { index, priority in
-                ["name": "compat.record", "args": ["order", .string("\(index):\(priority)")], "priority": .int(priority)]
+                [
+                    "name": "compat.record", "args": ["order", .string("\(index):\(priority)")],
+                    "priority": .int(priority),
+                ]
             }
             _ = try await celery.run(args: ["send", InteropJSON.array(specs).jsonText], redisURL: fixture.url)
             try await fixture.startCelerity(concurrency: 1)
@@ -117,7 +122,9 @@ struct PythonClientTests {
         }
     }
 
-    @Test("ignore_result=True from Python: the Celerity worker runs the task and stores no result", arguments: CeleryVersions.all)
+    @Test(
+        "ignore_result=True from Python: the Celerity worker runs the task and stores no result",
+        arguments: CeleryVersions.all)
     func ignoreResult(version: String) async throws {
         let celery = try await PythonCelery.prepare(version: version)
         try await withInteropFixture { fixture in
@@ -146,7 +153,10 @@ struct PythonClientTests {
             #expect(report["extended"]?["retries"] == 1)
             #expect(report["extended"]?["worker"] == .string(node.name))
             let retry = try #require(report["documents"]?[0])
-            #expect(retry["result"] == ["exc_type": "RuntimeError", "exc_message": ["flaky run 1"], "exc_module": "builtins"])
+            #expect(
+                retry["result"] == [
+                    "exc_type": "RuntimeError", "exc_message": ["flaky run 1"], "exc_module": "builtins",
+                ])
             #expect(retry["date_done"] == .null)
             #expect(retry["children"] == [[[.string(id), nil], nil]])
             #expect(retry["retries"] == 0)

@@ -22,17 +22,22 @@ struct SwiftClientTests {
                     "compat.add", args: [20, 22], options: TaskOptions(queue: "other", priority: 5)
                 ),
                 "kwargs": try await client.enqueue(
-                    "compat.echo", kwargs: ["a": 1, "b": ["x", nil], "c": ["d": 1.5]], options: TaskOptions(queue: "other")
+                    "compat.echo", kwargs: ["a": 1, "b": ["x", nil], "c": ["d": 1.5]],
+                    options: TaskOptions(queue: "other")
                 ),
-                "priority9": try await client.enqueue("compat.add", kwargs: ["a": 4, "b": 5], options: TaskOptions(priority: 9)),
+                "priority9": try await client.enqueue(
+                    "compat.add", kwargs: ["a": 4, "b": 5], options: TaskOptions(priority: 9)),
                 "typed": try await client.enqueue("compat.add", arguments: [40, 2]),
-                "countdown": try await client.enqueue("compat.add", args: [1, 2], options: TaskOptions(countdown: .seconds(1))),
-                "eta": try await client.enqueue("compat.add", args: [3, 4], options: TaskOptions(eta: sentAt.addingTimeInterval(1.5))),
+                "countdown": try await client.enqueue(
+                    "compat.add", args: [1, 2], options: TaskOptions(countdown: .seconds(1))),
+                "eta": try await client.enqueue(
+                    "compat.add", args: [3, 4], options: TaskOptions(eta: sentAt.addingTimeInterval(1.5))),
                 "expiresFuture": try await client.enqueue(
                     "compat.add", args: [5, 6], options: TaskOptions(expiresIn: .seconds(60))
                 ),
                 "expiresBeforeEta": try await client.enqueue(
-                    "compat.add", args: [7, 8], options: TaskOptions(countdown: .seconds(1), expiresIn: .milliseconds(300))
+                    "compat.add", args: [7, 8],
+                    options: TaskOptions(countdown: .seconds(1), expiresIn: .milliseconds(300))
                 ),
                 "failure": try await client.enqueue("compat.fail"),
                 "markers": try await client.enqueue("compat.echo", kwargs: Self.typeMarkers),
@@ -55,7 +60,8 @@ struct SwiftClientTests {
 
             let expired = try #require(results["expiresBeforeEta"])
             #expect(expired.state == .revoked)
-            #expect(expired.error == RemoteError(type: "TaskRevokedError", message: "expired", module: "celery.exceptions"))
+            #expect(
+                expired.error == RemoteError(type: "TaskRevokedError", message: "expired", module: "celery.exceptions"))
 
             let failure = try #require(results["failure"])
             #expect(failure.state == .failure)
@@ -107,7 +113,8 @@ struct SwiftClientTests {
                 try await fixture.client.enqueue("compat.flaky", args: ["flaky", 1], options: TaskOptions(taskID: id))
             }
             #expect(states.map(\.state) == [.retry, .success])
-            #expect(states.first?.error == RemoteError(type: "RuntimeError", message: "flaky run 1", module: "builtins"))
+            #expect(
+                states.first?.error == RemoteError(type: "RuntimeError", message: "flaky run 1", module: "builtins"))
             #expect(states.first?.dateDone == nil)
             #expect(states.last?.result == 2)
             #expect(states.last?.extended["retries"] == 1)
@@ -133,13 +140,17 @@ struct SwiftClientTests {
             #expect(try await fixture.celerity(["result", id, "--wait", "30"]).output == "SUCCESS 5\n")
             #expect(try await fixture.celerity(["result", id]).output == "SUCCESS 5\n")
 
-            let echoed = try await fixture.celerity(["enqueue", "compat.echo", "--kwargs", #"{"a": [1, "x"]}"#, "--wait"])
+            let echoed = try await fixture.celerity([
+                "enqueue", "compat.echo", "--kwargs", #"{"a": [1, "x"]}"#, "--wait",
+            ])
             #expect(echoed.status.isSuccess, "\(echoed.output)")
             #expect(echoed.output.split(separator: "\n").last == #"SUCCESS {"a": [1, "x"]}"#)
 
             let failed = try await fixture.celerity(["enqueue", "compat.fail", "--wait"])
             #expect(failed.status == .exited(1))
-            #expect(failed.output.split(separator: "\n").dropFirst().first == "FAILURE ValueError('boom')", "\(failed.output)")
+            #expect(
+                failed.output.split(separator: "\n").dropFirst().first == "FAILURE ValueError('boom')",
+                "\(failed.output)")
 
             let expired = try await fixture.celerity([
                 "enqueue", "compat.add", "--args", "[1,1]", "--countdown", "1", "--expires", "0.3", "--wait",
