@@ -93,7 +93,8 @@ import Testing
     @Test func editingHeadersKeepsTheirPlace() throws {
         var message = try TaskMessage.decode(WireSpec.envelope)
         message.retries = 1
-        message.eta = try #require(CeleryTime.parse("2026-11-22T20:02:06.478317+00:00"))
+        let eta: Date = try #require(CeleryTime.parse("2026-11-22T20:02:06.478317+00:00"))
+        message.eta = eta
         message.parentID = Self.taskID
         message.deliveryTag = "00000000-0000-4000-8000-000000000000"
         let expected = WireSpec.envelope
