@@ -13,7 +13,8 @@ import Testing
             let client = CelerityClient(configuration: try server.configuration())
             var sent: [String: (id: String, priority: Int, queue: String)] = [:]
             for (queue, priority, key) in [
-                ("backups", 0, "backups"), ("backups", 5, "backups\u{06}\u{16}3"), ("backups", 9, "backups\u{06}\u{16}9"),
+                ("backups", 0, "backups"), ("backups", 5, "backups\u{06}\u{16}3"),
+                ("backups", 9, "backups\u{06}\u{16}9"),
                 ("celery", 0, "celery"), ("celery", 7, "celery\u{06}\u{16}6"),
             ] {
                 let id = try await client.enqueue(
@@ -34,7 +35,8 @@ import Testing
                 #expect(message.args == [.int(expected.priority)])
                 #expect(message.priority == expected.priority)
                 #expect(message.queue == expected.queue)
-                #expect(message.properties["delivery_info"] == ["exchange": "", "routing_key": .string(expected.queue)])
+                #expect(
+                    message.properties["delivery_info"] == ["exchange": "", "routing_key": .string(expected.queue)])
                 #expect(message.listKey == key)
             }
             let depths = try await client.queueDepths(["backups", "celery", "empty"])
@@ -78,7 +80,10 @@ import Testing
     }
 
     @Test func codableArgumentsBecomeKwargsOrArgs() async throws {
-        struct Invoice: Codable { var id: Int; var customer: String }
+        struct Invoice: Codable {
+            var id: Int
+            var customer: String
+        }
         try await withRedisServer { server in
             let client = CelerityClient(configuration: try server.configuration())
             let kwargsID = try await client.enqueue("invoices.process", arguments: Invoice(id: 7, customer: "ACME"))
@@ -104,7 +109,8 @@ import Testing
             let counts = try PriorityBuckets.listKeys(queue: "celery").map { try server.command(["LLEN", $0]).integer }
             #expect(counts == [300, 300, 300, 100])
             // Within a bucket the order is the order sent.
-            let oldest = try TaskMessage.decode(try #require(try server.command(["RPOP", "celery\u{06}\u{16}9"]).string))
+            let oldest = try TaskMessage.decode(
+                try #require(try server.command(["RPOP", "celery\u{06}\u{16}9"]).string))
             #expect(oldest.args == [9])
             #expect(Set(messages.map(\.deliveryTag)).count == 1000)
         }

@@ -72,7 +72,9 @@ extension RedisServer {
 }
 
 /// How long `body` takes.
-func measure<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> (T, Duration) {
+func measure<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> (
+    T, Duration
+) {
     let start = ContinuousClock.now
     let value = try await body()
     return (value, ContinuousClock.now - start)

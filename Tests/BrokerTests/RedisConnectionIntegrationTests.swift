@@ -59,7 +59,8 @@ import Testing
     @Test func commandWaitsForTheServerToComeBack() async throws {
         try await withRedisServer(appendOnly: true) { server in
             let log = LogRecorder()
-            let client = RedisClient(configuration: try server.configuration(reconnectTimeout: .seconds(60)), logger: log.logger)
+            let client = RedisClient(
+                configuration: try server.configuration(reconnectTimeout: .seconds(60)), logger: log.logger)
             try await client.send(["SET", "k", "before"])
             await server.kill()
             async let reply = client.send(["GET", "k"])
@@ -85,7 +86,8 @@ import Testing
             #expect(error?.code == .transport)
             #expect(error?.isTransport == true)
             #expect(error?.endpoint == "redis://127.0.0.1:\(server.port)/0")
-            #expect(error?.description.hasPrefix("cannot talk to Redis at redis://127.0.0.1:\(server.port)/0: ") == true)
+            #expect(
+                error?.description.hasPrefix("cannot talk to Redis at redis://127.0.0.1:\(server.port)/0: ") == true)
             try await server.restart()
             #expect(try connection.send(["GET", "k"]).string == "v")
         }
@@ -94,7 +96,9 @@ import Testing
     @Test func connectionRefusedIsATransportErrorWithoutThePassword() throws {
         var configuration = try RedisConfiguration(url: "redis://:hunter2@127.0.0.1:\(try FreePort.allocate())/0")
         configuration.reconnectTimeout = .zero
-        let error = #expect(throws: RedisError.self) { try RedisConnection(configuration: configuration).send(["PING"]) }
+        let error = #expect(throws: RedisError.self) {
+            try RedisConnection(configuration: configuration).send(["PING"])
+        }
         #expect(error?.code == .transport)
         #expect(error?.description.contains("hunter2") == false)
         #expect(error?.description.contains(":***@127.0.0.1") == true)
@@ -125,7 +129,9 @@ import Testing
             let wrongType = #expect(throws: RedisError.self) { try connection.send(["LPUSH", "s", "y"]) }
             #expect(wrongType?.code == .reply && wrongType?.isTransport == false)
             #expect(wrongType?.message.hasPrefix("WRONGTYPE") == true)
-            #expect(wrongType?.description.hasPrefix("Redis at redis://127.0.0.1:\(server.port)/0 replied with an error: WRONGTYPE") == true)
+            #expect(
+                wrongType?.description.hasPrefix(
+                    "Redis at redis://127.0.0.1:\(server.port)/0 replied with an error: WRONGTYPE") == true)
             let unknown = #expect(throws: RedisError.self) { try connection.send(["NOSUCHCOMMAND"]) }
             #expect(unknown?.code == .reply && unknown?.message.hasPrefix("ERR unknown command") == true)
             #expect(try connection.send(["CLIENT", "ID"]).integer == clientID)  // same connection, not reconnected
@@ -139,9 +145,11 @@ import Testing
         try await withRedisServer(extraArguments: ["--requirepass", "s3cret"]) { server in
             let good = RedisConnection(configuration: try server.configuration(password: "s3cret"))
             #expect(try good.send(["PING"]) == .status("PONG"))
-            let asDefault = RedisConnection(configuration: try server.configuration(password: "s3cret", username: "default"))
+            let asDefault = RedisConnection(
+                configuration: try server.configuration(password: "s3cret", username: "default"))
             #expect(try asDefault.send(["ACL", "WHOAMI"]).string == "default")
-            let fromURL = RedisConnection(configuration: try RedisConfiguration(url: "redis://:s3cret@127.0.0.1:\(server.port)/0"))
+            let fromURL = RedisConnection(
+                configuration: try RedisConfiguration(url: "redis://:s3cret@127.0.0.1:\(server.port)/0"))
             #expect(try fromURL.send(["PING"]) == .status("PONG"))
 
             // Authentication is repeated after a reconnect.
@@ -191,7 +199,8 @@ import Testing
             let tcp = RedisConnection(configuration: try server.configuration(database: 2))
             try tcp.send(["SET", "where", "db2"])
             for scheme in ["unix", "redis+socket"] {
-                let unix = RedisConnection(configuration: try RedisConfiguration(url: "\(scheme)://\(server.unixSocketPath)?db=2"))
+                let unix = RedisConnection(
+                    configuration: try RedisConfiguration(url: "\(scheme)://\(server.unixSocketPath)?db=2"))
                 #expect(try unix.send(["GET", "where"]).string == "db2")
                 let info = try #require(try unix.send(["CLIENT", "INFO"]).string)
                 #expect(info.contains("laddr=\(server.unixSocketPath)") || info.contains("addr=/"))
@@ -256,7 +265,9 @@ import Testing
     @Test func pipelineReturnsErrorRepliesInPlace() async throws {
         try await withRedisServer { server in
             let connection = RedisConnection(configuration: try server.configuration())
-            let replies = try connection.pipeline([["SET", "s", "x"], ["LPUSH", "s", "y"], ["GET", "s"], ["GET", "none"]])
+            let replies = try connection.pipeline([
+                ["SET", "s", "x"], ["LPUSH", "s", "y"], ["GET", "s"], ["GET", "none"],
+            ])
             #expect(replies.count == 4)
             #expect(replies[0] == .status("OK"))
             guard case .error(let message) = replies[1] else {
@@ -290,7 +301,10 @@ import Testing
         try await withRedisServer { server in
             let connection = RedisConnection(configuration: try server.configuration())
             try connection.send(["ZADD", "z", "1.5", "a", "2", "b"])
-            #expect(try connection.send(["ZRANGE", "z", "0", "-1", "WITHSCORES"]).array?.compactMap(\.string) == ["a", "1.5", "b", "2"])
+            #expect(
+                try connection.send(["ZRANGE", "z", "0", "-1", "WITHSCORES"]).array?.compactMap(\.string) == [
+                    "a", "1.5", "b", "2",
+                ])
             let multi = try connection.pipeline([["MULTI"], ["INCR", "n"], ["LRANGE", "z-none", "0", "-1"], ["EXEC"]])
             #expect(multi[3] == .array([.integer(1), .array([])]))
         }
@@ -300,7 +314,9 @@ import Testing
         try await withRedisServer { server in
             let connection = RedisConnection(configuration: try server.configuration())
             let script = RedisScript(name: "echo", source: "return {KEYS[1], ARGV[1], tonumber(ARGV[2]) + 1}")
-            #expect(try connection.evaluate(script, keys: ["k"], arguments: ["a", "41"]) == .array([.bulk(Array("k".utf8)), .bulk(Array("a".utf8)), .integer(42)]))
+            #expect(
+                try connection.evaluate(script, keys: ["k"], arguments: ["a", "41"])
+                    == .array([.bulk(Array("k".utf8)), .bulk(Array("a".utf8)), .integer(42)]))
             let failing = RedisScript(name: "failing", source: "return redis.call('NOSUCHCOMMAND')")
             let error = #expect(throws: RedisError.self) { try connection.evaluate(failing) }
             #expect(error?.code == .reply && error?.message.hasPrefix("script failing:") == true)

@@ -37,7 +37,8 @@ import Testing
             let failed = Self.failure("t-2")
             try ResultBackend().store(failed, on: connection)
             let readFailure = try await client.result("t-2")
-            #expect(readFailure.state == .failure && readFailure.error == RemoteError(type: "ValueError", message: "boom"))
+            #expect(
+                readFailure.state == .failure && readFailure.error == RemoteError(type: "ValueError", message: "boom"))
         }
     }
 
@@ -113,7 +114,12 @@ import Testing
             let result = Self.success("p", "é")
             try ResultBackend().store(result, on: connection)
             let push = try #require(try subscriber.nextPush(timeout: .seconds(10)))
-            #expect(push == .array([.bulk(Array("message".utf8)), .bulk(Array("celery-task-meta-p".utf8)), .bulk(Array(result.encoded().utf8))]))
+            #expect(
+                push
+                    == .array([
+                        .bulk(Array("message".utf8)), .bulk(Array("celery-task-meta-p".utf8)),
+                        .bulk(Array(result.encoded().utf8)),
+                    ]))
             #expect(try server.command(["GET", "celery-task-meta-p"]).string == result.encoded())
             // Nothing else arrives; the connection stays usable after a wait that times out.
             #expect(try subscriber.nextPush(timeout: .milliseconds(50)) == nil)
@@ -149,7 +155,8 @@ import Testing
             async let waited = client.result("rs", timeout: .seconds(60))
             try await server.waitForResultReader(taskID: "rs")
             try await server.restart()
-            try ResultBackend().store(Self.success("rs", 9), on: RedisConnection(configuration: try server.configuration()))
+            try ResultBackend().store(
+                Self.success("rs", 9), on: RedisConnection(configuration: try server.configuration()))
             let result = try await waited
             #expect(result.state == .success && result.result == 9)
         }
@@ -227,11 +234,15 @@ import Testing
             let pending = await #expect(throws: ResultTimeoutError.self) {
                 try await measure { try await client.result("slow", timeout: .milliseconds(300)) }
             }
-            #expect(pending?.taskID == "slow" && pending?.lastState == .pending && pending?.waited == .milliseconds(300))
+            #expect(
+                pending?.taskID == "slow" && pending?.lastState == .pending && pending?.waited == .milliseconds(300))
 
-            try ResultBackend().store(Self.started("busy"), on: RedisConnection(configuration: try server.configuration()))
+            try ResultBackend().store(
+                Self.started("busy"), on: RedisConnection(configuration: try server.configuration()))
             let (error, elapsed) = await measure {
-                await #expect(throws: ResultTimeoutError.self) { try await client.result("busy", timeout: .milliseconds(300)) }
+                await #expect(throws: ResultTimeoutError.self) {
+                    try await client.result("busy", timeout: .milliseconds(300))
+                }
             }
             #expect(error?.lastState == .started)
             #expect(error?.description == "task busy is still STARTED after waiting 0.3s")
