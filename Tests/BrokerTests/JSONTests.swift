@@ -95,6 +95,20 @@ import Testing
         #expect(throws: JSONParseError(reason: reason, offset: offset)) { try JSONValue.parse(raw) }
     }
 
+    /// A number never starts with a redundant zero; Python stops after the `0` and reports what follows.
+    @Test(arguments: [
+        ("01", 1, "unexpected text after the JSON value"), ("-01", 2, "unexpected text after the JSON value"),
+        ("00", 1, "unexpected text after the JSON value"), ("[01]", 2, "expected \",\" or \"]\""),
+        ("[0, 01]", 5, "expected \",\" or \"]\""), (#"{"a": 007}"#, 7, "expected \",\" or \"}\""),
+    ])
+    func leadingZerosAreRejected(raw: String, offset: Int, reason: String) {
+        #expect(throws: JSONParseError(reason: reason, offset: offset)) { try JSONValue.parse(raw) }
+    }
+
+    @Test func zeroItselfIsFine() throws {
+        #expect(try JSONValue.parse("[0, -0, 0.5, 0e1, -0.0]") == [0, 0, 0.5, 0.0, -0.0])
+    }
+
     @Test func errorDescription() {
         let error = JSONParseError(reason: "unexpected text after the JSON value", offset: 4)
         #expect(error.description == "invalid JSON at byte 4: unexpected text after the JSON value")
