@@ -169,6 +169,30 @@ import Testing
         }
     }
 
+    /// The reconnect logs name the endpoint, never the password.
+    @Test func reconnectLogsDoNotContainThePassword() async throws {
+        try await withRedisServer(appendOnly: true, extraArguments: ["--requirepass", "pa55-word"]) { server in
+            let log = LogRecorder()
+            var configuration = try RedisConfiguration(url: "redis://:pa55-word@127.0.0.1:\(server.port)/0")
+            configuration.reconnectTimeout = .seconds(60)
+            let client = RedisClient(configuration: configuration, logger: log.logger)
+            try await client.send(["SET", "k", "v"])
+            await server.kill()
+            async let reply = client.send(["GET", "k"])
+            try await poll(timeout: .seconds(20), "the connection reports it cannot reach Redis") {
+                log.messages.contains { $0.hasPrefix("cannot reach Redis; retrying") }
+            }
+            try await server.restart()
+            #expect(try await reply.string == "v")
+            let lines = log.messages
+            #expect(lines.contains { $0.hasPrefix("connected to Redis") })
+            #expect(lines.contains { $0.contains("redis.endpoint=redis://:***@127.0.0.1:\(server.port)/0") })
+            for line in lines {
+                #expect(!line.contains("pa55-word"), "\(line)")
+            }
+        }
+    }
+
     /// A wrong password is Redis saying no: a `.reply` error at once (no reconnect loop), without the password.
     @Test func wrongPasswordIsAReplyErrorWithoutThePassword() async throws {
         try await withRedisServer(extraArguments: ["--requirepass", "s3cret"]) { server in
