@@ -73,6 +73,32 @@ import Testing
         }
     }
 
+    /// Redis accepts connections while it loads its dataset and answers `LOADING` until it is done; a connection
+    /// made then waits (as redis-py does with BusyLoadingError) instead of failing its command with an error reply.
+    @Test func reconnectWaitsWhileRedisLoadsItsDataset() async throws {
+        // Each key takes 100 ms to load, so the 40 keys saved below keep Redis loading for about 4 s, and Redis
+        // serves clients (with LOADING) after every 1 KiB loaded, that is after every key.
+        let slowLoading = ["--key-load-delay", "100000", "--loading-process-events-interval-bytes", "1024"]
+        try await withRedisServer(extraArguments: slowLoading) { server in
+            let log = LogRecorder()
+            let client = RedisClient(
+                configuration: try server.configuration(reconnectTimeout: .seconds(60)), logger: log.logger
+            )
+            let padding = String(repeating: "x", count: 2048)
+            try await client.pipeline((1...40).map { ["SET", "key-\($0)", "value-\($0)-\(padding)"] })
+            #expect(try await client.send(["SAVE"]) == .status("OK"))  // loaded from dump.rdb at the next start
+            await server.kill()
+            // The command is reconnecting when Redis comes back, so it reaches Redis while the dataset loads.
+            async let reply = client.send(["GET", "key-40"])
+            try await poll(timeout: .seconds(20), "the connection reports it cannot reach Redis") {
+                log.messages.contains { $0.hasPrefix("cannot reach Redis; retrying") }
+            }
+            try await server.restart()
+            #expect(try await reply.string == "value-40-\(padding)")
+            #expect(try await client.send(["DBSIZE"]) == .integer(40))
+        }
+    }
+
     /// When Redis stays away longer than the reconnect timeout, the command fails with a transport error;
     /// the same connection works again once Redis is back.
     @Test func transportErrorWhenRedisIsGone() async throws {
