@@ -89,6 +89,16 @@ let package = Package(
             dependencies: ["Worker", "Tasks", "Broker", "TestSupport", "celerity-test-worker"],
             swiftSettings: swiftSettings
         ),
+        // The benchmark's Celerity side (bench/README.md): enqueue timings and a worker with bench tasks.
+        .executableTarget(
+            name: "celerity-bench",
+            dependencies: [
+                "Broker", "Worker", "Tasks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/CelerityBench",
+            swiftSettings: swiftSettings
+        ),
         // Depends on `celerity` so the race test can start real scheduler processes of the binary.
         .testTarget(
             name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport", "celerity"],

@@ -40,14 +40,7 @@ struct SchedulerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
-        let format = logFormat
-        LoggingSystem.bootstrap { label in
-            var handler: any LogHandler =
-                format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LogFormat.bootstrap(logFormat, level: logLevel)
         let schedule: Schedule
         do {
             schedule = try ScheduleFile.load(path: schedulePath)

@@ -40,7 +40,9 @@ struct CanvasTests {
             #expect(body["worker"]?.string.map(nodes.contains) == true)
             let groupID = try #require(body["group_id"]?.string)
             for suffix in [".j", ".t", ".s", ".d"] {
-                #expect(try await fixture.db.send(["EXISTS", ChordKeys.base(groupID) + suffix]).integer == 0, "\(suffix) cleaned up")
+                #expect(
+                    try await fixture.db.send(["EXISTS", ChordKeys.base(groupID) + suffix]).integer == 0,
+                    "\(suffix) cleaned up")
             }
 
             let failing = try #require(report["chord_failing"])
@@ -113,7 +115,9 @@ struct CanvasTests {
             return result
         }
 
-        let chain = try await client.chain([Signature("compat.add", args: [1, 1]), Signature("compat.add", args: [10])])
+        let chain = try await client.chain([
+            Signature("compat.add", args: [1, 1]), Signature("compat.add", args: [10]),
+        ])
         #expect(chain.count == 2)
         let last = try await ready(chain[1])
         #expect(last.state == .success)
@@ -141,7 +145,9 @@ struct CanvasTests {
         for id in chord.headerIDs { _ = try await ready(id) }
         for suffix in [".j", ".s"] {
             let key = ChordKeys.base(chord.groupID) + suffix
-            try await poll(timeout: .seconds(10), "\(key) is cleaned up") { try await fixture.db.send(["EXISTS", key]).integer == 0 }
+            try await poll(timeout: .seconds(10), "\(key) is cleaned up") {
+                try await fixture.db.send(["EXISTS", key]).integer == 0
+            }
         }
 
         let failing = try await client.chord(

@@ -6,8 +6,9 @@ import Testing
 /// Issue 5, item 4: Celery's remote control (pidbox, wire spec §9) reaches Celerity workers.
 @Suite("Control: celery inspect and revoke")
 struct ControlTests {
-    @Test("`celery inspect ping` gets a pong from every Celerity worker; registered, active_queues, stats answer too",
-          arguments: CeleryVersions.all)
+    @Test(
+        "`celery inspect ping` gets a pong from every Celerity worker; registered, active_queues, stats answer too",
+        arguments: CeleryVersions.all)
     func inspectPing(version: String) async throws {
         let celery = try await PythonCelery.prepare(version: version)
         try await withInteropFixture { fixture in
@@ -33,16 +34,21 @@ struct ControlTests {
     }
 
     /// Runs the real `celery -A compat inspect <arguments> --json` from the virtual environment and parses the replies.
-    static func inspect(_ celery: PythonCelery, _ fixture: InteropFixture, _ arguments: [String]) async throws -> InteropJSON {
+    static func inspect(_ celery: PythonCelery, _ fixture: InteropFixture, _ arguments: [String]) async throws
+        -> InteropJSON
+    {
         let run = try await command(celery, fixture, ["inspect"] + arguments + ["--json", "--timeout", "2"])
         guard run.termination.isSuccess, let line = run.standardOutput.split(separator: "\n").last else {
-            throw InteropFailure("celery inspect \(arguments) failed (\(run.termination)):\n\(run.standardOutput)\n\(run.standardError)")
+            throw InteropFailure(
+                "celery inspect \(arguments) failed (\(run.termination)):\n\(run.standardOutput)\n\(run.standardError)")
         }
         return try InteropJSON(parsing: String(line))
     }
 
     /// Runs the real `celery -A compat <arguments>` from the virtual environment.
-    static func command(_ celery: PythonCelery, _ fixture: InteropFixture, _ arguments: [String]) async throws -> ChildProcess.Result {
+    static func command(_ celery: PythonCelery, _ fixture: InteropFixture, _ arguments: [String]) async throws
+        -> ChildProcess.Result
+    {
         try await ChildProcess.run(
             celery.python, arguments: ["-m", "celery", "-A", "compat"] + arguments,
             environment: ["CELERITY_REDIS_URL": fixture.url, "PYTHONDONTWRITEBYTECODE": "1"],
@@ -60,7 +66,7 @@ struct ControlTests {
 
             // A countdown task waits in Celerity's ETA set; Python revokes it before it is due.
             let delayed = try await celery.sendTask(
-                "compat.record", args: ["runs", "delayed"], options: ["countdown": 8], redisURL: fixture.url
+                "compat.record", args: ["runs", "delayed"], options: ["countdown": 600], redisURL: fixture.url
             )
             try await poll(timeout: .seconds(20), "the Celerity worker holds the task for its ETA") {
                 try await fixture.db.send(["ZCARD", "celerity:eta"]).integer == 1
@@ -70,7 +76,12 @@ struct ControlTests {
             #expect(outcome[0]?["state"] == "REVOKED")
             #expect(outcome[0]?["exc_type"] == "TaskRevokedError")
             #expect(outcome[0]?["exc_args"] == ["revoked"])
-            try await fixture.waitUntilIdle(timeout: .seconds(20))  // the ETA passed and the message was dropped
+            // Make it due now rather than waiting ten minutes: the worker takes it and drops it unrun.
+            let held = try #require(
+                try await fixture.db.send(["ZRANGE", "celerity:eta", "0", "0"]).array?.first?.string)
+            try await fixture.db.send(["ZADD", "celerity:eta", "XX", String(Date().timeIntervalSince1970), held])
+            try await fixture.waitUntilIdle(timeout: .seconds(20))
+            #expect(try await fixture.client.result(delayed).state == .revoked)
 
             // Revoked while no worker of its queue runs: a node started afterwards still does not run it.
             let later = try await celery.sendTask(
@@ -89,7 +100,8 @@ struct ControlTests {
             #expect(try await fixture.list("runs") == ["control"])
             let revoked = try await fixture.client.result(later)
             #expect(revoked.state == .revoked)
-            #expect(revoked.error == RemoteError(type: "TaskRevokedError", message: "revoked", module: "celery.exceptions"))
+            #expect(
+                revoked.error == RemoteError(type: "TaskRevokedError", message: "revoked", module: "celery.exceptions"))
         }
     }
 
@@ -114,18 +126,48 @@ struct ControlTests {
 
             // The node carries on with a fresh process.
             let next = try await celery.sendTask("compat.add", args: [1, 2], redisURL: fixture.url)
-            #expect(try await celery.waitForResult(taskID: next, redisURL: fixture.url, timeout: .seconds(20)).result == 3)
+            #expect(
+                try await celery.waitForResult(taskID: next, redisURL: fixture.url, timeout: .seconds(20)).result == 3)
 
             // The CLI's spelling, `celery control terminate SIGKILL <id>`, is the same revoke.
             let second = try await celery.sendTask("compat.sleep", args: [60], redisURL: fixture.url)
             try await poll(timeout: .seconds(20), "the second task has started") {
                 try await fixture.client.result(second).state == .started
             }
-            let reply = try await Self.command(celery, fixture, ["control", "terminate", "SIGKILL", second, "--timeout", "2"])
+            let reply = try await Self.command(
+                celery, fixture, ["control", "terminate", "SIGKILL", second, "--timeout", "2"])
             #expect(reply.termination.isSuccess, "\(reply.standardOutput)\(reply.standardError)")
             #expect(reply.standardOutput.contains(node.name))
             let terminated = try await fixture.waitForReady(second, timeout: .seconds(20))
-            #expect(terminated.error == RemoteError(type: "TaskRevokedError", message: "terminated", module: "celery.exceptions"))
+            #expect(
+                terminated.error
+                    == RemoteError(type: "TaskRevokedError", message: "terminated", module: "celery.exceptions"))
+        }
+    }
+
+    @Test(
+        "`celerity revoke ID` reaches Python Celery workers too (mixed deployment), over Celery's pidbox",
+        arguments: CeleryVersions.all)
+    func celerityRevokeReachesPython(version: String) async throws {
+        let celery = try await PythonCelery.prepare(version: version)
+        try await withInteropFixture { fixture in
+            let worker = try await fixture.startPython(celery)
+            let id = try await fixture.client.enqueue(
+                "compat.record", args: ["runs", "revoked"], options: TaskOptions(countdown: .seconds(10))
+            )
+            try await poll(timeout: .seconds(20), "the Celery worker holds the task for its ETA") {
+                worker.output.contains("Task compat.record[\(id)] received")
+            }
+            let revoked = try await fixture.celerity(["revoke", id])
+            #expect(revoked.status.isSuccess, "\(revoked.output)")
+            // At its ETA the Celery worker discards it instead of running it.
+            try await poll(timeout: .seconds(30), "the Celery worker discards the revoked task") {
+                worker.output.contains("Discarding revoked task: compat.record[\(id)]")
+            }
+            let control = try await fixture.client.enqueue("compat.record", args: ["runs", "control"])
+            #expect(try await fixture.client.result(control, timeout: .seconds(20)).result == 1)
+            #expect(try await fixture.list("runs") == ["control"])
+            #expect(try await fixture.client.result(id).state == .revoked)
         }
     }
 
@@ -136,7 +178,8 @@ struct ControlTests {
             let stays = try await fixture.startCelerity()
             let leaves = try await fixture.startCelerity()
             // Celery's workers do not reply to shutdown, so the CLI reports that no node replied.
-            _ = try await Self.command(celery, fixture, ["control", "shutdown", "--destination", leaves.name, "--timeout", "1"])
+            _ = try await Self.command(
+                celery, fixture, ["control", "shutdown", "--destination", leaves.name, "--timeout", "1"])
             #expect(try await leaves.process.waitForExit(timeout: .seconds(30)) == .exited(0))
             #expect(leaves.process.output.contains("shutdown requested over Celery control"))
             #expect(stays.process.isRunning)

@@ -20,7 +20,8 @@ struct MixedPoolTests {
             // Python sends compat.add(i, 1_000_000) and Swift compat.add(i, 2_000_000), at the same time.
             let specs: [InteropJSON] = (0..<perClient).map { ["name": "compat.add", "args": [.int($0), 1_000_000]] }
             async let pythonIDs = modern.run(
-                args: ["send", "-"], redisURL: fixture.url, standardInput: InteropJSON.array(specs).jsonText, timeout: .seconds(120)
+                args: ["send", "-"], redisURL: fixture.url, standardInput: InteropJSON.array(specs).jsonText,
+                timeout: .seconds(120)
             )
             var swiftIDs: [String] = []
             for chunk in stride(from: 0, to: perClient, by: 100) {
@@ -45,7 +46,8 @@ struct MixedPoolTests {
                 let missing = ids.filter { documents[$0] == nil }
                 for chunk in stride(from: 0, to: missing.count, by: 500) {
                     let batch = Array(missing[chunk..<min(chunk + 500, missing.count)])
-                    let replies = try await fixture.db.send(["MGET"] + batch.map { ResultBackend.key(taskID: $0) }).array ?? []
+                    let replies =
+                        try await fixture.db.send(["MGET"] + batch.map { ResultBackend.key(taskID: $0) }).array ?? []
                     for (id, reply) in zip(batch, replies) {
                         if let raw = reply.string { documents[id] = try InteropJSON(parsing: raw) }
                     }
@@ -75,20 +77,25 @@ struct MixedPoolTests {
             )
             var swiftRetried: [String] = []
             for index in 0..<size {
-                swiftRetried.append(try await fixture.client.enqueue("compat.flaky", args: [.string("mixed-flaky-sw-\(index)"), 1]))
+                swiftRetried.append(
+                    try await fixture.client.enqueue("compat.flaky", args: [.string("mixed-flaky-sw-\(index)"), 1]))
             }
             let report = try await canvas
             #expect(report["chord"]?["value"] == .int(size * (size - 1)), "\(report["chord"] ?? nil)")
             #expect(report["group"] == .array((0..<size).map { .int($0 + 1) }))
             #expect(report["chain"]?["value"] == 10)
             #expect(report["retried"]?.array?.allSatisfy { $0["value"] == 2 } == true, "\(report["retried"] ?? nil)")
-            #expect(try await fixture.client.result(swiftChord.bodyID, timeout: .seconds(60)).result == .int(size * (size - 1)))
+            #expect(
+                try await fixture.client.result(swiftChord.bodyID, timeout: .seconds(60)).result
+                    == .int(size * (size - 1)))
             for id in swiftRetried {
                 #expect(try await fixture.client.result(id, timeout: .seconds(60)).result == 2)
             }
             for prefix in ["mixed-flaky-py-", "mixed-flaky-sw-"] {
                 for index in 0..<size {
-                    #expect(try await fixture.db.send(["GET", "\(prefix)\(index)"]).integer == 2, "\(prefix)\(index) ran twice")
+                    #expect(
+                        try await fixture.db.send(["GET", "\(prefix)\(index)"]).integer == 2,
+                        "\(prefix)\(index) ran twice")
                 }
             }
 

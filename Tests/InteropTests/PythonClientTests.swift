@@ -18,7 +18,9 @@ struct PythonClientTests {
             let sentAt = try #require(report["sent_at"]?.string.flatMap(CeleryTime.parse))
 
             func success(_ name: String, _ value: InteropJSON, sourceLocation: SourceLocation = #_sourceLocation) {
-                #expect(report[name]?["state"] == "SUCCESS", "\(name): \(report[name] ?? nil)", sourceLocation: sourceLocation)
+                #expect(
+                    report[name]?["state"] == "SUCCESS", "\(name): \(report[name] ?? nil)",
+                    sourceLocation: sourceLocation)
                 #expect(report[name]?["value"] == value, "\(name)", sourceLocation: sourceLocation)
             }
             success("apply_async_args", 5)
@@ -59,6 +61,14 @@ struct PythonClientTests {
             #expect(report["time_limit"]?["exc_type"] == "TimeLimitExceeded")
             #expect(report["time_limit"]?["exc_module"] == "billiard.exceptions")
 
+            #expect(report["type_markers"]?["equal"] == true, "\(report["type_markers"] ?? nil)")
+
+            // An unknown task name: Celery's NotRegistered failure (and Celerity also dead-letters the message).
+            #expect(report["unregistered"]?["state"] == "FAILURE")
+            #expect(report["unregistered"]?["exc_type"] == "NotRegistered")
+            #expect(report["unregistered"]?["exc_args"] == ["compat.nosuchtask"])
+            #expect(try await fixture.db.send(["ZCARD", "celerity:dlq"]).integer == 1)
+
             #expect(
                 report["extended"] == [
                     "name": "compat.add", "args": [20, 22], "kwargs": [:], "worker": .string(node.name), "retries": 0,
@@ -74,13 +84,32 @@ struct PythonClientTests {
         }
     }
 
+    @Test("an ETA only 150 ms away is still not run before it by a Celerity worker")
+    func closeETA() async throws {
+        let celery = try await PythonCelery.prepare()
+        try await withInteropFixture { fixture in
+            try await fixture.startCelerity()
+            let report = try await fixture.scenario(celery, ["eta-close", "5"])
+            for (index, task) in (report.array ?? []).enumerated() {
+                #expect(task["value"] == .int(2 * index))
+                let eta = try #require(task["eta"]?.string.flatMap(CeleryTime.parse))
+                let done = try #require(task["date_done"]?.string.flatMap(CeleryTime.parse))
+                #expect(done >= eta, "ran \(eta.timeIntervalSince(done)) s before its ETA")
+            }
+            #expect(report.array?.count == 5)
+        }
+    }
+
     @Test("priorities sent by Python are consumed lowest number first by a Celerity worker, FIFO in a bucket")
     func priorityOrder() async throws {
         let celery = try await PythonCelery.prepare()
         try await withInteropFixture { fixture in
             let priorities = [9, 5, 0, 0, 9, 3]
             let specs: [InteropJSON] = priorities.enumerated().map { index, priority in
-                ["name": "compat.record", "args": ["order", .string("\(index):\(priority)")], "priority": .int(priority)]
+                [
+                    "name": "compat.record", "args": ["order", .string("\(index):\(priority)")],
+                    "priority": .int(priority),
+                ]
             }
             _ = try await celery.run(args: ["send", InteropJSON.array(specs).jsonText], redisURL: fixture.url)
             try await fixture.startCelerity(concurrency: 1)
@@ -93,7 +122,9 @@ struct PythonClientTests {
         }
     }
 
-    @Test("ignore_result=True from Python: the Celerity worker runs the task and stores no result", arguments: CeleryVersions.all)
+    @Test(
+        "ignore_result=True from Python: the Celerity worker runs the task and stores no result",
+        arguments: CeleryVersions.all)
     func ignoreResult(version: String) async throws {
         let celery = try await PythonCelery.prepare(version: version)
         try await withInteropFixture { fixture in
@@ -122,7 +153,10 @@ struct PythonClientTests {
             #expect(report["extended"]?["retries"] == 1)
             #expect(report["extended"]?["worker"] == .string(node.name))
             let retry = try #require(report["documents"]?[0])
-            #expect(retry["result"] == ["exc_type": "RuntimeError", "exc_message": ["flaky run 1"], "exc_module": "builtins"])
+            #expect(
+                retry["result"] == [
+                    "exc_type": "RuntimeError", "exc_message": ["flaky run 1"], "exc_module": "builtins",
+                ])
             #expect(retry["date_done"] == .null)
             #expect(retry["children"] == [[[.string(id), nil], nil]])
             #expect(retry["retries"] == 0)

@@ -50,7 +50,9 @@ struct SmokeTests {
             // Priority 7 goes to the bucket of step 6, "backups\x06\x166"; the other buckets stay empty.
             let bucket = "backups\u{06}\u{16}6"
             for key in PriorityBuckets.listKeys(queue: "backups") {
-                #expect(try await fixture.db.send(["LLEN", key]).integer == (key == bucket ? 1 : 0), "\(key.debugDescription)")
+                #expect(
+                    try await fixture.db.send(["LLEN", key]).integer == (key == bucket ? 1 : 0),
+                    "\(key.debugDescription)")
             }
             let raw = try #require(try await fixture.db.send(["RPOP", bucket]).string)
             let message = try TaskMessage.decode(raw)
@@ -98,7 +100,8 @@ struct SmokeTests {
             }
             // Re-encoded, it is the same envelope, and Celery accepts it: a worker started now runs it at its ETA.
             #expect(try InteropJSON(parsing: message.encoded()) == envelope)
-            #expect(message.bodyJSON == String(decoding: Data(base64Encoded: envelope["body"]!.string!)!, as: UTF8.self))
+            #expect(
+                message.bodyJSON == String(decoding: Data(base64Encoded: envelope["body"]!.string!)!, as: UTF8.self))
         }
     }
 }

@@ -22,19 +22,25 @@ struct SwiftClientTests {
                     "compat.add", args: [20, 22], options: TaskOptions(queue: "other", priority: 5)
                 ),
                 "kwargs": try await client.enqueue(
-                    "compat.echo", kwargs: ["a": 1, "b": ["x", nil], "c": ["d": 1.5]], options: TaskOptions(queue: "other")
+                    "compat.echo", kwargs: ["a": 1, "b": ["x", nil], "c": ["d": 1.5]],
+                    options: TaskOptions(queue: "other")
                 ),
-                "priority9": try await client.enqueue("compat.add", kwargs: ["a": 4, "b": 5], options: TaskOptions(priority: 9)),
+                "priority9": try await client.enqueue(
+                    "compat.add", kwargs: ["a": 4, "b": 5], options: TaskOptions(priority: 9)),
                 "typed": try await client.enqueue("compat.add", arguments: [40, 2]),
-                "countdown": try await client.enqueue("compat.add", args: [1, 2], options: TaskOptions(countdown: .seconds(1))),
-                "eta": try await client.enqueue("compat.add", args: [3, 4], options: TaskOptions(eta: sentAt.addingTimeInterval(1.5))),
+                "countdown": try await client.enqueue(
+                    "compat.add", args: [1, 2], options: TaskOptions(countdown: .seconds(1))),
+                "eta": try await client.enqueue(
+                    "compat.add", args: [3, 4], options: TaskOptions(eta: sentAt.addingTimeInterval(1.5))),
                 "expiresFuture": try await client.enqueue(
                     "compat.add", args: [5, 6], options: TaskOptions(expiresIn: .seconds(60))
                 ),
                 "expiresBeforeEta": try await client.enqueue(
-                    "compat.add", args: [7, 8], options: TaskOptions(countdown: .seconds(1), expiresIn: .milliseconds(300))
+                    "compat.add", args: [7, 8],
+                    options: TaskOptions(countdown: .seconds(1), expiresIn: .milliseconds(300))
                 ),
                 "failure": try await client.enqueue("compat.fail"),
+                "markers": try await client.enqueue("compat.echo", kwargs: Self.typeMarkers),
             ]
             var results: [String: TaskResult] = [:]
             for (name, id) in ids { results[name] = try await client.result(id, timeout: .seconds(30)) }
@@ -42,6 +48,8 @@ struct SwiftClientTests {
             let expected: [String: JSONValue] = [
                 "args": 5, "queuePriority": 42, "kwargs": ["a": 1, "b": ["x", nil], "c": ["d": 1.5]], "priority9": 9,
                 "typed": 42, "countdown": 3, "eta": 7, "expiresFuture": 11,
+                // Python decodes kombu's type markers into datetime, Decimal, UUID and encodes them back the same.
+                "markers": .object(Self.typeMarkers),
             ]
             for (name, value) in expected {
                 #expect(results[name]?.state == .success, "\(name): \(String(describing: results[name]))")
@@ -52,7 +60,8 @@ struct SwiftClientTests {
 
             let expired = try #require(results["expiresBeforeEta"])
             #expect(expired.state == .revoked)
-            #expect(expired.error == RemoteError(type: "TaskRevokedError", message: "expired", module: "celery.exceptions"))
+            #expect(
+                expired.error == RemoteError(type: "TaskRevokedError", message: "expired", module: "celery.exceptions"))
 
             let failure = try #require(results["failure"])
             #expect(failure.state == .failure)
@@ -83,6 +92,14 @@ struct SwiftClientTests {
         }
     }
 
+    /// Keyword arguments in kombu's JSON type markers (wire spec §3.4), and non-ASCII text.
+    static let typeMarkers: JSONObject = [
+        "when": ["__type__": "datetime", "__value__": "2026-01-02T03:04:05.678000+00:00"],
+        "amount": ["__type__": "decimal", "__value__": "10.10"],
+        "ref": ["__type__": "uuid", "__value__": ["hex": "00000000000000000000000000000007"]],
+        "text": "h\u{e9}llo \u{2713} \u{1F600}",
+    ]
+
     @Test(
         "a task retried by a Python worker: the Swift client sees RETRY (RuntimeError) then SUCCESS",
         arguments: CeleryVersions.all
@@ -96,7 +113,8 @@ struct SwiftClientTests {
                 try await fixture.client.enqueue("compat.flaky", args: ["flaky", 1], options: TaskOptions(taskID: id))
             }
             #expect(states.map(\.state) == [.retry, .success])
-            #expect(states.first?.error == RemoteError(type: "RuntimeError", message: "flaky run 1", module: "builtins"))
+            #expect(
+                states.first?.error == RemoteError(type: "RuntimeError", message: "flaky run 1", module: "builtins"))
             #expect(states.first?.dateDone == nil)
             #expect(states.last?.result == 2)
             #expect(states.last?.extended["retries"] == 1)
@@ -122,13 +140,17 @@ struct SwiftClientTests {
             #expect(try await fixture.celerity(["result", id, "--wait", "30"]).output == "SUCCESS 5\n")
             #expect(try await fixture.celerity(["result", id]).output == "SUCCESS 5\n")
 
-            let echoed = try await fixture.celerity(["enqueue", "compat.echo", "--kwargs", #"{"a": [1, "x"]}"#, "--wait"])
+            let echoed = try await fixture.celerity([
+                "enqueue", "compat.echo", "--kwargs", #"{"a": [1, "x"]}"#, "--wait",
+            ])
             #expect(echoed.status.isSuccess, "\(echoed.output)")
             #expect(echoed.output.split(separator: "\n").last == #"SUCCESS {"a": [1, "x"]}"#)
 
             let failed = try await fixture.celerity(["enqueue", "compat.fail", "--wait"])
             #expect(failed.status == .exited(1))
-            #expect(failed.output.split(separator: "\n").dropFirst().first == "FAILURE ValueError('boom')", "\(failed.output)")
+            #expect(
+                failed.output.split(separator: "\n").dropFirst().first == "FAILURE ValueError('boom')",
+                "\(failed.output)")
 
             let expired = try await fixture.celerity([
                 "enqueue", "compat.add", "--args", "[1,1]", "--countdown", "1", "--expires", "0.3", "--wait",

@@ -57,7 +57,8 @@ enum CompatTasks {
     /// `compat.flaky(key, failures)`: `INCR key`; while the count is at most `failures` it fails with
     /// `RuntimeError` and is retried 0.5 s later (Celery's `self.retry(countdown=0.5, exc=...)`); then returns the count.
     static let flaky = TaskDefinition(
-        "compat.flaky", retry: .exponential(maxRetries: 5, base: .milliseconds(500), cap: .milliseconds(500), jitter: false)
+        "compat.flaky",
+        retry: .exponential(maxRetries: 5, base: .milliseconds(500), cap: .milliseconds(500), jitter: false)
     ) { arguments, _ in
         let runs = try TestTasks.redis.send(["INCR", try TestTasks.key(arguments)]).integer ?? 0
         if runs <= arguments.argument(1, "failures")?.intValue ?? 0 {

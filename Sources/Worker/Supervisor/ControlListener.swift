@@ -110,8 +110,9 @@ final class ControlListener: @unchecked Sendable {
             logger.info("revoke received over Celery control", metadata: ["task.ids": "\(ids)", "terminate": "\(terminating)"])
             if terminating {
                 // As Celery: the node running the task names it, the others say they do not know it.
-                let running = Set(snapshot().active.map(\.id)).intersection(ids)
-                reply = ["ok": .string(running.isEmpty ? "terminate: tasks unknown" : "terminate: \(running.sorted().joined(separator: ", "))")]
+                let running = Set(snapshot().active.map(\.id)).intersection(ids).sorted()
+                let names = running.isEmpty ? "tasks unknown" : running.joined(separator: ", ")
+                reply = ["ok": .string("terminate: \(names)")]
             } else {
                 reply = ["ok": .string("tasks \(ids.joined(separator: ", ")) flagged as revoked")]
             }

@@ -59,10 +59,12 @@ final class InteropFixture: Sendable {
 
     /// The directory of the test bundle and the binaries built with it (`.build/debug`).
     static let buildDirectory: String = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
-        while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("celerity-test-worker").path),
+        while !FileManager.default.isExecutableFile(
+            atPath: directory.appendingPathComponent("celerity-test-worker").path),
             directory.path != "/"
         {
             directory = directory.deletingLastPathComponent()
@@ -88,13 +90,17 @@ final class InteropFixture: Sendable {
     ///   - concurrency: Worker processes.
     ///   - options: More worker options, e.g. `["-E"]` or `["--track-started"]`.
     @discardableResult
-    func startCelerity(queues: [String] = ["celery"], concurrency: Int = 2, options: [String] = []) async throws -> CelerityNode {
+    func startCelerity(queues: [String] = ["celery"], concurrency: Int = 2, options: [String] = []) async throws
+        -> CelerityNode
+    {
         let name = "celerity\(nextIndex())-\(redis.port)@interop"
         let pidboxListeners = try await pidboxSubscribers()
         let process = try ChildProcess(
             try Self.binary("celerity-test-worker"),
-            arguments: ["worker", "--redis-url", url, "--hostname", name, "-Q", queues.joined(separator: ","),
-                "-c", String(concurrency)] + options,
+            arguments: [
+                "worker", "--redis-url", url, "--hostname", name, "-Q", queues.joined(separator: ","),
+                "-c", String(concurrency),
+            ] + options,
             environment: ["CELERITY_REDIS_URL": url]
         )
         adopt(process)
@@ -130,7 +136,9 @@ final class InteropFixture: Sendable {
     }
 
     /// Runs `scenarios.py` with `arguments` and returns the JSON line it prints last.
-    func scenario(_ celery: PythonCelery, _ arguments: [String], timeout: Duration = .seconds(90)) async throws -> InteropJSON {
+    func scenario(_ celery: PythonCelery, _ arguments: [String], timeout: Duration = .seconds(90)) async throws
+        -> InteropJSON
+    {
         let output = try await celery.run(script: "scenarios.py", args: arguments, redisURL: url, timeout: timeout)
         let line = output.split(separator: "\n").last.map(String.init) ?? ""
         do {
@@ -281,7 +289,8 @@ extension InteropJSON {
         case .double(let value): .double(value)
         case .string(let value): .string(value)
         case .array(let values): .array(values.map(\.jsonValue))
-        case .object(let members): .object(JSONObject(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value.jsonValue) }))
+        case .object(let members):
+            .object(JSONObject(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value.jsonValue) }))
         }
     }
 }
@@ -291,7 +300,8 @@ extension JSONValue {
     var sortedKeys: JSONValue {
         switch self {
         case .array(let values): .array(values.map(\.sortedKeys))
-        case .object(let object): .object(JSONObject(object.members.sorted { $0.key < $1.key }.map { ($0.key, $0.value.sortedKeys) }))
+        case .object(let object):
+            .object(JSONObject(object.members.sorted { $0.key < $1.key }.map { ($0.key, $0.value.sortedKeys) }))
         default: self
         }
     }

@@ -8,6 +8,7 @@ Uses the ``compat`` app, so ``CELERITY_REDIS_URL`` names the broker and the back
     python scenarios.py retry KEY FAILURES           compat.flaky(KEY, FAILURES); the states published for it
     python scenarios.py canvas [--timeout S]         chain, group, chord (and a chord with a failing member)
     python scenarios.py mixed-canvas SIZE            a chord, a group, a chain and SIZE retried tasks, for a mixed pool
+    python scenarios.py eta-close COUNT              COUNT tasks, one at a time, each with an ETA 150 ms away
     python scenarios.py revoke ID [--terminate]      app.control.revoke(ID[, terminate=True])
     python scenarios.py wait ID... [--timeout S]     waits for each task; prints one outcome per task
 
@@ -17,6 +18,7 @@ An outcome is ``{"id", "state", "value", "exc_type", "exc_module", "exc_args", "
 
 import argparse
 import datetime
+import decimal
 import json
 import sys
 import time
@@ -75,10 +77,17 @@ def options_scenario(timeout):
         "failure": fail.apply_async(),
         "soft_time_limit": sleep.apply_async((5,), soft_time_limit=0.5),
         "time_limit": sleep.apply_async((5,), time_limit=1),
+        "unregistered": app.send_task("compat.nosuchtask", args=[1]),
     }
     report = {"sent_at": now.isoformat()}
     for name, result in sent.items():
         report[name] = outcome(result, timeout)
+    # kombu's JSON type markers ({"__type__": "datetime", ...}) and non-ASCII text pass through a Swift task untouched.
+    typed = {"when": datetime.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.timezone.utc),
+             "day": datetime.date(2026, 1, 2), "amount": decimal.Decimal("10.10"), "ref": uuid.UUID(int=7),
+             "text": "h\u00e9llo \u2713 \U0001F600"}
+    echoed = echo.apply_async(kwargs=typed).get(timeout=timeout)
+    report["type_markers"] = {"equal": echoed == typed, "echoed": repr(echoed)}
     report["extended"] = extended(AsyncResult(sent["send_task_queue_priority"].id, app=app))
     report["extended_kwargs"] = extended(AsyncResult(sent["send_task_kwargs"].id, app=app))
     return report
@@ -158,6 +167,17 @@ def mixed_canvas_scenario(size, timeout):
             "chain": outcome(chained, timeout), "retried": [outcome(r, timeout) for r in retried]}
 
 
+def eta_close_scenario(count, timeout):
+    """Tasks whose ETA is 150 ms away when sent, one at a time: when each was due and when it finished."""
+    report = []
+    for i in range(count):
+        eta = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(milliseconds=150)
+        line = outcome(add.apply_async((i, i), eta=eta), timeout)
+        line["eta"] = eta.isoformat()
+        report.append(line)
+    return report
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     modes = parser.add_subparsers(dest="mode", required=True)
@@ -175,6 +195,9 @@ def main(argv=None):
     mode = modes.add_parser("mixed-canvas")
     mode.add_argument("size", type=int)
     mode.add_argument("--timeout", type=float, default=60.0)
+    mode = modes.add_parser("eta-close")
+    mode.add_argument("count", type=int)
+    mode.add_argument("--timeout", type=float, default=30.0)
     mode = modes.add_parser("revoke")
     mode.add_argument("task_id")
     mode.add_argument("--terminate", action="store_true")
@@ -193,6 +216,8 @@ def main(argv=None):
         report = canvas_scenario(options.timeout)
     elif options.mode == "mixed-canvas":
         report = mixed_canvas_scenario(options.size, options.timeout)
+    elif options.mode == "eta-close":
+        report = eta_close_scenario(options.count, options.timeout)
     elif options.mode == "revoke":
         app.control.revoke(options.task_id, terminate=options.terminate)
         report = {"revoked": options.task_id, "terminate": options.terminate}
