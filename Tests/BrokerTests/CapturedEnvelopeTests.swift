@@ -93,14 +93,16 @@ import Testing
     @Test func editingHeadersKeepsTheirPlace() throws {
         var message = try TaskMessage.decode(WireSpec.envelope)
         message.retries = 1
-        message.eta = try #require(CeleryTime.parse("2026-11-22T20:02:06.478317+00:00"))
+        let eta: Date = try #require(CeleryTime.parse("2026-11-22T20:02:06.478317+00:00"))
+        message.eta = eta
         message.parentID = Self.taskID
         message.deliveryTag = "00000000-0000-4000-8000-000000000000"
         let expected = WireSpec.envelope
             .replacingOccurrences(of: #""retries": 0"#, with: #""retries": 1"#)
             .replacingOccurrences(of: #""eta": null"#, with: #""eta": "2026-11-22T20:02:06.478317+00:00""#)
             .replacingOccurrences(of: #""parent_id": null"#, with: #""parent_id": "\#(Self.taskID)""#)
-            .replacingOccurrences(of: "71bd9770-494f-4c70-bfb9-49f9ca12a428", with: "00000000-0000-4000-8000-000000000000")
+            .replacingOccurrences(
+                of: "71bd9770-494f-4c70-bfb9-49f9ca12a428", with: "00000000-0000-4000-8000-000000000000")
         #expect(message.encoded() == expected)
     }
 

@@ -1,7 +1,8 @@
 // Extracted from the raw `redis-cli MONITOR` captures behind the wire spec (`captures/*.monitor.txt` beside
 // celery-redis-wire.md; Celery 5.7.0 with kombu 5.7.0, and Celery 5.5.3 with kombu 5.5.4 in capture 12): every task
-// envelope a Python client or worker LPUSHed or RPUSHed (pidbox replies left out), and every result document a
-// worker SET or SETEXed, byte for byte after undoing redis-cli's escaping. Data, not code: do not edit by hand.
+// envelope a Python client or worker LPUSHed or RPUSHed (pidbox replies left out), and every result document SET or
+// SETEXed on a celery-task-meta key (by workers; capture 11's by hand, without microseconds), byte for byte after
+// undoing redis-cli's escaping. Data, not code: do not edit by hand.
 
 import Testing
 
@@ -19,7 +20,7 @@ struct CapturedPush: Sendable, CustomTestStringConvertible {
     var testDescription: String { "\(capture) \(command) \(key.debugDescription) #\(envelope.count)" }
 }
 
-/// One result document as a Celery worker stored it in `celery-task-meta-<id>`.
+/// One result document as stored in `celery-task-meta-<id>`.
 struct CapturedResult: Sendable, CustomTestStringConvertible {
     var capture: String
     /// The task id from the key.

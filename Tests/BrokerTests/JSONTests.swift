@@ -56,7 +56,9 @@ import Testing
         let deep = String(repeating: "[", count: 512) + String(repeating: "]", count: 512)
         #expect(try JSONValue.parse(deep).serialized == deep)
         let tooDeep = String(repeating: "[", count: 513) + String(repeating: "]", count: 513)
-        #expect(throws: JSONParseError(reason: "nesting deeper than 512 levels", offset: 512)) { try JSONValue.parse(tooDeep) }
+        #expect(throws: JSONParseError(reason: "nesting deeper than 512 levels", offset: 512)) {
+            try JSONValue.parse(tooDeep)
+        }
     }
 
     /// Python keeps the first position and the last value of a repeated key.
@@ -93,6 +95,20 @@ import Testing
         #expect(throws: JSONParseError(reason: reason, offset: offset)) { try JSONValue.parse(raw) }
     }
 
+    /// A number never starts with a redundant zero; Python stops after the `0` and reports what follows.
+    @Test(arguments: [
+        ("01", 1, "unexpected text after the JSON value"), ("-01", 2, "unexpected text after the JSON value"),
+        ("00", 1, "unexpected text after the JSON value"), ("[01]", 2, "expected \",\" or \"]\""),
+        ("[0, 01]", 5, "expected \",\" or \"]\""), (#"{"a": 007}"#, 7, "expected \",\" or \"}\""),
+    ])
+    func leadingZerosAreRejected(raw: String, offset: Int, reason: String) {
+        #expect(throws: JSONParseError(reason: reason, offset: offset)) { try JSONValue.parse(raw) }
+    }
+
+    @Test func zeroItselfIsFine() throws {
+        #expect(try JSONValue.parse("[0, -0, 0.5, 0e1, -0.0]") == [0, 0, 0.5, 0.0, -0.0])
+    }
+
     @Test func errorDescription() {
         let error = JSONParseError(reason: "unexpected text after the JSON value", offset: 4)
         #expect(error.description == "invalid JSON at byte 4: unexpected text after the JSON value")
@@ -122,7 +138,8 @@ import Testing
     /// `repr(float)` for each value, as `json.dumps` writes it.
     @Test(arguments: [
         (0.1, "0.1"), (1e16, "1e+16"), (1e15, "1000000000000000.0"), (123.456, "123.456"), (1e-05, "1e-05"),
-        (1.5e-07, "1.5e-07"), (5e-324, "5e-324"), (-0.0, "-0.0"), (1e22, "1e+22"), (2.5, "2.5"), (100.0, "100.0"),
+        (1.5e-07, "1.5e-07"), (Double.leastNonzeroMagnitude, "5e-324"), (-0.0, "-0.0"), (1e22, "1e+22"), (2.5, "2.5"),
+        (100.0, "100.0"),
         (1.0 / 3.0, "0.3333333333333333"), (1.7976931348623157e308, "1.7976931348623157e+308"), (0.0001, "0.0001"),
         (12345678901234567890.0, "1.2345678901234567e+19"),
     ])
@@ -145,7 +162,10 @@ import Testing
         #expect(object.keys == ["b", "a", "c"] && object["b"] == 4)
         object["a"] = nil  // removed
         #expect(object.keys == ["b", "c"] && object.count == 2 && !object.isEmpty)
-        #expect(JSONObject([("x", 1), ("y", 2), ("x", 3)]).members == [.init(key: "x", value: 3), .init(key: "y", value: 2)])
+        #expect(
+            JSONObject([("x", 1), ("y", 2), ("x", 3)]).members == [
+                .init(key: "x", value: 3), .init(key: "y", value: 2),
+            ])
     }
 
     @Test func accessors() {
@@ -164,7 +184,10 @@ import Testing
         (#"{"__type__": "date", "__value__": "2026-01-02"}"#, CeleryTypedValue.date("2026-01-02")),
         (#"{"__type__": "time", "__value__": "03:04:05.000006"}"#, .time("03:04:05.000006")),
         (#"{"__type__": "decimal", "__value__": "1.10"}"#, .decimal("1.10")),
-        (#"{"__type__": "uuid", "__value__": {"hex": "4df4cc23a0fc492e851430f0a18ea17e"}}"#, .uuid("4df4cc23a0fc492e851430f0a18ea17e")),
+        (
+            #"{"__type__": "uuid", "__value__": {"hex": "4df4cc23a0fc492e851430f0a18ea17e"}}"#,
+            .uuid("4df4cc23a0fc492e851430f0a18ea17e")
+        ),
         (#"{"__type__": "bytes", "__value__": "caf\u00e9"}"#, .bytes("café")),
         (#"{"__type__": "base64", "__value__": "/w=="}"#, .base64("/w==")),
     ])
@@ -201,7 +224,8 @@ import Testing
 
     /// A result whose value Python tagged keeps its tag through decode → encode.
     @Test func markersInsideAResultPassThrough() throws {
-        let raw = #"{"status": "SUCCESS", "result": {"at": {"__type__": "datetime", "__value__": "2026-01-02T03:04:05+00:00"}, "amount": {"__type__": "decimal", "__value__": "9.99"}}, "traceback": null, "children": [], "date_done": "2026-11-22T19:58:54.369222+00:00", "task_id": "t"}"#
+        let raw =
+            #"{"status": "SUCCESS", "result": {"at": {"__type__": "datetime", "__value__": "2026-01-02T03:04:05+00:00"}, "amount": {"__type__": "decimal", "__value__": "9.99"}}, "traceback": null, "children": [], "date_done": "2026-11-22T19:58:54.369222+00:00", "task_id": "t"}"#
         let result = try TaskResult.decode(raw, taskID: "t")
         #expect(result.result["amount"]?.celeryTypedValue == .decimal("9.99"))
         #expect(result.encoded() == raw)
@@ -216,7 +240,8 @@ import Testing
     }
 
     @Test func codableBridgeReadsMarkerAndISODates() throws {
-        let marker = try JSONValue.parse(#"{"id": 7, "issued": {"__type__": "datetime", "__value__": "2026-01-02T03:04:05+00:00"}, "lines": ["a"]}"#)
+        let marker = try JSONValue.parse(
+            #"{"id": 7, "issued": {"__type__": "datetime", "__value__": "2026-01-02T03:04:05+00:00"}, "lines": ["a"]}"#)
         let plain = try JSONValue.parse(#"{"id": 7, "issued": "2026-01-02T03:04:05Z", "lines": ["a"]}"#)
         let expected = Invoice(id: 7, issued: Date(timeIntervalSince1970: 1_767_323_045), lines: ["a"])
         #expect(try marker.decode(Invoice.self) == expected)

@@ -78,7 +78,8 @@ import Testing
     }
 
     @Test func missingProperties() throws {
-        let raw = #"{"body": "\#(Self.rawBody)", "content-type": "application/json", "headers": {"task": "t", "id": "\#(Self.taskID)"}}"#
+        let raw =
+            #"{"body": "\#(Self.rawBody)", "content-type": "application/json", "headers": {"task": "t", "id": "\#(Self.taskID)"}}"#
         let error = try Self.error(decoding: raw)
         #expect(error.defect == .missingDeliveryTag && error.taskID == Self.taskID)
     }
@@ -125,7 +126,9 @@ import Testing
 
     @Test(arguments: ["application/x-yaml", "application/x-msgpack", "text/plain"])
     func otherContentTypes(contentType: String) throws {
-        #expect(try Self.error(decoding: Self.envelope(contentType: contentType)).defect == .unsupportedContentType(contentType))
+        #expect(
+            try Self.error(decoding: Self.envelope(contentType: contentType)).defect
+                == .unsupportedContentType(contentType))
     }
 
     @Test(arguments: ["not base64!!", "W1syLCAzXSwge30s=x", "W1s"])
@@ -163,7 +166,8 @@ import Testing
     }
 
     @Test func missingBody() throws {
-        let raw = #"{"content-type": "application/json", "headers": {"task": "t", "id": "\#(Self.taskID)"}, "properties": {\#(Self.tag), \#(Self.info)}}"#
+        let raw =
+            #"{"content-type": "application/json", "headers": {"task": "t", "id": "\#(Self.taskID)"}, "properties": {\#(Self.tag), \#(Self.info)}}"#
         let error = try Self.error(decoding: raw)
         #expect(error.defect == .missingBody && error.taskID == Self.taskID)
     }
@@ -193,10 +197,14 @@ import Testing
     }
 
     @Test func missingHeaders() throws {
-        let raw = #"{"body": "\#(Self.rawBody)", "content-type": "application/json", "properties": {\#(Self.tag), \#(Self.info)}}"#
+        let raw =
+            #"{"body": "\#(Self.rawBody)", "content-type": "application/json", "properties": {\#(Self.tag), \#(Self.info)}}"#
         let error = try Self.error(decoding: raw)
         #expect(error.defect == .missingHeaders && error.taskID == nil)
-        #expect(try Self.error(decoding: raw.replacingOccurrences(of: #""properties""#, with: #""headers": [], "properties""#)).defect == .missingHeaders)
+        #expect(
+            try Self.error(
+                decoding: raw.replacingOccurrences(of: #""properties""#, with: #""headers": [], "properties""#)
+            ).defect == .missingHeaders)
     }
 
     @Test func missingTaskName() throws {

@@ -21,21 +21,26 @@ import Testing
 
     @Test func separatorIsTwoBytes() {
         #expect(Array(PriorityBuckets.separator.utf8) == [0x06, 0x16])
-        #expect(Array(PriorityBuckets.listKey(queue: "celery", priority: 5).utf8) == Array("celery".utf8) + [0x06, 0x16, 0x33])
+        let key = PriorityBuckets.listKey(queue: "celery", priority: 5)
+        #expect(Array(key.utf8) == Array("celery".utf8) + [0x06, 0x16, UInt8(ascii: "3")])
     }
 
     @Test func oneQueueIsConsumedBucketZeroFirst() {
-        #expect(PriorityBuckets.listKeys(queue: "celery") == ["celery", "celery\u{06}\u{16}3", "celery\u{06}\u{16}6", "celery\u{06}\u{16}9"])
+        #expect(
+            PriorityBuckets.listKeys(queue: "celery") == [
+                "celery", "celery\u{06}\u{16}3", "celery\u{06}\u{16}6", "celery\u{06}\u{16}9",
+            ])
     }
 
     /// `BRPOP celery backups celery␆␖3 backups␆␖3 …` (wire spec §5.2, capture 08).
     @Test func severalQueuesArePriorityMajor() {
-        #expect(PriorityBuckets.listKeys(queues: ["celery", "backups"]) == [
-            "celery", "backups",
-            "celery\u{06}\u{16}3", "backups\u{06}\u{16}3",
-            "celery\u{06}\u{16}6", "backups\u{06}\u{16}6",
-            "celery\u{06}\u{16}9", "backups\u{06}\u{16}9",
-        ])
+        #expect(
+            PriorityBuckets.listKeys(queues: ["celery", "backups"]) == [
+                "celery", "backups",
+                "celery\u{06}\u{16}3", "backups\u{06}\u{16}3",
+                "celery\u{06}\u{16}6", "backups\u{06}\u{16}6",
+                "celery\u{06}\u{16}9", "backups\u{06}\u{16}9",
+            ])
         #expect(PriorityBuckets.listKeys(queues: []) == [])
     }
 

@@ -16,9 +16,15 @@ import Testing
     }
 
     @Test(arguments: [
-        Parsed(url: "redis://127.0.0.1:6379/0", endpoint: .tcp(host: "127.0.0.1", port: 6379), redacted: "redis://127.0.0.1:6379/0"),
-        Parsed(url: "redis://localhost", endpoint: .tcp(host: "localhost", port: 6379), redacted: "redis://localhost:6379/0"),
-        Parsed(url: "redis://cache.internal/", endpoint: .tcp(host: "cache.internal", port: 6379), redacted: "redis://cache.internal:6379/0"),
+        Parsed(
+            url: "redis://127.0.0.1:6379/0", endpoint: .tcp(host: "127.0.0.1", port: 6379),
+            redacted: "redis://127.0.0.1:6379/0"),
+        Parsed(
+            url: "redis://localhost", endpoint: .tcp(host: "localhost", port: 6379),
+            redacted: "redis://localhost:6379/0"),
+        Parsed(
+            url: "redis://cache.internal/", endpoint: .tcp(host: "cache.internal", port: 6379),
+            redacted: "redis://cache.internal:6379/0"),
         Parsed(url: "redis://", endpoint: .tcp(host: "127.0.0.1", port: 6379), redacted: "redis://127.0.0.1:6379/0"),
         Parsed(url: "REDIS://h:7000", endpoint: .tcp(host: "h", port: 7000), redacted: "redis://h:7000/0"),
         Parsed(url: " redis://h:1/15 ", endpoint: .tcp(host: "h", port: 1), database: 15, redacted: "redis://h:1/15"),
@@ -34,17 +40,26 @@ import Testing
             url: "redis://default:a:b@c@h:6380/0", endpoint: .tcp(host: "h", port: 6380), username: "default",
             password: "a:b@c", redacted: "redis://default:***@h:6380/0"
         ),
-        Parsed(url: "redis://[::1]:6380/1", endpoint: .tcp(host: "::1", port: 6380), database: 1, redacted: "redis://[::1]:6380/1"),
+        Parsed(
+            url: "redis://[::1]:6380/1", endpoint: .tcp(host: "::1", port: 6380), database: 1,
+            redacted: "redis://[::1]:6380/1"),
         Parsed(url: "redis://[::1]", endpoint: .tcp(host: "::1", port: 6379), redacted: "redis://[::1]:6379/0"),
         Parsed(url: "redis://h?db=4", endpoint: .tcp(host: "h", port: 6379), database: 4, redacted: "redis://h:6379/4"),
-        Parsed(url: "unix:///tmp/r.sock?db=4", endpoint: .unix(path: "/tmp/r.sock"), database: 4, redacted: "unix:///tmp/r.sock?db=4"),
+        Parsed(
+            url: "unix:///tmp/r.sock?db=4", endpoint: .unix(path: "/tmp/r.sock"), database: 4,
+            redacted: "unix:///tmp/r.sock?db=4"),
         Parsed(url: "unix:///tmp/r.sock", endpoint: .unix(path: "/tmp/r.sock"), redacted: "unix:///tmp/r.sock?db=0"),
         Parsed(
-            url: "unix:///var/run/redis/redis.sock?db=2&password=s%26cret", endpoint: .unix(path: "/var/run/redis/redis.sock"),
+            url: "unix:///var/run/redis/redis.sock?db=2&password=s%26cret",
+            endpoint: .unix(path: "/var/run/redis/redis.sock"),
             password: "s&cret", database: 2, redacted: "unix://:***@/var/run/redis/redis.sock?db=2"
         ),
-        Parsed(url: "redis+socket:///tmp/r.sock", endpoint: .unix(path: "/tmp/r.sock"), redacted: "unix:///tmp/r.sock?db=0"),
-        Parsed(url: "redis+unix:///tmp/r.sock?db=1", endpoint: .unix(path: "/tmp/r.sock"), database: 1, redacted: "unix:///tmp/r.sock?db=1"),
+        Parsed(
+            url: "redis+socket:///tmp/r.sock", endpoint: .unix(path: "/tmp/r.sock"), redacted: "unix:///tmp/r.sock?db=0"
+        ),
+        Parsed(
+            url: "redis+unix:///tmp/r.sock?db=1", endpoint: .unix(path: "/tmp/r.sock"), database: 1,
+            redacted: "unix:///tmp/r.sock?db=1"),
     ])
     func parses(expected: Parsed) throws {
         let configuration = try RedisConfiguration(url: expected.url)

@@ -6,6 +6,10 @@ import Testing
 /// Result documents exactly as a Celery worker stores them (wire spec §6.3–6.4), decoded into `TaskResult`
 /// and written back byte for byte.
 @Suite struct ResultDocumentTests {
+    /// The traceback of §6.4's FAILURE document.
+    static let failureTraceback =
+        "Traceback (most recent call last):\n  File \".../celery/app/trace.py\", line 564, in trace_task\n ...\nValueError: boom\n"
+
     static func date(_ text: String) throws -> Date {
         try #require(CeleryTime.parse(text))
     }
@@ -30,9 +34,11 @@ import Testing
         #expect(result.taskID == "8d9a2e9e-f739-41f1-ace1-69d16abccb00")
         #expect(result.state == .success && result.result == 5)
         #expect(result.dateDone.map(CeleryTime.format) == "2026-11-22T20:03:03.859558+00:00")
-        #expect(result.extended == [
-            "name": "tasks.add", "args": [2, 3], "kwargs": [:], "worker": "celery@vm", "retries": 0, "queue": "celery",
-        ])
+        #expect(
+            result.extended == [
+                "name": "tasks.add", "args": [2, 3], "kwargs": [:], "worker": "celery@vm", "retries": 0,
+                "queue": "celery",
+            ])
         #expect(result.extended.keys == ["name", "args", "kwargs", "worker", "retries", "queue"])
         #expect(result.encoded() == WireSpec.successExtended)
     }
@@ -49,7 +55,7 @@ import Testing
         #expect(error == RemoteError(type: "ValueError", message: "boom"))
         #expect(error.description == "ValueError('boom')")
         #expect(result.result == error.json)
-        #expect(result.traceback == "Traceback (most recent call last):\n  File \".../celery/app/trace.py\", line 564, in trace_task\n ...\nValueError: boom\n")
+        #expect(result.traceback == Self.failureTraceback)
         #expect(result.children == [])
         #expect(result.dateDone.map(CeleryTime.format) == "2026-11-22T20:02:04.474342+00:00")
         #expect(result.encoded() == WireSpec.failure)
@@ -57,9 +63,11 @@ import Testing
 
     /// The spec prints STARTED with `...extended fields...`; the capture has the full document.
     @Test func started() throws {
-        let raw = try #require(CapturedTraffic.results.first {
-            $0.document.contains(#""status": "STARTED""#) && $0.taskID == "8d9a2e9e-f739-41f1-ace1-69d16abccb00"
-        }).document
+        let raw = try #require(
+            CapturedTraffic.results.first {
+                $0.document.contains(#""status": "STARTED""#) && $0.taskID == "8d9a2e9e-f739-41f1-ace1-69d16abccb00"
+            }
+        ).document
         let result = try TaskResult.decode(raw, taskID: "x")
         #expect(result.state == .started && !result.state.isReady)
         #expect(result.result == ["pid": 10488, "hostname": "celery@vm"])
@@ -134,13 +142,20 @@ import Testing
         let result = TaskResult(
             taskID: "t", state: .success, result: ["sum": 5], children: [[["c", nil], nil]],
             dateDone: try Self.date("2026-11-22T19:58:54.369222+00:00"), groupID: "g", parentID: "p",
-            extended: ["name": "tasks.add", "args": [2, 3], "kwargs": [:], "worker": "celerity@vm", "retries": 0, "queue": "celery"]
+            extended: [
+                "name": "tasks.add", "args": [2, 3], "kwargs": [:], "worker": "celerity@vm", "retries": 0,
+                "queue": "celery",
+            ]
         )
-        #expect(result.document.keys == [
-            "status", "result", "traceback", "children", "date_done", "group_id", "parent_id",
-            "name", "args", "kwargs", "worker", "retries", "queue", "task_id",
-        ])
-        #expect(result.encoded() == #"{"status": "SUCCESS", "result": {"sum": 5}, "traceback": null, "children": [[["c", null], null]], "date_done": "2026-11-22T19:58:54.369222+00:00", "group_id": "g", "parent_id": "p", "name": "tasks.add", "args": [2, 3], "kwargs": {}, "worker": "celerity@vm", "retries": 0, "queue": "celery", "task_id": "t"}"#)
+        #expect(
+            result.document.keys == [
+                "status", "result", "traceback", "children", "date_done", "group_id", "parent_id",
+                "name", "args", "kwargs", "worker", "retries", "queue", "task_id",
+            ])
+        #expect(
+            result.encoded()
+                == #"{"status": "SUCCESS", "result": {"sum": 5}, "traceback": null, "children": [[["c", null], null]], "date_done": "2026-11-22T19:58:54.369222+00:00", "group_id": "g", "parent_id": "p", "name": "tasks.add", "args": [2, 3], "kwargs": {}, "worker": "celerity@vm", "retries": 0, "queue": "celery", "task_id": "t"}"#
+        )
         #expect(try TaskResult.decode(result.encoded(), taskID: "t") == result)
     }
 
@@ -148,7 +163,7 @@ import Testing
         let result = TaskResult(
             taskID: "74ab03e5-c5d0-40d8-9913-ed4e407a8ded", state: .failure,
             result: RemoteError(type: "ValueError", message: "boom").json,
-            traceback: "Traceback (most recent call last):\n  File \".../celery/app/trace.py\", line 564, in trace_task\n ...\nValueError: boom\n",
+            traceback: Self.failureTraceback,
             children: [], dateDone: try Self.date("2026-11-22T20:02:04.474342+00:00")
         )
         #expect(result.encoded() == WireSpec.failure)
@@ -164,9 +179,11 @@ import Testing
         // exc_message as a bare string (old Celery), a missing module, several arguments.
         let bare = try #require(RemoteError(json: ["exc_type": "KeyError", "exc_message": "k"]))
         #expect(bare.arguments == ["k"] && bare.module == "builtins" && bare.message == "k")
-        let several = try #require(RemoteError(json: ["exc_type": "OSError", "exc_message": [2, "No such file"], "exc_module": "builtins"]))
+        let several = try #require(
+            RemoteError(json: ["exc_type": "OSError", "exc_message": [2, "No such file"], "exc_module": "builtins"]))
         #expect(several.message == "2" && several.description == "OSError(2, 'No such file')")
-        let empty = try #require(RemoteError(json: ["exc_type": "StopIteration", "exc_message": [], "exc_module": "builtins"]))
+        let empty = try #require(
+            RemoteError(json: ["exc_type": "StopIteration", "exc_message": [], "exc_module": "builtins"]))
         #expect(empty.message == "" && empty.description == "StopIteration()")
         #expect(RemoteError(json: ["exc_message": ["no type"]]) == nil)
         #expect(RemoteError(json: 5) == nil)

@@ -23,7 +23,8 @@ import Testing
             hardTimeLimit: .seconds(30), ignoreResult: true, taskID: "0b5c8d3e-2f1a-4c6b-9d7e-8f9a0b1c2d3e"
         )
         let sent = TaskMessage.make(
-            task: "backups.run", args: ["db", 3, 2.5, nil, [true]], kwargs: ["full": true, "note": "é"], options: options
+            task: "backups.run", args: ["db", 3, 2.5, nil, [true]], kwargs: ["full": true, "note": "é"],
+            options: options
         )
         let received = try TaskMessage.decode(sent.encoded())
         #expect(received == sent)
@@ -75,7 +76,8 @@ import Testing
 
     @Test func timestampsAlwaysHaveSixFractionalDigits() throws {
         let whole = Date(timeIntervalSince1970: 1_795_377_525)
-        let message = TaskMessage.make(task: "t", options: TaskOptions(eta: whole, expires: whole.addingTimeInterval(0.5)))
+        let message = TaskMessage.make(
+            task: "t", options: TaskOptions(eta: whole, expires: whole.addingTimeInterval(0.5)))
         #expect(message.headers["eta"] == "2026-11-22T19:58:45.000000+00:00")
         #expect(message.headers["expires"] == "2026-11-22T19:58:45.500000+00:00")
     }
