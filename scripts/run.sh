@@ -15,8 +15,11 @@ celerity="$(swift build -c release --show-bin-path)/celerity"
 state="$(mktemp -d /tmp/celerity-run.XXXXXX)"
 pids=()
 cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    # Newest first: scheduler and workers stop (warm) while Redis is still there, then Redis.
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+        kill -TERM "${pids[i]}" 2>/dev/null || true
+        wait "${pids[i]}" 2>/dev/null || true
+    done
     rm -rf "$state"
 }
 trap cleanup EXIT

@@ -1,3 +1,4 @@
+import Broker
 import Foundation
 
 /// A five-field cron expression (`minute hour day-of-month month day-of-week`) as Vixie cron reads it.
@@ -119,7 +120,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         var time = CivilTime(wall: floorDivide(wall, 60) * 60 + 60)
         let lastYear = time.year + Self.searchYears
         func nextDay(_ time: inout CivilTime) {
-            let (year, month, day) = CivilTime.civil(fromDays: time.dayNumber + 1)
+            let (year, month, day) = CivilDays.civil(fromDays: time.dayNumber + 1)
             time = CivilTime(year: year, month: month, day: day)
         }
         while time.year <= lastYear {

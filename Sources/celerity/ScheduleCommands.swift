@@ -40,14 +40,7 @@ struct SchedulerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
-        let format = logFormat
-        LoggingSystem.bootstrap { label in
-            var handler: any LogHandler =
-                format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LogFormat.bootstrap(logFormat, level: logLevel)
         let schedule: Schedule
         do {
             schedule = try ScheduleFile.load(path: schedulePath)
@@ -62,25 +55,30 @@ struct SchedulerCommand: AsyncParsableCommand {
         try await Self.runHandlingSignals(service)
     }
 
-    /// Runs `service` until SIGTERM or SIGINT; SIGHUP reloads the schedule file.
+    /// Runs `service` until SIGTERM or SIGINT; SIGHUP reloads the schedule file. The signal handlers are
+    /// in place before the service starts, so an early SIGHUP reloads rather than kills the process.
     static func runHandlingSignals(_ service: SchedulerService) async throws {
-        let task = Task { try await service.run() }
+        let (signals, delivery) = AsyncStream.makeStream(of: Int32.self)
         var sources: [any DispatchSourceSignal] = []
         for signalNumber in [SIGTERM, SIGINT, SIGHUP] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                if signalNumber == SIGHUP {
-                    service.reload()
-                } else {
-                    task.cancel()
-                }
-            }
+            source.setEventHandler { delivery.yield(signalNumber) }
             source.resume()
             sources.append(source)
         }
         defer { for source in sources { source.cancel() } }
-        try await task.value
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await service.run() }
+            group.addTask {
+                for await signalNumber in signals {
+                    if signalNumber == SIGHUP { service.reload() } else { return }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+            try await group.waitForAll()
+        }
     }
 }
 

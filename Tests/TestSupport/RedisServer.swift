@@ -122,6 +122,7 @@ public final class RedisServer: Sendable {
                     throw HarnessError(code, "redis-server exited before answering PING\n\(child.diagnostics())")
                 }
                 let reply = try? RESPClient.command(["PING"], to: .tcp(port: port), timeout: .seconds(1))
+                if case .error(let message)? = reply, message.hasPrefix("NOAUTH") { return true }  // --requirepass
                 return reply == .simple("PONG")
             }
         } catch let error as HarnessError where error.code == .timeout {

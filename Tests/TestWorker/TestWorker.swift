@@ -18,6 +18,7 @@ enum TestTasks: WorkerApplication {
     static var tasks: TaskRegistry {
         var registry = TaskRegistry(DemoTasks.all)
         registry.register(contentsOf: [record, sleepRecord, crash, crashOnce, flaky, alwaysFail, busy])
+        registry.register(contentsOf: CompatTasks.all)
         return registry
     }
 
@@ -34,8 +35,14 @@ enum TestTasks: WorkerApplication {
         return key
     }
 
-    /// `test.record(key)`: appends its task id to the list `key`.
-    static let record = TaskDefinition("test.record") { arguments, context in
+    /// `test.record(key)`: appends its task id to the list `key`. When its own RPUSH fails in transit
+    /// (Redis restarting) it is retried, so a record can be duplicated but is never missing.
+    static let record = TaskDefinition(
+        "test.record",
+        retry: .exponential(maxRetries: 10, base: .milliseconds(100), cap: .seconds(1)) { error in
+            (error as? RedisError)?.isTransport == true
+        }
+    ) { arguments, context in
         try redis.send(["RPUSH", try key(arguments), context.taskID])
         return .string(context.taskID)
     }

@@ -75,16 +75,31 @@ public final class CelerityClient: Sendable {
     }
 
     /// Waits for the task to finish (SUCCESS, FAILURE or REVOKED), following Celery's
-    /// SUBSCRIBE → GET → wait-for-PUBLISH sequence on a connection of its own.
+    /// SUBSCRIBE → GET → wait-for-PUBLISH sequence on a connection of its own. When the connection breaks
+    /// while waiting (Redis restarted), it subscribes and reads again, since a PUBLISH sent meanwhile is lost.
     /// - Throws: ``ResultTimeoutError`` when `timeout` passes first.
     public func result(_ taskID: String, timeout: Duration) async throws -> TaskResult {
         let results = self.results
+        let deadline = ContinuousClock.now + timeout
         let subscriber = RedisClient(configuration: redis.connection.configuration, logger: logger)
         defer { subscriber.connection.close() }
-        try await subscriber.withConnection { try results.subscribe(taskID: taskID, on: $0) }
-        let latest = try await result(taskID)
-        return try await subscriber.withConnection {
-            try results.waitForPublishedReady(taskID: taskID, latest: latest, timeout: timeout, on: $0)
+        while true {
+            try await subscriber.withConnection { try results.subscribe(taskID: taskID, on: $0) }
+            let latest = try await result(taskID)
+            let remaining = max(.zero, deadline - ContinuousClock.now)
+            do {
+                return try await subscriber.withConnection {
+                    try results.waitForPublishedReady(taskID: taskID, latest: latest, timeout: remaining, on: $0)
+                }
+            } catch var error as ResultTimeoutError {
+                error.waited = timeout
+                throw error
+            } catch let error as RedisError where error.isTransport {
+                logger.info(
+                    "lost the Redis connection while waiting for a result; subscribing again",
+                    metadata: ["task.id": "\(taskID)", "error": "\(error.message)"]
+                )
+            }
         }
     }
 

@@ -194,7 +194,11 @@ private struct JSONParser {
             }
         }
         let digitsStart = index
-        while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "0") {
+            index += 1  // JSON has no leading zeros: "01" is 0 followed by stray text, as Python reads it
+        } else {
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+        }
         if index == digitsStart { throw error("expected a digit") }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             isInteger = false

@@ -13,7 +13,7 @@ public enum CeleryTime {
         }
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secondOfDay = seconds - days * 86400
-        let (year, month, day) = civil(fromDays: days)
+        let (year, month, day) = CivilDays.civil(fromDays: days)
         return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(secondOfDay / 3600, 2) + ":"
             + pad(secondOfDay % 3600 / 60, 2) + ":" + pad(secondOfDay % 60, 2) + "." + pad(micros, 6) + "+00:00"
     }
@@ -84,7 +84,7 @@ public enum CeleryTime {
             }
         }
         guard index == bytes.count, hour < 24, minute < 60, second < 61 else { return nil }
-        let days = self.days(fromCivil: year, month, day)
+        let days = CivilDays.days(fromCivil: year, month, day)
         let epoch = days * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return Date(timeIntervalSince1970: Double(epoch) + fraction)
     }
@@ -94,8 +94,13 @@ public enum CeleryTime {
         return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 
-    // Howard Hinnant's days_from_civil / civil_from_days.
-    private static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+}
+
+/// Calendar arithmetic without Foundation's calendars (Howard Hinnant's `days_from_civil` /
+/// `civil_from_days`): fast and exact for UTC timestamps and local wall-clock times alike.
+public enum CivilDays {
+    /// Days since 1970-01-01 of a proleptic Gregorian date.
+    public static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -104,7 +109,8 @@ public enum CeleryTime {
         return era * 146097 + doe - 719468
     }
 
-    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+    /// The (year, month, day) of a day number since 1970-01-01.
+    public static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
         let doe = z - era * 146097

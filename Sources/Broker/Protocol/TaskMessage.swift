@@ -117,9 +117,19 @@ extension TaskMessage {
         set { properties["delivery_tag"] = .string(newValue) }
     }
 
-    /// The Celery priority 0–9 (`properties.priority`); a non-integer counts as 0.
+    /// The Celery priority 0–9 (`properties.priority`), read as kombu reads it, with Python's `int()`:
+    /// `5.7` is 5, `"7"` is 7, `true` is 1; anything `int()` refuses counts as 0.
     public var priority: Int {
-        get { properties["priority"]?.intValue ?? 0 }
+        get {
+            switch properties["priority"] {
+            case .int(let value)?: return value
+            case .double(let value)? where value.isFinite:
+                return Int(exactly: value.rounded(.towardZero)) ?? (value > 0 ? .max : .min)
+            case .bool(let flag)?: return flag ? 1 : 0
+            case .string(let text)?: return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            default: return 0
+            }
+        }
         set { properties["priority"] = .int(newValue) }
     }
 

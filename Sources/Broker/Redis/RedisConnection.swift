@@ -248,14 +248,20 @@ public final class RedisConnection: @unchecked Sendable {
             setup.append(configuration.username.map { ["AUTH", $0, password] } ?? ["AUTH", password])
         }
         if configuration.database != 0 { setup.append(["SELECT", String(configuration.database)]) }
-        guard !setup.isEmpty else { return }
+        // A restarted Redis accepts connections while it loads its dataset and answers LOADING until it is done:
+        // that is a Redis not reachable yet, retried with backoff like a refused connection.
+        setup.append(["PING"])
         let replies = try roundTrip(setup, blockingFor: .zero)
         for (command, reply) in zip(setup, replies) {
-            if case .error(let message) = reply {
+            guard case .error(let message) = reply else { continue }
+            if command == ["PING"] {
+                guard message.hasPrefix("LOADING") else { continue }  // other refusals surface on the first command
                 drop()
-                // The password is never part of the message: only the command name is named.
-                throw error(.reply, "\(command[0]) failed: \(message)")
+                throw error(.transport, "Redis is still loading its dataset: \(message)")
             }
+            drop()
+            // The password is never part of the message: only the command name is named.
+            throw error(.reply, "\(command[0]) failed: \(message)")
         }
     }
 

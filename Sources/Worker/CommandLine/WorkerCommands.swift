@@ -75,14 +75,7 @@ public struct WorkerOptions: ParsableArguments {
     }
 
     func bootstrapLogging() {
-        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
-        let format = logFormat
-        LoggingSystem.bootstrap { label in
-            var handler: any LogHandler =
-                format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LogFormat.bootstrap(logFormat, level: logLevel)
     }
 }
 
@@ -90,6 +83,17 @@ public struct WorkerOptions: ParsableArguments {
 public enum LogFormat: String, ExpressibleByArgument, Sendable {
     case text
     case json
+
+    /// Sends this process's logs to standard error in `format` at `level` (a `Logger.Level` name; `info` if unknown).
+    public static func bootstrap(_ format: LogFormat, level: String) {
+        let level = Logger.Level(rawValue: level.lowercased()) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler =
+                format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
 }
 
 /// `worker`: the supervisor and its pool of worker processes.

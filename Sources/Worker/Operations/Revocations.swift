@@ -17,12 +17,29 @@ public struct Revocations: Sendable {
         taskID: String, terminate: Bool, backend: ResultBackend, on connection: RedisConnection, now: Date = Date()
     ) throws {
         try record(taskID: taskID, on: connection, now: now)
+        // Python Celery workers sharing the queues do not read Celerity's revoked set: tell them as Celery does.
+        let pidbox = "/\(connection.configuration.database).celery.pidbox"
+        try connection.send(["PUBLISH", pidbox, Self.celeryBroadcast(taskID: taskID, terminate: terminate, now: now)])
         if terminate {
             let message: JSONValue = ["method": "revoke", "task_id": .string(taskID), "terminate": true]
             try connection.send(["PUBLISH", WorkerKeys.control, message.serialized])
         } else {
             try backend.store(Self.revokedResult(taskID: taskID, reason: "revoked"), on: connection)
         }
+    }
+
+    /// Celery's broadcast `revoke` command (wire spec §9), as `app.control.revoke(id, terminate=…)` publishes it on
+    /// `/{db}.celery.pidbox`; it expires one second after `now`, as Celery's does.
+    static func celeryBroadcast(taskID: String, terminate: Bool, now: Date = Date()) -> String {
+        let body: JSONValue = [
+            "method": "revoke",
+            "arguments": ["task_id": .string(taskID), "terminate": .bool(terminate), "signal": "SIGTERM"],
+            "destination": nil, "pattern": nil, "matcher": nil,
+        ]
+        return KombuEnvelope.encode(
+            body: body, headers: ["clock": 0, "expires": .double(now.timeIntervalSince1970 + 1)],
+            exchange: "celery.pidbox", routingKey: "", deliveryMode: 2
+        )
     }
 
     /// Adds `taskID` to the persistent revoked set (and drops expired entries).

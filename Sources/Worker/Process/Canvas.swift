@@ -22,6 +22,20 @@ enum Canvas {
         return messages
     }
 
+    /// The chain tasks that will never run because `message` failed, next one first.
+    static func abandonedChain(after message: TaskMessage) -> [Signature] {
+        (message.embed["chain"]?.arrayValue ?? []).reversed().compactMap(Signature.init(json:))
+    }
+
+    /// The errbacks (`link_error`) to send after a final failure: each with the failed task's id prepended to its
+    /// arguments, as a Celery worker sends an errback it has not registered itself (Celery's "old-style" errback).
+    static func errbacks(after message: TaskMessage) -> [TaskMessage] {
+        let rootID = message.rootID ?? message.id
+        return (message.embed["errbacks"]?.arrayValue ?? []).compactMap(Signature.init(json:)).map { errback in
+            errback.message(parentResult: .string(message.id), parentID: message.id, rootID: rootID)
+        }
+    }
+
     /// The `children` field of a result document for the messages a task sent.
     static func children(_ messages: [TaskMessage]) -> JSONValue {
         .array(messages.map { [[.string($0.id), nil], nil] })

@@ -109,7 +109,7 @@ final class WorkerProcess: @unchecked Sendable {
             WorkerScripts.fetch, keys: [processing, WorkerKeys.revoked] + fetchKeys, arguments: [now]
         )
         if let parts = reply.array, parts.count == 3, let raw = parts[0].string {
-            rotate(afterKeyIndex: (parts[2].integer ?? 1) - 1)
+            if let list = parts[2].integer, list > 0 { rotate(afterKeyIndex: list - 1) }
             return Delivery(raw: raw, revoked: parts[1].integer == 1)
         }
         let blockKey = queueOrder[0]
@@ -178,6 +178,10 @@ final class WorkerProcess: @unchecked Sendable {
                 }
                 log.info("task received; scheduled for its ETA", metadata: ["task.eta": "\(CeleryTime.format(eta))"])
                 return
+            }
+            if let eta = message.eta, eta > Date() {
+                // Due within 200 ms: not worth a trip through the ETA set, but never run before the ETA (as Celery).
+                Thread.sleep(until: eta)
             }
             log.info("task received", metadata: ["task.retries": "\(message.retries)"])
             emit("task-received", CeleryEvents.receivedFields(message))
@@ -276,6 +280,7 @@ final class WorkerProcess: @unchecked Sendable {
                 groupID: message.group, parentID: message.parentID, extended: extendedFields(message)
             )
             try joinChord(message, state: .failure, value: remote.json)
+            try propagateFailure(message, error: remote)
             emit("task-failed", [
                 "uuid": .string(message.id), "exception": .string(remote.description),
                 "traceback": .string(ErrorReport.traceback(task: message.task, error: remote)),
@@ -360,6 +365,25 @@ final class WorkerProcess: @unchecked Sendable {
         case nil:
             break
         }
+    }
+
+    /// What Celery's `mark_as_failure` does after a final failure: the rest of the chain will not run, so each of its
+    /// tasks gets the same FAILURE (and joins its chord, if it is a chord header member), so a client waiting on the
+    /// chain's end sees the error instead of waiting forever; then the errbacks (`link_error`) are sent.
+    private func propagateFailure(_ message: TaskMessage, error: RemoteError) throws {
+        for element in Canvas.abandonedChain(after: message) {
+            let abandoned = element.message(parentID: message.id, rootID: message.rootID ?? message.id)
+            if !message.ignoreResult, let id = element.options.taskID {
+                let failure = TaskResult(
+                    taskID: id, state: .failure, result: error.json,
+                    traceback: ErrorReport.traceback(task: message.task, error: error), children: [], dateDone: Date(),
+                    groupID: element.options.group
+                )
+                try persist { try configuration.results.store(failure, on: connection) }
+            }
+            try joinChord(abandoned, state: .failure, value: error.json)
+        }
+        try sendFollowUps(Canvas.errbacks(after: message))
     }
 
     private func complete(_ message: TaskMessage, raw: String, result: TaskResult?) throws {

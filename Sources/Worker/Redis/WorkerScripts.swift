@@ -51,24 +51,28 @@ enum WorkerScripts {
         """
 
     /// Moves the next message into the processing list: the first non-empty list in consumption order.
+    /// A message already in the processing list comes first: it was moved there by a fetch (or BLMOVE)
+    /// whose reply was lost when the connection broke, and nothing else would ever run or recover it
+    /// while this process is alive and its lease is renewed.
     /// KEYS: processing, revoked, ready lists… ARGV: now.
-    /// Returns `{message, revoked (0/1), index of the list it came from (1-based)}` or nil.
+    /// Returns `{message, revoked (0/1), index of the list it came from (1-based; 0 = already held)}` or nil.
     static let fetch = RedisScript(
         name: "fetch",
         source: """
+            local function is_revoked(message)
+              if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+              local ok, env = pcall(cjson.decode, message)
+              if ok and type(env) == 'table' and type(env['headers']) == 'table' and type(env['headers']['id']) == 'string' then
+                local until_ = redis.call('ZSCORE', KEYS[2], env['headers']['id'])
+                if until_ and tonumber(until_) > tonumber(ARGV[1]) then return 1 end
+              end
+              return 0
+            end
+            local held = redis.call('LINDEX', KEYS[1], -1)
+            if held then return {held, is_revoked(held), 0} end
             for i = 3, #KEYS do
               local message = redis.call('LMOVE', KEYS[i], KEYS[1], 'RIGHT', 'LEFT')
-              if message then
-                local revoked = 0
-                if redis.call('EXISTS', KEYS[2]) == 1 then
-                  local ok, env = pcall(cjson.decode, message)
-                  if ok and type(env) == 'table' and type(env['headers']) == 'table' and type(env['headers']['id']) == 'string' then
-                    local until_ = redis.call('ZSCORE', KEYS[2], env['headers']['id'])
-                    if until_ and tonumber(until_) > tonumber(ARGV[1]) then revoked = 1 end
-                  end
-                end
-                return {message, revoked, i - 2}
-              end
+              if message then return {message, is_revoked(message), i - 2} end
             end
             return false
             """

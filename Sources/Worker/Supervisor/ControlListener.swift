@@ -87,14 +87,14 @@ final class ControlListener: @unchecked Sendable {
         switch method {
         case "ping":
             reply = ["ok": "pong"]
-        case "revoke":
+        case "revoke", "terminate":  // `celery control terminate SIGNAL ID` is revoke(ID, terminate=True)
             let ids: [String]
             switch arguments["task_id"] {
             case .string(let id)?: ids = [id]
             case .array(let list)?: ids = list.compactMap(\.stringValue)
             default: ids = []
             }
-            let terminating = arguments["terminate"]?.boolValue ?? false
+            let terminating = method == "terminate" || arguments["terminate"]?.boolValue == true
             do {
                 for id in ids {
                     try Revocations().record(taskID: id, on: commands)
@@ -108,7 +108,19 @@ final class ControlListener: @unchecked Sendable {
                 logger.error("cannot record a revoke from Celery control", metadata: ["error": "\(error)"])
             }
             logger.info("revoke received over Celery control", metadata: ["task.ids": "\(ids)", "terminate": "\(terminating)"])
-            reply = ["ok": .string("tasks \(ids.joined(separator: ", ")) flagged as revoked")]
+            if terminating {
+                // As Celery: the node running the task names it, the others say they do not know it.
+                let running = Set(snapshot().active.map(\.id)).intersection(ids).sorted()
+                let names = running.isEmpty ? "tasks unknown" : running.joined(separator: ", ")
+                reply = ["ok": .string("terminate: \(names)")]
+            } else {
+                reply = ["ok": .string("tasks \(ids.joined(separator: ", ")) flagged as revoked")]
+            }
+        case "shutdown":
+            // Celery's remote warm shutdown (`celery control shutdown`, Flower's button): no reply, as Celery.
+            logger.warning("shutdown requested over Celery control")
+            kill(getpid(), SIGTERM)
+            reply = nil
         case "stats":
             let state = snapshot()
             reply = [

@@ -135,7 +135,8 @@ public final class Supervisor: @unchecked Sendable {
             }
         }
         try? WorkerRegistry.remove(node: configuration.nodeName, on: connection)
-        _ = try? connection.send(events.publish("worker-offline", CeleryEvents.workerFields(active: 0, processed: processed)))
+        let offline = CeleryEvents.workerFields(active: 0, processed: processed, frequency: configuration.heartbeatInterval.seconds)
+        _ = try? connection.send(events.publish("worker-offline", offline))
     }
 
     private func guarded(
@@ -258,7 +259,7 @@ public final class Supervisor: @unchecked Sendable {
                 logger.info("worker process stopped for shutdown; its message was requeued", metadata: metadata)
             case nil:
                 let clean = status == 0 && shutdown != .running
-                try recover(processID: processID, countAsDelivery: !clean && running != nil)
+                try recover(processID: processID, countAsDelivery: !clean)
                 if clean {
                     logger.info("worker process stopped", metadata: metadata)
                 } else {
@@ -322,7 +323,11 @@ public final class Supervisor: @unchecked Sendable {
             processed: processed, processPIDs: slots.compactMap { $0.process.map { Int($0.pid) } }
         )
         let eventType = sentOnline ? "worker-heartbeat" : "worker-online"
-        commands.append(events.publish(eventType, CeleryEvents.workerFields(active: active.count, processed: processed)))
+        // `freq` tells Celery's event consumers (Flower) how often to expect a heartbeat: the real interval.
+        let fields = CeleryEvents.workerFields(
+            active: active.count, processed: processed, frequency: configuration.heartbeatInterval.seconds
+        )
+        commands.append(events.publish(eventType, fields))
         do {
             try connection.pipeline(commands)
             sentOnline = true

@@ -82,3 +82,12 @@ def record(key, value):
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         value = json.dumps(value)
     return _redis().rpush(key, value)
+
+
+@app.task(bind=True, name="compat.flaky", max_retries=5)
+def flaky(self, key, failures):
+    """``INCR key``; while the count is at most ``failures``, retries in 0.5 s with ``RuntimeError``; returns the count."""
+    runs = _redis().incr(key)
+    if runs <= failures:
+        raise self.retry(countdown=0.5, exc=RuntimeError(f"flaky run {runs}"))
+    return runs
