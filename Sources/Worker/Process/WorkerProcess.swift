@@ -19,6 +19,8 @@ final class WorkerProcess: @unchecked Sendable {
     private let supervisor: SupervisorChannel
     private let stopRequested = LockedFlag()
     private var queueOrder: [String]
+    /// The next message, already in the processing list: taken by the step that acknowledged the last one.
+    private var prefetched: Delivery?
     private var processed = 0
     private let events: CeleryEvents?
 
@@ -78,7 +80,15 @@ final class WorkerProcess: @unchecked Sendable {
 
     private func loop() {
         var failures = 0
-        while !stopRequested.isSet {
+        while true {
+            // A message taken with the last acknowledgement is ours already: it runs even when a stop
+            // was requested meanwhile (a warm stop finishes what the process holds).
+            if let delivery = prefetched {
+                prefetched = nil
+                handle(delivery)
+                continue
+            }
+            if stopRequested.isSet { break }
             do {
                 guard let delivery = try fetchNext() else { continue }
                 failures = 0
@@ -108,10 +118,7 @@ final class WorkerProcess: @unchecked Sendable {
         let reply = try connection.evaluate(
             WorkerScripts.fetch, keys: [processing, WorkerKeys.revoked] + fetchKeys, arguments: [now]
         )
-        if let parts = reply.array, parts.count == 3, let raw = parts[0].string {
-            if let list = parts[2].integer, list > 0 { rotate(afterKeyIndex: list - 1) }
-            return Delivery(raw: raw, revoked: parts[1].integer == 1)
-        }
+        if let delivery = fetched(reply) { return delivery }
         let blockKey = queueOrder[0]
         let wait = configuration.idlePollInterval
         let moved = try connection.send(
@@ -120,6 +127,13 @@ final class WorkerProcess: @unchecked Sendable {
         guard let raw = moved.string else { return nil }
         rotate(afterKeyIndex: 0)
         return Delivery(raw: raw, revoked: nil)
+    }
+
+    /// The message a fetch script returned (rotating the queues after it), or `nil` when all were empty.
+    private func fetched(_ reply: RedisReply) -> Delivery? {
+        guard let parts = reply.array, parts.count == 3, let raw = parts[0].string else { return nil }
+        if let list = parts[2].integer, list > 0 { rotate(afterKeyIndex: list - 1) }
+        return Delivery(raw: raw, revoked: parts[1].integer == 1)
     }
 
     private func rotate(afterKeyIndex index: Int) {
@@ -386,15 +400,23 @@ final class WorkerProcess: @unchecked Sendable {
         try sendFollowUps(Canvas.errbacks(after: message))
     }
 
+    /// Stores the result and acknowledges the message; unless a stop was requested, the same script
+    /// call also takes the next message (``WorkerScripts/completeAndFetch``), held in ``prefetched``.
     private func complete(_ message: TaskMessage, raw: String, result: TaskResult?) throws {
         let invocation = result.map { configuration.results.storeInvocation($0) }
-        try persist {
+        let keys = [processing, WorkerKeys.deliveries, invocation?.keys[0] ?? ResultBackend.key(taskID: message.id)]
+        let arguments = [raw, message.deliveryTag, invocation?.arguments[0] ?? "", invocation?.arguments[1] ?? "0"]
+        if stopRequested.isSet {
+            try persist { try connection.evaluate(WorkerScripts.complete, keys: keys, arguments: arguments) }
+            return
+        }
+        let now = String(Date().timeIntervalSince1970)
+        let reply = try persist {
             try connection.evaluate(
-            WorkerScripts.complete,
-            keys: [processing, WorkerKeys.deliveries, invocation?.keys[0] ?? ResultBackend.key(taskID: message.id)],
-                arguments: [raw, message.deliveryTag, invocation?.arguments[0] ?? "", invocation?.arguments[1] ?? "0"]
+                WorkerScripts.completeAndFetch, keys: keys + [WorkerKeys.revoked] + fetchKeys, arguments: arguments + [now]
             )
         }
+        prefetched = fetched(reply)
     }
 
     private func retry(_ message: TaskMessage, raw: String, error: RemoteError, delay: Duration) throws {

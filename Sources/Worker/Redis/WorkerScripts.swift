@@ -58,25 +58,34 @@ enum WorkerScripts {
     /// Returns `{message, revoked (0/1), index of the list it came from (1-based; 0 = already held)}` or nil.
     static let fetch = RedisScript(
         name: "fetch",
-        source: """
-            local function is_revoked(message)
-              if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
-              local ok, env = pcall(cjson.decode, message)
-              if ok and type(env) == 'table' and type(env['headers']) == 'table' and type(env['headers']['id']) == 'string' then
-                local until_ = redis.call('ZSCORE', KEYS[2], env['headers']['id'])
-                if until_ and tonumber(until_) > tonumber(ARGV[1]) then return 1 end
-              end
-              return 0
-            end
-            local held = redis.call('LINDEX', KEYS[1], -1)
-            if held then return {held, is_revoked(held), 0} end
-            for i = 3, #KEYS do
-              local message = redis.call('LMOVE', KEYS[i], KEYS[1], 'RIGHT', 'LEFT')
-              if message then return {message, is_revoked(message), i - 2} end
-            end
-            return false
+        source: fetchFunction + """
+            return fetch_next(KEYS[1], KEYS[2], 3, ARGV[1])
             """
     )
+
+    /// `fetch_next(processing, revoked, first, now)`: the body of ``fetch``, shared with
+    /// ``completeAndFetch``; the ready lists are `KEYS[first...]`.
+    private static let fetchFunction = """
+        local function fetch_next(processing, revoked, first, now)
+          local function is_revoked(message)
+            if redis.call('EXISTS', revoked) == 0 then return 0 end
+            local ok, env = pcall(cjson.decode, message)
+            if ok and type(env) == 'table' and type(env['headers']) == 'table' and type(env['headers']['id']) == 'string' then
+              local until_ = redis.call('ZSCORE', revoked, env['headers']['id'])
+              if until_ and tonumber(until_) > tonumber(now) then return 1 end
+            end
+            return 0
+          end
+          local held = redis.call('LINDEX', processing, -1)
+          if held then return {held, is_revoked(held), 0} end
+          for i = first, #KEYS do
+            local message = redis.call('LMOVE', KEYS[i], processing, 'RIGHT', 'LEFT')
+            if message then return {message, is_revoked(message), i - first + 1} end
+          end
+          return false
+        end
+
+        """
 
     /// Stores a result (unless SUCCESS is stored) and acknowledges the message, in one step:
     /// the message leaves the processing list only once its result is safe.
@@ -88,6 +97,22 @@ enum WorkerScripts {
             redis.call('LREM', KEYS[1], -1, ARGV[1])
             redis.call('HDEL', KEYS[2], ARGV[2])
             return 1
+            """
+    )
+
+    /// ``complete`` and then ``fetch`` in one step, so a busy worker process needs one round trip per
+    /// task: the result is stored and the message acknowledged before the next one is moved into the
+    /// processing list. Idempotent like both halves: run again after a lost reply, it stores nothing
+    /// new and returns the message the lost reply held.
+    /// KEYS: processing, deliveries, result key, revoked, ready lists…
+    /// ARGV: message, delivery tag, result document ('' for none), ttl, now. Returns what ``fetch`` returns.
+    static let completeAndFetch = RedisScript(
+        name: "complete-and-fetch",
+        source: prelude + fetchFunction + """
+            store_result(KEYS[3], ARGV[3], ARGV[4])
+            redis.call('LREM', KEYS[1], -1, ARGV[1])
+            redis.call('HDEL', KEYS[2], ARGV[2])
+            return fetch_next(KEYS[1], KEYS[4], 5, ARGV[5])
             """
     )
 
