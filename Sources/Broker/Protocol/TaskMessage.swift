@@ -221,7 +221,7 @@ extension TaskMessage {
         task: String, args: [JSONValue] = [], kwargs: JSONObject = [:], options: TaskOptions = TaskOptions(),
         embed: JSONObject = TaskMessage.emptyEmbed
     ) -> TaskMessage {
-        let id = options.taskID ?? UUID().uuidString.lowercased()
+        let id = options.taskID ?? RandomID.uuidString()
         let headers: JSONObject = [
             "lang": "py",
             "task": .string(task),
@@ -250,7 +250,7 @@ extension TaskMessage {
             "delivery_info": ["exchange": "", "routing_key": .string(options.queue)],
             "priority": .int(options.priority),
             "body_encoding": "base64",
-            "delivery_tag": .string(UUID().uuidString.lowercased()),
+            "delivery_tag": .string(RandomID.uuidString()),
         ]
         return TaskMessage(args: args, kwargs: kwargs, embed: embed, headers: headers, properties: properties)
     }
