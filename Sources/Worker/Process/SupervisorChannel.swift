@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// The pipe on which a worker process tells its supervisor what it runs: tab-separated lines,
-/// `start <task id> <task name> <hard limit seconds or ->` and `done <task id>`.
+/// `start <task id> <task name> <hard limit seconds or -> <start time, Unix seconds>` and `done <task id>`.
 struct SupervisorChannel: Sendable {
     /// The descriptor a worker process finds the pipe on.
     static let childDescriptor: Int32 = 3

@@ -22,6 +22,7 @@ final class WorkerProcess: @unchecked Sendable {
     /// The next message, already in the processing list: taken by the step that acknowledged the last one.
     private var prefetched: Delivery?
     private var processed = 0
+    private let handlers = HandlerRunner()
     private let events: CeleryEvents?
 
     init(configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger) {
@@ -154,9 +155,10 @@ final class WorkerProcess: @unchecked Sendable {
             return
         }
         var log = logger
-        log[metadataKey: "task.id"] = "\(message.id)"
-        log[metadataKey: "task.name"] = "\(message.task)"
-        log[metadataKey: "queue"] = "\(message.queue)"
+        // One metadata update, not three: a handler may re-render all its metadata on each change.
+        log.handler.metadata.merge(
+            ["task.id": "\(message.id)", "task.name": "\(message.task)", "queue": "\(message.queue)"]
+        ) { $1 }
         let now = Date()
 
         guard let definition = registry[message.task] else {
@@ -235,7 +237,10 @@ final class WorkerProcess: @unchecked Sendable {
             hard: message.timeLimit.hard ?? definition.timeLimit.hard,
             soft: message.timeLimit.soft ?? definition.timeLimit.soft
         )
-        supervisor.send("start", message.id, message.task, limits.hard.map { String($0.seconds) } ?? "-")
+        supervisor.send(
+            "start", message.id, message.task, limits.hard.map { String($0.seconds) } ?? "-",
+            String(Date().timeIntervalSince1970)
+        )
         defer { supervisor.send("done", message.id) }
         if configuration.trackStarted {
             let started = TaskResult(
@@ -253,7 +258,9 @@ final class WorkerProcess: @unchecked Sendable {
             parentID: message.parentID, queue: message.queue, hostname: configuration.nodeName, logger: log
         )
         let started = ContinuousClock.now
-        let (outcome, softFired) = runHandler(definition.handler, TaskArguments(args: message.args, kwargs: message.kwargs), context, softLimit: limits.soft)
+        let (outcome, softFired) = handlers.run(
+            definition.handler, TaskArguments(args: message.args, kwargs: message.kwargs), context, softLimit: limits.soft
+        )
         let runtime = (ContinuousClock.now - started).seconds
         processed += 1
 
@@ -312,38 +319,6 @@ final class WorkerProcess: @unchecked Sendable {
         }
     }
 
-    /// Runs the handler as a Swift task; past the soft limit the task is cancelled.
-    private func runHandler(
-        _ handler: @escaping @Sendable (TaskArguments, TaskContext) async throws -> JSONValue,
-        _ arguments: TaskArguments, _ context: TaskContext, softLimit: Duration?
-    ) -> (Result<JSONValue, any Error>, Bool) {
-        let box = OutcomeBox()
-        let semaphore = DispatchSemaphore(value: 0)
-        let task = Task {
-            let outcome: Result<JSONValue, any Error>
-            do {
-                outcome = .success(try await handler(arguments, context))
-            } catch {
-                outcome = .failure(error)
-            }
-            box.set(outcome)
-            semaphore.signal()
-        }
-        var softFired = false
-        if let softLimit {
-            let deadline = DispatchTime.now() + .nanoseconds(Int(softLimit.seconds * 1e9))
-            if semaphore.wait(timeout: deadline) == .timedOut {
-                softFired = true
-                context.logger.warning("soft time limit exceeded; cancelling task", metadata: ["task.soft_limit": "\(softLimit.seconds)"])
-                task.cancel()
-                semaphore.wait()
-            }
-        } else {
-            semaphore.wait()
-        }
-        return (box.get()!, softFired)
-    }
-
     private func extendedFields(_ message: TaskMessage) -> JSONObject {
         guard configuration.extendedResults else { return [:] }
         return [
@@ -355,9 +330,9 @@ final class WorkerProcess: @unchecked Sendable {
     // MARK: - Redis steps
 
     /// Publishes a Celery task event when `-E` is on; events are best effort, never a reason to fail a task.
-    private func emit(_ type: String, _ fields: JSONObject) {
+    private func emit(_ type: String, _ fields: @autoclosure () -> JSONObject) {
         guard let events else { return }
-        _ = try? connection.send(events.publish(type, fields))
+        _ = try? connection.send(events.publish(type, fields()))
     }
 
     /// Sends chain continuations and link callbacks before the task is acknowledged (at least once).
@@ -487,24 +462,6 @@ final class LockedFlag: @unchecked Sendable {
         lock.lock()
         value = true
         lock.unlock()
-    }
-}
-
-/// Holds a handler's outcome across threads.
-private final class OutcomeBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outcome: Result<JSONValue, any Error>?
-
-    func set(_ value: Result<JSONValue, any Error>) {
-        lock.lock()
-        outcome = value
-        lock.unlock()
-    }
-
-    func get() -> Result<JSONValue, any Error>? {
-        lock.lock()
-        defer { lock.unlock() }
-        return outcome
     }
 }
 

@@ -24,6 +24,10 @@ struct SpawnedProcess {
         _ = fcntl(lifelinePipe[1], F_SETFD, FD_CLOEXEC)
         _ = fcntl(eventPipe[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(eventPipe[0], F_SETFL, fcntl(eventPipe[0], F_GETFL) | O_NONBLOCK)
+        // The supervisor reads events once per tick (50 ms), not on every write: room for a busy
+        // process's events in between (two short lines per task). Best effort; a full pipe only
+        // makes the worker wait for the next tick.
+        _ = fcntl(eventPipe[0], linuxSetPipeSize, 1 << 20)
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -79,3 +83,6 @@ func describeExit(_ status: Int32) -> String {
     if signal != 0x7F { return "killed by signal \(signal) (\(String(cString: strsignal(signal))))" }
     return "stopped"
 }
+
+/// Linux's `F_SETPIPE_SZ` (`F_LINUX_SPECIFIC_BASE + 7`), which Glibc only declares under `_GNU_SOURCE`.
+private let linuxSetPipeSize: Int32 = 1031

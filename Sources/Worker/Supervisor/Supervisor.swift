@@ -110,12 +110,16 @@ public final class Supervisor: @unchecked Sendable {
 
     // MARK: - Main loop
 
+    /// How often the supervisor looks at its processes, signals, control messages and timers (seconds).
+    private static let tick: TimeInterval = 0.05
+
     private func loop() {
         var nextHeartbeat = ContinuousClock.now
         var nextPromote = ContinuousClock.now
         var nextReap = ContinuousClock.now
         while true {
-            waitForEvents(timeout: 50)
+            Thread.sleep(forTimeInterval: Self.tick)
+            readEvents()
             reapExitedChildren()
             handleSignals()
             if shutdown != .running, slots.allSatisfy({ $0.process == nil }) { break }
@@ -152,10 +156,10 @@ public final class Supervisor: @unchecked Sendable {
         }
     }
 
-    /// Waits up to `timeout` ms for worker events and reads them.
-    private func waitForEvents(timeout: Int32) {
-        var descriptors = slots.compactMap { slot in slot.process.map { pollfd(fd: $0.events, events: Int16(POLLIN), revents: 0) } }
-        _ = poll(&descriptors, nfds_t(descriptors.count), timeout)
+    /// Reads what the worker processes reported since the last tick. Events carry their own
+    /// timestamps, so the supervisor does not wake up for each of them (two per task): a busy pool
+    /// would otherwise cost it thousands of wake-ups a second on the cores the tasks need.
+    private func readEvents() {
         for index in slots.indices {
             guard let process = slots[index].process else { continue }
             var buffer = [UInt8](repeating: 0, count: 4096)
@@ -170,8 +174,11 @@ public final class Supervisor: @unchecked Sendable {
 
     private func handleEvent(_ fields: [String], slot index: Int) {
         switch fields.first {
-        case "start" where fields.count >= 4:
-            slots[index].running = RunningTask(id: fields[1], name: fields[2], startedAt: .now, hardLimit: Double(fields[3]))
+        case "start" where fields.count >= 5:
+            let age = max(0, Date().timeIntervalSince1970 - (Double(fields[4]) ?? 0))
+            slots[index].running = RunningTask(
+                id: fields[1], name: fields[2], startedAt: .now - .seconds(age), hardLimit: Double(fields[3])
+            )
         case "done":
             slots[index].running = nil
             processed += 1
