@@ -3,27 +3,29 @@ import Logging
 
 /// An async front for a ``RedisConnection``: every call runs on the connection's own serial
 /// dispatch queue, so a blocking command never blocks Swift's cooperative thread pool.
+///
+/// The queue is also a task executor (``executor``). A task that talks to Redis in a tight loop
+/// (a bulk sender, say) can run with it as its executor preference,
+/// `withTaskExecutorPreference(client.executor) { … }`: its calls then run in place, with no thread
+/// hop per command.
 public final class RedisClient: Sendable {
     /// The underlying connection.
     public let connection: RedisConnection
-    private let queue: DispatchQueue
+    /// The executor the connection's blocking calls run on.
+    public let executor: RedisExecutor
 
     /// Creates a client over a new connection (connecting on first use).
     public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "celerity.redis")) {
         self.connection = RedisConnection(configuration: configuration, logger: logger)
-        self.queue = DispatchQueue(label: "celerity.redis.\(configuration.address)")
+        self.executor = RedisExecutor(label: "celerity.redis.\(configuration.address)")
     }
 
-    /// Runs `body` with exclusive use of the connection, off the cooperative pool.
+    /// Runs `body` with exclusive use of the connection, on ``executor``.
     public func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (RedisConnection) throws -> T
     ) async throws -> T {
         let connection = self.connection
-        return try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try body(connection) })
-            }
-        }
+        return try await withTaskExecutorPreference(executor) { try body(connection) }
     }
 
     /// Sends one command. - SeeAlso: ``RedisConnection/send(_:blockingFor:)``
@@ -42,5 +44,19 @@ public final class RedisClient: Sendable {
     @discardableResult
     public func evaluate(_ script: RedisScript, keys: [String] = [], arguments: [String] = []) async throws -> RedisReply {
         try await withConnection { try $0.evaluate(script, keys: keys, arguments: arguments) }
+    }
+}
+
+/// A task executor over a serial dispatch queue: where a ``RedisClient`` runs blocking calls.
+public final class RedisExecutor: TaskExecutor {
+    private let queue: DispatchQueue
+
+    init(label: String) {
+        queue = DispatchQueue(label: label)
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
