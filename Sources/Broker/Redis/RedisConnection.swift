@@ -68,14 +68,17 @@ public final class RedisConnection: @unchecked Sendable {
 
     /// Sends several commands in one write and reads all their replies (pipelining).
     /// Error replies are returned in place, not thrown.
+    /// - Parameters:
+    ///   - commands: the commands, run by Redis in this order.
+    ///   - blockingFor: when one of them is a blocking command, how long the server may hold it; added to the read timeout.
     /// - Throws: ``RedisError`` `.transport`/`.timeout` when the connection failed.
     @discardableResult
-    public func pipeline(_ commands: [[String]]) throws(RedisError) -> [RedisReply] {
+    public func pipeline(_ commands: [[String]], blockingFor: Duration = .zero) throws(RedisError) -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
         lock.lock()
         defer { lock.unlock() }
         try ensureConnected()
-        return try roundTrip(commands, blockingFor: .zero)
+        return try roundTrip(commands, blockingFor: blockingFor)
     }
 
     /// Runs a Lua script with EVALSHA, loading it first when Redis does not know it (also after a restart).

@@ -51,13 +51,6 @@ public struct Revocations: Sendable {
         ])
     }
 
-    /// Whether `taskID` is revoked now.
-    public func isRevoked(taskID: String, on connection: RedisConnection, now: Date = Date()) throws -> Bool {
-        guard let score = try connection.send(["ZSCORE", WorkerKeys.revoked, taskID]).string, let expiry = Double(score)
-        else { return false }
-        return expiry > now.timeIntervalSince1970
-    }
-
     /// Celery's REVOKED document: `TaskRevokedError` with `reason` (`revoked`, `expired`, `terminated`).
     public static func revokedResult(taskID: String, reason: String, now: Date = Date()) -> TaskResult {
         TaskResult(

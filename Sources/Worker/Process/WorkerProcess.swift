@@ -106,28 +106,34 @@ final class WorkerProcess: @unchecked Sendable {
 
     struct Delivery {
         var raw: String
-        /// Whether the task is revoked; `nil` when the fetch did not check (BLMOVE).
-        var revoked: Bool?
+        /// Whether the task is revoked (checked by the script that took the message).
+        var revoked: Bool
     }
 
     private var fetchKeys: [String] { PriorityBuckets.listKeys(queues: queueOrder) }
 
     /// Takes the next message, lower priority number first, queues rotated after each delivery
-    /// (kombu's round robin); when everything is empty, blocks briefly on the first queue's default bucket.
+    /// (kombu's round robin). When everything is empty, blocks briefly on the first queue's default
+    /// bucket with `BLMOVE`, pipelined with the fetch script: Redis runs the script as soon as `BLMOVE`
+    /// returns, so the message it moved comes back with its revocation checked in the same round trip.
     private func fetchNext() throws -> Delivery? {
         let now = String(Date().timeIntervalSince1970)
-        let reply = try connection.evaluate(
-            WorkerScripts.fetch, keys: [processing, WorkerKeys.revoked] + fetchKeys, arguments: [now]
-        )
+        let fetchKeys = [processing, WorkerKeys.revoked] + self.fetchKeys
+        let reply = try connection.evaluate(WorkerScripts.fetch, keys: fetchKeys, arguments: [now])
         if let delivery = fetched(reply) { return delivery }
-        let blockKey = queueOrder[0]
         let wait = configuration.idlePollInterval
-        let moved = try connection.send(
-            ["BLMOVE", blockKey, processing, "RIGHT", "LEFT", String(format: "%.3f", wait.seconds)], blockingFor: wait
+        let replies = try connection.pipeline(
+            [
+                ["BLMOVE", queueOrder[0], processing, "RIGHT", "LEFT", String(format: "%.3f", wait.seconds)],
+                ["EVAL", WorkerScripts.fetch.source, String(fetchKeys.count)] + fetchKeys + [now],
+            ],
+            blockingFor: wait
         )
-        guard let raw = moved.string else { return nil }
-        rotate(afterKeyIndex: 0)
-        return Delivery(raw: raw, revoked: nil)
+        for case .error(let message) in replies {
+            throw RedisError(code: .reply, message: "idle fetch: \(message)", endpoint: configuration.redis.redactedURL)
+        }
+        if replies[0].string != nil { rotate(afterKeyIndex: 0) }
+        return fetched(replies[1])
     }
 
     /// The message a fetch script returned (rotating the queues after it), or `nil` when all were empty.
@@ -175,7 +181,7 @@ final class WorkerProcess: @unchecked Sendable {
             return
         }
         do {
-            if try delivery.revoked ?? isRevoked(message) {
+            if delivery.revoked {
                 log.info("task revoked; not run")
                 try complete(message, raw: delivery.raw, result: Revocations.revokedResult(taskID: message.id, reason: "revoked"))
                 return
@@ -225,11 +231,6 @@ final class WorkerProcess: @unchecked Sendable {
                 delay = min(delay * 2, 2)
             }
         }
-    }
-
-    private func isRevoked(_ message: TaskMessage) throws -> Bool {
-        // The fetch script checks revocations itself; a message taken by BLMOVE is checked here.
-        try persist { try Revocations().isRevoked(taskID: message.id, on: connection) }
     }
 
     private func execute(_ message: TaskMessage, raw: String, definition: TaskDefinition, logger log: Logger) throws {
