@@ -139,6 +139,19 @@ def rss_mib(pid: int) -> float:
         return 0.0
 
 
+def pss_mib(pid: int) -> float:
+    """Proportional set size: shared pages (libraries, copy-on-write memory of forked children) split
+    between the processes that share them."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 class Pool:
     """The worker processes of one system: supervisors (roots we started) and worker processes."""
 
@@ -166,6 +179,7 @@ class Pool:
             "supervisor_rss_mib": max(supervisor_rss) if supervisor_rss else None,
             "worker_rss_mib": worker_rss,
             "worker_rss_max_mib": max(worker_rss) if worker_rss else None,
+            "worker_pss_max_mib": round(max(pss_mib(pid) for pid in workers), 1) if workers else None,
             "total_rss_mib": round(sum(worker_rss) + sum(supervisor_rss), 1),
             "processes": len(worker_rss) + len(supervisor_rss),
         }

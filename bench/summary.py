@@ -22,6 +22,7 @@ METRICS = [
     ("RSS per worker process, idle (max)", "idle", "worker_rss_max_mib", "MiB", False, ("<=", 20), None),
     ("RSS per worker process, after the stored drain (max)", "drain_stored", "after_worker_rss_max_mib", "MiB", False,
      ("<=", 20), None),
+    ("PSS per worker process, idle (max; shared pages split)", "idle", "worker_pss_max_mib", "MiB", False, None, None),
     ("RSS of the supervisor, idle", "idle", "supervisor_rss_mib", "MiB", False, None, None),
     ("RSS of the whole pool, idle", "idle", "total_rss_mib", "MiB", False, None, None),
     ("CPU while idle (whole pool)", "idle", "cpu_percent", "% of a core", False, None, None),
