@@ -35,11 +35,13 @@ struct LineBuffer {
     mutating func append(_ bytes: UnsafeRawBufferPointer) -> [[String]] {
         pending.append(contentsOf: bytes)
         var lines: [[String]] = []
-        while let newline = pending.firstIndex(of: 0x0A) {
-            let line = String(decoding: pending[..<newline], as: UTF8.self)
-            pending.removeSubrange(...newline)
+        var start = pending.startIndex
+        while let newline = pending[start...].firstIndex(of: 0x0A) {
+            let line = String(decoding: pending[start..<newline], as: UTF8.self)
             lines.append(line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
+            start = newline + 1
         }
+        pending.removeSubrange(..<start)  // once per read, not once per line
         return lines
     }
 }
