@@ -93,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "celerity-bench",
             dependencies: [
-                "Broker", "Worker", "Tasks",
+                "Broker", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/CelerityBench",
