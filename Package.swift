@@ -8,7 +8,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "Celerity",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "celerity", targets: ["celerity"]),
         .library(name: "Broker", targets: ["Broker"]),
@@ -93,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "celerity-bench",
             dependencies: [
-                "Broker", "Worker", "Tasks",
+                "Broker", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/CelerityBench",

@@ -1,5 +1,9 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Everything a worker node needs; every field has a documented default.
 public struct WorkerConfiguration: Sendable {

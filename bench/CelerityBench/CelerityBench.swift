@@ -1,6 +1,10 @@
 import ArgumentParser
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Worker
 
 /// The benchmark's Celerity side (see `bench/README.md`): a client that enqueues tasks one by one or

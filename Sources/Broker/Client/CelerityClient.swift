@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 
 /// Sends tasks and reads their results, from Swift, speaking Celery's protocol v2 on Redis: what

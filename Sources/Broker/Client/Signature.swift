@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A task call to be made later, as Celery's canvas embeds it in messages (`add.s(1, 2)`):
 /// the unit of chains, groups and chords.

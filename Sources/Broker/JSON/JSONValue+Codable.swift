@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension JSONValue {
     /// The JSON form of an `Encodable` value (via `JSONEncoder`, dates as ISO-8601).

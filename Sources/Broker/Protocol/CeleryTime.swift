@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Celery's timestamps: ISO-8601 with microseconds and `+00:00` (`2026-11-22T19:58:45.868166+00:00`).
 public enum CeleryTime {

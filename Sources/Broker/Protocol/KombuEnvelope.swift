@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The envelope kombu wraps around every non-task message on Redis (events, control commands and
 /// their replies, wire spec §9–10): a base64 JSON body plus headers and AMQP-style properties.

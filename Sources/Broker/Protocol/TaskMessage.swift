@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A Celery protocol v2 task message (wire spec §3): the envelope a client `LPUSH`es and a worker pops.
 ///
@@ -126,7 +130,7 @@ extension TaskMessage {
             case .double(let value)? where value.isFinite:
                 return Int(exactly: value.rounded(.towardZero)) ?? (value > 0 ? .max : .min)
             case .bool(let flag)?: return flag ? 1 : 0
-            case .string(let text)?: return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            case .string(let text)?: return Int(text.trimmingWhitespace()) ?? 0
             default: return 0
             }
         }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Where and how to reach Redis, parsed from a URL:
 /// `redis://[user:password@]host[:port][/db]` or `unix:///path/to/redis.sock[?db=N&password=P]`.
 public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
@@ -40,8 +38,8 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
     /// Parses a Redis URL.
     /// - Throws: ``RedisURLError`` saying which part is wrong; the error never repeats the password.
     public init(url: String) throws(RedisURLError) {
-        let text = url.trimmingCharacters(in: .whitespaces)
-        guard let schemeEnd = text.range(of: "://") else {
+        let text = url.trimmingWhitespace()
+        guard let schemeEnd = text.firstRange(of: "://") else {
             throw RedisURLError(reason: "missing scheme; expected redis://host:port/db or unix:///path")
         }
         let scheme = text[..<schemeEnd.lowerBound].lowercased()
@@ -145,8 +143,28 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { redactedURL }
 
+    /// The text with `%XX` escapes decoded; the text as it is when an escape is malformed or the bytes are not UTF-8.
     private static func percentDecoded(_ text: String) -> String {
-        text.removingPercentEncoding ?? text
+        func hexValue(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else {
+                bytes.append(byte)
+                continue
+            }
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return text }
+            bytes.append(high << 4 | low)
+        }
+        return String(validating: bytes, as: UTF8.self) ?? text
     }
 }
 

@@ -1,6 +1,6 @@
 import CHiredis
-import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -15,40 +15,27 @@ import Glibc
 /// A broken connection is dropped and made again on the next call, with capped exponential backoff
 /// for up to ``RedisConfiguration/reconnectTimeout``. A command that failed in transit is not sent
 /// again by this type: it may or may not have run, so only the caller knows whether a retry is safe.
-public final class RedisConnection: @unchecked Sendable {
+public final class RedisConnection: Sendable {
     /// The configuration this connection was made with.
     public let configuration: RedisConfiguration
-    private let logger: Logger
-    private let lock = NSLock()
-    private var context: UnsafeMutablePointer<redisContext>?
-    private var scriptHashes: [String: String] = [:]
-    private var subscribed = false
-    private var everConnected = false
+    private let session: Mutex<Session>
 
     /// Creates a connection; it connects on first use (or when ``connect()`` is called).
     public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "celerity.redis")) {
         self.configuration = configuration
-        self.logger = logger
-    }
-
-    deinit {
-        if let context { redisFree(context) }
+        self.session = Mutex(Session(configuration: configuration, logger: logger))
     }
 
     /// Connects now (and authenticates and selects the database), retrying with backoff.
     /// - Throws: ``RedisError`` with code `.transport` when Redis cannot be reached within the reconnect timeout,
     ///   or `.reply` when AUTH or SELECT is refused.
     public func connect() throws(RedisError) {
-        lock.lock()
-        defer { lock.unlock() }
-        try ensureConnected()
+        try withSession { session throws(RedisError) in try session.ensureConnected() }
     }
 
     /// Closes the connection; the next call connects again.
     public func close() {
-        lock.lock()
-        defer { lock.unlock() }
-        drop()
+        session.withLock { $0.drop() }
     }
 
     /// Sends one command and returns its reply.
@@ -58,12 +45,7 @@ public final class RedisConnection: @unchecked Sendable {
     /// - Throws: ``RedisError`` `.reply` for an error reply, `.transport`/`.timeout` when the connection failed.
     @discardableResult
     public func send(_ arguments: [String], blockingFor: Duration = .zero) throws(RedisError) -> RedisReply {
-        lock.lock()
-        defer { lock.unlock() }
-        try ensureConnected()
-        let reply = try roundTrip([arguments], blockingFor: blockingFor)[0]
-        if case .error(let message) = reply { throw error(.reply, message) }
-        return reply
+        try withSession { session throws(RedisError) in try session.send(arguments, blockingFor: blockingFor) }
     }
 
     /// Sends several commands in one write and reads all their replies (pipelining).
@@ -75,18 +57,68 @@ public final class RedisConnection: @unchecked Sendable {
     @discardableResult
     public func pipeline(_ commands: [[String]], blockingFor: Duration = .zero) throws(RedisError) -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
-        lock.lock()
-        defer { lock.unlock() }
-        try ensureConnected()
-        return try roundTrip(commands, blockingFor: blockingFor)
+        return try withSession { session throws(RedisError) in
+            try session.ensureConnected()
+            return try session.roundTrip(commands, blockingFor: blockingFor)
+        }
     }
 
     /// Runs a Lua script with EVALSHA, loading it first when Redis does not know it (also after a restart).
     /// - Throws: ``RedisError`` `.reply` when the script raised an error.
     @discardableResult
     public func evaluate(_ script: RedisScript, keys: [String] = [], arguments: [String] = []) throws(RedisError) -> RedisReply {
-        lock.lock()
-        defer { lock.unlock() }
+        try withSession { session throws(RedisError) in try session.evaluate(script, keys: keys, arguments: arguments) }
+    }
+
+    /// Waits for the next message pushed by Redis on a subscribed connection (pub/sub).
+    /// - Parameter timeout: how long to wait; `nil` waits without limit.
+    /// - Returns: the pushed reply, or `nil` when nothing arrived in time (the connection stays usable).
+    /// - Throws: ``RedisError`` `.transport` when the connection broke.
+    public func nextPush(timeout: Duration?) throws(RedisError) -> RedisReply? {
+        try withSession { session throws(RedisError) in try session.nextPush(timeout: timeout) }
+    }
+
+    /// Subscribes to pub/sub channels; afterwards only ``nextPush(timeout:)`` (and more SUBSCRIBEs) are valid.
+    /// - Throws: ``RedisError``.
+    public func subscribe(_ channels: [String]) throws(RedisError) {
+        try withSession { session throws(RedisError) in
+            _ = try session.send(["SUBSCRIBE"] + channels, blockingFor: .zero)
+            session.subscribed = true
+        }
+    }
+
+    /// Runs `body` with the lock held.
+    private func withSession<T: Sendable>(_ body: (inout Session) throws(RedisError) -> T) throws(RedisError) -> T {
+        try session.withLock { (session: inout sending Session) throws(RedisError) -> T in try body(&session) }
+    }
+}
+
+/// A connection's state and the steps that use it, only ever reached with the ``RedisConnection``'s lock held.
+private struct Session: ~Copyable {
+    let configuration: RedisConfiguration
+    let logger: Logger
+    var context: UnsafeMutablePointer<redisContext>?
+    var scriptHashes: [String: String] = [:]
+    var subscribed = false
+    var everConnected = false
+
+    init(configuration: RedisConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    deinit {
+        if let context { redisFree(context) }
+    }
+
+    mutating func send(_ arguments: [String], blockingFor: Duration) throws(RedisError) -> RedisReply {
+        try ensureConnected()
+        let reply = try roundTrip([arguments], blockingFor: blockingFor)[0]
+        if case .error(let message) = reply { throw error(.reply, message) }
+        return reply
+    }
+
+    mutating func evaluate(_ script: RedisScript, keys: [String], arguments: [String]) throws(RedisError) -> RedisReply {
         try ensureConnected()
         for attempt in 0..<2 {
             let sha: String
@@ -113,13 +145,7 @@ public final class RedisConnection: @unchecked Sendable {
         throw error(.reply, "script \(script.name) could not be loaded")
     }
 
-    /// Waits for the next message pushed by Redis on a subscribed connection (pub/sub).
-    /// - Parameter timeout: how long to wait; `nil` waits without limit.
-    /// - Returns: the pushed reply, or `nil` when nothing arrived in time (the connection stays usable).
-    /// - Throws: ``RedisError`` `.transport` when the connection broke.
-    public func nextPush(timeout: Duration?) throws(RedisError) -> RedisReply? {
-        lock.lock()
-        defer { lock.unlock() }
+    mutating func nextPush(timeout: Duration?) throws(RedisError) -> RedisReply? {
         guard let context else { throw error(.transport, "not connected") }
         let deadline = timeout.map { ContinuousClock.now + $0 }
         while true {
@@ -156,17 +182,6 @@ public final class RedisConnection: @unchecked Sendable {
         }
     }
 
-    /// Subscribes to pub/sub channels; afterwards only ``nextPush(timeout:)`` (and more SUBSCRIBEs) are valid.
-    /// - Throws: ``RedisError``.
-    public func subscribe(_ channels: [String]) throws(RedisError) {
-        try send(["SUBSCRIBE"] + channels)
-        lock.lock()
-        subscribed = true
-        lock.unlock()
-    }
-
-    // MARK: - Internals (called with the lock held)
-
     private func error(_ code: RedisError.Code, _ message: String) -> RedisError {
         RedisError(code: code, message: message, endpoint: configuration.redactedURL)
     }
@@ -178,7 +193,7 @@ public final class RedisConnection: @unchecked Sendable {
         return text.isEmpty ? "connection lost" : text
     }
 
-    private func drop() {
+    mutating func drop() {
         if let context { redisFree(context) }
         context = nil
         scriptHashes.removeAll()
@@ -193,7 +208,7 @@ public final class RedisConnection: @unchecked Sendable {
         return ready != 0
     }
 
-    private func ensureConnected() throws(RedisError) {
+    mutating func ensureConnected() throws(RedisError) {
         if let context {
             if context.pointee.err == 0, !idleConnectionIsBroken(context) { return }
             logger.info("Redis connection lost; reconnecting", metadata: ["redis.endpoint": "\(configuration.redactedURL)"])
@@ -224,13 +239,13 @@ public final class RedisConnection: @unchecked Sendable {
                         metadata: ["redis.endpoint": "\(configuration.redactedURL)", "error": "\(failure.message)"]
                     )
                 }
-                Thread.sleep(forTimeInterval: backoff.seconds)
+                PosixThread.sleep(for: backoff)
                 backoff = min(backoff * 2, configuration.reconnectBackoffCap)
             }
         }
     }
 
-    private func openOnce() throws(RedisError) {
+    private mutating func openOnce() throws(RedisError) {
         let timeout = Self.timeval(configuration.connectTimeout)
         let made: UnsafeMutablePointer<redisContext>?
         switch configuration.endpoint {
@@ -268,7 +283,7 @@ public final class RedisConnection: @unchecked Sendable {
         }
     }
 
-    private func roundTrip(_ commands: [[String]], blockingFor: Duration) throws(RedisError) -> [RedisReply] {
+    mutating func roundTrip(_ commands: [[String]], blockingFor: Duration) throws(RedisError) -> [RedisReply] {
         guard let context else { throw error(.transport, "not connected") }
         for command in commands {
             let status = Self.withArgv(command) { count, argv, lengths in

@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Celery's Redis result backend (wire spec §6): `celery-task-meta-<id>` keys plus a PUBLISH of the
 /// same bytes on the channel of the same name, which is what wakes a waiting `AsyncResult.get()`.
@@ -103,8 +105,11 @@ public struct ResultTimeoutError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Double {
-    /// A short decimal form: `2`, `0.5`, `1.25`.
+    /// A short decimal form of a wait in seconds, with at most three significant digits: `2`, `0.5`, `1.25`, `12.3`.
     func formatted() -> String {
-        rounded() == self ? String(Int(self)) : String(format: "%.3g", self)
+        guard rounded() != self, abs(self) < 100 else { return String(Int(rounded())) }
+        let scale = pow(10, Double(2 - Int(log10(abs(self)).rounded(.down))))
+        let short = (self * scale).rounded() / scale
+        return short.rounded() == short ? String(Int(short)) : String(short)
     }
 }

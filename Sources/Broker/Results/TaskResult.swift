@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A task's state as Celery names it.
 public struct TaskState: RawRepresentable, Sendable, Hashable, CustomStringConvertible {

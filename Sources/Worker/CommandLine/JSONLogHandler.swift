@@ -1,6 +1,15 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes one JSON object per log line to standard error, for log shippers:
 /// `{"time": ..., "level": ..., "label": ..., "message": ..., "task.id": ..., ...}`.
@@ -8,7 +17,8 @@ public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
     private let label: String
-    private static let lock = NSLock()
+    /// Standard error, locked so lines from different threads never interleave.
+    private static let standardError = Mutex<Int32>(STDERR_FILENO)
 
     public init(label: String) {
         self.label = label
@@ -27,9 +37,7 @@ public struct JSONLogHandler: LogHandler {
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
         for key in merged.keys.sorted() { object[key] = Self.json(merged[key]!) }
         let line = JSONValue.object(object).serialized + "\n"
-        Self.lock.lock()
-        FileHandle.standardError.write(Data(line.utf8))
-        Self.lock.unlock()
+        Self.standardError.withLock { descriptor in _ = writeAll(Array(line.utf8), to: descriptor) }
     }
 
     private static func json(_ value: Logger.MetadataValue) -> JSONValue {

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 
 /// `--redis-url`, shared by every subcommand that talks to Redis.

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Broker
-import Foundation
 import Logging
 
 /// A binary that runs tasks: it names its task registry, and ``WorkerCommand`` and
@@ -56,7 +55,7 @@ public struct WorkerOptions: ParsableArguments {
     /// The worker configuration these options describe.
     public func configuration() throws -> WorkerConfiguration {
         var configuration = WorkerConfiguration(redis: try redis.configuration())
-        configuration.queues = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        configuration.queues = queues.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
         guard !configuration.queues.isEmpty else { throw CommandError("--queues names no queue") }
         if let concurrency {
             guard concurrency > 0 else { throw CommandError("--concurrency must be at least 1") }

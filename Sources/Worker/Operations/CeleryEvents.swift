@@ -1,5 +1,10 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -20,7 +25,7 @@ struct CeleryEvents: Sendable {
 
     /// The PUBLISH command for an event of `type` (`worker-heartbeat`, `task-started`, …) with `fields`.
     func publish(_ type: String, _ fields: JSONObject) -> [String] {
-        publishBatch(type.hasPrefix("task-") ? "task.multi" : type.replacingOccurrences(of: "-", with: "."), [(type, fields)])
+        publishBatch(type.hasPrefix("task-") ? "task.multi" : type.replacing("-", with: "."), [(type, fields)])
     }
 
     /// The PUBLISH command for several task events in one `task.multi` message, as Celery batches them.
@@ -66,14 +71,10 @@ struct CeleryEvents: Sendable {
 }
 
 /// Celery's Lamport clock for events and control replies.
-final class LamportClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
+final class LamportClock: Sendable {
+    private let value = Atomic<Int>(0)
 
     func tick() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value
+        value.wrappingAdd(1, ordering: .relaxed).newValue
     }
 }

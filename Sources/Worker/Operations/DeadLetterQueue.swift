@@ -1,5 +1,9 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One message set aside because it cannot or should not run again by itself.
 public struct DeadLetterEntry: Sendable, Hashable {

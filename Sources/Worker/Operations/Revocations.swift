@@ -1,5 +1,9 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Revoked task ids, kept in Redis with an expiry (Celery keeps them in worker memory only, so a
 /// worker started later runs a task that was revoked before it started).

@@ -1,5 +1,9 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What one worker node (a supervisor and its processes) tells others about itself; shown by `celerity workers`.
 public struct WorkerInfo: Sendable, Hashable {

@@ -1,5 +1,9 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What Celery's canvas asks a worker to do after a task: continue a chain, call link callbacks,
 /// and join a chord (wire spec §3.3 and §8).
@@ -94,7 +98,7 @@ struct ChordJoin {
             let body = Signature(json: bodyJSON)
         else { return nil }
         let entry: JSONValue = [1, .string(message.id), .string(state.rawValue), value]
-        let token = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let token = UUID().uuidString.replacing("-", with: "").lowercased()
         let reply = try connection.evaluate(
             script,
             keys: [

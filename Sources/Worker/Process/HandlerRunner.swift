@@ -1,6 +1,7 @@
 import Broker
 import Dispatch
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -89,35 +90,25 @@ final class HandlerRunner: TaskExecutor, @unchecked Sendable {
 }
 
 /// Cancels a handler's task when its soft time limit passes, from a dispatch timer.
+/// (`@unchecked`: the timer is set up and cancelled by the worker thread; its handler only touches `fired`.)
 private final class SoftLimitTimer: @unchecked Sendable {
     private let timer: any DispatchSourceTimer
-    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private var fired = false
+    private let fired = Atomic<Bool>(false)
 
     init(limit: Duration, task: Task<Void, Never>, logger: Logger) {
-        pthread_mutex_init(lock, nil)
         timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + .nanoseconds(Int(limit.seconds * 1e9)))
         timer.setEventHandler { [self] in
-            pthread_mutex_lock(lock)
-            fired = true
-            pthread_mutex_unlock(lock)
+            fired.store(true, ordering: .relaxed)
             logger.warning("soft time limit exceeded; cancelling task", metadata: ["task.soft_limit": "\(limit.seconds)"])
             task.cancel()
         }
         timer.resume()
     }
 
-    deinit {
-        pthread_mutex_destroy(lock)
-        lock.deallocate()
-    }
-
     /// Stops the timer; returns whether it fired.
     func disarm() -> Bool {
         timer.cancel()
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        return fired
+        return fired.load(ordering: .relaxed)
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,17 +13,23 @@ struct SupervisorChannel: Sendable {
     /// Writes one line; a closed pipe (supervisor gone) is ignored — the parent watch exits the process.
     func send(_ fields: String...) {
         let line = fields.joined(separator: "\t") + "\n"
-        var bytes = Array(line.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += written
-        }
+        _ = writeAll(Array(line.utf8), to: descriptor)
     }
+}
+
+/// Writes all of `bytes` to `descriptor`, resuming after partial writes and signals.
+/// - Returns: `false` when the write failed (e.g. the reading end of a pipe is closed).
+func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+        if written < 0 {
+            if errno == EINTR { continue }
+            return false
+        }
+        offset += written
+    }
+    return true
 }
 
 /// Splits a byte stream into the lines a ``SupervisorChannel`` writes.

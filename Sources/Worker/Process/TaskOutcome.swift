@@ -1,5 +1,9 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// How a Swift error is reported to Celery clients: exception type, message, module, traceback.
 enum ErrorReport {

@@ -1,6 +1,12 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Dispatch
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -17,13 +23,15 @@ final class WorkerProcess: @unchecked Sendable {
     private let connection: RedisConnection
     private let processing: String
     private let supervisor: SupervisorChannel
-    private let stopRequested = LockedFlag()
+    private let stopRequested = Atomic<Bool>(false)
     private var queueOrder: [String]
     /// The next message, already in the processing list: taken by the step that acknowledged the last one.
     private var prefetched: Delivery?
     private var processed = 0
     private let handlers = HandlerRunner()
     private let events: CeleryEvents?
+    /// The SIGTERM handler, kept alive while the process runs.
+    private var signalSource: (any DispatchSourceSignal)?
 
     init(configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger) {
         self.configuration = configuration
@@ -43,13 +51,10 @@ final class WorkerProcess: @unchecked Sendable {
         installSignalHandling()
         watchSupervisor()
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let thread = Thread { [self] in
+            PosixThread.start(name: "worker-loop", stackSize: 8 << 20) { [self] in
                 loop()
                 done.resume()
             }
-            thread.name = "celerity-worker-loop"
-            thread.stackSize = 8 << 20
-            thread.start()
         }
         logger.info("worker process stopped", metadata: ["worker.process": "\(processID)", "worker.processed": "\(processed)"])
     }
@@ -61,22 +66,20 @@ final class WorkerProcess: @unchecked Sendable {
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        source.setEventHandler { [stopRequested] in stopRequested.set() }
+        source.setEventHandler { [self] in stopRequested.store(true, ordering: .releasing) }
         source.resume()
-        SignalSources.keep(source)
+        signalSource = source
     }
 
     /// Exits at once when the supervisor dies: its end of our stdin pipe closes.
     private func watchSupervisor() {
-        let thread = Thread {
+        PosixThread.start(name: "parent-watch") {
             var byte: UInt8 = 0
             while true {
                 let count = read(STDIN_FILENO, &byte, 1)
                 if count == 0 || (count < 0 && errno != EINTR) { _exit(75) }
             }
         }
-        thread.name = "celerity-parent-watch"
-        thread.start()
     }
 
     private func loop() {
@@ -89,7 +92,7 @@ final class WorkerProcess: @unchecked Sendable {
                 handle(delivery)
                 continue
             }
-            if stopRequested.isSet { break }
+            if stopRequested.load(ordering: .acquiring) { break }
             do {
                 guard let delivery = try fetchNext() else { continue }
                 failures = 0
@@ -97,7 +100,7 @@ final class WorkerProcess: @unchecked Sendable {
             } catch {
                 failures += 1
                 logger.error("Redis error in worker loop; retrying", metadata: ["error": "\(error)"])
-                Thread.sleep(forTimeInterval: min(2.0, 0.05 * Double(1 << min(failures, 6))))
+                PosixThread.sleep(for: min(.seconds(2), .milliseconds(50) * (1 << min(failures, 6))))
             }
         }
     }
@@ -124,7 +127,7 @@ final class WorkerProcess: @unchecked Sendable {
         let wait = configuration.idlePollInterval
         let replies = try connection.pipeline(
             [
-                ["BLMOVE", queueOrder[0], processing, "RIGHT", "LEFT", String(format: "%.3f", wait.seconds)],
+                ["BLMOVE", queueOrder[0], processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)],
                 ["EVAL", WorkerScripts.fetch.source, String(fetchKeys.count)] + fetchKeys + [now],
             ],
             blockingFor: wait
@@ -134,6 +137,13 @@ final class WorkerProcess: @unchecked Sendable {
         }
         if replies[0].string != nil { rotate(afterKeyIndex: 0) }
         return fetched(replies[1])
+    }
+
+    /// A timeout as Redis reads it, seconds with three decimals: `1.000`, `0.250`.
+    private static func secondsWithMilliseconds(_ duration: Duration) -> String {
+        let milliseconds = Int64((duration.seconds * 1000).rounded())
+        let fraction = String(milliseconds % 1000)
+        return "\(milliseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
     /// The message a fetch script returned (rotating the queues after it), or `nil` when all were empty.
@@ -203,7 +213,7 @@ final class WorkerProcess: @unchecked Sendable {
             }
             if let eta = message.eta, eta > Date() {
                 // Due within 200 ms: not worth a trip through the ETA set, but never run before the ETA (as Celery).
-                Thread.sleep(until: eta)
+                PosixThread.sleep(for: .seconds(eta.timeIntervalSinceNow))
             }
             log.info("task received", metadata: ["task.retries": "\(message.retries)"])
             emit("task-received", CeleryEvents.receivedFields(message))
@@ -221,14 +231,14 @@ final class WorkerProcess: @unchecked Sendable {
     @discardableResult
     private func persist<T>(_ step: () throws -> T) throws -> T {
         let deadline = ContinuousClock.now + .seconds(300)
-        var delay = 0.05
+        var delay = Duration.milliseconds(50)
         while true {
             do {
                 return try step()
             } catch let error as RedisError where error.isTransport && ContinuousClock.now < deadline {
                 logger.warning("Redis unavailable; retrying worker step", metadata: ["error": "\(error)"])
-                Thread.sleep(forTimeInterval: delay)
-                delay = min(delay * 2, 2)
+                PosixThread.sleep(for: delay)
+                delay = min(delay * 2, .seconds(2))
             }
         }
     }
@@ -382,7 +392,7 @@ final class WorkerProcess: @unchecked Sendable {
         let invocation = result.map { configuration.results.storeInvocation($0) }
         let keys = [processing, WorkerKeys.deliveries, invocation?.keys[0] ?? ResultBackend.key(taskID: message.id)]
         let arguments = [raw, message.deliveryTag, invocation?.arguments[0] ?? "", invocation?.arguments[1] ?? "0"]
-        if stopRequested.isSet {
+        if stopRequested.load(ordering: .acquiring) {
             try persist { try connection.evaluate(WorkerScripts.complete, keys: keys, arguments: arguments) }
             return
         }
@@ -441,39 +451,9 @@ final class WorkerProcess: @unchecked Sendable {
                 attempt += 1
                 logger.error("cannot dead-letter message; retrying", metadata: ["error": "\(error)"])
                 if attempt > 20 { return }  // it stays in the processing list and is recovered later
-                Thread.sleep(forTimeInterval: 0.25)
+                PosixThread.sleep(for: .milliseconds(250))
             }
         }
     }
 
-}
-
-/// A thread-safe one-way flag.
-final class LockedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-
-    var isSet: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
-    }
-
-    func set() {
-        lock.lock()
-        value = true
-        lock.unlock()
-    }
-}
-
-/// Keeps dispatch signal sources alive for the life of the process.
-enum SignalSources {
-    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
-    private static let lock = NSLock()
-
-    static func keep(_ source: any DispatchSourceSignal) {
-        lock.lock()
-        sources.append(source)
-        lock.unlock()
-    }
 }

@@ -1,5 +1,9 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 
 #if canImport(Glibc)
@@ -40,9 +44,7 @@ final class ControlListener: @unchecked Sendable {
     var pidboxChannel: String { "/\(configuration.redis.database).celery.pidbox" }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "celerity-control"
-        thread.start()
+        PosixThread.start(name: "control") { [self] in run() }
     }
 
     private func run() {
@@ -63,7 +65,7 @@ final class ControlListener: @unchecked Sendable {
                 }
             } catch {
                 subscriber.close()
-                Thread.sleep(forTimeInterval: 1)
+                PosixThread.sleep(for: .seconds(1))
             }
         }
     }

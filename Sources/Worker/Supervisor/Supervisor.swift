@@ -1,6 +1,12 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Dispatch
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +33,8 @@ public final class Supervisor: @unchecked Sendable {
     private var processed = 0
     private var sentOnline = false
     private var shutdown: ShutdownState = .running
+    /// The SIGTERM, SIGINT and SIGQUIT handlers, kept alive while the supervisor runs.
+    private var signalSources: [any DispatchSourceSignal] = []
 
     private enum ShutdownState: Equatable {
         case running
@@ -98,27 +106,25 @@ public final class Supervisor: @unchecked Sendable {
             ]
         )
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let thread = Thread { [self] in
+            PosixThread.start(name: "supervisor") { [self] in
                 loop()
                 done.resume()
             }
-            thread.name = "celerity-supervisor"
-            thread.start()
         }
         logger.info("worker node stopped", metadata: ["worker.node": "\(configuration.nodeName)", "worker.processed": "\(processed)"])
     }
 
     // MARK: - Main loop
 
-    /// How often the supervisor looks at its processes, signals, control messages and timers (seconds).
-    private static let tick: TimeInterval = 0.05
+    /// How often the supervisor looks at its processes, signals, control messages and timers.
+    private static let tick = Duration.milliseconds(50)
 
     private func loop() {
         var nextHeartbeat = ContinuousClock.now
         var nextPromote = ContinuousClock.now
         var nextReap = ContinuousClock.now
         while true {
-            Thread.sleep(forTimeInterval: Self.tick)
+            PosixThread.sleep(for: Self.tick)
             readEvents()
             reapExitedChildren()
             handleSignals()
@@ -415,7 +421,7 @@ public final class Supervisor: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [signals] in signals.post(signalNumber) }
             source.resume()
-            SignalSources.keep(source)
+            signalSources.append(source)
         }
     }
 
@@ -440,34 +446,29 @@ public final class Supervisor: @unchecked Sendable {
 }
 
 /// A value shared between threads under a lock.
-final class LockedBox<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
+final class LockedBox<Value: Sendable>: Sendable {
+    private let stored: Mutex<Value>
 
-    init(_ value: Value) { stored = value }
+    init(_ value: Value) { stored = Mutex(value) }
 
     var value: Value {
-        get { lock.lock(); defer { lock.unlock() }; return stored }
-        set { lock.lock(); stored = newValue; lock.unlock() }
+        get { stored.withLock { $0 } }
+        set { stored.withLock { $0 = newValue } }
     }
 }
 
 /// A small thread-safe inbox: signal handlers and the control listener post, the supervisor loop drains.
-private final class LockedQueue<Element: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var pending: [Element] = []
+private final class LockedQueue<Element: Sendable>: Sendable {
+    private let pending = Mutex<[Element]>([])
 
     func post(_ element: Element) {
-        lock.lock()
-        pending.append(element)
-        lock.unlock()
+        pending.withLock { $0.append(element) }
     }
 
     func drain() -> [Element] {
-        lock.lock()
-        defer { lock.unlock() }
-        let drained = pending
-        pending.removeAll()
-        return drained
+        pending.withLock { pending in
+            defer { pending.removeAll() }
+            return pending
+        }
     }
 }
