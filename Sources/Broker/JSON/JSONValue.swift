@@ -43,14 +43,39 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral, Se
         self.init(elements)
     }
 
-    /// The value for `key`, or `nil`. Setting a new key appends it; setting `nil` removes it.
+    /// The value for `key` (compared by code points, as Python does), or `nil`. Setting a new key appends it;
+    /// setting `nil` removes it.
     public subscript(key: String) -> JSONValue? {
-        get { members.first { $0.key == key }?.value }
+        get { position(of: key).map { members[$0].value } }
         set {
-            if let index = members.firstIndex(where: { $0.key == key }) {
+            if let index = position(of: key) {
                 if let newValue { members[index].value = newValue } else { members.remove(at: index) }
             } else if let newValue {
                 members.append(Member(key: key, value: newValue))
+            }
+        }
+    }
+
+    /// Where `key` is. Keys are equal when their code points are, as in a Python `dict` (Swift's `==` would
+    /// also merge canonically equivalent keys such as "é" and "e\u{301}", which Python keeps apart). The
+    /// stored UTF-8 lengths are compared first: keys mostly differ in length.
+    private func position(of key: String) -> Int? {
+        let length = key.utf8.count
+        for index in members.indices where members[index].key.utf8.count == length {
+            if Self.sameCodePoints(members[index].key, key) { return index }
+        }
+        return nil
+    }
+
+    private static func sameCodePoints(_ a: String, _ b: String) -> Bool {
+        guard a == b else { return false }
+        var a = a
+        var b = b
+        return a.withUTF8 { a in
+            b.withUTF8 { b in
+                guard a.count == b.count else { return false }
+                for index in 0..<a.count where a[index] != b[index] { return false }
+                return true
             }
         }
     }
