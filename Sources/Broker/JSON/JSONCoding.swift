@@ -12,39 +12,33 @@ extension JSONValue {
     /// Parses one JSON document; surrounding white space is allowed, anything else after it is not.
     /// - Throws: ``JSONParseError`` naming the defect and its byte offset.
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        var copy = text
-        do {
-            return try copy.withUTF8 { buffer in try parse(bytes: buffer) }
-        } catch let error as JSONParseError {
-            throw error
-        } catch {
-            throw JSONParseError(reason: "\(error)", offset: 0)
-        }
+        var text = text
+        return try text.withUTF8 { buffer in Result { () throws(JSONParseError) in try parse(buffer: buffer) } }.get()
     }
 
     /// Parses one JSON document from UTF-8 bytes.
     /// - Throws: ``JSONParseError`` naming the defect and its byte offset.
     public static func parse(bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        let array = Array(bytes)
-        do {
-            return try array.withUnsafeBufferPointer { buffer in
-                var parser = JSONParser(bytes: buffer)
-                return try parser.parseDocument()
-            }
-        } catch let error as JSONParseError {
-            throw error
-        } catch {
-            throw JSONParseError(reason: "\(error)", offset: 0)
+        let parsed = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(JSONParseError) in try parse(buffer: buffer) }
         }
+        if let parsed { return try parsed.get() }
+        return try Array(bytes).withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONParseError) in try parse(buffer: buffer) }
+        }.get()
+    }
+
+    private static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: buffer)
+        return try parser.parseDocument()
     }
 
     /// The JSON text in Python's `json.dumps` style (what kombu writes): `", "` and `": "` separators,
     /// non-ASCII characters escaped as `\uXXXX`, keys in their order.
     public var serialized: String {
-        var output = ""
-        output.reserveCapacity(64)
-        JSONWriter.write(self, into: &output)
-        return output
+        var writer = JSONWriter(capacity: 128)
+        writer.write(self)
+        return writer.text
     }
 }
 
@@ -118,11 +112,11 @@ private struct JSONParser {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var members: [JSONObject.Member] = []
+        var object = JSONObject()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(JSONObject())
+            return .object(object)
         }
         while true {
             skipWhitespace()
@@ -135,11 +129,7 @@ private struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            if let existing = members.firstIndex(where: { $0.key == key }) {
-                members[existing].value = value  // Python keeps the last duplicate
-            } else {
-                members.append(JSONObject.Member(key: key, value: value))
-            }
+            object[key] = value  // a repeated key keeps its first position and takes the last value, as in Python
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -148,8 +138,6 @@ private struct JSONParser {
             }
             if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                var object = JSONObject()
-                for member in members { object[member.key] = member.value }
                 return .object(object)
             }
             throw error("expected \",\" or \"}\"")
@@ -304,31 +292,75 @@ private struct JSONParser {
     }
 }
 
-private enum JSONWriter {
-    static func write(_ value: JSONValue, into output: inout String) {
+/// Writes JSON text in Python's `json.dumps` style into a byte buffer; the output is always ASCII.
+///
+/// Bytes, not `String` appends: a message envelope is written in one pass with a few buffer growths.
+struct JSONWriter {
+    /// The text written so far, as UTF-8 (ASCII) bytes.
+    var bytes: [UInt8] = []
+
+    init(capacity: Int) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The text written so far.
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Appends text that needs no escaping.
+    mutating func append(_ literal: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    mutating func write(_ value: JSONValue) {
         switch value {
-        case .null: output += "null"
-        case .bool(let flag): output += flag ? "true" : "false"
-        case .int(let number): output += String(number)
-        case .double(let number): output += format(number)
-        case .string(let string): writeString(string, into: &output)
-        case .array(let elements):
-            output += "["
-            for (position, element) in elements.enumerated() {
-                if position > 0 { output += ", " }
-                write(element, into: &output)
-            }
-            output += "]"
-        case .object(let object):
-            output += "{"
-            for (position, member) in object.members.enumerated() {
-                if position > 0 { output += ", " }
-                writeString(member.key, into: &output)
-                output += ": "
-                write(member.value, into: &output)
-            }
-            output += "}"
+        case .null: append("null")
+        case .bool(let flag): flag ? append("true") : append("false")
+        case .int(let number): write(number)
+        case .double(let number): bytes.append(contentsOf: Self.format(number).utf8)
+        case .string(let string): write(string)
+        case .array(let elements): write(elements)
+        case .object(let object): write(object)
         }
+    }
+
+    mutating func write(_ elements: [JSONValue]) {
+        bytes.append(UInt8(ascii: "["))
+        for index in elements.indices {
+            if index > 0 { append(", ") }
+            write(elements[index])
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    mutating func write(_ object: JSONObject) {
+        bytes.append(UInt8(ascii: "{"))
+        let members = object.members
+        for index in members.indices {
+            if index > 0 { append(", ") }
+            write(members[index].key)
+            append(": ")
+            write(members[index].value)
+        }
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// Decimal digits, without going through `String(number)`.
+    mutating func write(_ number: Int) {
+        if number < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = number.magnitude
+        var digits = 1
+        var rest = magnitude / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        var index = bytes.count + digits
+        bytes.append(contentsOf: repeatElement(0, count: digits))
+        repeat {
+            index -= 1
+            bytes[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+            magnitude /= 10
+        } while magnitude > 0
     }
 
     /// Python's `repr(float)`: shortest round trip, `1.0` for integral values, `NaN`/`Infinity`.
@@ -338,38 +370,39 @@ private enum JSONWriter {
         return number.description
     }
 
-    static let hexDigits: [Character] = Array("0123456789abcdef")
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    static func writeString(_ string: String, into output: inout String) {
-        output += "\""
-        var needsEscaping = false
-        for byte in string.utf8 where byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            needsEscaping = true
-            break
+    /// A quoted string; printable ASCII is copied as is, everything else escaped (`ensure_ascii`).
+    mutating func write(_ string: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var string = string
+        let copied = string.withUTF8 { utf8 in
+            for byte in utf8 where byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                return false
+            }
+            bytes.append(contentsOf: utf8)
+            return true
         }
-        if !needsEscaping {
-            output += string
-            output += "\""
-            return
-        }
-        for unit in string.utf16 {
-            switch unit {
-            case 0x22: output += "\\\""
-            case 0x5C: output += "\\\\"
-            case 0x0A: output += "\\n"
-            case 0x0D: output += "\\r"
-            case 0x09: output += "\\t"
-            case 0x08: output += "\\b"
-            case 0x0C: output += "\\f"
-            case 0x20..<0x7F: output.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
-            default:
-                output += "\\u"
-                output.append(hexDigits[Int(unit >> 12) & 0xF])
-                output.append(hexDigits[Int(unit >> 8) & 0xF])
-                output.append(hexDigits[Int(unit >> 4) & 0xF])
-                output.append(hexDigits[Int(unit) & 0xF])
+        if !copied {
+            for unit in string.utf16 {
+                switch unit {
+                case 0x22: append("\\\"")
+                case 0x5C: append("\\\\")
+                case 0x0A: append("\\n")
+                case 0x0D: append("\\r")
+                case 0x09: append("\\t")
+                case 0x08: append("\\b")
+                case 0x0C: append("\\f")
+                case 0x20..<0x7F: bytes.append(UInt8(unit))
+                default:
+                    append("\\u")
+                    bytes.append(Self.hexDigits[Int(unit >> 12) & 0xF])
+                    bytes.append(Self.hexDigits[Int(unit >> 8) & 0xF])
+                    bytes.append(Self.hexDigits[Int(unit >> 4) & 0xF])
+                    bytes.append(Self.hexDigits[Int(unit) & 0xF])
+                }
             }
         }
-        output += "\""
+        bytes.append(UInt8(ascii: "\""))
     }
 }

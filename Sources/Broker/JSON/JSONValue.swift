@@ -67,6 +67,7 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral, Se
         return nil
     }
 
+    /// `==` rules out unequal keys cheaply; keys it calls equal may still differ as code points.
     private static func sameCodePoints(_ a: String, _ b: String) -> Bool {
         guard a == b else { return false }
         var a = a
