@@ -260,23 +260,48 @@ extension TaskMessage {
 
     /// The body as kombu serialises it: `[args, kwargs, embed]`.
     public var bodyJSON: String {
-        JSONValue.array([.array(args), .object(kwargs), .object(embed)]).serialized
+        var writer = JSONWriter(capacity: 128)
+        writeBody(into: &writer)
+        return writer.text
+    }
+
+    private func writeBody(into writer: inout JSONWriter) {
+        writer.append("[")
+        writer.write(args)
+        writer.append(", ")
+        writer.write(kwargs)
+        writer.append(", ")
+        writer.write(embed)
+        writer.append("]")
     }
 
     /// The envelope's bytes as they go into Redis, keys in kombu's order, body base64-encoded.
     public func encoded() -> String {
         var properties = self.properties
         if properties["body_encoding"] == nil { properties["body_encoding"] = "base64" }
-        let base64 = properties["body_encoding"]?.stringValue == "base64"
-        let body = base64 ? Data(bodyJSON.utf8).base64EncodedString() : bodyJSON
-        let envelope: JSONObject = [
-            "body": .string(body),
-            "content-encoding": .string(contentEncoding),
-            "content-type": .string(contentType),
-            "headers": .object(headers),
-            "properties": .object(properties),
-        ]
-        return JSONValue.object(envelope).serialized
+        var body = JSONWriter(capacity: 256)
+        writeBody(into: &body)
+        // The envelope object {"body", "content-encoding", "content-type", "headers", "properties"}, written
+        // member by member so the body goes from JSON bytes to base64 bytes without a String in between.
+        var envelope = JSONWriter(capacity: body.bytes.count / 3 * 4 + 1024)
+        envelope.append(#"{"body": "#)
+        if properties["body_encoding"]?.stringValue == "base64" {
+            envelope.append("\"")
+            Base64.encode(body.bytes, into: &envelope.bytes)
+            envelope.append("\"")
+        } else {
+            envelope.write(body.text)
+        }
+        envelope.append(#", "content-encoding": "#)
+        envelope.write(contentEncoding)
+        envelope.append(#", "content-type": "#)
+        envelope.write(contentType)
+        envelope.append(#", "headers": "#)
+        envelope.write(headers)
+        envelope.append(#", "properties": "#)
+        envelope.write(properties)
+        envelope.append("}")
+        return envelope.text
     }
 }
 
@@ -376,25 +401,25 @@ extension TaskMessage {
         guard properties["delivery_tag"]?.stringValue != nil else { throw fail(.missingDeliveryTag) }
         guard properties["delivery_info"]?.objectValue != nil else { throw fail(.missingDeliveryInfo) }
         guard let bodyText = envelope["body"]?.stringValue else { throw fail(.missingBody) }
+        let bodyBytes: [UInt8]?  // nil: the body is the JSON text itself
+        switch properties["body_encoding"] {
+        case nil, .null?:
+            bodyBytes = nil
+        case .string("base64")?:
+            guard let bytes = Base64.decode(bodyText) else { throw fail(.invalidBase64) }
+            bodyBytes = bytes
+        case let other?:
+            throw fail(.unsupportedBodyEncoding(other.stringValue ?? other.serialized))
+        }
         let bodyValue: JSONValue
         do {
-            switch properties["body_encoding"] {
-            case nil, .null?:
+            if let bodyBytes {
+                bodyValue = try JSONValue.parse(bytes: bodyBytes)
+            } else {
                 bodyValue = try JSONValue.parse(bodyText)
-            case .string("base64")?:
-                guard let data = Data(base64Encoded: bodyText) else {
-                    throw fail(.invalidBase64)
-                }
-                bodyValue = try JSONValue.parse(bytes: data)
-            case let other?:
-                throw fail(.unsupportedBodyEncoding(other.stringValue ?? other.serialized))
             }
-        } catch let error as MalformedMessageError {
-            throw error
-        } catch let error as JSONParseError {
-            throw fail(.invalidBodyJSON(error))
         } catch {
-            throw fail(.invalidBodyJSON(JSONParseError(reason: "\(error)", offset: 0)))
+            throw fail(.invalidBodyJSON(error))
         }
         guard case .array(let body) = bodyValue else { throw fail(.bodyNotThreeElementArray(count: -1)) }
         guard body.count == 3 else { throw fail(.bodyNotThreeElementArray(count: body.count)) }
