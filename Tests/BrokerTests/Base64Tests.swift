@@ -5,17 +5,19 @@ import Testing
 
 /// The message body's base64 (`base64.b64encode` / `b64decode` on the Python side).
 @Suite struct Base64Tests {
+    func encode(_ bytes: [UInt8]) -> String { bytes.withUnsafeBufferPointer(Base64.encode) }
+
     /// Every padding case (length % 3 = 0, 1, 2) and every byte value, against Foundation's encoder.
     @Test func encodesLikeFoundationAndRoundTrips() throws {
         for length in 0...70 {
             let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ length &* 101) }
-            let text = Base64.encode(bytes)
+            let text = encode(bytes)
             #expect(text == Data(bytes).base64EncodedString())
             #expect(Base64.decode(text) == bytes)
         }
         let all = (0...255).map(UInt8.init)
-        #expect(Base64.encode(all) == Data(all).base64EncodedString())
-        #expect(Base64.decode(Base64.encode(all)) == all)
+        #expect(encode(all) == Data(all).base64EncodedString())
+        #expect(Base64.decode(encode(all)) == all)
     }
 
     /// `base64.b64encode` output for a few inputs, padding included.
@@ -24,14 +26,18 @@ import Testing
         ("[[2, 3], {}, {}]", "W1syLCAzXSwge30sIHt9XQ=="),
     ])
     func pythonOutput(plain: String, encoded: String) throws {
-        #expect(Base64.encode(Array(plain.utf8)) == encoded)
+        #expect(encode(Array(plain.utf8)) == encoded)
         #expect(Base64.decode(encoded) == Array(plain.utf8))
     }
 
-    @Test func encodeAppendsToWhatIsThere() {
-        var output = Array("x".utf8)
-        Base64.encode([0xFB, 0xFF, 0xFE, 0x00], into: &output)
-        #expect(String(decoding: output, as: UTF8.self) == "x+//+AA==")
+    @Test func encodeWritesExactlyItsLength() {
+        var output = Array("x........y".utf8)
+        let input: [UInt8] = [0xFB, 0xFF, 0xFE, 0x00]
+        #expect(Base64.encodedLength(input.count) == 8)
+        input.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { Base64.encode(input, into: $0.baseAddress! + 1) }
+        }
+        #expect(String(decoding: output, as: UTF8.self) == "x+//+AA==y")
     }
 
     /// Unused low bits of the last character may be set, as Python and Foundation accept.

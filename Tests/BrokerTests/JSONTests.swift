@@ -161,6 +161,17 @@ import Testing
         #expect(JSONValue.array([9, 10, 99, 100, -9, -10, 1_000_000]).serialized == "[9, 10, 99, 100, -9, -10, 1000000]")
     }
 
+    /// Output far beyond the writer's first buffer.
+    @Test func largeDocuments() throws {
+        let numbers = (0..<20_000).map { $0 * 7919 - 50_000_000 }
+        let long = String(repeating: "abcdefghé", count: 5_000)
+        let value = JSONValue.array([.array(numbers.map(JSONValue.int)), .string(long)])
+        let expected = "[[" + numbers.map(String.init).joined(separator: ", ") + "], \""
+            + String(repeating: "abcdefgh\\u00e9", count: 5_000) + "\"]"
+        #expect(value.serialized == expected)
+        #expect(try JSONValue.parse(expected) == value)
+    }
+
     /// Strings that need an escape somewhere: ASCII-only ones, ones mixing plain text and escapes, empty ones.
     @Test func escapesAmidPlainText() {
         #expect(JSONValue.string("").serialized == #""""#)
@@ -171,6 +182,47 @@ import Testing
             == #""a long plain ASCII string well over the small-string size""#)
         #expect(JSONValue.object(["k\"ey": "v\u{1}", "日本": ["😀": []]]).serialized
             == #"{"k\"ey": "v\u0001", "\u65e5\u672c": {"\ud83d\ude00": []}}"#)
+    }
+
+    /// Plain text is scanned eight bytes at a time: whatever the length and wherever the character that needs
+    /// an escape, the writer escapes it and the parser reads it back; a raw control character is refused.
+    @Test func escapesAtEveryPositionOfEveryLength() throws {
+        func reference(_ text: String) -> String {
+            let escaped = text.utf16.map { unit -> String in
+                switch unit {
+                case 0x22: return "\\\""
+                case 0x5C: return "\\\\"
+                case 0x0A: return "\\n"
+                case 0x20..<0x7F: return String(UnicodeScalar(UInt8(unit)))
+                default: return "\\u" + String(repeating: "0", count: 4 - String(unit, radix: 16).count) + String(unit, radix: 16)
+                }
+            }
+            return "\"" + escaped.joined() + "\""
+        }
+        for length in 1...20 {
+            for position in 0..<length {
+                for special in ["\"", "\\", "\n", "\u{7F}", "\u{1F}", "é", "😀"] {
+                    var characters = Array(repeating: "a", count: length)
+                    characters[position] = special
+                    let text = characters.joined()
+                    let serialized = JSONValue.string(text).serialized
+                    #expect(serialized == reference(text))
+                    #expect(try JSONValue.parse(serialized) == .string(text))
+                    if special.unicodeScalars.first!.value >= 0x7F {  // raw DEL and non-ASCII are read as they are
+                        #expect(try JSONValue.parse("\"\(text)\"") == .string(text))
+                    }
+                }
+                var raw = Array(repeating: UInt8(ascii: "a"), count: length)
+                raw[position] = 0x01
+                #expect(throws: JSONParseError(reason: "control character in string", offset: 1 + position)) {
+                    try JSONValue.parse(bytes: [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")])
+                }
+                raw[position] = UInt8(ascii: "\"")
+                #expect(throws: JSONParseError(reason: "unexpected text after the JSON value", offset: 2 + position)) {
+                    try JSONValue.parse(bytes: [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")])
+                }
+            }
+        }
     }
 
     /// Parse → serialize of nested documents gives the same bytes back.

@@ -230,7 +230,8 @@ private struct JSONParser {
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
         let start = index
-        // Fast path: no escapes.
+        // Fast path: no escapes. Whole words of plain text first; then the byte that ends it is within eight.
+        while index + 8 <= bytes.count, !Words.anyEndsPlainText(Words.load(bytes, at: index)) { index += 8 }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
@@ -294,21 +295,60 @@ private struct JSONParser {
 
 /// Writes JSON text in Python's `json.dumps` style into a byte buffer; the output is always ASCII.
 ///
-/// Bytes, not `String` appends: a message envelope is written in one pass with a few buffer growths.
-struct JSONWriter {
-    /// The text written so far, as UTF-8 (ASCII) bytes.
-    var bytes: [UInt8] = []
+/// A buffer it owns, not `String` appends nor `Array` appends: writing a message envelope is ~100 small
+/// appends, and each of those costs a uniqueness and capacity check there, a bounds check here.
+struct JSONWriter: ~Copyable {
+    private var buffer: UnsafeMutableBufferPointer<UInt8>
+    private var count = 0
 
     init(capacity: Int) {
-        bytes.reserveCapacity(capacity)
+        buffer = .allocate(capacity: max(capacity, 16))
+    }
+
+    deinit {
+        buffer.deallocate()
     }
 
     /// The text written so far.
-    var text: String { String(decoding: bytes, as: UTF8.self) }
+    var text: String { String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self) }
+
+    /// Calls `body` with the bytes written so far.
+    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        body(UnsafeBufferPointer(rebasing: buffer[..<count]))
+    }
+
+    /// Appends `length` bytes that `fill` writes, all of them, from the pointer it is given.
+    mutating func append(length: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Void) {
+        reserve(length)
+        fill(buffer.baseAddress! + count)
+        count += length
+    }
 
     /// Appends text that needs no escaping.
     mutating func append(_ literal: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        append(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        reserve(bytes.count)
+        (buffer.baseAddress! + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    private mutating func append(_ byte: UInt8) {
+        reserve(1)
+        buffer[count] = byte
+        count += 1
+    }
+
+    /// Makes room for `extra` more bytes, doubling the buffer when it is full.
+    private mutating func reserve(_ extra: Int) {
+        guard count + extra > buffer.count else { return }
+        let larger = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(buffer.count * 2, count + extra))
+        larger.baseAddress!.update(from: buffer.baseAddress!, count: count)
+        buffer.deallocate()
+        buffer = larger
     }
 
     mutating func write(_ value: JSONValue) {
@@ -316,7 +356,9 @@ struct JSONWriter {
         case .null: append("null")
         case .bool(let flag): flag ? append("true") : append("false")
         case .int(let number): write(number)
-        case .double(let number): bytes.append(contentsOf: Self.format(number).utf8)
+        case .double(let number):
+            var text = Self.format(number)
+            text.withUTF8 { append($0) }
         case .string(let string): write(string)
         case .array(let elements): write(elements)
         case .object(let object): write(object)
@@ -324,16 +366,16 @@ struct JSONWriter {
     }
 
     mutating func write(_ elements: [JSONValue]) {
-        bytes.append(UInt8(ascii: "["))
+        append(UInt8(ascii: "["))
         for index in elements.indices {
             if index > 0 { append(", ") }
             write(elements[index])
         }
-        bytes.append(UInt8(ascii: "]"))
+        append(UInt8(ascii: "]"))
     }
 
     mutating func write(_ object: JSONObject) {
-        bytes.append(UInt8(ascii: "{"))
+        append(UInt8(ascii: "{"))
         let members = object.members
         for index in members.indices {
             if index > 0 { append(", ") }
@@ -341,12 +383,12 @@ struct JSONWriter {
             append(": ")
             write(members[index].value)
         }
-        bytes.append(UInt8(ascii: "}"))
+        append(UInt8(ascii: "}"))
     }
 
     /// Decimal digits, without going through `String(number)`.
     mutating func write(_ number: Int) {
-        if number < 0 { bytes.append(UInt8(ascii: "-")) }
+        if number < 0 { append(UInt8(ascii: "-")) }
         var magnitude = number.magnitude
         var digits = 1
         var rest = magnitude / 10
@@ -354,13 +396,14 @@ struct JSONWriter {
             digits += 1
             rest /= 10
         }
-        var index = bytes.count + digits
-        bytes.append(contentsOf: repeatElement(0, count: digits))
-        repeat {
-            index -= 1
-            bytes[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
-            magnitude /= 10
-        } while magnitude > 0
+        append(length: digits) { start in
+            var position = digits
+            repeat {
+                position -= 1
+                start[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+        }
     }
 
     /// Python's `repr(float)`: shortest round trip, `1.0` for integral values, `NaN`/`Infinity`.
@@ -370,17 +413,15 @@ struct JSONWriter {
         return number.description
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let hexDigits: StaticString = "0123456789abcdef"
 
     /// A quoted string; printable ASCII is copied as is, everything else escaped (`ensure_ascii`).
     mutating func write(_ string: String) {
-        bytes.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
         var string = string
         let copied = string.withUTF8 { utf8 in
-            for byte in utf8 where byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                return false
-            }
-            bytes.append(contentsOf: utf8)
+            guard !Words.anyNeedsEscaping(utf8) else { return false }
+            append(utf8)
             return true
         }
         if !copied {
@@ -393,16 +434,59 @@ struct JSONWriter {
                 case 0x09: append("\\t")
                 case 0x08: append("\\b")
                 case 0x0C: append("\\f")
-                case 0x20..<0x7F: bytes.append(UInt8(unit))
+                case 0x20..<0x7F: append(UInt8(unit))
                 default:
                     append("\\u")
-                    bytes.append(Self.hexDigits[Int(unit >> 12) & 0xF])
-                    bytes.append(Self.hexDigits[Int(unit >> 8) & 0xF])
-                    bytes.append(Self.hexDigits[Int(unit >> 4) & 0xF])
-                    bytes.append(Self.hexDigits[Int(unit) & 0xF])
+                    let hex = Self.hexDigits.utf8Start
+                    append(length: 4) { start in
+                        for position in 0..<4 { start[position] = hex[Int(unit >> (12 - 4 * position)) & 0xF] }
+                    }
                 }
             }
         }
-        bytes.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
+    }
+}
+
+/// Tests on eight bytes at once, for the long runs of plain text in a message. Each answers exactly
+/// whether any of the eight bytes qualifies (the classic "has a zero byte" forms; a borrow can only
+/// spread above a byte that qualifies itself).
+private enum Words {
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// Eight bytes from `offset`, which must leave eight bytes to read.
+    static func load(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt64 {
+        UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt64.self)
+    }
+
+    static func any(_ word: UInt64, lessThan limit: UInt8) -> Bool {
+        (word &- ones &* UInt64(limit)) & ~word & highBits != 0
+    }
+
+    static func any(_ word: UInt64, equalTo byte: UInt8) -> Bool {
+        any(word ^ (ones &* UInt64(byte)), lessThan: 1)
+    }
+
+    /// Whether a byte is a quote, a backslash or a control character: where a string's plain text stops.
+    static func anyEndsPlainText(_ word: UInt64) -> Bool {
+        any(word, lessThan: 0x20) || any(word, equalTo: UInt8(ascii: "\"")) || any(word, equalTo: UInt8(ascii: "\\"))
+    }
+
+    /// Whether a string with these UTF-8 bytes has a byte that `json.dumps` escapes: a quote, a backslash,
+    /// a control character, DEL or any non-ASCII byte.
+    static func anyNeedsEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = load(bytes, at: index)
+            if word & highBits != 0 || anyEndsPlainText(word) || any(word, equalTo: 0x7F) { return true }
+            index += 8
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return true }
+            index += 1
+        }
+        return false
     }
 }

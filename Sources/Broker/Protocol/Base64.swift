@@ -3,41 +3,39 @@
 enum Base64 {
     private static let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
+    /// The length of the base64 text of `count` bytes.
+    static func encodedLength(_ count: Int) -> Int { (count + 2) / 3 * 4 }
+
     /// `bytes` as base64 text.
-    static func encode(_ bytes: [UInt8]) -> String {
-        var text: [UInt8] = []
-        encode(bytes, into: &text)
-        return String(decoding: text, as: UTF8.self)
+    static func encode(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard !bytes.isEmpty else { return "" }
+        return String(unsafeUninitializedCapacity: encodedLength(bytes.count)) { output in
+            encode(bytes, into: output.baseAddress!)
+            return output.count
+        }
     }
 
-    /// Appends the base64 text of `bytes` to `output`.
-    static func encode(_ bytes: [UInt8], into output: inout [UInt8]) {
-        let start = output.count
-        let length = (bytes.count + 2) / 3 * 4
-        output.append(contentsOf: repeatElement(0, count: length))
+    /// Writes the base64 text of `bytes`, ``encodedLength(_:)`` bytes, from `output` on.
+    static func encode(_ bytes: UnsafeBufferPointer<UInt8>, into output: UnsafeMutablePointer<UInt8>) {
         let alphabet = Self.alphabet.utf8Start
-        bytes.withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { output in
-                var from = 0
-                var to = start
-                while input.count - from >= 3 {
-                    let group = UInt32(input[from]) << 16 | UInt32(input[from + 1]) << 8 | UInt32(input[from + 2])
-                    output[to] = alphabet[Int(group >> 18)]
-                    output[to + 1] = alphabet[Int(group >> 12 & 0x3F)]
-                    output[to + 2] = alphabet[Int(group >> 6 & 0x3F)]
-                    output[to + 3] = alphabet[Int(group & 0x3F)]
-                    from += 3
-                    to += 4
-                }
-                let rest = input.count - from
-                guard rest > 0 else { return }
-                let group = UInt32(input[from]) << 16 | (rest == 2 ? UInt32(input[from + 1]) << 8 : 0)
-                output[to] = alphabet[Int(group >> 18)]
-                output[to + 1] = alphabet[Int(group >> 12 & 0x3F)]
-                output[to + 2] = rest == 2 ? alphabet[Int(group >> 6 & 0x3F)] : UInt8(ascii: "=")
-                output[to + 3] = UInt8(ascii: "=")
-            }
+        var from = 0
+        var to = 0
+        while bytes.count - from >= 3 {
+            let group = UInt32(bytes[from]) << 16 | UInt32(bytes[from + 1]) << 8 | UInt32(bytes[from + 2])
+            output[to] = alphabet[Int(group >> 18)]
+            output[to + 1] = alphabet[Int(group >> 12 & 0x3F)]
+            output[to + 2] = alphabet[Int(group >> 6 & 0x3F)]
+            output[to + 3] = alphabet[Int(group & 0x3F)]
+            from += 3
+            to += 4
         }
+        let rest = bytes.count - from
+        guard rest > 0 else { return }
+        let group = UInt32(bytes[from]) << 16 | (rest == 2 ? UInt32(bytes[from + 1]) << 8 : 0)
+        output[to] = alphabet[Int(group >> 18)]
+        output[to + 1] = alphabet[Int(group >> 12 & 0x3F)]
+        output[to + 2] = rest == 2 ? alphabet[Int(group >> 6 & 0x3F)] : UInt8(ascii: "=")
+        output[to + 3] = UInt8(ascii: "=")
     }
 
     /// The bytes `text` encodes, or `nil` when it is not padded standard base64: the length must be a

@@ -10,7 +10,7 @@ public enum KombuEnvelope {
         var bodyJSON = JSONWriter(capacity: 256)
         bodyJSON.write(body)
         let envelope: JSONObject = [
-            "body": .string(Base64.encode(bodyJSON.bytes)),
+            "body": .string(bodyJSON.withBytes(Base64.encode)),
             "content-encoding": "utf-8",
             "content-type": "application/json",
             "headers": .object(headers),

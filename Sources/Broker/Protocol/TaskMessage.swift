@@ -283,11 +283,13 @@ extension TaskMessage {
         writeBody(into: &body)
         // The envelope object {"body", "content-encoding", "content-type", "headers", "properties"}, written
         // member by member so the body goes from JSON bytes to base64 bytes without a String in between.
-        var envelope = JSONWriter(capacity: body.bytes.count / 3 * 4 + 1024)
+        var envelope = JSONWriter(capacity: 1536)
         envelope.append(#"{"body": "#)
         if properties["body_encoding"]?.stringValue == "base64" {
             envelope.append("\"")
-            Base64.encode(body.bytes, into: &envelope.bytes)
+            body.withBytes { json in
+                envelope.append(length: Base64.encodedLength(json.count)) { Base64.encode(json, into: $0) }
+            }
             envelope.append("\"")
         } else {
             envelope.write(body.text)
