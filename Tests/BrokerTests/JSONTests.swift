@@ -247,6 +247,24 @@ import Testing
             ])
     }
 
+    /// Many keys of many lengths (lengths 64 apart included), some repeated: first position, last value.
+    @Test func duplicateKeysAmongManyKeys() throws {
+        let keys = (0..<150).map { String(repeating: "k", count: $0 % 70) + String($0 % 7) }
+        var expected: [(String, Int)] = []
+        for (value, key) in keys.enumerated() {
+            if let index = expected.firstIndex(where: { $0.0 == key }) {
+                expected[index].1 = value
+            } else {
+                expected.append((key, value))
+            }
+        }
+        #expect(expected.count < keys.count)
+        let object = JSONObject(keys.enumerated().map { ($0.element, .int($0.offset)) })
+        #expect(object.keys == expected.map(\.0) && object.members.map(\.value) == expected.map { .int($0.1) })
+        let raw = "{" + keys.enumerated().map { "\"\($0.element)\": \($0.offset)" }.joined(separator: ", ") + "}"
+        #expect(try JSONValue.parse(raw) == .object(object))
+    }
+
     /// Keys of equal length, keys that are prefixes of others, non-ASCII keys: each is found as itself.
     @Test func lookupsCompareWholeKeys() {
         var object: JSONObject = ["ab": 1, "ba": 2, "a": 3, "abc": 4, "é": 5, "e": 6]

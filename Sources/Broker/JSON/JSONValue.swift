@@ -32,11 +32,34 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral, Se
         self.members = []
     }
 
-    /// An object with these members, in this order.
+    /// An object with these members, in this order; a repeated key keeps its first position and takes
+    /// the last value, as in a Python `dict` literal.
     public init(_ members: [(String, JSONValue)]) {
-        self.members = []
-        self.members.reserveCapacity(members.count)
-        for (key, value) in members { self[key] = value }
+        var builder = Builder(capacity: members.count)
+        for (key, value) in members { builder.add(key, value) }
+        self = builder.object
+    }
+
+    /// Builds an object member by member, as a Python `dict` literal or `json.loads` does: a repeated
+    /// key keeps its first position and takes the last value. It remembers which key lengths it has seen
+    /// (modulo 64), so a key of a new length is appended without searching the members for it.
+    struct Builder {
+        private(set) var object = JSONObject()
+        private var lengths: UInt64 = 0
+
+        init(capacity: Int) {
+            object.members.reserveCapacity(capacity)
+        }
+
+        mutating func add(_ key: String, _ value: JSONValue) {
+            let bit: UInt64 = 1 << (key.utf8.count & 63)
+            if lengths & bit != 0, let index = object.position(of: key) {
+                object.members[index].value = value
+            } else {
+                lengths |= bit
+                object.members.append(Member(key: key, value: value))
+            }
+        }
     }
 
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
