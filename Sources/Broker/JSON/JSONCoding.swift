@@ -36,9 +36,9 @@ extension JSONValue {
     /// The JSON text in Python's `json.dumps` style (what kombu writes): `", "` and `": "` separators,
     /// non-ASCII characters escaped as `\uXXXX`, keys in their order.
     public var serialized: String {
-        var writer = JSONWriter(capacity: 128)
-        writer.write(self)
-        return writer.text
+        var text = TextBuffer(capacity: 128)
+        text.writeJSON(self)
+        return text.text
     }
 }
 
@@ -293,121 +293,44 @@ private struct JSONParser {
     }
 }
 
-/// Writes JSON text in Python's `json.dumps` style into a byte buffer; the output is always ASCII.
-///
-/// A buffer it owns, not `String` appends nor `Array` appends: writing a message envelope is ~100 small
-/// appends, and each of those costs a uniqueness and capacity check there, a bounds check here.
-struct JSONWriter: ~Copyable {
-    private var buffer: UnsafeMutableBufferPointer<UInt8>
-    private var count = 0
-
-    init(capacity: Int) {
-        buffer = .allocate(capacity: max(capacity, 16))
-    }
-
-    deinit {
-        buffer.deallocate()
-    }
-
-    /// The text written so far.
-    var text: String { String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self) }
-
-    /// Calls `body` with the bytes written so far.
-    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        body(UnsafeBufferPointer(rebasing: buffer[..<count]))
-    }
-
-    /// Appends `length` bytes that `fill` writes, all of them, from the pointer it is given.
-    mutating func append(length: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Void) {
-        reserve(length)
-        fill(buffer.baseAddress! + count)
-        count += length
-    }
-
-    /// Appends text that needs no escaping.
-    mutating func append(_ literal: StaticString) {
-        append(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-    }
-
-    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
-        reserve(bytes.count)
-        (buffer.baseAddress! + count).update(from: source, count: bytes.count)
-        count += bytes.count
-    }
-
-    private mutating func append(_ byte: UInt8) {
-        reserve(1)
-        buffer[count] = byte
-        count += 1
-    }
-
-    /// Makes room for `extra` more bytes, doubling the buffer when it is full.
-    private mutating func reserve(_ extra: Int) {
-        guard count + extra > buffer.count else { return }
-        let larger = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(buffer.count * 2, count + extra))
-        larger.baseAddress!.update(from: buffer.baseAddress!, count: count)
-        buffer.deallocate()
-        buffer = larger
-    }
-
-    mutating func write(_ value: JSONValue) {
+/// JSON text in Python's `json.dumps` style; the output is always ASCII.
+extension TextBuffer {
+    /// Appends `value` as JSON.
+    mutating func writeJSON(_ value: JSONValue) {
         switch value {
         case .null: append("null")
         case .bool(let flag): flag ? append("true") : append("false")
-        case .int(let number): write(number)
-        case .double(let number):
-            var text = Self.format(number)
-            text.withUTF8 { append($0) }
-        case .string(let string): write(string)
-        case .array(let elements): write(elements)
-        case .object(let object): write(object)
+        case .int(let number): appendDecimal(number)
+        case .double(let number): append(contentsOf: Self.formatJSON(number))
+        case .string(let string): writeJSON(string)
+        case .array(let elements): writeJSON(elements)
+        case .object(let object): writeJSON(object)
         }
     }
 
-    mutating func write(_ elements: [JSONValue]) {
+    mutating func writeJSON(_ elements: [JSONValue]) {
         append(UInt8(ascii: "["))
         for index in elements.indices {
             if index > 0 { append(", ") }
-            write(elements[index])
+            writeJSON(elements[index])
         }
         append(UInt8(ascii: "]"))
     }
 
-    mutating func write(_ object: JSONObject) {
+    mutating func writeJSON(_ object: JSONObject) {
         append(UInt8(ascii: "{"))
         let members = object.members
         for index in members.indices {
             if index > 0 { append(", ") }
-            write(members[index].key)
+            writeJSON(members[index].key)
             append(": ")
-            write(members[index].value)
+            writeJSON(members[index].value)
         }
         append(UInt8(ascii: "}"))
     }
 
-    /// Decimal digits, without going through `String(number)`.
-    mutating func write(_ number: Int) {
-        if number < 0 { append(UInt8(ascii: "-")) }
-        var magnitude = number.magnitude
-        var digits = 1
-        var rest = magnitude / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
-        append(length: digits) { start in
-            var position = digits
-            repeat {
-                position -= 1
-                start[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-        }
-    }
-
     /// Python's `repr(float)`: shortest round trip, `1.0` for integral values, `NaN`/`Infinity`.
-    static func format(_ number: Double) -> String {
+    private static func formatJSON(_ number: Double) -> String {
         if number.isNaN { return "NaN" }
         if number.isInfinite { return number < 0 ? "-Infinity" : "Infinity" }
         return number.description
@@ -416,7 +339,7 @@ struct JSONWriter: ~Copyable {
     private static let hexDigits: StaticString = "0123456789abcdef"
 
     /// A quoted string; printable ASCII is copied as is, everything else escaped (`ensure_ascii`).
-    mutating func write(_ string: String) {
+    mutating func writeJSON(_ string: String) {
         append(UInt8(ascii: "\""))
         var string = string
         let copied = string.withUTF8 { utf8 in

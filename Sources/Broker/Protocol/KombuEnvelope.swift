@@ -7,8 +7,8 @@ public enum KombuEnvelope {
     public static func encode(
         body: JSONValue, headers: JSONObject, exchange: String, routingKey: String, deliveryMode: Int = 1
     ) -> String {
-        var bodyJSON = JSONWriter(capacity: 256)
-        bodyJSON.write(body)
+        var bodyJSON = TextBuffer(capacity: 256)
+        bodyJSON.writeJSON(body)
         let envelope: JSONObject = [
             "body": .string(bodyJSON.withBytes(Base64.encode)),
             "content-encoding": "utf-8",

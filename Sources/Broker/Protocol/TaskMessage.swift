@@ -260,30 +260,30 @@ extension TaskMessage {
 
     /// The body as kombu serialises it: `[args, kwargs, embed]`.
     public var bodyJSON: String {
-        var writer = JSONWriter(capacity: 128)
-        writeBody(into: &writer)
-        return writer.text
+        var text = TextBuffer(capacity: 128)
+        writeBody(into: &text)
+        return text.text
     }
 
-    private func writeBody(into writer: inout JSONWriter) {
-        writer.append("[")
-        writer.write(args)
-        writer.append(", ")
-        writer.write(kwargs)
-        writer.append(", ")
-        writer.write(embed)
-        writer.append("]")
+    private func writeBody(into text: inout TextBuffer) {
+        text.append("[")
+        text.writeJSON(args)
+        text.append(", ")
+        text.writeJSON(kwargs)
+        text.append(", ")
+        text.writeJSON(embed)
+        text.append("]")
     }
 
     /// The envelope's bytes as they go into Redis, keys in kombu's order, body base64-encoded.
     public func encoded() -> String {
         var properties = self.properties
         if properties["body_encoding"] == nil { properties["body_encoding"] = "base64" }
-        var body = JSONWriter(capacity: 256)
+        var body = TextBuffer(capacity: 256)
         writeBody(into: &body)
         // The envelope object {"body", "content-encoding", "content-type", "headers", "properties"}, written
         // member by member so the body goes from JSON bytes to base64 bytes without a String in between.
-        var envelope = JSONWriter(capacity: 1536)
+        var envelope = TextBuffer(capacity: 1536)
         envelope.append(#"{"body": "#)
         if properties["body_encoding"]?.stringValue == "base64" {
             envelope.append("\"")
@@ -292,16 +292,16 @@ extension TaskMessage {
             }
             envelope.append("\"")
         } else {
-            envelope.write(body.text)
+            envelope.writeJSON(body.text)
         }
         envelope.append(#", "content-encoding": "#)
-        envelope.write(contentEncoding)
+        envelope.writeJSON(contentEncoding)
         envelope.append(#", "content-type": "#)
-        envelope.write(contentType)
+        envelope.writeJSON(contentType)
         envelope.append(#", "headers": "#)
-        envelope.write(headers)
+        envelope.writeJSON(headers)
         envelope.append(#", "properties": "#)
-        envelope.write(properties)
+        envelope.writeJSON(properties)
         envelope.append("}")
         return envelope.text
     }
