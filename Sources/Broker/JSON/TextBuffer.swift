@@ -52,9 +52,9 @@ struct TextBuffer: ~Copyable {
         count += 1
     }
 
-    /// Appends `number` in decimal, without going through `String(number)`.
-    mutating func appendDecimal(_ number: Int) {
-        if number < 0 { append(UInt8(ascii: "-")) }
+    /// Appends `number` in decimal, without going through `String(number)`, after as many zeros as
+    /// make it `width` characters long (a minus sign counts, and comes after the zeros).
+    mutating func appendDecimal(_ number: Int, width: Int = 0) {
         var magnitude = number.magnitude
         var digits = 1
         var rest = magnitude / 10
@@ -62,6 +62,9 @@ struct TextBuffer: ~Copyable {
             digits += 1
             rest /= 10
         }
+        let length = number < 0 ? digits + 1 : digits
+        if width > length { append(length: width - length) { $0.initialize(repeating: UInt8(ascii: "0"), count: width - length) } }
+        if number < 0 { append(UInt8(ascii: "-")) }
         append(length: digits) { start in
             var position = digits
             repeat {
