@@ -19,7 +19,7 @@ public enum KombuEnvelope {
                 "delivery_info": ["exchange": .string(exchange), "routing_key": .string(routingKey)],
                 "priority": 0,
                 "body_encoding": "base64",
-                "delivery_tag": .string(UUID().uuidString.lowercased()),
+                "delivery_tag": .string(RandomID.uuidString()),
             ],
         ]
         return JSONValue.object(envelope).serialized
