@@ -46,6 +46,7 @@ struct TextBuffer: ~Copyable {
         count += bytes.count
     }
 
+    @inline(__always)
     mutating func append(_ byte: UInt8) {
         reserve(1)
         buffer[count] = byte
@@ -75,9 +76,15 @@ struct TextBuffer: ~Copyable {
         }
     }
 
-    /// Makes room for `extra` more bytes, doubling the buffer when it is full.
+    /// Makes room for `extra` more bytes.
+    @inline(__always)
     private mutating func reserve(_ extra: Int) {
-        guard count + extra > buffer.count else { return }
+        if count + extra > buffer.count { grow(extra) }
+    }
+
+    /// Doubles the buffer, or more if `extra` bytes need more.
+    @inline(never)
+    private mutating func grow(_ extra: Int) {
         let larger = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(buffer.count * 2, count + extra))
         larger.baseAddress!.update(from: buffer.baseAddress!, count: count)
         buffer.deallocate()
