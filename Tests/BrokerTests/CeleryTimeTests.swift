@@ -14,6 +14,10 @@ import Testing
         (1_709_208_000, "2024-02-29T12:00:00.000000+00:00"),
         (1_767_323_045.000001, "2026-01-02T03:04:05.000001+00:00"),
         (253_402_300_799, "9999-12-31T23:59:59.000000+00:00"),
+        // Beyond Python's years 1-9999: the year is written as it is, zeros in front up to four characters.
+        (253_402_300_800, "10000-01-01T00:00:00.000000+00:00"),
+        (-62_167_219_200, "0000-01-01T00:00:00.000000+00:00"),
+        (-62_198_755_200, "00-1-01-01T00:00:00.000000+00:00"),
     ])
     func format(seconds: Double, text: String) {
         #expect(CeleryTime.format(Date(timeIntervalSince1970: seconds)) == text)

@@ -118,6 +118,12 @@ import Testing
         let raw = #"{"k": ["é", 1.5]}"#
         #expect(try JSONValue.parse(bytes: Array(raw.utf8)) == (try JSONValue.parse(raw)))
         #expect(try JSONValue.parse(bytes: Data(raw.utf8)) == (try JSONValue.parse(raw)))
+        // A collection without contiguous storage, and a substring's bytes.
+        #expect(try JSONValue.parse(bytes: raw.utf8.lazy.map { $0 }) == (try JSONValue.parse(raw)))
+        #expect(try JSONValue.parse(bytes: "[\(raw)]".utf8.dropFirst().dropLast()) == (try JSONValue.parse(raw)))
+        #expect(throws: JSONParseError(reason: "unexpected end of input", offset: 3)) {
+            try JSONValue.parse(bytes: "[1,".utf8.lazy.map { $0 })
+        }
     }
 
     // MARK: - Writer (Python's json.dumps)
@@ -151,6 +157,79 @@ import Testing
     @Test func integersAreWrittenPlain() {
         #expect(JSONValue.int(Int.min).serialized == "-9223372036854775808")
         #expect(JSONValue.array([0, -1, 42]).serialized == "[0, -1, 42]")
+        #expect(JSONValue.int(Int.max).serialized == "9223372036854775807")
+        #expect(JSONValue.array([9, 10, 99, 100, -9, -10, 1_000_000]).serialized == "[9, 10, 99, 100, -9, -10, 1000000]")
+    }
+
+    /// Output far beyond the writer's first buffer.
+    @Test func largeDocuments() throws {
+        let numbers = (0..<20_000).map { $0 * 7919 - 50_000_000 }
+        let long = String(repeating: "abcdefghé", count: 5_000)
+        let value = JSONValue.array([.array(numbers.map(JSONValue.int)), .string(long)])
+        let expected = "[[" + numbers.map(String.init).joined(separator: ", ") + "], \""
+            + String(repeating: "abcdefgh\\u00e9", count: 5_000) + "\"]"
+        #expect(value.serialized == expected)
+        #expect(try JSONValue.parse(expected) == value)
+    }
+
+    /// Strings that need an escape somewhere: ASCII-only ones, ones mixing plain text and escapes, empty ones.
+    @Test func escapesAmidPlainText() {
+        #expect(JSONValue.string("").serialized == #""""#)
+        #expect(JSONValue.string(#"say "hi""#).serialized == #""say \"hi\"""#)
+        #expect(JSONValue.string("a\\b\nc").serialized == #""a\\b\nc""#)
+        #expect(JSONValue.string("naïve café ok").serialized == #""na\u00efve caf\u00e9 ok""#)
+        #expect(JSONValue.string("a long plain ASCII string well over the small-string size").serialized
+            == #""a long plain ASCII string well over the small-string size""#)
+        #expect(JSONValue.object(["k\"ey": "v\u{1}", "日本": ["😀": []]]).serialized
+            == #"{"k\"ey": "v\u0001", "\u65e5\u672c": {"\ud83d\ude00": []}}"#)
+    }
+
+    /// Plain text is scanned eight bytes at a time: whatever the length and wherever the character that needs
+    /// an escape, the writer escapes it and the parser reads it back; a raw control character is refused.
+    @Test func escapesAtEveryPositionOfEveryLength() throws {
+        func reference(_ text: String) -> String {
+            let escaped = text.utf16.map { unit -> String in
+                switch unit {
+                case 0x22: return "\\\""
+                case 0x5C: return "\\\\"
+                case 0x0A: return "\\n"
+                case 0x20..<0x7F: return String(UnicodeScalar(UInt8(unit)))
+                default: return "\\u" + String(repeating: "0", count: 4 - String(unit, radix: 16).count) + String(unit, radix: 16)
+                }
+            }
+            return "\"" + escaped.joined() + "\""
+        }
+        for length in 1...20 {
+            for position in 0..<length {
+                for special in ["\"", "\\", "\n", "\u{7F}", "\u{1F}", "é", "😀"] {
+                    var characters = Array(repeating: "a", count: length)
+                    characters[position] = special
+                    let text = characters.joined()
+                    let serialized = JSONValue.string(text).serialized
+                    #expect(serialized == reference(text))
+                    #expect(try JSONValue.parse(serialized) == .string(text))
+                    if special.unicodeScalars.first!.value >= 0x7F {  // raw DEL and non-ASCII are read as they are
+                        #expect(try JSONValue.parse("\"\(text)\"") == .string(text))
+                    }
+                }
+                var raw = Array(repeating: UInt8(ascii: "a"), count: length)
+                raw[position] = 0x01
+                #expect(throws: JSONParseError(reason: "control character in string", offset: 1 + position)) {
+                    try JSONValue.parse(bytes: [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")])
+                }
+                raw[position] = UInt8(ascii: "\"")
+                #expect(throws: JSONParseError(reason: "unexpected text after the JSON value", offset: 2 + position)) {
+                    try JSONValue.parse(bytes: [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")])
+                }
+            }
+        }
+    }
+
+    /// Parse → serialize of nested documents gives the same bytes back.
+    @Test func nestedDocumentsRoundTrip() throws {
+        let raw =
+            #"{"a": [1, -2, 3.5, "x", null, true, false, {"b": {"c": [[], {}, [{}]]}}], "d\u00e9": "\u20ac\n", "e": -9223372036854775808}"#
+        #expect(try JSONValue.parse(raw).serialized == raw)
     }
 
     // MARK: - JSONObject
@@ -166,6 +245,42 @@ import Testing
             JSONObject([("x", 1), ("y", 2), ("x", 3)]).members == [
                 .init(key: "x", value: 3), .init(key: "y", value: 2),
             ])
+    }
+
+    /// Many keys of many lengths (lengths 64 apart included), some repeated: first position, last value.
+    @Test func duplicateKeysAmongManyKeys() throws {
+        let keys = (0..<150).map { String(repeating: "k", count: $0 % 70) + String($0 % 7) }
+        var expected: [(String, Int)] = []
+        for (value, key) in keys.enumerated() {
+            if let index = expected.firstIndex(where: { $0.0 == key }) {
+                expected[index].1 = value
+            } else {
+                expected.append((key, value))
+            }
+        }
+        #expect(expected.count < keys.count)
+        let object = JSONObject(keys.enumerated().map { ($0.element, .int($0.offset)) })
+        #expect(object.keys == expected.map(\.0) && object.members.map(\.value) == expected.map { .int($0.1) })
+        let raw = "{" + keys.enumerated().map { "\"\($0.element)\": \($0.offset)" }.joined(separator: ", ") + "}"
+        #expect(try JSONValue.parse(raw) == .object(object))
+    }
+
+    /// Keys of equal length, keys that are prefixes of others, non-ASCII keys: each is found as itself.
+    @Test func lookupsCompareWholeKeys() {
+        var object: JSONObject = ["ab": 1, "ba": 2, "a": 3, "abc": 4, "é": 5, "e": 6]
+        #expect(object["ab"] == 1 && object["ba"] == 2 && object["a"] == 3 && object["abc"] == 4)
+        #expect(object["é"] == 5 && object["e"] == 6 && object["b"] == nil && object["abcd"] == nil)
+        object["ba"] = 7
+        #expect(object.keys == ["ab", "ba", "a", "abc", "é", "e"] && object["ba"] == 7)
+    }
+
+    /// Keys are told apart by code points as in Python, which keeps `"é"` and `"e\u0301"` as two keys
+    /// (Swift's `==` calls them equal).
+    @Test func canonicallyEquivalentKeysStayApart() throws {
+        let raw = #"{"\u00e9": 1, "e\u0301": 2, "\u212a": 3, "K": 4}"#
+        let value = try JSONValue.parse(raw)
+        #expect(value.objectValue?.count == 4 && value["e\u{301}"] == 2 && value["K"] == 4)
+        #expect(value.serialized == raw)
     }
 
     @Test func accessors() {

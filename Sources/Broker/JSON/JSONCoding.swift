@@ -12,39 +12,33 @@ extension JSONValue {
     /// Parses one JSON document; surrounding white space is allowed, anything else after it is not.
     /// - Throws: ``JSONParseError`` naming the defect and its byte offset.
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        var copy = text
-        do {
-            return try copy.withUTF8 { buffer in try parse(bytes: buffer) }
-        } catch let error as JSONParseError {
-            throw error
-        } catch {
-            throw JSONParseError(reason: "\(error)", offset: 0)
-        }
+        var text = text
+        return try text.withUTF8 { buffer in Result { () throws(JSONParseError) in try parse(buffer: buffer) } }.get()
     }
 
     /// Parses one JSON document from UTF-8 bytes.
     /// - Throws: ``JSONParseError`` naming the defect and its byte offset.
     public static func parse(bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        let array = Array(bytes)
-        do {
-            return try array.withUnsafeBufferPointer { buffer in
-                var parser = JSONParser(bytes: buffer)
-                return try parser.parseDocument()
-            }
-        } catch let error as JSONParseError {
-            throw error
-        } catch {
-            throw JSONParseError(reason: "\(error)", offset: 0)
+        let parsed = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(JSONParseError) in try parse(buffer: buffer) }
         }
+        if let parsed { return try parsed.get() }
+        return try Array(bytes).withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONParseError) in try parse(buffer: buffer) }
+        }.get()
+    }
+
+    private static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: buffer)
+        return try parser.parseDocument()
     }
 
     /// The JSON text in Python's `json.dumps` style (what kombu writes): `", "` and `": "` separators,
     /// non-ASCII characters escaped as `\uXXXX`, keys in their order.
     public var serialized: String {
-        var output = ""
-        output.reserveCapacity(64)
-        JSONWriter.write(self, into: &output)
-        return output
+        var text = TextBuffer(capacity: 128)
+        text.writeJSON(self)
+        return text.text
     }
 }
 
@@ -118,12 +112,12 @@ private struct JSONParser {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var members: [JSONObject.Member] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
             return .object(JSONObject())
         }
+        var object = JSONObject.Builder(capacity: 8)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -135,11 +129,7 @@ private struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            if let existing = members.firstIndex(where: { $0.key == key }) {
-                members[existing].value = value  // Python keeps the last duplicate
-            } else {
-                members.append(JSONObject.Member(key: key, value: value))
-            }
+            object.add(key, value)
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -148,9 +138,7 @@ private struct JSONParser {
             }
             if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                var object = JSONObject()
-                for member in members { object[member.key] = member.value }
-                return .object(object)
+                return .object(object.object)
             }
             throw error("expected \",\" or \"}\"")
         }
@@ -242,7 +230,8 @@ private struct JSONParser {
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
         let start = index
-        // Fast path: no escapes.
+        // Fast path: no escapes. Whole words of plain text first; then the byte that ends it is within eight.
+        while index + 8 <= bytes.count, !Words.anyEndsPlainText(Words.load(bytes, at: index)) { index += 8 }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
@@ -304,72 +293,123 @@ private struct JSONParser {
     }
 }
 
-private enum JSONWriter {
-    static func write(_ value: JSONValue, into output: inout String) {
+/// JSON text in Python's `json.dumps` style; the output is always ASCII.
+extension TextBuffer {
+    /// Appends `value` as JSON.
+    mutating func writeJSON(_ value: JSONValue) {
         switch value {
-        case .null: output += "null"
-        case .bool(let flag): output += flag ? "true" : "false"
-        case .int(let number): output += String(number)
-        case .double(let number): output += format(number)
-        case .string(let string): writeString(string, into: &output)
-        case .array(let elements):
-            output += "["
-            for (position, element) in elements.enumerated() {
-                if position > 0 { output += ", " }
-                write(element, into: &output)
-            }
-            output += "]"
-        case .object(let object):
-            output += "{"
-            for (position, member) in object.members.enumerated() {
-                if position > 0 { output += ", " }
-                writeString(member.key, into: &output)
-                output += ": "
-                write(member.value, into: &output)
-            }
-            output += "}"
+        case .null: append("null")
+        case .bool(let flag): flag ? append("true") : append("false")
+        case .int(let number): appendDecimal(number)
+        case .double(let number): append(contentsOf: Self.formatJSON(number))
+        case .string(let string): writeJSON(string)
+        case .array(let elements): writeJSON(elements)
+        case .object(let object): writeJSON(object)
         }
     }
 
+    mutating func writeJSON(_ elements: [JSONValue]) {
+        append(UInt8(ascii: "["))
+        for index in elements.indices {
+            if index > 0 { append(", ") }
+            writeJSON(elements[index])
+        }
+        append(UInt8(ascii: "]"))
+    }
+
+    mutating func writeJSON(_ object: JSONObject) {
+        append(UInt8(ascii: "{"))
+        let members = object.members
+        for index in members.indices {
+            if index > 0 { append(", ") }
+            writeJSON(members[index].key)
+            append(": ")
+            writeJSON(members[index].value)
+        }
+        append(UInt8(ascii: "}"))
+    }
+
     /// Python's `repr(float)`: shortest round trip, `1.0` for integral values, `NaN`/`Infinity`.
-    static func format(_ number: Double) -> String {
+    private static func formatJSON(_ number: Double) -> String {
         if number.isNaN { return "NaN" }
         if number.isInfinite { return number < 0 ? "-Infinity" : "Infinity" }
         return number.description
     }
 
-    static let hexDigits: [Character] = Array("0123456789abcdef")
+    private static let hexDigits: StaticString = "0123456789abcdef"
 
-    static func writeString(_ string: String, into output: inout String) {
-        output += "\""
-        var needsEscaping = false
-        for byte in string.utf8 where byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            needsEscaping = true
-            break
+    /// A quoted string; printable ASCII is copied as is, everything else escaped (`ensure_ascii`).
+    mutating func writeJSON(_ string: String) {
+        append(UInt8(ascii: "\""))
+        var string = string
+        let copied = string.withUTF8 { utf8 in
+            guard !Words.anyNeedsEscaping(utf8) else { return false }
+            append(utf8)
+            return true
         }
-        if !needsEscaping {
-            output += string
-            output += "\""
-            return
-        }
-        for unit in string.utf16 {
-            switch unit {
-            case 0x22: output += "\\\""
-            case 0x5C: output += "\\\\"
-            case 0x0A: output += "\\n"
-            case 0x0D: output += "\\r"
-            case 0x09: output += "\\t"
-            case 0x08: output += "\\b"
-            case 0x0C: output += "\\f"
-            case 0x20..<0x7F: output.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
-            default:
-                output += "\\u"
-                output.append(hexDigits[Int(unit >> 12) & 0xF])
-                output.append(hexDigits[Int(unit >> 8) & 0xF])
-                output.append(hexDigits[Int(unit >> 4) & 0xF])
-                output.append(hexDigits[Int(unit) & 0xF])
+        if !copied {
+            for unit in string.utf16 {
+                switch unit {
+                case 0x22: append("\\\"")
+                case 0x5C: append("\\\\")
+                case 0x0A: append("\\n")
+                case 0x0D: append("\\r")
+                case 0x09: append("\\t")
+                case 0x08: append("\\b")
+                case 0x0C: append("\\f")
+                case 0x20..<0x7F: append(UInt8(unit))
+                default:
+                    append("\\u")
+                    let hex = Self.hexDigits.utf8Start
+                    append(length: 4) { start in
+                        for position in 0..<4 { start[position] = hex[Int(unit >> (12 - 4 * position)) & 0xF] }
+                    }
+                }
             }
         }
-        output += "\""
+        append(UInt8(ascii: "\""))
+    }
+}
+
+/// Tests on eight bytes at once, for the long runs of plain text in a message. Each answers exactly
+/// whether any of the eight bytes qualifies (the classic "has a zero byte" forms; a borrow can only
+/// spread above a byte that qualifies itself).
+private enum Words {
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// Eight bytes from `offset`, which must leave eight bytes to read.
+    static func load(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt64 {
+        UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt64.self)
+    }
+
+    static func any(_ word: UInt64, lessThan limit: UInt8) -> Bool {
+        (word &- ones &* UInt64(limit)) & ~word & highBits != 0
+    }
+
+    static func any(_ word: UInt64, equalTo byte: UInt8) -> Bool {
+        any(word ^ (ones &* UInt64(byte)), lessThan: 1)
+    }
+
+    /// Whether a byte is a quote, a backslash or a control character: where a string's plain text stops.
+    static func anyEndsPlainText(_ word: UInt64) -> Bool {
+        any(word, lessThan: 0x20) || any(word, equalTo: UInt8(ascii: "\"")) || any(word, equalTo: UInt8(ascii: "\\"))
+    }
+
+    /// Whether a string with these UTF-8 bytes has a byte that `json.dumps` escapes: a quote, a backslash,
+    /// a control character, DEL or any non-ASCII byte.
+    static func anyNeedsEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = load(bytes, at: index)
+            if word & highBits != 0 || anyEndsPlainText(word) || any(word, equalTo: 0x7F) { return true }
+            index += 8
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return true }
+            index += 1
+        }
+        return false
     }
 }

@@ -32,25 +32,74 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral, Se
         self.members = []
     }
 
-    /// An object with these members, in this order.
+    /// An object with these members, in this order; a repeated key keeps its first position and takes
+    /// the last value, as in a Python `dict` literal.
     public init(_ members: [(String, JSONValue)]) {
-        self.members = []
-        self.members.reserveCapacity(members.count)
-        for (key, value) in members { self[key] = value }
+        var builder = Builder(capacity: members.count)
+        for (key, value) in members { builder.add(key, value) }
+        self = builder.object
+    }
+
+    /// Builds an object member by member, as a Python `dict` literal or `json.loads` does: a repeated
+    /// key keeps its first position and takes the last value. It remembers which key lengths it has seen
+    /// (modulo 64), so a key of a new length is appended without searching the members for it.
+    struct Builder {
+        private(set) var object = JSONObject()
+        private var lengths: UInt64 = 0
+
+        init(capacity: Int) {
+            object.members.reserveCapacity(capacity)
+        }
+
+        mutating func add(_ key: String, _ value: JSONValue) {
+            let bit: UInt64 = 1 << (key.utf8.count & 63)
+            if lengths & bit != 0, let index = object.position(of: key) {
+                object.members[index].value = value
+            } else {
+                lengths |= bit
+                object.members.append(Member(key: key, value: value))
+            }
+        }
     }
 
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self.init(elements)
     }
 
-    /// The value for `key`, or `nil`. Setting a new key appends it; setting `nil` removes it.
+    /// The value for `key` (compared by code points, as Python does), or `nil`. Setting a new key appends it;
+    /// setting `nil` removes it.
     public subscript(key: String) -> JSONValue? {
-        get { members.first { $0.key == key }?.value }
+        get { position(of: key).map { members[$0].value } }
         set {
-            if let index = members.firstIndex(where: { $0.key == key }) {
+            if let index = position(of: key) {
                 if let newValue { members[index].value = newValue } else { members.remove(at: index) }
             } else if let newValue {
                 members.append(Member(key: key, value: newValue))
+            }
+        }
+    }
+
+    /// Where `key` is. Keys are equal when their code points are, as in a Python `dict` (Swift's `==` would
+    /// also merge canonically equivalent keys such as "é" and "e\u{301}", which Python keeps apart). The
+    /// stored UTF-8 lengths are compared first: keys mostly differ in length.
+    private func position(of key: String) -> Int? {
+        let length = key.utf8.count
+        for index in members.indices where members[index].key.utf8.count == length {
+            if Self.sameCodePoints(members[index].key, key) { return index }
+        }
+        return nil
+    }
+
+    /// `==` rules out unequal keys cheaply; keys it calls equal may still differ as code points.
+    private static func sameCodePoints(_ a: String, _ b: String) -> Bool {
+        guard a == b else { return false }
+        var a = a
+        var b = b
+        return a.withUTF8 { a in
+            b.withUTF8 { b in
+                guard a.count == b.count else { return false }
+                for index in 0..<a.count where a[index] != b[index] { return false }
+                return true
             }
         }
     }

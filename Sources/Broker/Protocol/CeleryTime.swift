@@ -18,8 +18,22 @@ public enum CeleryTime {
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secondOfDay = seconds - days * 86400
         let (year, month, day) = CivilDays.civil(fromDays: days)
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(secondOfDay / 3600, 2) + ":"
-            + pad(secondOfDay % 3600 / 60, 2) + ":" + pad(secondOfDay % 60, 2) + "." + pad(micros, 6) + "+00:00"
+        var text = TextBuffer(capacity: 32)
+        text.appendDecimal(Int(year), width: 4)
+        text.append(UInt8(ascii: "-"))
+        text.appendDecimal(Int(month), width: 2)
+        text.append(UInt8(ascii: "-"))
+        text.appendDecimal(Int(day), width: 2)
+        text.append(UInt8(ascii: "T"))
+        text.appendDecimal(Int(secondOfDay / 3600), width: 2)
+        text.append(UInt8(ascii: ":"))
+        text.appendDecimal(Int(secondOfDay % 3600 / 60), width: 2)
+        text.append(UInt8(ascii: ":"))
+        text.appendDecimal(Int(secondOfDay % 60), width: 2)
+        text.append(UInt8(ascii: "."))
+        text.appendDecimal(Int(micros), width: 6)
+        text.append("+00:00")
+        return text.text
     }
 
     /// Parses ISO-8601 date-times as Python writes them: optional fraction (up to microseconds and
@@ -93,10 +107,6 @@ public enum CeleryTime {
         return Date(timeIntervalSince1970: Double(epoch) + fraction)
     }
 
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-    }
 
 }
 

@@ -11,8 +11,10 @@ public enum KombuEnvelope {
     public static func encode(
         body: JSONValue, headers: JSONObject, exchange: String, routingKey: String, deliveryMode: Int = 1
     ) -> String {
+        var bodyJSON = TextBuffer(capacity: 256)
+        bodyJSON.writeJSON(body)
         let envelope: JSONObject = [
-            "body": .string(Data(body.serialized.utf8).base64EncodedString()),
+            "body": .string(bodyJSON.withBytes(Base64.encode)),
             "content-encoding": "utf-8",
             "content-type": "application/json",
             "headers": .object(headers),
@@ -21,7 +23,7 @@ public enum KombuEnvelope {
                 "delivery_info": ["exchange": .string(exchange), "routing_key": .string(routingKey)],
                 "priority": 0,
                 "body_encoding": "base64",
-                "delivery_tag": .string(UUID().uuidString.lowercased()),
+                "delivery_tag": .string(RandomID.uuidString()),
             ],
         ]
         return JSONValue.object(envelope).serialized
@@ -32,7 +34,7 @@ public enum KombuEnvelope {
         guard let envelope = try? JSONValue.parse(raw), let bodyText = envelope["body"]?.stringValue else { return nil }
         let headers = envelope["headers"]?.objectValue ?? [:]
         if envelope["properties"]?["body_encoding"]?.stringValue == "base64" {
-            guard let data = Data(base64Encoded: bodyText), let body = try? JSONValue.parse(bytes: data) else { return nil }
+            guard let bytes = Base64.decode(bodyText), let body = try? JSONValue.parse(bytes: bytes) else { return nil }
             return (body, headers)
         }
         guard let body = try? JSONValue.parse(bodyText) else { return nil }

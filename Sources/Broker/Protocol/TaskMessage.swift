@@ -264,23 +264,50 @@ extension TaskMessage {
 
     /// The body as kombu serialises it: `[args, kwargs, embed]`.
     public var bodyJSON: String {
-        JSONValue.array([.array(args), .object(kwargs), .object(embed)]).serialized
+        var text = TextBuffer(capacity: 128)
+        writeBody(into: &text)
+        return text.text
+    }
+
+    private func writeBody(into text: inout TextBuffer) {
+        text.append("[")
+        text.writeJSON(args)
+        text.append(", ")
+        text.writeJSON(kwargs)
+        text.append(", ")
+        text.writeJSON(embed)
+        text.append("]")
     }
 
     /// The envelope's bytes as they go into Redis, keys in kombu's order, body base64-encoded.
     public func encoded() -> String {
         var properties = self.properties
         if properties["body_encoding"] == nil { properties["body_encoding"] = "base64" }
-        let base64 = properties["body_encoding"]?.stringValue == "base64"
-        let body = base64 ? Data(bodyJSON.utf8).base64EncodedString() : bodyJSON
-        let envelope: JSONObject = [
-            "body": .string(body),
-            "content-encoding": .string(contentEncoding),
-            "content-type": .string(contentType),
-            "headers": .object(headers),
-            "properties": .object(properties),
-        ]
-        return JSONValue.object(envelope).serialized
+        var body = TextBuffer(capacity: 256)
+        writeBody(into: &body)
+        // The envelope object {"body", "content-encoding", "content-type", "headers", "properties"}, written
+        // member by member so the body goes from JSON bytes to base64 bytes without a String in between.
+        var envelope = TextBuffer(capacity: 1536)
+        envelope.append(#"{"body": "#)
+        if properties["body_encoding"]?.stringValue == "base64" {
+            envelope.append("\"")
+            body.withBytes { json in
+                envelope.append(length: Base64.encodedLength(json.count)) { Base64.encode(json, into: $0) }
+            }
+            envelope.append("\"")
+        } else {
+            envelope.writeJSON(body.text)
+        }
+        envelope.append(#", "content-encoding": "#)
+        envelope.writeJSON(contentEncoding)
+        envelope.append(#", "content-type": "#)
+        envelope.writeJSON(contentType)
+        envelope.append(#", "headers": "#)
+        envelope.writeJSON(headers)
+        envelope.append(#", "properties": "#)
+        envelope.writeJSON(properties)
+        envelope.append("}")
+        return envelope.text
     }
 }
 
@@ -380,25 +407,25 @@ extension TaskMessage {
         guard properties["delivery_tag"]?.stringValue != nil else { throw fail(.missingDeliveryTag) }
         guard properties["delivery_info"]?.objectValue != nil else { throw fail(.missingDeliveryInfo) }
         guard let bodyText = envelope["body"]?.stringValue else { throw fail(.missingBody) }
+        let bodyBytes: [UInt8]?  // nil: the body is the JSON text itself
+        switch properties["body_encoding"] {
+        case nil, .null?:
+            bodyBytes = nil
+        case .string("base64")?:
+            guard let bytes = Base64.decode(bodyText) else { throw fail(.invalidBase64) }
+            bodyBytes = bytes
+        case let other?:
+            throw fail(.unsupportedBodyEncoding(other.stringValue ?? other.serialized))
+        }
         let bodyValue: JSONValue
         do {
-            switch properties["body_encoding"] {
-            case nil, .null?:
+            if let bodyBytes {
+                bodyValue = try JSONValue.parse(bytes: bodyBytes)
+            } else {
                 bodyValue = try JSONValue.parse(bodyText)
-            case .string("base64")?:
-                guard let data = Data(base64Encoded: bodyText) else {
-                    throw fail(.invalidBase64)
-                }
-                bodyValue = try JSONValue.parse(bytes: data)
-            case let other?:
-                throw fail(.unsupportedBodyEncoding(other.stringValue ?? other.serialized))
             }
-        } catch let error as MalformedMessageError {
-            throw error
-        } catch let error as JSONParseError {
-            throw fail(.invalidBodyJSON(error))
         } catch {
-            throw fail(.invalidBodyJSON(JSONParseError(reason: "\(error)", offset: 0)))
+            throw fail(.invalidBodyJSON(error))
         }
         guard case .array(let body) = bodyValue else { throw fail(.bodyNotThreeElementArray(count: -1)) }
         guard body.count == 3 else { throw fail(.bodyNotThreeElementArray(count: body.count)) }
