@@ -117,7 +117,7 @@ private struct JSONParser {
             index += 1
             return .object(JSONObject())
         }
-        var object = JSONObject.Builder(capacity: 8)
+        var members = JSONObject.Builder(capacity: 8)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -129,7 +129,7 @@ private struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            object.add(key, value)
+            members.add(key, value)
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -138,7 +138,7 @@ private struct JSONParser {
             }
             if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(object.object)
+                return .object(members.object)
             }
             throw error("expected \",\" or \"}\"")
         }

@@ -9,9 +9,10 @@ enum Base64 {
     /// `bytes` as base64 text.
     static func encode(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         guard !bytes.isEmpty else { return "" }
-        return String(unsafeUninitializedCapacity: encodedLength(bytes.count)) { output in
+        let length = encodedLength(bytes.count)
+        return String(unsafeUninitializedCapacity: length) { output in
             encode(bytes, into: output.baseAddress!)
-            return output.count
+            return length
         }
     }
 
