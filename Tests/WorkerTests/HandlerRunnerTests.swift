@@ -1,6 +1,7 @@
 import Broker
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 @testable import Worker
@@ -67,6 +68,25 @@ import Testing
         }
         #expect(fired)
         #expect(throws: CancellationError.self) { try result.get() }
+    }
+
+    @Test func aTaskTheHandlerLeftRunningFinishesWhileNoHandlerRuns() async throws {
+        let runner = HandlerRunner()
+        let context = self.context
+        let finished = Locked(false)
+        let (result, _) = await onWorkerThread {
+            runner.run({ _, _ in
+                Task {  // unstructured: not tied to the runner's thread, so it need not wait for another handler
+                    try? await Task.sleep(for: .milliseconds(20))
+                    finished.withLock { $0 = true }
+                }
+                return .null
+            }, TaskArguments(), context, softLimit: nil)
+        }
+        #expect(try result.get() == .null)
+        try await poll(timeout: .seconds(5), "the handler's task to finish without another handler") {
+            finished.withLock { $0 }
+        }
     }
 
     @Test func errorsComeBackAsFailures() async throws {
