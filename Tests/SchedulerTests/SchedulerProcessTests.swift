@@ -1,5 +1,6 @@
 import Broker
 import Foundation
+import TestSupport
 import Testing
 @testable import Scheduler
 
@@ -12,116 +13,115 @@ import Testing
             packageRoot() + "/.build/debug/celerity",
         ]
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw TestFailure("the celerity binary was not found at \(candidates); run `swift build --build-tests` first")
+            throw HarnessError(
+                .programNotFound,
+                "the celerity binary was not found at \(candidates); run `swift build --build-tests` first"
+            )
         }
         return found
     }
 
     @Test(.timeLimit(.minutes(3)))
     func threeSchedulerProcessesEnqueueEverySlotExactlyOnce() async throws {
-        let server = try RedisServerProcess()
-        defer { server.stop() }
-        let binary = try Self.celerityBinary()
-        let directory = server.directory
-        let path = directory.appendingPathComponent("schedule.yaml").path
-        try """
-            entries:
-              - {name: tick, task: demo.tick, every: 1s, queue: ticks}
-              - {name: minute, task: demo.minute, cron: "* * * * *", queue: minutes}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        func start(_ index: Int) throws -> TestProcess {
-            try TestProcess(
-                executable: binary,
-                arguments: ["scheduler", "--schedule", path, "--redis-url", server.url, "--log-level", "debug"],
-                logPath: directory.appendingPathComponent("scheduler-\(index).log").path
-            )
-        }
-        var schedulers = try (0..<3).map(start)
-        let started = Date()
-        // Run past the next minute boundary (the cron entry's slot), and at least 12 seconds.
-        let boundary = (started.timeIntervalSince1970 / 60).rounded(.up) * 60
-        let stopAt = Date(timeIntervalSince1970: max(boundary + 3, started.timeIntervalSince1970 + 12))
+        try await withRedisServer { server in
+            let binary = try Self.celerityBinary()
+            let directory = server.directory
+            let path = directory.appendingPathComponent("schedule.yaml").path
+            try """
+                entries:
+                  - {name: tick, task: demo.tick, every: 1s, queue: ticks}
+                  - {name: minute, task: demo.minute, cron: "* * * * *", queue: minutes}
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            func start() throws -> ChildProcess {
+                try ChildProcess(
+                    binary,
+                    arguments: ["scheduler", "--schedule", path, "--redis-url", server.url, "--log-level", "debug"]
+                )
+            }
+            var schedulers = try (0..<3).map { _ in try start() }
+            let started = Date()
+            // Run past the next minute boundary (the cron entry's slot), and at least 12 seconds.
+            let boundary = (started.timeIntervalSince1970 / 60).rounded(.up) * 60
+            let stopAt = Date(timeIntervalSince1970: max(boundary + 3, started.timeIntervalSince1970 + 12))
 
-        try await Task.sleep(for: .seconds(3))
-        // A scheduler dies without warning, and comes back.
-        schedulers[1].kill(.kill)
-        try await Task.sleep(for: .seconds(1))
-        schedulers[1] = try start(3)
-        // Another reloads a changed file.
-        try await Task.sleep(for: .seconds(1))
-        try """
-            entries:
-              - {name: tick, task: demo.tick, every: 1s, queue: ticks}
-              - {name: minute, task: demo.minute, cron: "* * * * *", queue: minutes}
-              - {name: five, task: demo.five, every: 5s, queue: fives}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        for scheduler in schedulers { scheduler.kill(.hup) }
+            try await Task.sleep(for: .seconds(3))
+            // A scheduler dies without warning, and comes back.
+            schedulers[1].kill()
+            try await schedulers[1].waitForExit(timeout: .seconds(5))
+            try await Task.sleep(for: .seconds(1))
+            schedulers[1] = try start()
+            // Another reloads a changed file.
+            try await Task.sleep(for: .seconds(1))
+            try """
+                entries:
+                  - {name: tick, task: demo.tick, every: 1s, queue: ticks}
+                  - {name: minute, task: demo.minute, cron: "* * * * *", queue: minutes}
+                  - {name: five, task: demo.five, every: 5s, queue: fives}
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            for scheduler in schedulers { scheduler.signal(SIGHUP) }
 
-        try await Task.sleep(for: .seconds(max(0, stopAt.timeIntervalSinceNow)))
-        let stopped = Date()
-        for scheduler in schedulers { scheduler.kill(.term) }
-        for scheduler in schedulers {
-            let status = scheduler.waitForExit(timeout: 10)
-            #expect(TestProcess.exitedCleanly(status), "scheduler did not stop cleanly on SIGTERM:\n\(scheduler.log)")
-            #expect(scheduler.log.contains("scheduler stopped"))
-        }
-        #expect(schedulers[0].log.contains("schedule loaded"))
+            try await Task.sleep(for: .seconds(max(0, stopAt.timeIntervalSinceNow)))
+            let stopped = Date()
+            for scheduler in schedulers { scheduler.terminate() }
+            for scheduler in schedulers {
+                let status = try? await scheduler.waitForExit(timeout: .seconds(10))
+                #expect(status?.isSuccess == true, "scheduler did not stop cleanly on SIGTERM:\n\(scheduler.output)")
+                #expect(scheduler.output.contains("scheduler stopped"))
+            }
+            #expect(schedulers[0].output.contains("schedule loaded"))
 
-        let redis = RedisClient(configuration: server.configuration)
-        let ticks = slotsByEntry(try await messages(in: "ticks", redis: redis))["tick"] ?? []
-        #expect(Set(ticks).count == ticks.count, "a one-second slot was enqueued twice")
-        #expect(isContiguous(ticks), "a one-second slot was lost")
-        let first = try #require(ticks.min())
-        let last = try #require(ticks.max())
-        #expect(first.timeIntervalSince(started) < 8)  // generous: three debug binaries start on a busy CI
-        #expect(stopped.timeIntervalSince(last) < 3)
-        #expect(ticks.count >= 10)
-        let minutes = slotsByEntry(try await messages(in: "minutes", redis: redis))["minute"] ?? []
-        // The boundary after the start, once; and the one before it when the start was within the
-        // grace period (10 s) after it, since a never-run entry begins with its latest on-time slot.
-        #expect(minutes.contains(Date(timeIntervalSince1970: boundary)))
-        #expect(Set(minutes).count == minutes.count, "a minute slot was enqueued twice")
-        #expect(isContiguous(minutes, step: 60))
-        #expect(minutes.allSatisfy { $0.timeIntervalSince(started) > -10 && $0 <= stopped })
-        let fives = slotsByEntry(try await messages(in: "fives", redis: redis))["five"] ?? []
-        #expect(!fives.isEmpty)
-        #expect(Set(fives).count == fives.count)
-        #expect(isContiguous(fives, step: 5))
-        // Every message is a well-formed Celery message for its entry.
-        for message in try await messages(in: "ticks", redis: redis) {
-            #expect(message.task == "demo.tick")
-            #expect(message.queue == "ticks")
+            let redis = RedisClient(configuration: server.configuration)
+            let ticks = slotsByEntry(try await messages(in: "ticks", redis: redis))["tick"] ?? []
+            #expect(Set(ticks).count == ticks.count, "a one-second slot was enqueued twice")
+            #expect(isContiguous(ticks), "a one-second slot was lost")
+            let first = try #require(ticks.min())
+            let last = try #require(ticks.max())
+            #expect(first.timeIntervalSince(started) < 8)  // generous: three debug binaries start on a busy CI
+            #expect(stopped.timeIntervalSince(last) < 3)
+            #expect(ticks.count >= 10)
+            let minutes = slotsByEntry(try await messages(in: "minutes", redis: redis))["minute"] ?? []
+            // The boundary after the start, once; and the one before it when the start was within the
+            // grace period (10 s) after it, since a never-run entry begins with its latest on-time slot.
+            #expect(minutes.contains(Date(timeIntervalSince1970: boundary)))
+            #expect(Set(minutes).count == minutes.count, "a minute slot was enqueued twice")
+            #expect(isContiguous(minutes, step: 60))
+            #expect(minutes.allSatisfy { $0.timeIntervalSince(started) > -10 && $0 <= stopped })
+            let fives = slotsByEntry(try await messages(in: "fives", redis: redis))["five"] ?? []
+            #expect(!fives.isEmpty)
+            #expect(Set(fives).count == fives.count)
+            #expect(isContiguous(fives, step: 5))
+            // Every message is a well-formed Celery message for its entry.
+            for message in try await messages(in: "ticks", redis: redis) {
+                #expect(message.task == "demo.tick")
+                #expect(message.queue == "ticks")
+            }
         }
     }
 
-    @Test func schedulerRefusesToStartOnAnInvalidFile() throws {
+    @Test func schedulerRefusesToStartOnAnInvalidFile() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sched-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("schedule.yaml").path
         try "entries:\n  - name: a\n    task: t\n    cron: \"0 25 * * *\"\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let process = try TestProcess(
-            executable: try Self.celerityBinary(),
-            arguments: ["scheduler", "--schedule", path, "--redis-url", "redis://127.0.0.1:1/0"],
-            logPath: directory.appendingPathComponent("out.log").path
+        let process = try ChildProcess(
+            try Self.celerityBinary(),
+            arguments: ["scheduler", "--schedule", path, "--redis-url", "redis://127.0.0.1:1/0"]
         )
-        let status = process.waitForExit(timeout: 20)
-        #expect(status != nil && !TestProcess.exitedCleanly(status))
-        #expect(process.log.contains("\(path):4:14: entry \"a\": cron hour field \"25\" is out of range 0-23"))
-        #expect(process.log.contains("the scheduler did not start"))
+        let status = try? await process.waitForExit(timeout: .seconds(20))
+        #expect(status != nil && status?.isSuccess == false)
+        #expect(process.output.contains("\(path):4:14: entry \"a\": cron hour field \"25\" is out of range 0-23"))
+        #expect(process.output.contains("the scheduler did not start"))
     }
 
-    @Test func checkCommandAcceptsTheExampleSchedule() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sched-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let process = try TestProcess(
-            executable: try Self.celerityBinary(),
-            arguments: ["schedule", "check", packageRoot() + "/deploy/schedule.yaml"],
-            logPath: directory.appendingPathComponent("out.log").path
+    @Test func checkCommandAcceptsTheExampleSchedule() async throws {
+        let process = try ChildProcess(
+            try Self.celerityBinary(),
+            arguments: ["schedule", "check", packageRoot() + "/deploy/schedule.yaml"]
         )
-        #expect(TestProcess.exitedCleanly(process.waitForExit(timeout: 20)))
-        #expect(process.log.contains("5 entries, valid; default time zone America/Argentina/Buenos_Aires"))
-        #expect(process.log.contains("pg-backup: backups.postgres, cron \"0 2 * * *\""))
+        let status = try? await process.waitForExit(timeout: .seconds(20))
+        #expect(status?.isSuccess == true)
+        #expect(process.output.contains("5 entries, valid; default time zone America/Argentina/Buenos_Aires"))
+        #expect(process.output.contains("pg-backup: backups.postgres, cron \"0 2 * * *\""))
     }
 }

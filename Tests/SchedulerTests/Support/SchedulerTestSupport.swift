@@ -1,5 +1,6 @@
 import Broker
 import Foundation
+import TestSupport
 @testable import Scheduler
 
 /// A clock that never waits: each sleep jumps to its deadline (plus a small wake-up latency), and
@@ -56,8 +57,14 @@ func schedule(_ yaml: String, path: String = "test.yaml") throws -> Schedule {
     try ScheduleFile.parse(yaml: yaml, path: path, now: utc("2026-01-01T00:00:00Z"))
 }
 
-func configuration(_ server: RedisServerProcess, path: String = "test.yaml") -> SchedulerConfiguration {
+/// A scheduler configuration for the schedule file at `path` and the test's redis-server.
+func configuration(_ server: RedisServer, path: String = "test.yaml") -> SchedulerConfiguration {
     SchedulerConfiguration(schedulePath: path, redis: server.configuration)
+}
+
+extension RedisServer {
+    /// How the code under test reaches this server: TCP on loopback, database 0.
+    var configuration: RedisConfiguration { RedisConfiguration(endpoint: .tcp(host: host, port: port)) }
 }
 
 /// Whether `slots` are exactly every `step` seconds from the first to the last, each once.
