@@ -44,14 +44,20 @@ import Testing
             let boundary = (started.timeIntervalSince1970 / 60).rounded(.up) * 60
             let stopAt = Date(timeIntervalSince1970: max(boundary + 3, started.timeIntervalSince1970 + 12))
 
-            try await Task.sleep(for: .seconds(3))
+            let redis = RedisClient(configuration: server.configuration)
+            func tickCount() async throws -> Int { try await redis.send(["LLEN", "ticks"]).integer ?? 0 }
+            try await poll(timeout: .seconds(15), "the schedulers to enqueue two ticks") { try await tickCount() >= 2 }
             // A scheduler dies without warning, and comes back.
             schedulers[1].kill()
             try await schedulers[1].waitForExit(timeout: .seconds(5))
-            try await Task.sleep(for: .seconds(1))
+            let ticksAtKill = try await tickCount()
+            try await poll(timeout: .seconds(5), "the other two to go on enqueueing") { try await tickCount() > ticksAtKill }
             schedulers[1] = try start()
             // Another reloads a changed file.
-            try await Task.sleep(for: .seconds(1))
+            let restarted = schedulers[1]
+            try await poll(timeout: .seconds(15), "the restarted scheduler to start") {
+                restarted.output.contains("scheduler started")
+            }
             try """
                 entries:
                   - {name: tick, task: demo.tick, every: 1s, queue: ticks}
@@ -70,7 +76,6 @@ import Testing
             }
             #expect(schedulers[0].output.contains("schedule loaded"))
 
-            let redis = RedisClient(configuration: server.configuration)
             let ticks = slotsByEntry(try await messages(in: "ticks", redis: redis))["tick"] ?? []
             #expect(Set(ticks).count == ticks.count, "a one-second slot was enqueued twice")
             #expect(isContiguous(ticks), "a one-second slot was lost")
