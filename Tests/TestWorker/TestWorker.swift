@@ -26,7 +26,30 @@ enum TestTasks: TaskApplication {
             fanOut(redis),
         ])
         try registry.register(CompatTasks.all(redis))
+        registry.use(OutcomeRecorder(redis: redis))
         return registry
+    }
+
+    /// A middleware that appends `will:<task>` and `did:<task>:<outcome>` to the list `middleware:events`.
+    struct OutcomeRecorder: TaskMiddleware {
+        let redis: RedisConnection
+
+        func taskWillRun(_ context: TaskContext) {
+            _ = try? redis.send(["RPUSH", "middleware:events", "will:\(context.name)"])
+        }
+
+        func taskDidFinish(_ context: TaskContext, outcome: TaskOutcome) {
+            let kind: String
+            switch outcome {
+            case .succeeded: kind = "succeeded"
+            case .retried(let error, _, _): kind = "retried:\(error.type)"
+            case .failed(let error, _): kind = "failed:\(error.type)"
+            case .deadLettered(let reason, _): kind = "dead-lettered:\(reason)"
+            case .revoked(let reason): kind = "revoked:\(reason)"
+            case .timeLimitExceeded: kind = "time-limit"
+            }
+            _ = try? redis.send(["RPUSH", "middleware:events", "did:\(context.name):\(kind)"])
+        }
     }
 
     static func key(_ arguments: TaskArguments) throws -> String {

@@ -67,6 +67,9 @@ enum WorkerScripts {
 
         """
 
+    /// The prelude, for tests that call its functions directly.
+    static var preludeForTesting: String { prelude }
+
     /// Moves the next message into the processing list: the first non-empty list in consumption order.
     /// A message already in the processing list comes first: it was moved there by a fetch (or BLMOVE)
     /// whose reply was lost when the connection broke, and nothing else would ever run or recover it
