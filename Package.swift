@@ -114,6 +114,17 @@ let package = Package(
             path: "bench/CelerityBench",
             swiftSettings: swiftSettings
         ),
+        // The example application of docs/tasks.md, built in CI and run by a real Python Celery client in InteropTests.
+        .executableTarget(
+            name: "celerity-example",
+            dependencies: [
+                "CelerityCLI", "TaskAPI", "Broker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/Shop",
+            swiftSettings: swiftSettings
+        ),
         // Depends on `celerity` so the race test can start real scheduler processes of the binary.
         .testTarget(
             name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport", "celerity"],
@@ -122,7 +133,7 @@ let package = Package(
         // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.
         .testTarget(
             name: "InteropTests",
-            dependencies: ["Broker", "TestSupport", "celerity-test-worker", "celerity"],
+            dependencies: ["Broker", "TestSupport", "celerity-test-worker", "celerity", "celerity-example"],
             exclude: ["python"],
             swiftSettings: swiftSettings
         ),
