@@ -111,5 +111,7 @@ let package = Package(
             exclude: ["python"],
             swiftSettings: swiftSettings
         ),
+        // The HTTP client, Slack notifier and webhook sender against real loopback HTTP servers.
+        .testTarget(name: "HTTPTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )
