@@ -15,11 +15,13 @@ let package = Package(
         .library(name: "Worker", targets: ["Worker"]),
         .library(name: "Scheduler", targets: ["Scheduler"]),
         .library(name: "Tasks", targets: ["Tasks"]),
+        .library(name: "HTTP", targets: ["HTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, reached through pkg-config. No C type appears in a public Swift signature.
@@ -47,6 +49,16 @@ let package = Package(
         .target(
             name: "Scheduler",
             dependencies: ["Broker", "Yams", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP over libcurl (timeouts, size cap, safe redirects, redacted URLs), Slack notifications, signed webhooks.
+        .target(
+            name: "HTTP",
+            dependencies: [
+                "CCurl", "Broker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The application's jobs, registered through the Worker's task API.
@@ -112,6 +124,6 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The HTTP client, Slack notifier and webhook sender against real loopback HTTP servers.
-        .testTarget(name: "HTTPTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Broker", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )
