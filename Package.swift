@@ -81,7 +81,7 @@ let package = Package(
         // Test helpers: real redis-server / PostgreSQL / Python Celery processes on loopback.
         .target(
             name: "TestSupport",
-            dependencies: ["Broker"],
+            dependencies: ["Broker", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
