@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Scheduler", targets: ["Scheduler"]),
         .library(name: "Tasks", targets: ["Tasks"]),
         .library(name: "HTTP", targets: ["HTTP"]),
+        .library(name: "Postgres", targets: ["Postgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -59,6 +60,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // PostgreSQL over libpq: parameterised queries, text decoding, transactions, reconnects, migrations.
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", "Broker", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // The application's jobs, registered through the Worker's task API.
