@@ -71,14 +71,18 @@ let package = Package(
         // The application's jobs, registered through the Worker's task API.
         .target(
             name: "Tasks",
-            dependencies: ["Worker", "Broker", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Worker", "Broker", "Postgres", "HTTP", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log"),
+            ],
+            // Schema migrations, one SQL file per step, compiled into the binary (listed in TaskMigrations.swift).
+            resources: [.embedInCode("Migrations/0001_webhook_deliveries.sql")],
             swiftSettings: swiftSettings
         ),
         // The command-line tool: argument parsing and wiring only.
         .executableTarget(
             name: "celerity",
             dependencies: [
-                "Broker", "Worker", "Scheduler", "Tasks",
+                "Broker", "Worker", "Scheduler", "Tasks", "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
