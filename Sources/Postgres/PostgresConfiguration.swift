@@ -151,6 +151,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
 
     /// A URL with its password (in the user part or the query) replaced, for errors about the URL itself.
     static func redact(_ url: String) -> String {
+        guard url.contains("://") else { return "(a URL without a scheme)" }
         var text = url
         if let schemeEnd = text.range(of: "://") {
             let rest = text[schemeEnd.upperBound...]
