@@ -76,6 +76,8 @@ let package = Package(
         .target(
             name: "Tasks",
             dependencies: ["TaskAPI", "Broker", "Postgres", "HTTP", .product(name: "Logging", package: "swift-log")],
+            // Schema migrations, one SQL file per step, compiled into the binary (listed in TaskMigrations.swift).
+            resources: [.embedInCode("Migrations/0001_webhook_deliveries.sql")],
             swiftSettings: swiftSettings
         ),
         // Options and commands shared by every binary that runs tasks: --redis-url, logging, `worker`.
@@ -92,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "celerity",
             dependencies: [
-                "Broker", "Worker", "Scheduler", "Tasks", "TaskAPI", "CelerityCLI",
+                "Broker", "Worker", "Scheduler", "Tasks", "TaskAPI", "CelerityCLI", "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -158,5 +160,10 @@ let package = Package(
         ),
         // The HTTP client, Slack notifier and webhook sender against real loopback HTTP servers.
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Broker", "TestSupport"], swiftSettings: swiftSettings),
+        // The PostgreSQL client and migrations against real PostgreSQL; `celerity db` as a real process.
+        .testTarget(
+            name: "PostgresTests", dependencies: ["Postgres", "Broker", "Tasks", "TestSupport", "celerity"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -110,7 +110,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
                 code: .configuration,
                 message: "no database configured: pass --database-url or set CELERITY_DATABASE_URL "
                     + "(postgresql://user:password@host:port/database)",
-                endpoint: "(none)"
+                endpoint: ""
             )
         }
         return try PostgresConfiguration(url: url)
@@ -151,6 +151,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
 
     /// A URL with its password (in the user part or the query) replaced, for errors about the URL itself.
     static func redact(_ url: String) -> String {
+        guard url.contains("://") else { return "(a URL without a scheme)" }
         var text = url
         if let schemeEnd = text.range(of: "://") {
             let rest = text[schemeEnd.upperBound...]
@@ -177,7 +178,8 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         return decoded
     }
 
-    private static func parsePort(_ text: Substring, _ invalid: (String) -> PostgresError) throws(PostgresError) -> Int {
+    private static func parsePort(_ text: Substring, _ invalid: (String) -> PostgresError) throws(PostgresError) -> Int
+    {
         guard let port = Int(text), (1...65535).contains(port) else { throw invalid("the port must be 1-65535") }
         return port
     }
