@@ -114,3 +114,32 @@ extension TaskAPIWorkerTests {
         await f.tearDown()
     }
 }
+
+extension TaskAPIWorkerTests {
+    @Test("worker processes get --redis-url, --database-url and --set through the environment, not their command line")
+    func secretsStayOffChildCommandLines() async throws {
+        let f = try await WorkerFixture.start()
+        do {
+            let node = try await f.startWorker([
+                "--database-url", "postgresql://app:hunter2-db@127.0.0.1:1/app", "--set", "CELERITY_WEBHOOK_SECRET=hunter2-hook",
+            ])
+            let processes = node.processes()
+            #expect(processes.count == 2)
+            for pid in processes.keys {
+                let commandLine = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)
+                #expect(!commandLine.contains("hunter2"))
+                #expect(!commandLine.contains(f.redis.url))
+                let environment = try String(contentsOfFile: "/proc/\(pid)/environ", encoding: .utf8)
+                #expect(environment.contains("CELERITY_DATABASE_URL=postgresql://app:hunter2-db@127.0.0.1:1/app"))
+                #expect(environment.contains("CELERITY_WEBHOOK_SECRET=hunter2-hook"))
+            }
+            // The processes still reach Redis (their URL came through the environment).
+            let id = try await f.client.enqueue("demo.add", args: [2, 3])
+            #expect(try await f.waitForResult(id, .success, timeout: .seconds(10), node: node).result == 5)
+        } catch {
+            await f.tearDown()
+            throw error
+        }
+        await f.tearDown()
+    }
+}
