@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // C libraries, reached through pkg-config. No C type appears in a public Swift signature.
@@ -52,7 +54,11 @@ let package = Package(
         // The application's jobs, registered through the Worker's task API.
         .target(
             name: "Tasks",
-            dependencies: ["Worker", "Broker", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Worker", "Broker", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The command-line tool: argument parsing and wiring only.
@@ -104,6 +110,8 @@ let package = Package(
             name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport", "celerity"],
             swiftSettings: swiftSettings
         ),
+        // The application's jobs against real PostgreSQL, redis-server and a loopback Slack.
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Broker", "TestSupport"], swiftSettings: swiftSettings),
         // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.
         .testTarget(
             name: "InteropTests",
