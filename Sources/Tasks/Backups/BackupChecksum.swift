@@ -62,4 +62,32 @@ enum BackupChecksum {
         }
         return first.lowercased()
     }
+
+    /// Checks a file against its sidecar and, when given, the checksum recorded in `backup_runs`.
+    ///
+    /// - Returns: The file's SHA-256.
+    /// - Throws: ``BackupError`` with code `checksumMismatch`, or `invalidBackup` when the file is missing or there
+    ///   is neither a sidecar nor a recorded checksum to compare with.
+    static func check(fileAt path: String, recorded: String?) throws -> String {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw BackupError(.invalidBackup, "\(path) does not exist")
+        }
+        let actual = try sha256(ofFileAt: path)
+        let sidecar = try readSidecar(forFileAt: path)
+        guard sidecar != nil || recorded != nil else {
+            throw BackupError(
+                .invalidBackup, "\(path) has no \(sidecarSuffix) file and no recorded checksum: it cannot be checked"
+            )
+        }
+        for (expected, source) in [(sidecar, "its \(sidecarSuffix) file"), (recorded, "the backup record")] {
+            if let expected, expected != actual {
+                throw BackupError(
+                    .checksumMismatch,
+                    "\(path) has SHA-256 \(actual) but \(source) says \(expected): the file is damaged or not the "
+                        + "backup that was taken; restore an older backup instead"
+                )
+            }
+        }
+        return actual
+    }
 }

@@ -1,0 +1,149 @@
+import Broker
+import Foundation
+import Logging
+
+/// Runs the backup jobs and restores: each run is recorded in `backup_runs`, and a failure is logged,
+/// recorded and sent to Slack before it is thrown (the task then ends in FAILURE with the reason).
+///
+/// A failed run removes only its own unfinished files: the previous backups stay as they were, and retention
+/// runs only after a successful backup.
+public final class BackupService: Sendable {
+    /// What is backed up, where to, and for how long.
+    public let configuration: BackupConfiguration
+    private let records: BackupRecords
+    private let notify: @Sendable (String) -> Void
+    private let logger: Logger
+
+    /// Creates a service.
+    ///
+    /// - Parameters:
+    ///   - configuration: The backup configuration.
+    ///   - recordsDatabaseURL: The Celerity database holding `backup_runs` (`CELERITY_DATABASE_URL`).
+    ///   - notify: Sends a failure message to Slack; must not throw or block for long.
+    ///   - logger: Where progress and failures are logged.
+    public init(
+        configuration: BackupConfiguration,
+        recordsDatabaseURL: String,
+        notify: @escaping @Sendable (String) -> Void,
+        logger: Logger
+    ) throws {
+        self.configuration = configuration
+        self.records = BackupRecords(database: try BackupDatabase(url: recordsDatabaseURL, logger: logger))
+        self.notify = notify
+        self.logger = logger
+    }
+
+    /// Runs one kind now.
+    ///
+    /// - Parameters:
+    ///   - kind: What to back up (or `verify`).
+    ///   - taskID: The Celerity task running it, recorded with the run.
+    /// - Returns: The recorded run.
+    /// - Throws: ``BackupError`` saying what failed (already recorded and sent to Slack).
+    @discardableResult
+    public func run(_ kind: BackupKind, taskID: String? = nil) async throws -> BackupRun {
+        var logger = self.logger
+        logger[metadataKey: "backup.kind"] = "\(kind)"
+        let startedAt = Date()
+        let clock = ContinuousClock.now
+        var run = BackupRun(
+            id: UUID().uuidString.lowercased(), kind: kind, status: .success, startedAt: startedAt,
+            durationSeconds: 0, taskID: taskID
+        )
+        do {
+            try await perform(kind, into: &run, logger: logger)
+            run.durationSeconds = (ContinuousClock.now - clock).seconds
+            try await records.insert(run)
+            logger.info(
+                "backup run succeeded",
+                metadata: [
+                    "backup.file": "\(run.file ?? "")", "backup.size": "\(run.size ?? 0)",
+                    "backup.duration_seconds": "\(run.durationSeconds)",
+                ]
+            )
+            return run
+        } catch {
+            let message = (error as? BackupError)?.message ?? "\(error)"
+            run.status = .failure
+            run.error = message
+            run.durationSeconds = (ContinuousClock.now - clock).seconds
+            logger.error("backup run failed", metadata: ["backup.error": "\(message)"])
+            do {
+                try await records.insert(run)
+            } catch {
+                logger.error("the failed run could not be recorded", metadata: ["backup.error": "\(error)"])
+            }
+            notify("Celerity backup `\(kind)` FAILED on \(Self.hostName): \(message)")
+            throw (error as? BackupError) ?? BackupError(.io, message)
+        }
+    }
+
+    private func perform(_ kind: BackupKind, into run: inout BackupRun, logger: Logger) async throws {
+        let directory = configuration.directory(for: kind)
+        var finished: BackupArtifact?
+        switch kind {
+        case .postgres:
+            let outcome = try await PostgresBackup(
+                target: try configuration.databaseTarget(), minimumSize: configuration.postgresMinimumSize
+            ).run(into: directory, now: run.startedAt, logger: logger)
+            finished = outcome.artifact
+            run.rowCounts = outcome.rowCounts
+        case .redis:
+            finished = try await RedisBackup(redis: configuration.redis)
+                .run(into: directory, now: run.startedAt, logger: logger).0
+        case .config:
+            finished = try await ConfigBackup(files: configuration.configFiles)
+                .run(into: directory, now: run.startedAt, logger: logger)
+        case .verify:
+            let outcome = try await BackupVerifier(configuration: configuration)
+                .run(records: records, now: run.startedAt, logger: logger)
+            run.file = outcome.postgresFile
+            run.sha256 = outcome.sha256
+            run.rowCounts = outcome.rowCounts
+            run.restoreSeconds = outcome.restoreSeconds
+            run.recoveryTimeObjectiveSeconds = configuration.recoveryTimeObjective.seconds
+            try await records.markVerified(file: outcome.postgresFile, at: Date())
+            if outcome.restoreSeconds > configuration.recoveryTimeObjective.seconds {
+                logger.warning(
+                    "the restore took longer than the recovery time objective",
+                    metadata: ["backup.restore_seconds": "\(outcome.restoreSeconds)"]
+                )
+            }
+        }
+        guard let artifact = finished else { return }
+        run.file = artifact.fileName
+        run.size = artifact.size
+        run.sha256 = artifact.sha256
+        let removed = try BackupRetention(kind: kind, days: configuration.retentionDays(for: kind))
+            .prune(directory: directory, now: run.startedAt)
+        if !removed.isEmpty {
+            logger.info("old backups pruned", metadata: ["backup.removed": "\(removed.joined(separator: ", "))"])
+        }
+        if let offsite = configuration.offsiteCopy {
+            try await offsite.copy([artifact.path, artifact.sidecarPath], scrubber: SecretScrubber(secrets: []))
+        }
+    }
+
+    /// Restores a PostgreSQL backup into `databaseURL`, after checking its SHA-256 against its sidecar and, when
+    /// the records database knows the file, the recorded checksum.
+    ///
+    /// - Returns: The number of tables in the restored database's non-system schemas.
+    public func restore(file: String, into databaseURL: String) async throws -> Int {
+        let target = try PostgresToolTarget(url: databaseURL, name: "--database")
+        let name = (file as NSString).lastPathComponent
+        let recorded = try? await records.successfulRun(file: name)?.sha256
+        let restore = PostgresRestore(file: file, recordedChecksum: recorded)
+        _ = try restore.checkChecksum()
+        try await restore.restore(into: target, clean: true, logger: logger)
+        let database = try BackupDatabase(url: target.connectionURL, logger: logger)
+        defer { database.close() }
+        return try await database.rowCounts().count
+    }
+
+    /// The recorded runs, newest first.
+    public func recentRuns(limit: Int = 100) async throws -> [BackupRun] {
+        try await records.recent(limit: limit)
+    }
+
+    private static var hostName: String { ProcessInfo.processInfo.hostName }
+}
