@@ -125,14 +125,24 @@ public final class BackupService: Sendable {
     }
 
     /// Restores a PostgreSQL backup into `databaseURL`, after checking its SHA-256 against its sidecar and, when
-    /// the records database knows the file, the recorded checksum.
+    /// this service's records know the file, the recorded checksum.
     ///
     /// - Returns: The number of tables in the restored database's non-system schemas.
     public func restore(file: String, into databaseURL: String) async throws -> Int {
+        let recorded = try? await records.successfulRun(file: (file as NSString).lastPathComponent)?.sha256
+        return try await Self.restore(file: file, into: databaseURL, recordedChecksum: recorded, logger: logger)
+    }
+
+    /// Restores a PostgreSQL backup without a records database (when it is the one being restored): the SHA-256
+    /// is checked against the sidecar and `recordedChecksum`, if given.
+    ///
+    /// - Returns: The number of tables in the restored database's non-system schemas.
+    /// - Throws: ``BackupError`` with code `checksumMismatch` before anything is restored, or the restore's error.
+    public static func restore(
+        file: String, into databaseURL: String, recordedChecksum: String? = nil, logger: Logger
+    ) async throws -> Int {
         let target = try PostgresToolTarget(url: databaseURL, name: "--database")
-        let name = (file as NSString).lastPathComponent
-        let recorded = try? await records.successfulRun(file: name)?.sha256
-        let restore = PostgresRestore(file: file, recordedChecksum: recorded)
+        let restore = PostgresRestore(file: file, recordedChecksum: recordedChecksum)
         _ = try restore.checkChecksum()
         try await restore.restore(into: target, clean: true, logger: logger)
         let database = try BackupDatabase(url: target.connectionURL, logger: logger)
