@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Worker", targets: ["Worker"]),
         .library(name: "Scheduler", targets: ["Scheduler"]),
         .library(name: "Tasks", targets: ["Tasks"]),
+        .library(name: "HTTP", targets: ["HTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,11 +52,21 @@ let package = Package(
             dependencies: ["Broker", "Yams", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // HTTP over libcurl (timeouts, size cap, safe redirects, redacted URLs), Slack notifications, signed webhooks.
+        .target(
+            name: "HTTP",
+            dependencies: [
+                "CCurl", "Broker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The application's jobs, registered through the Worker's task API.
         .target(
             name: "Tasks",
             dependencies: [
-                "Worker", "Broker", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log"),
+                "Worker", "Broker", "HTTP", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
@@ -111,7 +122,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The application's jobs against real PostgreSQL, redis-server and a loopback Slack.
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Broker", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Broker", "HTTP", "TestSupport"], swiftSettings: swiftSettings),
         // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.
         .testTarget(
             name: "InteropTests",
@@ -119,5 +130,7 @@ let package = Package(
             exclude: ["python"],
             swiftSettings: swiftSettings
         ),
+        // The HTTP client, Slack notifier and webhook sender against real loopback HTTP servers.
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Broker", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )
