@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HTTP
 import Logging
 import Tasks
 import Worker
@@ -200,7 +201,9 @@ struct BackupsCommand: AsyncParsableCommand {
         do {
             return try BackupService(
                 configuration: configuration, recordsDatabaseURL: records,
-                notify: { text in logger.error("Slack notification not sent", metadata: ["slack.text": "\(text)"]) },
+                slack: SlackNotifier(
+                    configuration: .fromEnvironment(environment), client: HTTPClient(logger: logger), logger: logger
+                ),
                 logger: logger
             )
         } catch let error as BackupError {

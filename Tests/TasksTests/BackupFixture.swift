@@ -1,5 +1,6 @@
 import Broker
 import Foundation
+import HTTP
 import Logging
 import TestSupport
 import Testing
@@ -16,8 +17,16 @@ struct BackupFixture {
     let postgres: PostgresServer
     let redis: RedisServer
     let directory: TemporaryDirectory
+    /// A real HTTP server standing in for Slack's incoming webhook.
+    let slack: LoopbackHTTPServer
     let logs = LogRecorder()
-    let slackMessages = Locked<[String]>([])
+
+    /// The `text` of every message the fake Slack received.
+    var slackMessages: [String] {
+        slack.requests.compactMap { request in
+            (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])?["text"] as? String
+        }
+    }
 
     /// `postgresql://postgres:<password>@127.0.0.1:<port>/<database>`.
     func url(_ database: String) -> String {
@@ -35,10 +44,13 @@ struct BackupFixture {
 
     /// A service backing up `database`, recording into `celerity`.
     func service(database: String = "app") throws -> BackupService {
-        let messages = slackMessages
+        let notifier = SlackNotifier(
+            configuration: .init(webhookURL: slack.url("/services/T000/B000/slack-secret-token")),
+            client: HTTPClient(logger: logs.logger), logger: logs.logger
+        )
         return try BackupService(
             configuration: try configuration(database: database), recordsDatabaseURL: url("celerity"),
-            notify: { text in messages.withLock { $0.append(text) } }, logger: logs.logger
+            slack: notifier, logger: logs.logger
         )
     }
 
@@ -46,8 +58,11 @@ struct BackupFixture {
     static func with(_ body: (BackupFixture) async throws -> Void) async throws {
         try await withPostgresServer { postgres in
             try await withRedisServer(extraArguments: RedisBackupTests.noSyncDelay) { redis in
+                let slack = try LoopbackHTTPServer { _ in .init(status: 200, body: "ok") }
+                defer { slack.stop() }
                 let fixture = BackupFixture(
-                    postgres: postgres, redis: redis, directory: try TemporaryDirectory(prefix: "celerity-backups")
+                    postgres: postgres, redis: redis, directory: try TemporaryDirectory(prefix: "celerity-backups"),
+                    slack: slack
                 )
                 try await fixture.createDatabases()
                 try await body(fixture)

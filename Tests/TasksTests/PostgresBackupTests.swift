@@ -45,7 +45,7 @@ struct PostgresBackupTests {
             #expect(tables == 5)
             let original = try await fixture.contents(of: "app")
             #expect(try await fixture.contents(of: "restored") == original)
-            #expect(fixture.slackMessages.withLock { $0 }.isEmpty)
+            #expect(fixture.slack.requests.isEmpty)
         }
     }
 
@@ -96,9 +96,12 @@ struct PostgresBackupTests {
             }
             #expect(missing?.message.contains("no_such_db") == true)
 
-            let messages = fixture.slackMessages.withLock { $0 }
+            _ = try await fixture.slack.waitForRequests(count: 2, timeout: .seconds(10))
+            let messages = fixture.slackMessages
             #expect(messages.count == 2)
             #expect(messages.allSatisfy { $0.contains("FAILED") && !$0.contains(BackupFixture.password) })
+            #expect(fixture.slack.requests.allSatisfy { $0.path == "/services/T000/B000/slack-secret-token" })
+            #expect(!fixture.logs.messages.joined(separator: "\n").contains("slack-secret-token"))
             #expect(messages.first?.contains("bytes") == true)
 
             // Only the good backup and its sidecar are there: no partial file, no staging directory.

@@ -1,5 +1,6 @@
 import Broker
 import Foundation
+import HTTP
 import Logging
 
 /// Runs the backup jobs and restores: each run is recorded in `backup_runs`, and a failure is logged,
@@ -11,7 +12,7 @@ public final class BackupService: Sendable {
     /// What is backed up, where to, and for how long.
     public let configuration: BackupConfiguration
     private let records: BackupRecords
-    private let notify: @Sendable (String) -> Void
+    private let slack: SlackNotifier
     private let logger: Logger
 
     /// Creates a service.
@@ -19,17 +20,17 @@ public final class BackupService: Sendable {
     /// - Parameters:
     ///   - configuration: The backup configuration.
     ///   - recordsDatabaseURL: The Celerity database holding `backup_runs` (`CELERITY_DATABASE_URL`).
-    ///   - notify: Sends a failure message to Slack; must not throw or block for long.
+    ///   - slack: Where failures are posted (`SLACK_WEBHOOK_URL`; without a URL it logs and drops them).
     ///   - logger: Where progress and failures are logged.
     public init(
         configuration: BackupConfiguration,
         recordsDatabaseURL: String,
-        notify: @escaping @Sendable (String) -> Void,
+        slack: SlackNotifier,
         logger: Logger
     ) throws {
         self.configuration = configuration
         self.records = BackupRecords(database: try BackupDatabase(url: recordsDatabaseURL, logger: logger))
-        self.notify = notify
+        self.slack = slack
         self.logger = logger
     }
 
@@ -73,7 +74,10 @@ public final class BackupService: Sendable {
             } catch {
                 logger.error("the failed run could not be recorded", metadata: ["backup.error": "\(error)"])
             }
-            notify("Celerity backup `\(kind)` FAILED on \(Self.hostName): \(message)")
+            slack.notify(
+                ":rotating_light: Celerity backup `\(kind)` FAILED on \(Self.hostName): \(message)",
+                deadline: .now + .seconds(30)
+            )
             throw (error as? BackupError) ?? BackupError(.io, message)
         }
     }
