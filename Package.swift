@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "celerity", targets: ["celerity"]),
         .library(name: "Broker", targets: ["Broker"]),
+        .library(name: "TaskAPI", targets: ["TaskAPI"]),
         .library(name: "Worker", targets: ["Worker"]),
         .library(name: "Scheduler", targets: ["Scheduler"]),
         .library(name: "Tasks", targets: ["Tasks"]),
@@ -36,14 +37,17 @@ let package = Package(
             dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // What applications import to define tasks: definitions, typed parameters, the context and its sender,
+        // middleware, per-process setup, settings.
+        .target(
+            name: "TaskAPI",
+            dependencies: ["Broker", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // Supervisor, worker processes, reliable fetch, retries, dead letters, time limits, revokes.
         .target(
             name: "Worker",
-            dependencies: [
-                "Broker",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["Broker", "TaskAPI", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // Schedule file, cron and interval math, exactly-once slot claims.
@@ -62,13 +66,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The application's jobs, registered through the Worker's task API.
+        // The application's jobs, written against the task API only.
         .target(
             name: "Tasks",
             dependencies: [
-                "Worker", "Broker", "HTTP", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log"),
+                "TaskAPI", "Broker", "HTTP", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Options and commands shared by every binary that runs tasks: --redis-url, logging, `worker`.
+        .target(
+            name: "CelerityCLI",
+            dependencies: [
+                "Broker", "TaskAPI", "Worker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -76,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "celerity",
             dependencies: [
-                "Broker", "Worker", "Scheduler", "Tasks",
+                "Broker", "Worker", "Scheduler", "Tasks", "TaskAPI", "CelerityCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -91,11 +105,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TaskAPITests", dependencies: ["TaskAPI", "Broker"], swiftSettings: swiftSettings),
         // A worker binary with test tasks (crash, flaky, record); built with the tests.
         .executableTarget(
             name: "celerity-test-worker",
             dependencies: [
-                "Worker", "Tasks", "Broker",
+                "CelerityCLI", "TaskAPI", "Tasks", "Broker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tests/TestWorker",
@@ -103,14 +118,14 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkerTests",
-            dependencies: ["Worker", "Tasks", "Broker", "TestSupport", "celerity-test-worker"],
+            dependencies: ["Worker", "TaskAPI", "Tasks", "Broker", "TestSupport", "celerity-test-worker"],
             swiftSettings: swiftSettings
         ),
         // The benchmark's Celerity side (bench/README.md): enqueue timings and a worker with bench tasks.
         .executableTarget(
             name: "celerity-bench",
             dependencies: [
-                "Broker", "Worker",
+                "Broker", "TaskAPI", "CelerityCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/CelerityBench",

@@ -3,7 +3,7 @@ import Foundation
 import HTTP
 import Logging
 import Tasks
-import Worker
+import CelerityCLI
 
 /// `celerity backups list | restore FILE --database URL | run KIND`.
 struct BackupsCommand: AsyncParsableCommand {
