@@ -137,7 +137,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The application's jobs against real PostgreSQL, redis-server and a loopback Slack.
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Broker", "HTTP", "TestSupport"], swiftSettings: swiftSettings),
+        // Depends on `celerity` so that the backup tasks also run in a real worker process.
+        .testTarget(
+            name: "TasksTests", dependencies: ["Tasks", "Broker", "HTTP", "TestSupport", "celerity"],
+            swiftSettings: swiftSettings
+        ),
         // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.
         .testTarget(
             name: "InteropTests",

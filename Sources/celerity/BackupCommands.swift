@@ -198,17 +198,13 @@ struct BackupsCommand: AsyncParsableCommand {
             throw CommandError("CELERITY_DATABASE_URL is not set: backup runs are recorded in the Celerity database")
         }
         let logger = logger(quiet: quiet)
-        do {
-            return try BackupService(
-                configuration: configuration, recordsDatabaseURL: records,
-                slack: SlackNotifier(
-                    configuration: .fromEnvironment(environment), client: HTTPClient(logger: logger), logger: logger
-                ),
-                logger: logger
-            )
-        } catch let error as BackupError {
-            throw CommandError(error.message)
-        }
+        return BackupService(
+            configuration: configuration, recordsDatabaseURL: records,
+            slack: SlackNotifier(
+                configuration: .fromEnvironment(environment), client: HTTPClient(logger: logger), logger: logger
+            ),
+            logger: logger
+        )
     }
 
     /// A logger for the command: info, or errors only when `quiet`.

@@ -48,7 +48,7 @@ struct BackupFixture {
             configuration: .init(webhookURL: slack.url("/services/T000/B000/slack-secret-token")),
             client: HTTPClient(logger: logs.logger), logger: logs.logger
         )
-        return try BackupService(
+        return BackupService(
             configuration: try configuration(database: database), recordsDatabaseURL: url("celerity"),
             slack: notifier, logger: logs.logger
         )

@@ -60,8 +60,14 @@ public struct BackupConfiguration: Sendable {
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> BackupConfiguration {
+        try load { environment[$0] }
+    }
+
+    /// Reads the same variables as ``fromEnvironment(_:)`` through `lookup` (a worker's settings: flags, then
+    /// the environment, then the configuration file).
+    public static func load(_ lookup: (String) -> String?) throws -> BackupConfiguration {
         func value(_ name: String) -> String? {
-            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            guard let text = lookup(name)?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
             return text
         }
         func days(_ name: String, default fallback: Int) throws -> Int {

@@ -39,4 +39,16 @@ public struct BackupRun: Sendable, Hashable, Codable {
 
     /// When it ended.
     public var finishedAt: Date { startedAt.addingTimeInterval(durationSeconds) }
+
+    /// Snake-case keys, as Python clients reading the task result expect.
+    enum CodingKeys: String, CodingKey {
+        case id, kind, status, file, size, sha256, error
+        case startedAt = "started_at"
+        case durationSeconds = "duration_seconds"
+        case rowCounts = "row_counts"
+        case verifiedAt = "verified_at"
+        case restoreSeconds = "restore_seconds"
+        case recoveryTimeObjectiveSeconds = "rto_seconds"
+        case taskID = "task_id"
+    }
 }

@@ -11,7 +11,7 @@ import Logging
 public final class BackupService: Sendable {
     /// What is backed up, where to, and for how long.
     public let configuration: BackupConfiguration
-    private let records: BackupRecords
+    private let recordsDatabaseURL: String?
     private let slack: SlackNotifier
     private let logger: Logger
 
@@ -19,17 +19,19 @@ public final class BackupService: Sendable {
     ///
     /// - Parameters:
     ///   - configuration: The backup configuration.
-    ///   - recordsDatabaseURL: The Celerity database holding `backup_runs` (`CELERITY_DATABASE_URL`).
+    ///   - recordsDatabaseURL: The Celerity database holding `backup_runs` (`CELERITY_DATABASE_URL`); a run
+    ///     connects to it when it records, so a database that is down fails that run, not the worker. `nil`
+    ///     fails every run, saying what to set.
     ///   - slack: Where failures are posted (`SLACK_WEBHOOK_URL`; without a URL it logs and drops them).
     ///   - logger: Where progress and failures are logged.
     public init(
         configuration: BackupConfiguration,
-        recordsDatabaseURL: String,
+        recordsDatabaseURL: String?,
         slack: SlackNotifier,
         logger: Logger
-    ) throws {
+    ) {
         self.configuration = configuration
-        self.records = BackupRecords(database: try BackupDatabase(url: recordsDatabaseURL, logger: logger))
+        self.recordsDatabaseURL = recordsDatabaseURL
         self.slack = slack
         self.logger = logger
     }
@@ -41,9 +43,10 @@ public final class BackupService: Sendable {
     ///   - taskID: The Celerity task running it, recorded with the run.
     /// - Returns: The recorded run.
     /// - Throws: ``BackupError`` saying what failed (already recorded and sent to Slack).
+    ///   - logger: The task's logger (with its `task.id`); the service's own when `nil`.
     @discardableResult
-    public func run(_ kind: BackupKind, taskID: String? = nil) async throws -> BackupRun {
-        var logger = self.logger
+    public func run(_ kind: BackupKind, taskID: String? = nil, logger: Logger? = nil) async throws -> BackupRun {
+        var logger = logger ?? self.logger
         logger[metadataKey: "backup.kind"] = "\(kind)"
         let startedAt = Date()
         let clock = ContinuousClock.now
@@ -51,10 +54,13 @@ public final class BackupService: Sendable {
             id: UUID().uuidString.lowercased(), kind: kind, status: .success, startedAt: startedAt,
             durationSeconds: 0, taskID: taskID
         )
+        var records: BackupRecords?
+        defer { records?.database.close() }
         do {
-            try await perform(kind, into: &run, logger: logger)
+            records = try openRecords()
+            try await perform(kind, into: &run, records: records!, logger: logger)
             run.durationSeconds = (ContinuousClock.now - clock).seconds
-            try await records.insert(run)
+            try await records!.insert(run)
             logger.info(
                 "backup run succeeded",
                 metadata: [
@@ -70,6 +76,7 @@ public final class BackupService: Sendable {
             run.durationSeconds = (ContinuousClock.now - clock).seconds
             logger.error("backup run failed", metadata: ["backup.error": "\(message)"])
             do {
+                guard let records else { throw BackupError(.database, "no connection to the records database") }
                 try await records.insert(run)
             } catch {
                 logger.error("the failed run could not be recorded", metadata: ["backup.error": "\(error)"])
@@ -82,7 +89,19 @@ public final class BackupService: Sendable {
         }
     }
 
-    private func perform(_ kind: BackupKind, into run: inout BackupRun, logger: Logger) async throws {
+    /// A connection to the records database.
+    private func openRecords() throws -> BackupRecords {
+        guard let recordsDatabaseURL else {
+            throw BackupError(
+                .configuration, "CELERITY_DATABASE_URL is not set: backup runs are recorded in the Celerity database"
+            )
+        }
+        return BackupRecords(database: try BackupDatabase(url: recordsDatabaseURL, logger: logger))
+    }
+
+    private func perform(
+        _ kind: BackupKind, into run: inout BackupRun, records: BackupRecords, logger: Logger
+    ) async throws {
         let directory = configuration.directory(for: kind)
         var finished: BackupArtifact?
         switch kind {
@@ -133,7 +152,11 @@ public final class BackupService: Sendable {
     ///
     /// - Returns: The number of tables in the restored database's non-system schemas.
     public func restore(file: String, into databaseURL: String) async throws -> Int {
-        let recorded = try? await records.successfulRun(file: (file as NSString).lastPathComponent)?.sha256
+        var recorded: String?
+        if let records = try? openRecords() {
+            defer { records.database.close() }
+            recorded = try? await records.successfulRun(file: (file as NSString).lastPathComponent)?.sha256
+        }
         return try await Self.restore(file: file, into: databaseURL, recordedChecksum: recorded, logger: logger)
     }
 
@@ -156,7 +179,9 @@ public final class BackupService: Sendable {
 
     /// The recorded runs, newest first.
     public func recentRuns(limit: Int = 100) async throws -> [BackupRun] {
-        try await records.recent(limit: limit)
+        let records = try openRecords()
+        defer { records.database.close() }
+        return try await records.recent(limit: limit)
     }
 
     private static var hostName: String { ProcessInfo.processInfo.hostName }
