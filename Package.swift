@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Scheduler", targets: ["Scheduler"]),
         .library(name: "Tasks", targets: ["Tasks"]),
         .library(name: "HTTP", targets: ["HTTP"]),
+        .library(name: "Postgres", targets: ["Postgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -66,11 +67,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // PostgreSQL over libpq: parameterised queries, text decoding, transactions, reconnects, migrations.
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", "Broker", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // The application's jobs, written against the task API only.
         .target(
             name: "Tasks",
             dependencies: [
-                "TaskAPI", "Broker", "HTTP", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log"),
+                "TaskAPI", "Broker", "HTTP", "Postgres", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
@@ -100,7 +107,7 @@ let package = Package(
         // Test helpers: real redis-server / PostgreSQL / Python Celery processes on loopback.
         .target(
             name: "TestSupport",
-            dependencies: ["Broker"],
+            dependencies: ["Broker", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -139,7 +146,7 @@ let package = Package(
         // The application's jobs against real PostgreSQL, redis-server and a loopback Slack.
         // Depends on `celerity` so that the backup tasks also run in a real worker process.
         .testTarget(
-            name: "TasksTests", dependencies: ["Tasks", "Broker", "HTTP", "TestSupport", "celerity"],
+            name: "TasksTests", dependencies: ["Tasks", "Broker", "HTTP", "Postgres", "TestSupport", "celerity"],
             swiftSettings: swiftSettings
         ),
         // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.

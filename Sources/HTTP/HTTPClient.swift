@@ -130,8 +130,9 @@ public final class HTTPClient: Sendable {
             throw HTTPError(code: .invalidRequest, message: "the URL must be absolute http:// or https://", url: url)
         }
         for (name, value) in request.headers {
-            if name.isEmpty || name.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" })
-                || value.contains(where: { $0 == "\r" || $0 == "\n" })
+            // Bytes, not Characters: "\r\n" is one Character and would match neither "\r" nor "\n".
+            if name.isEmpty || name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 })
+                || value.utf8.contains(where: { $0 == 13 || $0 == 10 })
             {
                 throw HTTPError(
                     code: .invalidRequest, message: "a header name or value contains CR, LF or a colon in its name",
