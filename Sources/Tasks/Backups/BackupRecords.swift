@@ -9,13 +9,13 @@ struct BackupRecords: Sendable {
     let database: BackupDatabase
 
     /// Stores a run; storing the same run id again changes nothing.
-    func insert(_ run: BackupRun) async throws {
+    func insert(_ run: BackupRun) throws {
         let rowCounts = try run.rowCounts.map { counts in
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             return String(decoding: try encoder.encode(counts), as: UTF8.self)
         }
-        try await database.execute(
+        try database.execute(
             """
             INSERT INTO backup_runs (run_id, kind, status, started_at, finished_at, duration_seconds, file,
                 size_bytes, sha256, row_counts, restore_seconds, rto_seconds, error, task_id)
@@ -34,8 +34,8 @@ struct BackupRecords: Sendable {
     }
 
     /// Marks the successful PostgreSQL backup of `file` as verified at `date`.
-    func markVerified(file: String, at date: Date) async throws {
-        try await database.execute(
+    func markVerified(file: String, at date: Date) throws {
+        try database.execute(
             """
             UPDATE backup_runs SET verified_at = to_timestamp($2::double precision)
             WHERE kind = 'postgres' AND status = 'success' AND file = $1
@@ -45,17 +45,17 @@ struct BackupRecords: Sendable {
     }
 
     /// The successful run that wrote `file`, if recorded.
-    func successfulRun(file: String) async throws -> BackupRun? {
-        try await runs(where: "status = 'success' AND file = $1", [file], limit: 1).first
+    func successfulRun(file: String) throws -> BackupRun? {
+        try runs(where: "status = 'success' AND file = $1", [file], limit: 1).first
     }
 
     /// The newest runs, newest first.
-    func recent(limit: Int = 100) async throws -> [BackupRun] {
-        try await runs(where: "true", [], limit: limit)
+    func recent(limit: Int = 100) throws -> [BackupRun] {
+        try runs(where: "true", [], limit: limit)
     }
 
-    private func runs(where condition: String, _ parameters: [String?], limit: Int) async throws -> [BackupRun] {
-        let rows = try await database.rows(
+    private func runs(where condition: String, _ parameters: [String?], limit: Int) throws -> [BackupRun] {
+        let rows = try database.rows(
             """
             SELECT run_id, kind, status, extract(epoch FROM started_at)::text, duration_seconds::text, file,
                 size_bytes::text, sha256, row_counts::text, extract(epoch FROM verified_at)::text,

@@ -60,7 +60,7 @@ public final class BackupService: Sendable {
             records = try openRecords()
             try await perform(kind, into: &run, records: records!, logger: logger)
             run.durationSeconds = (ContinuousClock.now - clock).seconds
-            try await records!.insert(run)
+            try records!.insert(run)
             logger.info(
                 "backup run succeeded",
                 metadata: [
@@ -77,7 +77,7 @@ public final class BackupService: Sendable {
             logger.error("backup run failed", metadata: ["backup.error": "\(message)"])
             do {
                 guard let records else { throw BackupError(.database, "no connection to the records database") }
-                try await records.insert(run)
+                try records.insert(run)
             } catch {
                 logger.error("the failed run could not be recorded", metadata: ["backup.error": "\(error)"])
             }
@@ -96,7 +96,8 @@ public final class BackupService: Sendable {
                 .configuration, "CELERITY_DATABASE_URL is not set: backup runs are recorded in the Celerity database"
             )
         }
-        return BackupRecords(database: try BackupDatabase(url: recordsDatabaseURL, logger: logger))
+        let target = try PostgresToolTarget(url: recordsDatabaseURL, name: "CELERITY_DATABASE_URL")
+        return BackupRecords(database: BackupDatabase(configuration: target.configuration, logger: logger))
     }
 
     private func perform(
@@ -125,7 +126,7 @@ public final class BackupService: Sendable {
             run.rowCounts = outcome.rowCounts
             run.restoreSeconds = outcome.restoreSeconds
             run.recoveryTimeObjectiveSeconds = configuration.recoveryTimeObjective.seconds
-            try await records.markVerified(file: outcome.postgresFile, at: Date())
+            try records.markVerified(file: outcome.postgresFile, at: Date())
             if outcome.restoreSeconds > configuration.recoveryTimeObjective.seconds {
                 logger.warning(
                     "the restore took longer than the recovery time objective",
@@ -155,7 +156,7 @@ public final class BackupService: Sendable {
         var recorded: String?
         if let records = try? openRecords() {
             defer { records.database.close() }
-            recorded = try? await records.successfulRun(file: (file as NSString).lastPathComponent)?.sha256
+            recorded = try? records.successfulRun(file: (file as NSString).lastPathComponent)?.sha256
         }
         return try await Self.restore(file: file, into: databaseURL, recordedChecksum: recorded, logger: logger)
     }
@@ -172,16 +173,16 @@ public final class BackupService: Sendable {
         let restore = PostgresRestore(file: file, recordedChecksum: recordedChecksum)
         _ = try restore.checkChecksum()
         try await restore.restore(into: target, clean: true, logger: logger)
-        let database = try BackupDatabase(url: target.connectionURL, logger: logger)
+        let database = BackupDatabase(configuration: target.configuration, logger: logger)
         defer { database.close() }
-        return try await database.rowCounts().count
+        return try database.rowCounts().count
     }
 
     /// The recorded runs, newest first.
     public func recentRuns(limit: Int = 100) async throws -> [BackupRun] {
         let records = try openRecords()
         defer { records.database.close() }
-        return try await records.recent(limit: limit)
+        return try records.recent(limit: limit)
     }
 
     private static var hostName: String { ProcessInfo.processInfo.hostName }

@@ -33,7 +33,7 @@ struct BackupVerifier: Sendable {
             throw BackupError(.invalidBackup, "no PostgreSQL backup in \(directory) to verify: run backups.postgres")
         }
         let path = (directory as NSString).appendingPathComponent(file)
-        guard let record = try await records.successfulRun(file: file), let recorded = record.rowCounts else {
+        guard let record = try records.successfulRun(file: file), let recorded = record.rowCounts else {
             throw BackupError(
                 .verificationFailed, "\(file) has no successful run recorded in backup_runs: its row counts are unknown"
             )
@@ -43,22 +43,22 @@ struct BackupVerifier: Sendable {
 
         let scratchName = "celerity_verify_\(BackupTimestamp.format(now).lowercased())_"
             + UUID().uuidString.prefix(8).lowercased()
-        let admin = try BackupDatabase(url: target.connectionURL, logger: logger)
+        let admin = BackupDatabase(configuration: target.configuration, logger: logger)
         defer { admin.close() }
-        try await admin.execute("CREATE DATABASE \(scratchName)", [])
+        try admin.execute("CREATE DATABASE \(scratchName)", [])
         let started = ContinuousClock.now
         let restored: [String: Int64]
         do {
             try await restore.restore(into: target.database(scratchName), clean: false, logger: logger)
-            let scratch = try BackupDatabase(url: target.database(scratchName).connectionURL, logger: logger)
+            let scratch = BackupDatabase(configuration: target.database(scratchName).configuration, logger: logger)
             defer { scratch.close() }
-            restored = try await scratch.rowCounts()
+            restored = try scratch.rowCounts()
         } catch {
-            try? await admin.execute("DROP DATABASE IF EXISTS \(scratchName) WITH (FORCE)", [])
+            try? admin.execute("DROP DATABASE IF EXISTS \(scratchName) WITH (FORCE)", [])
             throw error
         }
         let elapsed = ContinuousClock.now - started
-        try await admin.execute("DROP DATABASE IF EXISTS \(scratchName) WITH (FORCE)", [])
+        try admin.execute("DROP DATABASE IF EXISTS \(scratchName) WITH (FORCE)", [])
         try Self.compare(restored: restored, recorded: recorded, minimumTables: configuration.verifyMinimumTables)
         logger.info(
             "PostgreSQL backup restored and checked",

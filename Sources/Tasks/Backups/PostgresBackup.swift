@@ -7,7 +7,7 @@ import Logging
 /// The counts and the dump see the same data: a repeatable-read transaction exports its snapshot
 /// (`pg_export_snapshot()`), counts the rows, and `pg_dump --snapshot` dumps exactly that snapshot while the
 /// transaction stays open. `backups.verify` later checks a restore against these counts. The password reaches
-/// `pg_dump` as `PGPASSWORD`; its command line holds the URL without it.
+/// `pg_dump` as `PGPASSWORD`; its command line holds host, port, user and database only.
 struct PostgresBackup: Sendable {
     /// The database to dump.
     var target: PostgresToolTarget
@@ -26,16 +26,13 @@ struct PostgresBackup: Sendable {
         let staging = try BackupStaging(directory: directory)
         defer { staging.remove() }
         let dump = staging.path("database.dump")
-        let database = try BackupDatabase(url: target.connectionURL, logger: logger)
+        let database = BackupDatabase(configuration: target.configuration, logger: logger)
         defer { database.close() }
         let rowCounts = try await database.withSnapshot { snapshot, counts in
             logger.info("dumping the database", metadata: ["backup.tables": "\(counts.count)"])
             try await ExternalCommand(
                 executable: "pg_dump",
-                arguments: [
-                    "--format=custom", "--compress=0", "--no-password", "--snapshot=\(snapshot)",
-                    "--dbname=\(target.urlWithoutPassword)",
-                ],
+                arguments: ["--format=custom", "--compress=0", "--snapshot=\(snapshot)"] + target.arguments,
                 environment: target.environment,
                 standardOutput: dump
             ).run(scrubber: scrubber)

@@ -27,9 +27,9 @@ struct PostgresRestore: Sendable {
         logger.info("decompressing the backup", metadata: ["backup.file": "\((file as NSString).lastPathComponent)"])
         try await ExternalCommand(executable: "gzip", arguments: ["-dc"], standardInput: file, standardOutput: dump)
             .run(scrubber: scrubber)
-        var arguments = ["--no-owner", "--no-password", "--exit-on-error", "--single-transaction"]
+        var arguments = ["--no-owner", "--exit-on-error", "--single-transaction"]
         if clean { arguments += ["--clean", "--if-exists"] }
-        arguments += ["--dbname=\(target.urlWithoutPassword)", dump]
+        arguments += target.arguments + [dump]
         logger.info("restoring with pg_restore", metadata: ["backup.database": "\(target.databaseName ?? "")"])
         try await ExternalCommand(executable: "pg_restore", arguments: arguments, environment: target.environment)
             .run(scrubber: scrubber)

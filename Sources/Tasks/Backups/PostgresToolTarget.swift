@@ -1,74 +1,60 @@
-import Foundation
+import Postgres
 
-/// How a libpq command-line tool (`pg_dump`, `pg_restore`) reaches a database: the URL without its password as
-/// the `--dbname` argument, the password in the tool's `PGPASSWORD`.
+/// How a libpq command-line tool (`pg_dump`, `pg_restore`) reaches a database: host, port, user and database as
+/// arguments, the password only in the tool's environment (`PGPASSWORD`).
 ///
 /// A command line is readable by every user of the machine (`/proc/<pid>/cmdline`, `ps`); a process's
 /// environment only by its owner and root.
-struct PostgresToolTarget: Sendable, Hashable {
-    /// `postgresql://user@host:port/db?…` without the password (also without a `password=` query item).
-    let urlWithoutPassword: String
-    /// The password, if the URL had one.
-    let password: String?
+struct PostgresToolTarget: Sendable {
+    /// The connection settings (their description hides the password).
+    let configuration: PostgresConfiguration
 
-    /// Splits a `postgresql://` or `postgres://` URL.
+    /// Parses a `postgresql://` URL.
     ///
     /// - Parameter name: The variable or option the URL came from, for the error.
-    /// - Throws: ``BackupError`` with code `configuration` naming `name` (never the URL, which may hold a password).
+    /// - Throws: ``BackupError`` with code `configuration` naming `name` (never the password).
     init(url: String, name: String) throws {
-        guard var components = URLComponents(string: url),
-            components.scheme == "postgresql" || components.scheme == "postgres"
-        else {
-            throw BackupError(.configuration, "\(name) is not a postgresql:// URL")
+        do {
+            configuration = try PostgresConfiguration(url: url)
+        } catch {
+            throw BackupError(.configuration, "\(name): \(error.message)")
         }
-        var password = components.password
-        components.password = nil
-        if let items = components.queryItems {
-            password = password ?? items.first(where: { $0.name == "password" })?.value
-            let kept = items.filter { $0.name != "password" }
-            components.queryItems = kept.isEmpty ? nil : kept
-        }
-        guard let stripped = components.string else {
-            throw BackupError(.configuration, "\(name) is not a valid URL")
-        }
-        self.urlWithoutPassword = stripped
-        self.password = password
     }
 
-    /// The database name in the URL's path, or `nil` when it names none.
-    var databaseName: String? {
-        let path = URLComponents(string: urlWithoutPassword)?.path ?? ""
-        let name = String(path.drop(while: { $0 == "/" }))
-        return name.isEmpty ? nil : name.removingPercentEncoding ?? name
+    private init(configuration: PostgresConfiguration) {
+        self.configuration = configuration
     }
+
+    /// The database name, if the URL names one.
+    var databaseName: String? { configuration.database }
 
     /// The same server and credentials, another database.
     func database(_ name: String) -> PostgresToolTarget {
-        var components = URLComponents(string: urlWithoutPassword)!
-        components.path = "/" + name
-        return PostgresToolTarget(urlWithoutPassword: components.string!, password: password)
+        var configuration = self.configuration
+        configuration.database = name
+        return PostgresToolTarget(configuration: configuration)
     }
 
-    /// The full URL, password included: only for opening a libpq connection in this process.
-    var connectionURL: String {
-        guard let password else { return urlWithoutPassword }
-        var components = URLComponents(string: urlWithoutPassword)!
-        components.password = password
-        return components.string!
+    /// `--host`, `--port`, `--username`, `--dbname`: everything but the password.
+    var arguments: [String] {
+        var arguments = ["--port=\(configuration.port)", "--no-password"]
+        if let host = configuration.host { arguments.append("--host=\(host)") }
+        if let user = configuration.user { arguments.append("--username=\(user)") }
+        if let database = configuration.database { arguments.append("--dbname=\(database)") }
+        return arguments
     }
 
-    /// The environment the tools get: `PGPASSWORD` when there is a password, and a connect timeout.
+    /// The tools' environment: the password, the TLS mode, a connect timeout and an application name.
     var environment: [String: String] {
-        var variables = ["PGCONNECT_TIMEOUT": "10"]
-        if let password { variables["PGPASSWORD"] = password }
+        var variables = [
+            "PGSSLMODE": configuration.sslMode,
+            "PGCONNECT_TIMEOUT": String(max(1, configuration.connectTimeout.components.seconds)),
+            "PGAPPNAME": "celerity-backups",
+        ]
+        if let password = configuration.password { variables["PGPASSWORD"] = password }
         return variables
     }
 
     /// A scrubber for the password.
-    var scrubber: SecretScrubber { SecretScrubber(secrets: [password]) }
-
-    private init(urlWithoutPassword: String, password: String?) {
-        self.urlWithoutPassword = urlWithoutPassword
-        self.password = password
-    }
+    var scrubber: SecretScrubber { SecretScrubber(secrets: [configuration.password]) }
 }
