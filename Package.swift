@@ -81,6 +81,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
+            // Schema migrations, one SQL file per step, compiled into the binary (listed in TaskMigrations.swift).
+            resources: [
+                .embedInCode("Migrations/0001_webhook_deliveries.sql"),
+                .embedInCode("Migrations/0015_backups.sql"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Options and commands shared by every binary that runs tasks: --redis-url, logging, `worker`.
@@ -97,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "celerity",
             dependencies: [
-                "Broker", "Worker", "Scheduler", "Tasks", "TaskAPI", "CelerityCLI",
+                "Broker", "Worker", "Scheduler", "Tasks", "TaskAPI", "CelerityCLI", "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -110,7 +110,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
                 code: .configuration,
                 message: "no database configured: pass --database-url or set CELERITY_DATABASE_URL "
                     + "(postgresql://user:password@host:port/database)",
-                endpoint: "(none)"
+                endpoint: ""
             )
         }
         return try PostgresConfiguration(url: url)

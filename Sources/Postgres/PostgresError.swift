@@ -69,7 +69,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
 
     /// `PostgreSQL at postgresql://app:***@db:5432/app: server error 23505: duplicate key value violates …`.
     public var description: String {
-        var text = "PostgreSQL at \(endpoint): \(code)"
+        var text = endpoint.isEmpty ? "PostgreSQL: \(code)" : "PostgreSQL at \(endpoint): \(code)"
         if let sqlState { text += " \(sqlState)" }
         return text + ": " + message
     }

@@ -2,6 +2,7 @@ import Broker
 import Foundation
 import HTTP
 import Logging
+import Postgres
 import TestSupport
 import Testing
 
@@ -73,7 +74,10 @@ struct BackupFixture {
     private func createDatabases() async throws {
         try await postgres.psql("CREATE DATABASE app")
         try await postgres.psql("CREATE DATABASE celerity")
-        try await postgres.psql(try String(contentsOf: Self.migration, encoding: .utf8), database: "celerity")
+        // The schema as `celerity db migrate` makes it.
+        let celerity = PostgresConnection(configuration: try PostgresConfiguration(url: url("celerity")), logger: logs.logger)
+        defer { celerity.close() }
+        try Migrator(connection: celerity, migrations: TaskMigrations.all, logger: logs.logger).migrate()
         try await postgres.psql(
             """
             CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL, email text UNIQUE);
@@ -90,12 +94,6 @@ struct BackupFixture {
             """,
             database: "app"
         )
-    }
-
-    /// `Sources/Tasks/Migrations/0015_backups.sql`.
-    static var migration: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Sources/Tasks/Migrations/0015_backups.sql")
     }
 
     /// Every row of every table in `database`, as psql prints them, table by table: to compare two databases.

@@ -95,7 +95,7 @@ struct ExternalCommand: Sendable {
                         output: .fileDescriptor(output, closeAfterSpawningProcess: true),
                         error: .string(limit: 1 << 20)
                     )
-                    return ExecutionRecord(status: record.terminationStatus, standardError: record.standardError ?? "")
+                    return ExecutionRecord(status: record.terminationStatus, standardError: record.standardError)
                 }
                 group.addTask {
                     try await Task.sleep(for: timeout)
