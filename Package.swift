@@ -73,11 +73,11 @@ let package = Package(
             dependencies: ["CLibPQ", "Broker", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        // The application's jobs, written against the task API only.
+        // The application's jobs, written against the task API, Postgres and HTTP only.
         .target(
             name: "Tasks",
             dependencies: [
-                "TaskAPI", "Broker", "HTTP", "Postgres", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log"),
+                "TaskAPI", "Broker", "Postgres", "HTTP", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
@@ -143,6 +143,17 @@ let package = Package(
             path: "bench/CelerityBench",
             swiftSettings: swiftSettings
         ),
+        // The example application of docs/tasks.md, built in CI and run by a real Python Celery client in InteropTests.
+        .executableTarget(
+            name: "celerity-example",
+            dependencies: [
+                "CelerityCLI", "TaskAPI", "Broker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/Shop",
+            swiftSettings: swiftSettings
+        ),
         // Depends on `celerity` so the race test can start real scheduler processes of the binary.
         .testTarget(
             name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport", "celerity"],
@@ -157,7 +168,7 @@ let package = Package(
         // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.
         .testTarget(
             name: "InteropTests",
-            dependencies: ["Broker", "TestSupport", "celerity-test-worker", "celerity"],
+            dependencies: ["Broker", "TestSupport", "celerity-test-worker", "celerity", "celerity-example"],
             exclude: ["python"],
             swiftSettings: swiftSettings
         ),

@@ -115,30 +115,3 @@ public struct Settings: Sendable, CustomStringConvertible {
         return pairs
     }
 }
-
-/// A configuration value that must not be printed: its description is `***`. Use ``value`` where the secret
-/// is needed (a connection string, a signing key), never in a log line or an error.
-public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
-    /// The secret itself.
-    public let value: String
-
-    public init(_ value: String) { self.value = value }
-
-    public var description: String { "***" }
-    public var debugDescription: String { "***" }
-}
-
-/// A configuration value that is missing or unusable; its text names the key, never the value.
-public struct SettingsError: Error, Sendable, CustomStringConvertible {
-    /// The key (or the configuration file) at fault.
-    public var key: String
-    /// What is wrong with it.
-    public var problem: String
-
-    public init(key: String, problem: String) {
-        self.key = key
-        self.problem = problem
-    }
-
-    public var description: String { "configuration: \(key) \(problem)" }
-}

@@ -43,6 +43,7 @@ public struct TaskDefinition: Sendable {
             arguments, context in
             let bound = try arguments.bind(Parameters.self, task: name)
             let output = try await handler(bound, context)
+            if let value = output as? JSONValue { return value }
             do {
                 return try JSONValue(encoding: output)
             } catch {

@@ -108,7 +108,7 @@ package final class WorkerProcess: @unchecked Sendable {
             } catch {
                 failures += 1
                 logger.error("Redis error in worker loop; retrying", metadata: ["error": "\(error)"])
-                PosixThread.sleep(for: min(.seconds(2), .milliseconds(50) * (1 << min(failures, 6))))
+                PosixThread.sleep(for: Backoff.redisStep.delay(afterAttempts: failures))
             }
         }
     }

@@ -24,7 +24,7 @@ package final class Supervisor: @unchecked Sendable {
     /// The task names the processes registered (each reports them after its setup), for `celery inspect registered`.
     private var taskNames: [String] = []
     private let events: CeleryEvents
-    private let snapshot = LockedBox(NodeSnapshot())
+    private let snapshot = Locked(NodeSnapshot())
     private let logger: Logger
     private let connection: RedisConnection
     private let signals = LockedQueue<Int32>()
@@ -74,7 +74,7 @@ package final class Supervisor: @unchecked Sendable {
     ///   - childArguments: the arguments after `worker-process --process-id ID`, i.e. the worker's own options.
     package init(
         configuration: WorkerConfiguration, executable: String? = nil, childArguments: [String],
-        logger: Logger = Logger(label: "celerity.supervisor")
+        logger: Logger
     ) {
         self.configuration = configuration
         self.events = CeleryEvents(node: configuration.nodeName, database: configuration.redis.database)
@@ -191,9 +191,7 @@ package final class Supervisor: @unchecked Sendable {
             let names = Array(fields.dropFirst())
             if names != taskNames {
                 taskNames = names
-                var current = snapshot.value
-                current.taskNames = names
-                snapshot.value = current
+                snapshot.withLock { $0.taskNames = names }
                 logger.info("registered tasks", metadata: ["tasks": "\(names.joined(separator: ", "))"])
             }
         default:
@@ -237,8 +235,8 @@ package final class Supervisor: @unchecked Sendable {
 
     private func backoff(for slot: inout Slot) -> Duration {
         slot.quickExits += 1
-        let factor = Double(1 << min(slot.quickExits - 1, 16))
-        return min(configuration.restartBackoffCap, configuration.restartBackoff * factor)
+        return Backoff(base: configuration.restartBackoff, cap: configuration.restartBackoffCap, jitter: false)
+            .delay(afterAttempts: slot.quickExits - 1)
     }
 
     private func reapExitedChildren() {
@@ -453,21 +451,9 @@ package final class Supervisor: @unchecked Sendable {
     }
 }
 
-/// A value shared between threads under a lock.
-final class LockedBox<Value: Sendable>: Sendable {
-    private let stored: Mutex<Value>
-
-    init(_ value: Value) { stored = Mutex(value) }
-
-    var value: Value {
-        get { stored.withLock { $0 } }
-        set { stored.withLock { $0 = newValue } }
-    }
-}
-
 /// A small thread-safe inbox: signal handlers and the control listener post, the supervisor loop drains.
 private final class LockedQueue<Element: Sendable>: Sendable {
-    private let pending = Mutex<[Element]>([])
+    private let pending = Locked<[Element]>([])
 
     func post(_ element: Element) {
         pending.withLock { $0.append(element) }
