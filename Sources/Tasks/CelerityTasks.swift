@@ -6,7 +6,7 @@ public enum CelerityTasks: TaskApplication {
     public static func setup(_ context: SetupContext) async throws -> TaskRegistry {
         let resources = try TaskResources(context)
         context.onShutdown { resources.close() }
-        var registry = try TaskRegistry(DemoTasks.all)
+        var registry = try TaskRegistry(DemoTasks.all + BackupTasks.setup(context))
         // Each job family adds its definitions here: `try registry.register(Family.definitions(resources))`.
         _ = resources
         return registry
