@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "Tasks",
             dependencies: [
-                "Worker", "Broker", "Postgres", "HTTP", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log"),
+                "Worker", "Broker", "Postgres", "HTTP", .product(name: "Logging", package: "swift-log"),
             ],
             // Schema migrations, one SQL file per step, compiled into the binary (listed in TaskMigrations.swift).
             resources: [.embedInCode("Migrations/0001_webhook_deliveries.sql")],
@@ -138,7 +138,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Broker", "TestSupport"], swiftSettings: swiftSettings),
         // The PostgreSQL client and migrations against real PostgreSQL; `celerity db` as a real process.
         .testTarget(
-            name: "PostgresTests", dependencies: ["Postgres", "Broker", "Tasks", "TestSupport", "celerity"],
+            name: "PostgresTests", dependencies: ["Postgres", "HTTP", "Broker", "Tasks", "TestSupport", "celerity"],
             swiftSettings: swiftSettings
         ),
     ]
