@@ -1,5 +1,6 @@
 import Broker
 import Foundation
+import HTTP
 import Postgres
 import Tasks
 import TestSupport
@@ -94,22 +95,26 @@ import Testing
             #expect(status.standardOutput.contains("applied  0001 webhook_deliveries"))
             #expect(status.standardOutput.contains("\(TaskMigrations.all.count) applied, 0 pending"))
 
-            // The table takes a delivery's outcome twice (a task run twice) as one row.
+            // A task that runs twice records its delivery as one row holding the latest outcome.
             let db = try server.connection(database: "app")
-            for attempts in [1, 2] {
-                try db.query(
-                    """
-                    INSERT INTO webhook_deliveries (id, event, url_host, status, attempts, last_status_code, finished_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, now())
-                    ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
-                        last_status_code = excluded.last_status_code, finished_at = excluded.finished_at
-                    """,
-                    ["task-1", "invoice.paid", "hooks.example.com", "delivered", .int(attempts), 204]
-                )
+            let receiver = try LoopbackHTTPServer { _ in .init(status: 204) }
+            defer { receiver.stop() }
+            let sender = WebhookSender(
+                configuration: .init(secret: "s"), client: HTTPClient(logger: LogRecorder().logger),
+                logger: LogRecorder().logger
+            )
+            for _ in 0..<2 {
+                let outcome = sender.send(
+                    to: receiver.url("/done?token=t"), event: "invoice.paid", deliveryID: "task-1", payload: [:])
+                try db.withTransaction { tx in try WebhookDeliveryLog.record(outcome, in: tx) }
             }
-            #expect(
-                try db.query("SELECT attempts FROM webhook_deliveries").map { try $0.decode("attempts", as: Int.self) }
-                    == [2])
+            let rows = try db.query(
+                "SELECT id, event, url_host, status, attempts, last_status_code FROM webhook_deliveries")
+            #expect(rows.count == 1)
+            let row = try #require(rows.first)
+            #expect(try row.decode("status", as: String.self) == "delivered")
+            #expect(try row.decode("url_host", as: String.self) == "127.0.0.1")
+            #expect(try row.decode("last_status_code", as: Int.self) == 204)
 
             let password = "cliSecretPassword-42"
             let refusedPort = try FreePort.allocate()

@@ -182,6 +182,24 @@ extension PostgresServer {
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'celerity'"
             )
             #expect(try db.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
+
+            // Inside a transaction a broken connection is not replaced: the rest of the body must not autocommit.
+            let killer = try server.connection()
+            let broken = try #require(throws: PostgresError.self) {
+                try db.withTransaction { tx in
+                    try tx.query("INSERT INTO marks VALUES ($1)", [3])
+                    let pid = try tx.query("SELECT pg_backend_pid() AS pid").first?.decode("pid", as: Int.self)
+                    try killer.query("SELECT pg_terminate_backend($1)", [pid.map { .int($0) }])
+                    do throws(PostgresError) {
+                        try tx.query("INSERT INTO marks VALUES ($1)", [4])
+                    } catch {
+                        #expect(error.code == .connection)
+                    }
+                    try tx.query("INSERT INTO marks VALUES ($1)", [5])
+                }
+            }
+            #expect(broken.code == .connection)
+            #expect(try db.query("SELECT count(*) AS n FROM marks").first?.decode("n", as: Int.self) == 2)
         }
     }
 
