@@ -8,7 +8,8 @@ public enum CelerityTasks: TaskApplication {
         context.onShutdown { resources.close() }
         var registry = try TaskRegistry(DemoTasks.all + BackupTasks.setup(context))
         // Each job family adds its definitions here: `try registry.register(Family.definitions(resources))`.
-        _ = resources
+        try PurchaseTasks.register(into: &registry, resources)
+        try registry.register(InvoiceTasks.definitions(resources))
         return registry
     }
 }
