@@ -53,7 +53,8 @@ struct InvoiceBatchTests {
                 if let text = push.array?.last?.string { events.append(try JSONValue.parse(text)) }
             }
             #expect(events.count == 31)
-            #expect(events.prefix(30).compactMap { $0["processed"]?.intValue } == Array(1...30))
+            // Two processes publish after their commits, so neighbouring events may swap.
+            #expect(events.prefix(30).compactMap { $0["processed"]?.intValue }.sorted() == Array(1...30))
             #expect(events.last?["status"]?.stringValue == "completed_with_errors")
 
             // `celerity batch status` prints it, as text and as JSON.

@@ -66,7 +66,13 @@ public struct InvoiceBatchStatus: Sendable {
                 error: try row.decodeIfPresent("error")
             )
         }
-        let webhookStatus: String? = try row.decodeIfPresent("webhook_status")
+        var webhook: Webhook?
+        if let status: String = try row.decodeIfPresent("webhook_status") {
+            webhook = Webhook(
+                status: status, attempts: try row.decodeIfPresent("webhook_attempts") ?? 0,
+                lastStatusCode: try row.decodeIfPresent("webhook_status_code"), error: try row.decodeIfPresent("webhook_error")
+            )
+        }
         return InvoiceBatchStatus(
             batchID: batchID, status: try row.decode("status"), reason: try row.decodeIfPresent("reason"),
             total: try row.decode("total"), processed: try row.decode("processed"),
@@ -74,14 +80,7 @@ public struct InvoiceBatchStatus: Sendable {
             timedOut: try row.decode("timed_out"), deadline: try row.decodeIfPresent("deadline"),
             createdAt: try row.decode("created_at"), completedAt: try row.decodeIfPresent("completed_at"),
             hasCallback: try row.decode("has_callback"),
-            webhook: try webhookStatus.map { status throws(PostgresError) in
-                Webhook(
-                    status: status, attempts: try row.decodeIfPresent("webhook_attempts") ?? 0,
-                    lastStatusCode: try row.decodeIfPresent("webhook_status_code"),
-                    error: try row.decodeIfPresent("webhook_error")
-                )
-            },
-            invoices: invoices
+            webhook: webhook, invoices: invoices
         )
     }
 

@@ -61,7 +61,9 @@ struct InvoiceProcessor: Sendable {
                 """,
                 [.text(sha256)]
             ).first {
-                recognition = .recognised(fields: try prior.decode("fields"), reusedFrom: try prior.decode("id"))
+                recognition = .recognised(
+                    fields: try prior.decode("fields", as: JSONValue.self), reusedFrom: try prior.decode("id", as: Int.self)
+                )
             } else {
                 recognition = try recognise(
                     invoiceID, image: try row.decode("image"), metadata: try row.decode("metadata"), retries: retries,
@@ -96,16 +98,17 @@ struct InvoiceProcessor: Sendable {
         let body: JSONValue = [
             "invoice_id": .int(invoiceID), "image": .string(Data(image).base64EncodedString()), "metadata": metadata,
         ]
-        do throws(HTTPError) {
+        let fields: JSONValue
+        do {
             let response = try http.send(.json(url: url, body: body, timeout: configuration.ocrTimeout), deadline: deadline)
-            let fields = try response.json()
-            guard fields.objectValue != nil else { return .failed("the OCR service answered with JSON that is not an object") }
-            return .recognised(fields: fields, reusedFrom: nil)
-        } catch where !error.isTransient {
+            fields = try response.json()
+        } catch let error as HTTPError where !error.isTransient {
             return .failed("the OCR service could not read the invoice: \(error)")
-        } catch where retries >= maxOCRRetries {
+        } catch let error as HTTPError where retries >= maxOCRRetries {
             return .failed("the OCR service failed \(retries + 1) times: \(error)")
         }
+        guard fields.objectValue != nil else { return .failed("the OCR service answered with JSON that is not an object") }
+        return .recognised(fields: fields, reusedFrom: nil)
     }
 
     /// Stores the outcome and counts it on the batch (batch row locked first, as the completion step does), and
@@ -115,14 +118,17 @@ struct InvoiceProcessor: Sendable {
     ) throws -> (Outcome, JSONObject?) {
         let batch = try tx.query("SELECT status FROM invoice_batches WHERE id = $1 FOR UPDATE", [.text(batchID)])
         let batchStatus: String? = try batch.first?.decode("status")
-        var outcome = Outcome(invoice_id: invoiceID, batch_id: batchID, status: "", duplicate: false, error: nil)
-        let fields: JSONValue?
-        let reusedFrom: Int?
+        var outcome = Outcome(invoice_id: invoiceID, batch_id: batchID, status: "failed", duplicate: false, error: nil)
+        var fields: JSONValue?
+        var reusedFrom: Int?
         switch recognition {
         case .recognised(let recognised, let source):
-            (outcome.status, fields, reusedFrom, outcome.duplicate) = ("succeeded", recognised, source, source != nil)
+            outcome.status = "succeeded"
+            outcome.duplicate = source != nil
+            fields = recognised
+            reusedFrom = source
         case .failed(let reason):
-            (outcome.status, outcome.error, fields, reusedFrom) = ("failed", reason, nil, nil)
+            outcome.error = reason
         }
         guard batchStatus == "processing" else {
             // The batch ended (its deadline passed) while this invoice was at OCR: the invoice stays timed_out.
