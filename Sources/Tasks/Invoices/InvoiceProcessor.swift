@@ -37,43 +37,47 @@ struct InvoiceProcessor: Sendable {
     /// - Throws: ``HTTPError`` for a transient OCR failure while retries remain; ``PostgresError``; `TaskError`
     ///   `ValueError` for an unknown invoice.
     func process(_ invoiceID: Int, retries: Int, deadline: ContinuousClock.Instant?) throws -> Outcome {
-        let (outcome, event): (Outcome, JSONObject?) = try database.withTransaction(deadline: deadline) { tx in
-            guard
-                let row = try tx.query(
-                    """
-                    SELECT i.batch_id, i.status, i.sha256, i.image, i.metadata, i.error, i.reused_from,
-                           b.status AS batch_status
-                    FROM invoices i JOIN invoice_batches b ON b.id = i.batch_id WHERE i.id = $1
-                    """,
-                    [.int(invoiceID)]
-                ).first
-            else { throw TaskError.valueError("no invoice \(invoiceID)") }
-            let batchID: String = try row.decode("batch_id")
-            if let done = try Self.finished(row, invoiceID: invoiceID, batchID: batchID) { return (done, nil) }
-            let sha256: String = try row.decode("sha256")
-            // Serialise the copies of one image; released at commit or rollback.
-            try tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 30))", [.text(sha256)])
-            let recognition: Recognition
-            if let prior = try tx.query(
-                """
-                SELECT id, fields FROM invoices WHERE sha256 = $1 AND status = 'succeeded' AND fields IS NOT NULL
-                ORDER BY id LIMIT 1
-                """,
-                [.text(sha256)]
-            ).first {
-                recognition = .recognised(
-                    fields: try prior.decode("fields", as: JSONValue.self), reusedFrom: try prior.decode("id", as: Int.self)
-                )
-            } else {
-                recognition = try recognise(
-                    invoiceID, image: try row.decode("image"), metadata: try row.decode("metadata"), retries: retries,
-                    deadline: deadline
-                )
-            }
-            return try record(tx, invoiceID: invoiceID, batchID: batchID, recognition)
+        let (outcome, event) = try database.withTransaction(deadline: deadline) { tx in
+            try process(tx, invoiceID: invoiceID, retries: retries, deadline: deadline)
         }
         if let event { progress.publish(outcome.batch_id, event) }
         return outcome
+    }
+
+    /// The unit of work inside the invoice's transaction; returns the outcome and the progress event to publish.
+    private func process(
+        _ tx: PostgresTransaction, invoiceID: Int, retries: Int, deadline: ContinuousClock.Instant?
+    ) throws -> (Outcome, JSONObject?) {
+        let rows = try tx.query(
+            """
+            SELECT i.batch_id, i.status, i.sha256, i.image, i.metadata, i.error, i.reused_from,
+                   b.status AS batch_status
+            FROM invoices i JOIN invoice_batches b ON b.id = i.batch_id WHERE i.id = $1
+            """,
+            [.int(invoiceID)]
+        )
+        guard let row = rows.first else { throw TaskError.valueError("no invoice \(invoiceID)") }
+        let batchID: String = try row.decode("batch_id")
+        if let done = try Self.finished(row, invoiceID: invoiceID, batchID: batchID) { return (done, nil) }
+        let sha256: String = try row.decode("sha256")
+        // Serialise the copies of one image; released at commit or rollback.
+        try tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 30))", [.text(sha256)])
+        let prior = try tx.query(
+            """
+            SELECT id, fields FROM invoices WHERE sha256 = $1 AND status = 'succeeded' AND fields IS NOT NULL
+            ORDER BY id LIMIT 1
+            """,
+            [.text(sha256)]
+        )
+        if let source = prior.first {
+            let fields: JSONValue = try source.decode("fields")
+            let sourceID: Int = try source.decode("id")
+            return try record(tx, invoiceID: invoiceID, batchID: batchID, .recognised(fields: fields, reusedFrom: sourceID))
+        }
+        let image: [UInt8] = try row.decode("image")
+        let metadata: JSONValue = try row.decode("metadata")
+        let recognition = try recognise(invoiceID, image: image, metadata: metadata, retries: retries, deadline: deadline)
+        return try record(tx, invoiceID: invoiceID, batchID: batchID, recognition)
     }
 
     /// The stored outcome of an invoice that is no longer pending or whose batch has ended; `nil` when it is to be processed.
@@ -98,17 +102,25 @@ struct InvoiceProcessor: Sendable {
         let body: JSONValue = [
             "invoice_id": .int(invoiceID), "image": .string(Data(image).base64EncodedString()), "metadata": metadata,
         ]
-        let fields: JSONValue
-        do {
-            let response = try http.send(.json(url: url, body: body, timeout: configuration.ocrTimeout), deadline: deadline)
-            fields = try response.json()
-        } catch let error as HTTPError where !error.isTransient {
-            return .failed("the OCR service could not read the invoice: \(error)")
-        } catch let error as HTTPError where retries >= maxOCRRetries {
-            return .failed("the OCR service failed \(retries + 1) times: \(error)")
+        do throws(HTTPError) {
+            let fields = try http.send(
+                .json(url: url, body: body, timeout: configuration.ocrTimeout), deadline: deadline
+            ).json()
+            guard fields.objectValue != nil else {
+                return .failed("the OCR service answered with JSON that is not an object")
+            }
+            return .recognised(fields: fields, reusedFrom: nil)
+        } catch {
+            return try failure(error, retries: retries)
         }
-        guard fields.objectValue != nil else { return .failed("the OCR service answered with JSON that is not an object") }
-        return .recognised(fields: fields, reusedFrom: nil)
+    }
+
+    /// A permanent OCR failure (4xx) fails the invoice, and so does a transient one once retries are used up;
+    /// otherwise the error is rethrown for a retry.
+    private func failure(_ error: HTTPError, retries: Int) throws(HTTPError) -> Recognition {
+        if !error.isTransient { return .failed("the OCR service could not read the invoice: \(error)") }
+        if retries >= maxOCRRetries { return .failed("the OCR service failed \(retries + 1) times: \(error)") }
+        throw error
     }
 
     /// Stores the outcome and counts it on the batch (batch row locked first, as the completion step does), and
