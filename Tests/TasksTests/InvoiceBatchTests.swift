@@ -97,7 +97,11 @@ struct InvoiceBatchTests {
             let body = try await fixture.finished(accepted.result["completion_task_id"]?.stringValue, worker: worker)
             #expect(body.result["completed_here"]?.boolValue == false)
             #expect(fixture.webhooks.count == 1, "\(fixture.webhooks)")
-            #expect(fixture.webhooks.first?.contains(#""status":"timed_out""#) == true)
+            let hook = try #require(fixture.webhooks.first)
+            #expect(hook.hasPrefix("verified invoice-batch-b-hang "))
+            let payload = try JSONValue.parse(String(hook.dropFirst("verified invoice-batch-b-hang ".count)))
+            #expect(payload["status"]?.stringValue == "timed_out")
+            #expect(payload["timed_out"]?.intValue == 6)
             _ = try await fixture.slack.waitForRequests(count: 1, timeout: .seconds(10))
             #expect(fixture.slack.requests.first?.text.contains("b-hang failed: timed_out") == true)
             await worker.stop()
@@ -108,7 +112,7 @@ struct InvoiceBatchTests {
     func killMidBatchAndDuplicates() async throws {
         try await JobsFixture.with { fixture in
             let worker = try fixture.startWorker(
-                queues: "invoices", concurrency: 2, settings: ["CELERITY_INVOICE_BATCH_TIMEOUT": "20"]
+                queues: "invoices", concurrency: 2, settings: ["CELERITY_INVOICE_BATCH_TIMEOUT": "15"]
             )
             // Five copies of one image among 20 slow invoices.
             let texts = (0..<20).map { $0 % 4 == 0 ? "slow-duplicate" : "slow-invoice-\($0)" }

@@ -139,10 +139,14 @@ struct JobsFixture {
         try #require(try InvoiceBatchStatus.load(batchID, from: database), "no batch \(batchID)")
     }
 
-    /// The pids of `worker`'s pool processes (its children).
+    /// The pids of `worker`'s pool processes: its children, as each of its threads lists them (the supervisor starts
+    /// them from several threads).
     static func children(of worker: ChildProcess) -> [Int32] {
-        let text = (try? String(contentsOfFile: "/proc/\(worker.pid)/task/\(worker.pid)/children", encoding: .utf8)) ?? ""
-        return text.split(separator: " ").compactMap { Int32($0) }
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(worker.pid)/task")) ?? []
+        return threads.flatMap { thread in
+            let text = (try? String(contentsOfFile: "/proc/\(worker.pid)/task/\(thread)/children", encoding: .utf8)) ?? ""
+            return text.split(separator: " ").compactMap { Int32($0) }
+        }
     }
 
     /// The resident set size of process `pid` in KiB (`VmRSS`), 0 when it is gone.
