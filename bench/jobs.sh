@@ -2,14 +2,21 @@
 # By hand (not in CI): the user's jobs of issue 13 on a throwaway Redis and PostgreSQL, release build.
 #   - one 50-invoice batch against a fake OCR with a fixed 100 ms latency, at -c 2 and -c 8
 #     (the ceiling is invoices × latency ÷ concurrency: 2.5 s and 0.625 s);
-#   - purchase unlocks per second (500 purchases of an item with 3 unlocks, -c 4).
+#   - purchase unlocks per second (200 purchases of an item with 3 unlocks, -c 4).
 # Times come from PostgreSQL (batch created_at → completed_at; first → last grant), not from polling.
 #   bash bench/jobs.sh            # prints a Markdown table and writes bench/results/jobs-<date>.md
+#   CELERITY_BIN=.build/debug/celerity bash bench/jobs.sh    # a binary you built (named in the table)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-swift build -c release --product celerity
-celerity="$(swift build -c release --show-bin-path)/celerity"
+if [ -n "${CELERITY_BIN:-}" ]; then
+    celerity="$(realpath "$CELERITY_BIN")"
+    build="$CELERITY_BIN"
+else
+    swift build -c release --product celerity
+    celerity="$(swift build -c release --show-bin-path)/celerity"
+    build="release build"
+fi
 state="$(mktemp -d /tmp/celerity-jobs-bench.XXXXXX)"
 pids=()
 cleanup() {
@@ -66,7 +73,7 @@ PY
     kill -TERM "$worker"; wait "$worker" || true
 done
 
-users=500
+users=200
 sql "INSERT INTO item_unlock_rules (item_id, unlock_key) VALUES (1, 'a'), (1, 'b'), (1, 'c');
      INSERT INTO purchases (user_id, item_id, status, paid_at) SELECT u, 1, 'paid', now() FROM generate_series(1, $users) u;"
 for user in $(seq "$users"); do
@@ -83,7 +90,7 @@ rows+=("| purchase unlocks (3 grants each), -c 4 | $rate tasks/s | $users tasks 
 
 out="bench/results/jobs-$(date -u +%Y-%m-%d).md"
 {
-    echo "# Jobs of issue 13 ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, release build)"
+    echo "# Jobs of issue 13 ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), $build)"
     echo
     echo "| measurement | result | note |"
     echo "| --- | --- | --- |"
