@@ -18,7 +18,8 @@ struct BatchCommand: ParsableCommand {
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a batch's status, counts, deadline, webhook outcome and failed invoices.",
-            discussion: "Exit status 0 when the batch exists, 1 otherwise. The database is --database-url, else CELERITY_DATABASE_URL."
+            discussion:
+                "Exit status 0 when the batch exists, 1 otherwise. The database is --database-url, else CELERITY_DATABASE_URL."
         )
 
         @Argument(help: "The batch id the app gave invoices.process_batch.")

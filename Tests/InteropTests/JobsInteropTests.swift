@@ -14,7 +14,8 @@ struct JobsInteropTests {
         try await withPostgresServer { postgres in
             let database = postgres.url
             let celerity = try InteropFixture.binary("celerity")
-            let migrate = try await ChildProcess.run(celerity, arguments: ["db", "migrate", "--database-url", database])
+            let migrate = try await ChildProcess.run(
+                celerity, arguments: ["db", "migrate", "--database-url", database])
             #expect(migrate.termination.isSuccess, "\(migrate.standardError)")
             try await postgres.psql(
                 """
@@ -32,22 +33,28 @@ struct JobsInteropTests {
                     "myapp.tasks.apply_purchase_unlocks_async", args: [7, 9], options: ["queue": "purchases"],
                     redisURL: fixture.url
                 )
-                let unlocked = try await celery.waitForResult(taskID: unlock, redisURL: fixture.url, timeout: .seconds(30))
+                let unlocked = try await celery.waitForResult(
+                    taskID: unlock, redisURL: fixture.url, timeout: .seconds(30))
                 #expect(unlocked.status == "SUCCESS", "\(unlocked)")
                 #expect(unlocked.result == ["chapter:1", "vip"])
 
                 let invoices: [InteropJSON] = (0..<10).map { n in
-                    .object(["image": .string(Data("py-invoice-\(n)".utf8).base64EncodedString()), "metadata": .object(["n": .int(n)])])
+                    .object([
+                        "image": .string(Data("py-invoice-\(n)".utf8).base64EncodedString()),
+                        "metadata": .object(["n": .int(n)]),
+                    ])
                 }
                 let batch = try await celery.sendTask(
                     "invoices.process_batch", args: ["py-batch", .array(invoices)], options: ["queue": "invoices"],
                     redisURL: fixture.url
                 )
-                let accepted = try await celery.waitForResult(taskID: batch, redisURL: fixture.url, timeout: .seconds(30))
+                let accepted = try await celery.waitForResult(
+                    taskID: batch, redisURL: fixture.url, timeout: .seconds(30))
                 #expect(accepted.status == "SUCCESS", "\(accepted)")
                 #expect(accepted.result["status"] == "processing")
                 let body = try #require(accepted.result["completion_task_id"]?.string)
-                let completed = try await celery.waitForResult(taskID: body, redisURL: fixture.url, timeout: .seconds(60))
+                let completed = try await celery.waitForResult(
+                    taskID: body, redisURL: fixture.url, timeout: .seconds(60))
                 #expect(completed.result["status"] == "completed", "\(completed)")
                 #expect(ocr.requests.count == 10)
 
@@ -55,7 +62,8 @@ struct JobsInteropTests {
                     "invoices.process_batch", args: ["py-small", .array(Array(invoices.prefix(9)))],
                     options: ["queue": "invoices"], redisURL: fixture.url
                 )
-                let failure = try await celery.waitForResult(taskID: rejected, redisURL: fixture.url, timeout: .seconds(30))
+                let failure = try await celery.waitForResult(
+                    taskID: rejected, redisURL: fixture.url, timeout: .seconds(30))
                 #expect(failure.status == "FAILURE")
                 #expect(failure.excType == "ValueError")
             }

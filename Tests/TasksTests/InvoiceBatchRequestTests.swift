@@ -8,7 +8,9 @@ import Testing
 @Suite("Invoices: request validation")
 struct InvoiceBatchRequestTests {
     static func invoices(_ count: Int) -> [JSONValue] {
-        (0..<count).map { ["image": .string(Data("invoice-\($0)".utf8).base64EncodedString()), "metadata": ["n": .int($0)]] }
+        (0..<count).map {
+            ["image": .string(Data("invoice-\($0)".utf8).base64EncodedString()), "metadata": ["n": .int($0)]]
+        }
     }
 
     static func rejection(_ invoices: [JSONValue], callback: String? = nil) -> String? {
@@ -47,6 +49,8 @@ struct InvoiceBatchRequestTests {
 
     @Test("the SHA-256 is the image's, in hex")
     func sha256() {
-        #expect(InvoiceBatchRequest.sha256(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            InvoiceBatchRequest.sha256(Array("abc".utf8))
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }

@@ -59,17 +59,20 @@ struct InvoiceBatchTests {
 
             // `celerity batch status` prints it, as text and as JSON.
             let text = try await ChildProcess.run(
-                try JobsFixture.celerity(), arguments: ["batch", "status", "b-30", "--database-url", fixture.databaseURL]
+                try JobsFixture.celerity(),
+                arguments: ["batch", "status", "b-30", "--database-url", fixture.databaseURL]
             )
             #expect(text.termination.isSuccess)
             #expect(text.standardOutput.contains("batch b-30: completed_with_errors"))
             #expect(text.standardOutput.contains("24 succeeded, 6 failed"))
             let json = try await ChildProcess.run(
-                try JobsFixture.celerity(), arguments: ["batch", "status", "b-30", "--json", "--database-url", fixture.databaseURL]
+                try JobsFixture.celerity(),
+                arguments: ["batch", "status", "b-30", "--json", "--database-url", fixture.databaseURL]
             )
             #expect(try JSONValue.parse(json.standardOutput)["succeeded"]?.intValue == 24)
             let missing = try await ChildProcess.run(
-                try JobsFixture.celerity(), arguments: ["batch", "status", "nope", "--database-url", fixture.databaseURL]
+                try JobsFixture.celerity(),
+                arguments: ["batch", "status", "nope", "--database-url", fixture.databaseURL]
             )
             #expect(missing.termination == .exited(1))
             #expect(missing.standardError == "celerity batch status: no invoice batch nope\n")
@@ -108,7 +111,8 @@ struct InvoiceBatchTests {
         }
     }
 
-    @Test("a worker process killed with kill -9 mid-batch: one completion, one webhook; a duplicate image is OCR'd once")
+    @Test(
+        "a worker process killed with kill -9 mid-batch: one completion, one webhook; a duplicate image is OCR'd once")
     func killMidBatchAndDuplicates() async throws {
         try await JobsFixture.with { fixture in
             let worker = try fixture.startWorker(
@@ -117,7 +121,9 @@ struct InvoiceBatchTests {
             // Five copies of one image among 20 slow invoices.
             let texts = (0..<20).map { $0 % 4 == 0 ? "slow-duplicate" : "slow-invoice-\($0)" }
             let accepted = try await fixture.submitBatch("b-kill", texts, worker: worker)
-            try await poll(timeout: .seconds(30), "a few invoices processed") { try fixture.batch("b-kill").processed >= 3 }
+            try await poll(timeout: .seconds(30), "a few invoices processed") {
+                try fixture.batch("b-kill").processed >= 3
+            }
             let victims = JobsFixture.children(of: worker)
             let victim = try #require(victims.first, "no pool process under \(worker.pid)")
             kill(victim, SIGKILL)
@@ -147,7 +153,8 @@ struct InvoiceBatchTests {
             let worker = try fixture.startWorker(queues: "invoices", concurrency: 1)
             for (id, count) in [("b-9", 9), ("b-51", 51)] {
                 let kwargs: JSONObject = [
-                    "batch_id": .string(id), "invoices": .array(JobsFixture.invoices((0..<count).map { "invoice-\($0)" })),
+                    "batch_id": .string(id),
+                    "invoices": .array(JobsFixture.invoices((0..<count).map { "invoice-\($0)" })),
                 ]
                 let task = try await fixture.client.enqueue(
                     "invoices.process_batch", kwargs: kwargs, options: TaskOptions(queue: "invoices")

@@ -31,7 +31,9 @@ struct JobsFixture {
 
     /// The receiver's verdict lines: `verified <delivery id> <body>` or `rejected …`.
     var webhooks: [String] {
-        receiver.output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("verified ") || $0.hasPrefix("rejected ") }
+        receiver.output.split(separator: "\n").map(String.init).filter {
+            $0.hasPrefix("verified ") || $0.hasPrefix("rejected ")
+        }
     }
 
     /// The image text of every OCR request, in arrival order.
@@ -72,13 +74,16 @@ struct JobsFixture {
                     try await postgres.psql("CREATE DATABASE celerity")
                     let logs = LogRecorder()
                     let database = PostgresConnection(
-                        configuration: try PostgresConfiguration(url: postgres.url(database: "celerity")), logger: logs.logger
+                        configuration: try PostgresConfiguration(url: postgres.url(database: "celerity")),
+                        logger: logs.logger
                     )
                     defer { database.close() }
                     try Migrator(connection: database, migrations: TaskMigrations.all, logger: logs.logger).migrate()
                     let fixture = JobsFixture(
-                        postgres: postgres, redis: redis, ocr: ocr, slack: slack, receiver: receiver, receiverPort: port,
-                        database: database, client: CelerityClient(configuration: try RedisConfiguration(url: redis.url))
+                        postgres: postgres, redis: redis, ocr: ocr, slack: slack, receiver: receiver,
+                        receiverPort: port,
+                        database: database,
+                        client: CelerityClient(configuration: try RedisConfiguration(url: redis.url))
                     )
                     try await body(fixture)
                 }
@@ -117,10 +122,13 @@ struct JobsFixture {
     }
 
     /// Sends `invoices.process_batch` as the app does and returns its result once it is stored.
-    func submitBatch(_ batchID: String, _ texts: [String], callback: Bool = true, worker: ChildProcess) async throws -> TaskResult {
+    func submitBatch(_ batchID: String, _ texts: [String], callback: Bool = true, worker: ChildProcess) async throws
+        -> TaskResult
+    {
         var kwargs: JSONObject = ["batch_id": .string(batchID), "invoices": .array(Self.invoices(texts))]
         if callback { kwargs["callback_url"] = .string(callbackURL) }
-        let id = try await client.enqueue("invoices.process_batch", kwargs: kwargs, options: TaskOptions(queue: "invoices"))
+        let id = try await client.enqueue(
+            "invoices.process_batch", kwargs: kwargs, options: TaskOptions(queue: "invoices"))
         let result = try await client.result(id, timeout: .seconds(60))
         #expect(result.state == .success, "\(result.result)\n\(worker.diagnostics())")
         return result
@@ -144,7 +152,8 @@ struct JobsFixture {
     static func children(of worker: ChildProcess) -> [Int32] {
         let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(worker.pid)/task")) ?? []
         return threads.flatMap { thread in
-            let text = (try? String(contentsOfFile: "/proc/\(worker.pid)/task/\(thread)/children", encoding: .utf8)) ?? ""
+            let text =
+                (try? String(contentsOfFile: "/proc/\(worker.pid)/task/\(thread)/children", encoding: .utf8)) ?? ""
             return text.split(separator: " ").compactMap { Int32($0) }
         }
     }

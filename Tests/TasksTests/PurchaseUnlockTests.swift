@@ -119,7 +119,8 @@ struct PurchaseUnlockTests {
             let blocker = try ChildProcess(
                 fixture.postgres.binDirectory.appendingPathComponent("psql").path,
                 arguments: [
-                    "-X", "-q", "-d", "postgresql://postgres@127.0.0.1:\(fixture.postgres.port)/celerity?application_name=blocker",
+                    "-X", "-q", "-d",
+                    "postgresql://postgres@127.0.0.1:\(fixture.postgres.port)/celerity?application_name=blocker",
                     "-c", "BEGIN; LOCK TABLE user_unlocks IN EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;",
                 ]
             )

@@ -35,7 +35,9 @@ struct InvoiceBatchCompletion: Sendable {
     }
 
     /// Completes batch `batchID` if it is still processing (or finishes the webhook of an earlier run of this task).
-    func complete(_ batchID: String, taskID: String, trigger: String, deadline: ContinuousClock.Instant?) throws -> Result {
+    func complete(_ batchID: String, taskID: String, trigger: String, deadline: ContinuousClock.Instant?) throws
+        -> Result
+    {
         let (won, resumed) = try database.withTransaction(deadline: deadline) { tx -> (Bool, Bool) in
             guard
                 let row = try tx.query(
@@ -115,7 +117,8 @@ struct InvoiceBatchCompletion: Sendable {
         guard let webhooks else {
             let error = "the webhook was not sent: set CELERITY_WEBHOOK_SECRET for the worker"
             try database.withTransaction { tx in
-                try store(tx, batch.batchID, deliveryID: deliveryID, status: "failed", attempts: 0, code: nil, error: error)
+                try store(
+                    tx, batch.batchID, deliveryID: deliveryID, status: "failed", attempts: 0, code: nil, error: error)
             }
             slack.notify("Invoice batch \(batch.batchID): \(error).", deadline: deadline)
             return "failed"

@@ -49,7 +49,8 @@ struct InvoiceBatchRequest: Sendable {
             }
             // Base64 grows data by 4/3: refuse oversized text before decoding it.
             guard text.utf8.count <= (Self.maximumImageBytes / 3 + 1) * 4 + 4 else {
-                throw InvoiceBatchRejection("invoice \(position): the image is larger than \(Self.maximumImageBytes) bytes")
+                throw InvoiceBatchRejection(
+                    "invoice \(position): the image is larger than \(Self.maximumImageBytes) bytes")
             }
             guard let data = Data(base64Encoded: text, options: .ignoreUnknownCharacters), !data.isEmpty,
                 Self.isBase64(text)
@@ -57,7 +58,8 @@ struct InvoiceBatchRequest: Sendable {
                 throw InvoiceBatchRejection("invoice \(position): \"image\" is not valid base64")
             }
             guard data.count <= Self.maximumImageBytes else {
-                throw InvoiceBatchRejection("invoice \(position): the image is larger than \(Self.maximumImageBytes) bytes")
+                throw InvoiceBatchRejection(
+                    "invoice \(position): the image is larger than \(Self.maximumImageBytes) bytes")
             }
             let metadata = object["metadata"] ?? .object(JSONObject())
             guard metadata.objectValue != nil || metadata.isNull else {
@@ -66,7 +68,8 @@ struct InvoiceBatchRequest: Sendable {
             let bytes = [UInt8](data)
             parsed.append(
                 Invoice(
-                    image: bytes, sha256: Self.sha256(bytes), metadata: metadata.isNull ? .object(JSONObject()) : metadata
+                    image: bytes, sha256: Self.sha256(bytes),
+                    metadata: metadata.isNull ? .object(JSONObject()) : metadata
                 )
             )
         }
@@ -92,13 +95,4 @@ struct InvoiceBatchRequest: Sendable {
             }
         }
     }
-}
-
-/// Why a batch request was rejected; the batch is stored as `rejected` with it and the task fails with `ValueError`.
-struct InvoiceBatchRejection: Error, Sendable, CustomStringConvertible {
-    let reason: String
-
-    init(_ reason: String) { self.reason = reason }
-
-    var description: String { reason }
 }

@@ -42,9 +42,6 @@ public struct InvoiceBatchStatus: Sendable {
     public var webhook: Webhook?
     public var invoices: [Invoice]
 
-    /// Whether the batch has ended (every status but `processing`).
-    public var isFinished: Bool { status != "processing" }
-
     /// Reads batch `batchID`, or `nil` when there is none.
     public static func load(_ batchID: String, from database: PostgresConnection) throws -> InvoiceBatchStatus? {
         guard
@@ -70,7 +67,8 @@ public struct InvoiceBatchStatus: Sendable {
         if let status: String = try row.decodeIfPresent("webhook_status") {
             webhook = Webhook(
                 status: status, attempts: try row.decodeIfPresent("webhook_attempts") ?? 0,
-                lastStatusCode: try row.decodeIfPresent("webhook_status_code"), error: try row.decodeIfPresent("webhook_error")
+                lastStatusCode: try row.decodeIfPresent("webhook_status_code"),
+                error: try row.decodeIfPresent("webhook_error")
             )
         }
         return InvoiceBatchStatus(

@@ -16,7 +16,9 @@ struct InvoiceBatchStore: Sendable {
     }
 
     /// Records batch `batchID` as `rejected` with `reason` (a second run keeps the first row).
-    func reject(_ batchID: String, total: Int, reason: String, taskID: String, deadline: ContinuousClock.Instant?) throws {
+    func reject(_ batchID: String, total: Int, reason: String, taskID: String, deadline: ContinuousClock.Instant?)
+        throws
+    {
         try database.query(
             """
             INSERT INTO invoice_batches (id, status, reason, total, task_id, completed_at)
@@ -49,13 +51,17 @@ struct InvoiceBatchStore: Sendable {
                 for (position, invoice) in request.invoices.enumerated() {
                     try tx.query(
                         "INSERT INTO invoices (batch_id, position, image, sha256, metadata) VALUES ($1, $2, $3, $4, $5)",
-                        [.text(batchID), .int(position), .bytes(invoice.image), .text(invoice.sha256), .json(invoice.metadata)]
+                        [
+                            .text(batchID), .int(position), .bytes(invoice.image), .text(invoice.sha256),
+                            .json(invoice.metadata),
+                        ]
                     )
                 }
             }
             let batch = try tx.query("SELECT status, deadline FROM invoice_batches WHERE id = $1", [.text(batchID)])
             guard let row = batch.first, let batchDeadline: Date = try row.decodeIfPresent("deadline") else {
-                throw TaskError.valueError("batch \(batchID) was already rejected; send the invoices with a new batch id")
+                throw TaskError.valueError(
+                    "batch \(batchID) was already rejected; send the invoices with a new batch id")
             }
             let ids = try tx.query("SELECT id FROM invoices WHERE batch_id = $1 ORDER BY position", [.text(batchID)])
                 .map { row throws(PostgresError) -> Int in try row.decode("id") }

@@ -72,11 +72,13 @@ struct InvoiceProcessor: Sendable {
         if let source = prior.first {
             let fields: JSONValue = try source.decode("fields")
             let sourceID: Int = try source.decode("id")
-            return try record(tx, invoiceID: invoiceID, batchID: batchID, .recognised(fields: fields, reusedFrom: sourceID))
+            return try record(
+                tx, invoiceID: invoiceID, batchID: batchID, .recognised(fields: fields, reusedFrom: sourceID))
         }
         let image: [UInt8] = try row.decode("image")
         let metadata: JSONValue = try row.decode("metadata")
-        let recognition = try recognise(invoiceID, image: image, metadata: metadata, retries: retries, deadline: deadline)
+        let recognition = try recognise(
+            invoiceID, image: image, metadata: metadata, retries: retries, deadline: deadline)
         return try record(tx, invoiceID: invoiceID, batchID: batchID, recognition)
     }
 
@@ -154,7 +156,8 @@ struct InvoiceProcessor: Sendable {
             WHERE id = $1 AND status = 'pending'
             """,
             [
-                .int(invoiceID), .text(outcome.status), fields.map(PostgresValue.json), outcome.error.map(PostgresValue.text),
+                .int(invoiceID), .text(outcome.status), fields.map(PostgresValue.json),
+                outcome.error.map(PostgresValue.text),
                 reusedFrom.map(PostgresValue.int),
             ]
         ).affectedRows

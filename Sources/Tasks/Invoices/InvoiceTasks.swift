@@ -84,12 +84,15 @@ public enum InvoiceTasks {
         let retry = RetryPolicy.exponential(maxRetries: 5, base: .seconds(1), cap: .seconds(30), retryIf: isTransient)
         let ocrLimit = configuration.ocrTimeout * (ocrRetries + 1)
         return [
-            TaskDefinition(ProcessBatch.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(120), soft: .seconds(90))) {
+            TaskDefinition(
+                ProcessBatch.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(120), soft: .seconds(90))
+            ) {
                 batch, context in
                 try await processBatch(batch, context: context, resources: resources, configuration: configuration)
             },
             TaskDefinition(
-                Process.self, retry: .exponential(maxRetries: ocrRetries, base: .seconds(1), cap: .seconds(30), retryIf: isTransient),
+                Process.self,
+                retry: .exponential(maxRetries: ocrRetries, base: .seconds(1), cap: .seconds(30), retryIf: isTransient),
                 timeLimit: TimeLimit(hard: ocrLimit + .seconds(60), soft: configuration.ocrTimeout + .seconds(30))
             ) { invoice, context in
                 let processor = InvoiceProcessor(
@@ -98,16 +101,22 @@ public enum InvoiceTasks {
                 )
                 return try processor.process(invoice.invoice_id, retries: context.retries, deadline: context.deadline)
             },
-            TaskDefinition(CompleteBatch.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(600), soft: .seconds(540))) {
+            TaskDefinition(
+                CompleteBatch.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(600), soft: .seconds(540))
+            ) {
                 body, context in
                 try completion(resources, progress, context).complete(
-                    body.batch_id, taskID: context.taskID, trigger: "every invoice has an outcome", deadline: context.deadline
+                    body.batch_id, taskID: context.taskID, trigger: "every invoice has an outcome",
+                    deadline: context.deadline
                 )
             },
-            TaskDefinition(BatchDeadline.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(600), soft: .seconds(540))) {
+            TaskDefinition(
+                BatchDeadline.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(600), soft: .seconds(540))
+            ) {
                 timer, context in
                 try completion(resources, progress, context).complete(
-                    timer.batch_id, taskID: context.taskID, trigger: "the batch deadline passed", deadline: context.deadline
+                    timer.batch_id, taskID: context.taskID, trigger: "the batch deadline passed",
+                    deadline: context.deadline
                 )
             },
         ]
@@ -140,7 +149,8 @@ public enum InvoiceTasks {
             request = try InvoiceBatchRequest(invoices: batch.invoices, callbackURL: batch.callback_url)
         } catch {
             try store.reject(
-                batchID, total: batch.invoices.count, reason: error.reason, taskID: context.taskID, deadline: context.deadline
+                batchID, total: batch.invoices.count, reason: error.reason, taskID: context.taskID,
+                deadline: context.deadline
             )
             throw TaskError.valueError("invoice batch \(batchID) rejected: \(error.reason)")
         }
@@ -154,7 +164,8 @@ public enum InvoiceTasks {
         )
         let chord = try await context.sender.chord(
             try created.invoiceIDs.map { try Signature(Process(invoice_id: $0)) },
-            body: Signature(CompleteBatch.taskName, kwargs: ["batch_id": .string(batchID)], options: TaskOptions(queue: queue))
+            body: Signature(
+                CompleteBatch.taskName, kwargs: ["batch_id": .string(batchID)], options: TaskOptions(queue: queue))
         )
         context.logger.info(
             "invoice batch accepted",

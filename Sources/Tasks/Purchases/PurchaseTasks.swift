@@ -39,7 +39,9 @@ public enum PurchaseTasks {
     /// The task, on `resources`.
     public static func definitions(_ resources: TaskResources) -> [TaskDefinition] {
         [
-            TaskDefinition(ApplyPurchaseUnlocks.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(120), soft: .seconds(90))) {
+            TaskDefinition(
+                ApplyPurchaseUnlocks.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(120), soft: .seconds(90))
+            ) {
                 unlock, context in
                 let unlocks = PurchaseUnlocks(
                     database: try resources.requireDatabase(), cache: resources.broker, logger: context.logger
