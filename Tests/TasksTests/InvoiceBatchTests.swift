@@ -116,7 +116,7 @@ struct InvoiceBatchTests {
     func killMidBatchAndDuplicates() async throws {
         try await JobsFixture.with { fixture in
             let worker = try fixture.startWorker(
-                queues: "invoices", concurrency: 2, settings: ["CELERITY_INVOICE_BATCH_TIMEOUT": "15"]
+                queues: "invoices", concurrency: 2, settings: ["CELERITY_INVOICE_BATCH_TIMEOUT": "25"]
             )
             // Five copies of one image among 20 slow invoices.
             let texts = (0..<20).map { $0 % 4 == 0 ? "slow-duplicate" : "slow-invoice-\($0)" }
