@@ -23,6 +23,8 @@ struct PostgresBackupTests {
             #expect(try BackupChecksum.sha256(ofFileAt: path) == backup.sha256)
             #expect(backup.size ?? 0 > 1000)
             try await service.run(.redis)
+            // A scratch database left by a verification that was killed long ago.
+            try await fixture.postgres.psql("CREATE DATABASE celerity_verify_20200101_000000_deadbeef")
 
             let verify = try await service.run(.verify)
             #expect(verify.status == .success && verify.file == file)

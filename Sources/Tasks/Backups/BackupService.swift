@@ -169,6 +169,13 @@ public final class BackupService: Sendable {
     public static func restore(
         file: String, into databaseURL: String, recordedChecksum: String? = nil, logger: Logger
     ) async throws -> Int {
+        guard file.hasSuffix(BackupKind.postgres.fileSuffix) else {
+            throw BackupError(
+                .invalidBackup,
+                "\((file as NSString).lastPathComponent) is not a PostgreSQL backup (*\(BackupKind.postgres.fileSuffix)); "
+                    + "Redis and configuration backups are restored by hand: docs/backups.md"
+            )
+        }
         let target = try PostgresToolTarget(url: databaseURL, name: "--database")
         let restore = PostgresRestore(file: file, recordedChecksum: recordedChecksum)
         _ = try restore.checkChecksum()
