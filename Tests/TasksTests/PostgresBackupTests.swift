@@ -65,8 +65,10 @@ struct PostgresBackupTests {
             try blocker.execute("BEGIN", [])
             try blocker.execute("ALTER SEQUENCE orders_id_seq RENAME TO orders_id_seq_held", [])
             async let backup = service.run(.postgres)
+            // Tests run in parallel: this test's pg_dump is the one for this test's server.
+            let port = "--port=\(fixture.postgres.port)"
             let pid = try await pollForValue(timeout: .seconds(30), interval: .milliseconds(5), "pg_dump runs") {
-                Self.childProcesses(named: "pg_dump").first
+                Self.childProcesses(named: "pg_dump").first { Self.read("/proc/\($0)/cmdline").contains(port) }
             }
             let commandLine = Self.read("/proc/\(pid)/cmdline")
             let environment = Self.read("/proc/\(pid)/environ")
