@@ -172,5 +172,10 @@ let package = Package(
         ),
         // The HTTP client, Slack notifier and webhook sender against real loopback HTTP servers.
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Broker", "TestSupport"], swiftSettings: swiftSettings),
+        // The PostgreSQL client and migrations against real PostgreSQL; `celerity db` as a real process.
+        .testTarget(
+            name: "PostgresTests", dependencies: ["Postgres", "HTTP", "Broker", "Tasks", "TestSupport", "celerity"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

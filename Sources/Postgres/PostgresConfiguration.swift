@@ -102,20 +102,6 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         }
     }
 
-    /// The configuration from `--database-url` if given, else `CELERITY_DATABASE_URL`.
-    /// - Throws: ``PostgresError`` `.configuration` when neither is set or the URL is invalid.
-    public static func resolve(flag: String?, environment: [String: String]) throws(PostgresError) -> Self {
-        guard let url = flag ?? environment["CELERITY_DATABASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            throw PostgresError(
-                code: .configuration,
-                message: "no database configured: pass --database-url or set CELERITY_DATABASE_URL "
-                    + "(postgresql://user:password@host:port/database)",
-                endpoint: ""
-            )
-        }
-        return try PostgresConfiguration(url: url)
-    }
-
     /// `postgresql://user:***@host:port/db` (the password, if any, as `***`).
     public var description: String {
         let credentials = (user ?? "") + (password == nil ? "" : ":***")
@@ -151,6 +137,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
 
     /// A URL with its password (in the user part or the query) replaced, for errors about the URL itself.
     static func redact(_ url: String) -> String {
+        guard url.contains("://") else { return "(a URL without a scheme)" }
         var text = url
         if let schemeEnd = text.range(of: "://") {
             let rest = text[schemeEnd.upperBound...]
@@ -177,7 +164,8 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         return decoded
     }
 
-    private static func parsePort(_ text: Substring, _ invalid: (String) -> PostgresError) throws(PostgresError) -> Int {
+    private static func parsePort(_ text: Substring, _ invalid: (String) -> PostgresError) throws(PostgresError) -> Int
+    {
         guard let port = Int(text), (1...65535).contains(port) else { throw invalid("the port must be 1-65535") }
         return port
     }

@@ -1,3 +1,4 @@
+import Broker
 import CLibPQ
 import Foundation
 import Logging
@@ -24,13 +25,13 @@ final class PostgresSession {
 
     deinit { drop() }
 
-    /// Closes the connection, if any.
+    /// Closes the connection, if any. An open transaction stays marked open, so that its remaining statements fail
+    /// instead of running on a new connection outside it; ``transactionEnded()`` clears the mark.
     func drop() {
         if let connection { PQfinish(connection) }
         connection = nil
         sessionTimeout = nil
         transactionTimeout = nil
-        inTransaction = false
     }
 
     /// Connects unless connected.
@@ -64,11 +65,13 @@ final class PostgresSession {
     ///
     /// Outside a transaction a broken connection (the server restarted) is made again and the statement sent
     /// once more: the first attempt failed before the server ran it.
-    func execute(_ sql: String, _ parameters: [PostgresValue?], timeout: Duration?) throws(PostgresError) -> PostgresRows {
+    func execute(_ sql: String, _ parameters: [PostgresValue?], timeout: Duration?) throws(PostgresError)
+        -> PostgresRows
+    {
         let canRetry = !inTransaction
         do {
             return try executeOnce(sql, parameters, timeout: timeout)
-        } catch where error.isConnectionFailure && canRetry {
+        } catch  where error.isConnectionFailure && canRetry {
             logger.info(
                 "PostgreSQL connection broke; reconnecting and sending the statement again",
                 metadata: ["db.endpoint": "\(endpoint)", "db.error": "\(error)"]
@@ -96,21 +99,34 @@ final class PostgresSession {
     private func executeOnce(
         _ sql: String, _ parameters: [PostgresValue?], timeout: Duration?
     ) throws(PostgresError) -> PostgresRows {
+        if inTransaction, connection == nil {
+            throw PostgresError(
+                code: .connection,
+                message: "the connection broke during the transaction, so the server rolled it back; "
+                    + "run the whole unit of work again",
+                endpoint: endpoint
+            )
+        }
         try ensureConnected()
         try applyTimeout(timeout)
         return try run(sql, parameters)
     }
 
-    /// Sets `statement_timeout` (session-wide, or `SET LOCAL` in a transaction) when it differs from the current one.
+    /// Sets `statement_timeout` when it differs from the current one: session-wide outside a transaction (`nil`
+    /// resets it to the server's default), with `SET LOCAL` semantics inside one (`nil` leaves it as it is).
     private func applyTimeout(_ timeout: Duration?) throws(PostgresError) {
-        let wanted = timeout.map { max(1, Int($0.components.seconds) * 1000 + Int($0.components.attoseconds / 1_000_000_000_000_000)) } ?? 0
+        let wanted = timeout.map { max(1, Int($0.wholeMilliseconds)) }
         if inTransaction {
-            guard wanted != (transactionTimeout ?? sessionTimeout) else { return }
+            guard let wanted, wanted != (transactionTimeout ?? sessionTimeout) else { return }
             _ = try run("SELECT set_config('statement_timeout', $1, true)", [.text(String(wanted))])
             transactionTimeout = wanted
         } else {
             guard wanted != sessionTimeout else { return }
-            _ = try run("SELECT set_config('statement_timeout', $1, false)", [.text(String(wanted))])
+            if let wanted {
+                _ = try run("SELECT set_config('statement_timeout', $1, false)", [.text(String(wanted))])
+            } else {
+                _ = try run("RESET statement_timeout", [])
+            }
             sessionTimeout = wanted
         }
     }
