@@ -12,7 +12,10 @@ struct PostgresBackupTests {
     @Test("backup, verify, then a restore into a new database gives the same rows; all recorded")
     func backupVerifyRestore() async throws {
         try await BackupFixture.with { fixture in
-            let service = try fixture.service()
+            // The off-site copy: a local command standing in for `aws s3 cp`.
+            let remote = fixture.directory.appending("remote")
+            try FileManager.default.createDirectory(atPath: remote, withIntermediateDirectories: true)
+            let service = try fixture.service(offsite: try OffsiteCopy(template: "cp {file} \(remote)/"))
             let backup = try await service.run(.postgres, taskID: "task-1")
             #expect(backup.status == .success)
             #expect(backup.rowCounts?["public.orders"] == 1000)
@@ -22,6 +25,7 @@ struct PostgresBackupTests {
             let path = fixture.directory.appending("postgresql/\(file)")
             #expect(try BackupChecksum.sha256(ofFileAt: path) == backup.sha256)
             #expect(backup.size ?? 0 > 1000)
+            #expect(Set(try FileManager.default.contentsOfDirectory(atPath: remote)) == [file, file + ".sha256"])
             try await service.run(.redis)
             // A scratch database left by a verification that was killed long ago.
             try await fixture.postgres.psql("CREATE DATABASE celerity_verify_20200101_000000_deadbeef")
