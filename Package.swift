@@ -15,11 +15,14 @@ let package = Package(
         .library(name: "Worker", targets: ["Worker"]),
         .library(name: "Scheduler", targets: ["Scheduler"]),
         .library(name: "Tasks", targets: ["Tasks"]),
+        .library(name: "HTTP", targets: ["HTTP"]),
+        .library(name: "Postgres", targets: ["Postgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, reached through pkg-config. No C type appears in a public Swift signature.
@@ -49,17 +52,37 @@ let package = Package(
             dependencies: ["Broker", "Yams", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // HTTP over libcurl (timeouts, size cap, safe redirects, redacted URLs), Slack notifications, signed webhooks.
+        .target(
+            name: "HTTP",
+            dependencies: [
+                "CCurl", "Broker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // PostgreSQL over libpq: parameterised queries, text decoding, transactions, reconnects, migrations.
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", "Broker", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // The application's jobs, registered through the Worker's task API.
         .target(
             name: "Tasks",
-            dependencies: ["Worker", "Broker", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Worker", "Broker", "Postgres", "HTTP", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log"),
+            ],
+            // Schema migrations, one SQL file per step, compiled into the binary (listed in TaskMigrations.swift).
+            resources: [.embedInCode("Migrations/0001_webhook_deliveries.sql")],
             swiftSettings: swiftSettings
         ),
         // The command-line tool: argument parsing and wiring only.
         .executableTarget(
             name: "celerity",
             dependencies: [
-                "Broker", "Worker", "Scheduler", "Tasks",
+                "Broker", "Worker", "Scheduler", "Tasks", "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -69,7 +92,7 @@ let package = Package(
         // Test helpers: real redis-server / PostgreSQL / Python Celery processes on loopback.
         .target(
             name: "TestSupport",
-            dependencies: ["Broker"],
+            dependencies: ["Broker", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -109,6 +132,13 @@ let package = Package(
             name: "InteropTests",
             dependencies: ["Broker", "TestSupport", "celerity-test-worker", "celerity"],
             exclude: ["python"],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP client, Slack notifier and webhook sender against real loopback HTTP servers.
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Broker", "TestSupport"], swiftSettings: swiftSettings),
+        // The PostgreSQL client and migrations against real PostgreSQL; `celerity db` as a real process.
+        .testTarget(
+            name: "PostgresTests", dependencies: ["Postgres", "Broker", "Tasks", "TestSupport", "celerity"],
             swiftSettings: swiftSettings
         ),
     ]
