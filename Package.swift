@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // /metrics and the status page: the registry and exposition format, and an HTTP/1 server.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // C libraries, reached through pkg-config. No C type appears in a public Swift signature.
@@ -43,6 +46,10 @@ let package = Package(
                 "Broker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -68,6 +75,12 @@ let package = Package(
             dependencies: ["CLibPQ", "Broker", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // The built-in queue alerter: rules over the queues /metrics reads, posted to Slack once per transition.
+        .target(
+            name: "Alerts",
+            dependencies: ["Broker", "Worker", "HTTP", "Yams", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // The application's jobs, registered through the Worker's task API.
         .target(
             name: "Tasks",
@@ -82,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "celerity",
             dependencies: [
-                "Broker", "Worker", "Scheduler", "Tasks", "Postgres",
+                "Broker", "Worker", "Scheduler", "Tasks", "Postgres", "Alerts", "HTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -125,6 +138,11 @@ let package = Package(
         // Depends on `celerity` so the race test can start real scheduler processes of the binary.
         .testTarget(
             name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport", "celerity"],
+            swiftSettings: swiftSettings
+        ),
+        // /metrics, alerts, the status page and deploy/ against real redis-server, Prometheus, Alertmanager, Chromium.
+        .testTarget(
+            name: "OperationsTests", dependencies: ["Broker", "Worker", "TestSupport", "celerity"],
             swiftSettings: swiftSettings
         ),
         // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(libhiredis-dev libpq-dev libcurl4-openssl-dev pkg-config redis-server redis-tools postgresql python3-venv
-    prometheus prometheus-alertmanager docker-compose chromium systemd)
+    curl prometheus prometheus-alertmanager docker-compose chromium systemd)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -21,6 +21,8 @@ struct Celerity: AsyncParsableCommand {
             SchedulerCommand.self,
             ScheduleCommand.self,
             DatabaseCommand.self,
+            StatusCommand.self,
+            AlertsCommand.self,
         ]
     )
 }

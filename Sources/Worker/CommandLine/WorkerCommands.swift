@@ -1,5 +1,10 @@
 import ArgumentParser
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Logging
 
 /// A binary that runs tasks: it names its task registry, and ``WorkerCommand`` and
@@ -46,6 +51,9 @@ public struct WorkerOptions: ParsableArguments {
     @Flag(name: [.customShort("E"), .customLong("task-events")], help: "Send Celery task events (for Flower and celery events).")
     public var taskEvents = false
 
+    @Option(help: "Where to serve /metrics, /healthz and the status page: host:port, or 0 to disable (default: $CELERITY_METRICS_ADDRESS, then 127.0.0.1:9808).")
+    public var metricsAddress: String?
+
     @Option(help: "Log format: text or json.")
     public var logFormat: LogFormat = .text
 
@@ -70,6 +78,10 @@ public struct WorkerOptions: ParsableArguments {
         configuration.results = ResultBackend(timeToLive: resultExpires > 0 ? .seconds(resultExpires) : nil)
         configuration.trackStarted = trackStarted
         configuration.sendTaskEvents = taskEvents
+        if let address = metricsAddress ?? ProcessInfo.processInfo.environment["CELERITY_METRICS_ADDRESS"] {
+            do { configuration.metricsAddress = try MetricsAddress.parse(address) } catch { throw CommandError("\(error)") }
+            configuration.metricsAddressRequired = true
+        }
         return configuration
     }
 

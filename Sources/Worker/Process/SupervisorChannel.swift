@@ -3,7 +3,8 @@ import Glibc
 #endif
 
 /// The pipe on which a worker process tells its supervisor what it runs: tab-separated lines,
-/// `start <task id> <task name> <hard limit seconds or -> <start time, Unix seconds>` and `done <task id>`.
+/// `start <task id> <task name> <hard limit seconds or -> <start time, Unix seconds> <queue>` and
+/// `done <task id> …` (the fields of a ``TaskReport``).
 struct SupervisorChannel: Sendable {
     /// The descriptor a worker process finds the pipe on.
     static let childDescriptor: Int32 = 3
@@ -12,6 +13,11 @@ struct SupervisorChannel: Sendable {
 
     /// Writes one line; a closed pipe (supervisor gone) is ignored — the parent watch exits the process.
     func send(_ fields: String...) {
+        send(fields)
+    }
+
+    /// Writes one line of `fields`.
+    func send(_ fields: [String]) {
         let line = fields.joined(separator: "\t") + "\n"
         _ = writeAll(Array(line.utf8), to: descriptor)
     }

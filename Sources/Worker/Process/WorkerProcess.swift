@@ -168,6 +168,7 @@ final class WorkerProcess: @unchecked Sendable {
             message = try TaskMessage.decode(delivery.raw)
         } catch {
             deadLetter(raw: delivery.raw, reason: error.description, error: nil, message: nil, taskID: error.taskID, task: error.taskName)
+            supervisor.send(TaskReport(taskID: error.taskID ?? "-", outcome: .rejected, name: error.taskName ?? "", queue: "", deadLetter: .malformed))
             return
         }
         var log = logger
@@ -188,17 +189,20 @@ final class WorkerProcess: @unchecked Sendable {
                 raw: delivery.raw, reason: "unknown task name \"\(message.task)\"", error: nil, message: message,
                 taskID: message.id, task: message.task, result: failure
             )
+            supervisor.send(TaskReport(taskID: message.id, outcome: .rejected, name: message.task, queue: message.queue, deadLetter: .unknownTask))
             return
         }
         do {
             if delivery.revoked {
                 log.info("task revoked; not run")
                 try complete(message, raw: delivery.raw, result: Revocations.revokedResult(taskID: message.id, reason: "revoked"))
+                supervisor.send(TaskReport(taskID: message.id, outcome: .revoked, name: message.task, queue: message.queue))
                 return
             }
             if let expires = message.expires, expires < now {
                 log.info("task expired; not run", metadata: ["task.expires": "\(CeleryTime.format(expires))"])
                 try complete(message, raw: delivery.raw, result: Revocations.revokedResult(taskID: message.id, reason: "expired"))
+                supervisor.send(TaskReport(taskID: message.id, outcome: .revoked, name: message.task, queue: message.queue))
                 return
             }
             if let eta = message.eta, eta.timeIntervalSince(now) > 0.2 {
@@ -250,9 +254,14 @@ final class WorkerProcess: @unchecked Sendable {
         )
         supervisor.send(
             "start", message.id, message.task, limits.hard.map { String($0.seconds) } ?? "-",
-            String(Date().timeIntervalSince1970)
+            String(Date().timeIntervalSince1970), message.queue
         )
-        defer { supervisor.send("done", message.id) }
+        // Queue wait is known only for a message with an ETA (countdown, retry): a Celery message has no enqueue time.
+        var report = TaskReport(
+            taskID: message.id, outcome: nil, name: message.task, queue: message.queue,
+            queueWait: message.eta.map { max(0, Date().timeIntervalSince($0)) }
+        )
+        defer { supervisor.send(report) }
         if configuration.trackStarted {
             let started = TaskResult(
                 taskID: message.id, state: .started,
@@ -285,6 +294,7 @@ final class WorkerProcess: @unchecked Sendable {
                 groupID: message.group, parentID: message.parentID, extended: extendedFields(message)
             )
             try complete(message, raw: raw, result: message.ignoreResult ? nil : result)
+            (report.outcome, report.runtime) = (.succeeded, runtime)
             log.info("task succeeded", metadata: ["task.runtime": "\(runtime)"])
             emit("task-succeeded", ["uuid": .string(message.id), "result": .string(PythonRepr.repr(value)), "runtime": .double(runtime)])
         case .failure(let error):
@@ -296,6 +306,7 @@ final class WorkerProcess: @unchecked Sendable {
             if wantsRetry, message.retries < retryLimit {
                 let delay = request?.countdown ?? policy.delay(afterRetries: message.retries)
                 try retry(message, raw: raw, error: remote, delay: delay)
+                (report.outcome, report.runtime) = (.retried, runtime)
                 emit("task-retried", ["uuid": .string(message.id), "exception": .string(remote.description), "traceback": ""])
                 log.warning(
                     "task failed; retrying",
@@ -317,7 +328,9 @@ final class WorkerProcess: @unchecked Sendable {
                 "uuid": .string(message.id), "exception": .string(remote.description),
                 "traceback": .string(ErrorReport.traceback(task: message.task, error: remote)),
             ])
+            (report.outcome, report.runtime, report.exception) = (.failed, runtime, remote.type)
             if wantsRetry {
+                report.deadLetter = .retriesExhausted
                 log.error("task failed; retries exhausted, dead-lettered", metadata: ["task.runtime": "\(runtime)", "error": "\(remote)"])
                 deadLetter(
                     raw: raw, reason: "retries exhausted after \(message.retries) retries", error: remote.description,
