@@ -140,6 +140,24 @@ struct MetricsEndpointTests {
         }
     }
 
+    @Test("with Redis down /healthz and /metrics answer 503 naming it; after a restart the reconnects are counted")
+    func redisOutage() async throws {
+        try await OperationsFixture.with { fixture in
+            let node = try await fixture.startWorker(name: "ops-outage@test")
+            #expect(try await fixture.scrape(node).value("celerity_redis_reconnects_total") == 0)
+            await fixture.redis.kill()
+            let health = try await OperationsFixture.get(node.url + "/healthz")
+            #expect(health.status == 503 && health.body.contains("cannot reach Redis"), "\(health)")
+            let metrics = try await OperationsFixture.get(node.url + "/metrics")
+            #expect(metrics.status == 503 && metrics.body.contains("cannot read Redis"), "\(metrics)")
+            try await fixture.redis.restart()
+            let reconnects = try await pollForValue(timeout: .seconds(20), interval: .milliseconds(200), "reconnects to be counted") {
+                try? await fixture.scrape(node).value("celerity_redis_reconnects_total", ["hostname": "ops-outage@test"])
+            }
+            #expect(reconnects >= 1)
+        }
+    }
+
     @Test("10,000 tasks with distinct ids and error texts leave the number of series unchanged")
     func boundedCardinality() async throws {
         try await OperationsFixture.with { fixture in

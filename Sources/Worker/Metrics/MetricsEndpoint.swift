@@ -14,7 +14,11 @@ final class MetricsEndpoint: Sendable {
     private let lastReport = Mutex<StatusReport?>(nil)
     private let nodeName: String
 
-    init(configuration: WorkerConfiguration, node: NodeMetrics, logger: Logger) {
+    /// The supervisor's own connection, whose reconnections are counted with the endpoint's.
+    private let supervisorConnection: RedisConnection?
+
+    init(configuration: WorkerConfiguration, node: NodeMetrics, supervisorConnection: RedisConnection? = nil, logger: Logger) {
+        self.supervisorConnection = supervisorConnection
         var redis = configuration.redis
         redis.reconnectTimeout = .seconds(2)
         connection = RedisConnection(configuration: redis, logger: logger)
@@ -48,6 +52,7 @@ final class MetricsEndpoint: Sendable {
         case "/metrics":
             do {
                 let snapshot = try scrape.withLock { try $0.read() }
+                node.redisReconnects(connection.reconnects + (supervisorConnection?.reconnects ?? 0))
                 var body = MetricsExposition.render(snapshot)
                 node.registry.emit(into: &body)
                 return MetricsServer.Response(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)

@@ -121,6 +121,23 @@ final class NodeMetrics: Sendable {
         if poison > 0 { deadLettered(.poison, count: poison) }
     }
 
+    /// Brings `celerity_redis_reconnects_total` up to `total`, the node's connections' reconnections so far.
+    func redisReconnects(_ total: Int) {
+        let counter = registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                metricName: "celerity_redis_reconnects", unitName: "total",
+                helpText: "Times this node's supervisor and metrics connections to Redis were made again after being up."
+            ),
+            labels: [("hostname", hostname)]
+        )
+        reconnectsCounted.withLock { counted in
+            if total > counted { counter.increment(by: Int64(total - counted)) }
+            counted = max(counted, total)
+        }
+    }
+
+    private let reconnectsCounted = Mutex(0)
+
     // MARK: - celery-exporter's families
 
     private static let help: [String: String] = [

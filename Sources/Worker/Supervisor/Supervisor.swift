@@ -88,13 +88,14 @@ public final class Supervisor: @unchecked Sendable {
         self.logger = logger
         var redis = configuration.redis
         redis.reconnectTimeout = .seconds(1)
-        self.connection = RedisConnection(configuration: redis, logger: logger)
+        let connection = RedisConnection(configuration: redis, logger: logger)
+        self.connection = connection
         self.slots = (0..<max(1, configuration.concurrency)).map { Slot(index: $0) }
         self.metrics = configuration.metricsAddress.map { _ in
             MetricsEndpoint(
                 configuration: configuration,
                 node: NodeMetrics(hostname: configuration.nodeName, taskNames: taskNames, queues: configuration.queues),
-                logger: logger
+                supervisorConnection: connection, logger: logger
             )
         }
     }
