@@ -86,22 +86,14 @@ struct EndToEndTests {
                 if !empty.isEmpty { try await Task.sleep(for: .seconds(1)) }
             }
             #expect(empty.isEmpty, "queries without data: \(empty)")
+
+            // The node's own counters saw what happened: the killed process, the dead letter, the schedule.
+            let metrics = try await fixture.scrape(node)
+            #expect(metrics.value("celerity_worker_process_restarts_total", ["cause": "signal"]) == 1)
+            #expect(metrics.value("celerity_dead_lettered_total", ["reason": "unknown_task"]) == 1)
+            #expect(metrics.value("celery_task_rejected_total", ["name": "unregistered"]) == 1)
+            #expect((metrics.value("celerity_scheduler_lag_seconds", ["entry": "flush"]) ?? -1) >= 0)
+            #expect(metrics.value("celerity_backup_last_verification_timestamp_seconds", ["kind": "postgres"]) != nil)
         }
-    }
-}
-
-/// A message Alertmanager posted to the fake Slack webhook.
-struct SlackPost {
-    var channel: String
-    var title: String
-    var text: String
-
-    init?(_ request: LoopbackHTTPServer.Request) {
-        guard let json = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
-            let attachment = (json["attachments"] as? [[String: Any]])?.first
-        else { return nil }
-        channel = json["channel"] as? String ?? ""
-        title = attachment["title"] as? String ?? ""
-        text = attachment["text"] as? String ?? ""
     }
 }

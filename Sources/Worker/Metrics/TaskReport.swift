@@ -61,23 +61,3 @@ struct TaskReport: Sendable, Equatable {
         String(text.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 })
     }
 }
-
-/// Why a message was dead-lettered: the `reason` label of `celerity_dead_lettered_total` (a closed set,
-/// unlike the free-text reason stored with each entry).
-enum DeadLetterReason: String, Sendable, CaseIterable {
-    /// The task failed on every retry it was allowed.
-    case retriesExhausted = "retries_exhausted"
-    /// Its worker process died on every delivery (`--max-deliveries`).
-    case poison
-    /// Not a Celery message Celerity can decode.
-    case malformed
-    /// No task of that name is registered.
-    case unknownTask = "unknown_task"
-}
-
-extension SupervisorChannel {
-    /// Sends a `done` line.
-    func send(_ report: TaskReport) {
-        send(["done"] + report.fields)
-    }
-}
