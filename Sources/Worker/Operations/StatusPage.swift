@@ -14,7 +14,8 @@ enum StatusPage {
             + "<th>oldest</th><th>workers</th><th>processes</th><th>change/s</th></tr>\n"
         for queue in snapshot.queues {
             let name = escape(queue.name)
-            let warn = queue.length > 1000 ? " class=\"warn\"" : ""
+            // Over the seeds' backlog threshold, or messages that no live node consumes.
+            let warn = queue.length > 1000 || (queue.length > 0 && queue.workers == 0) ? " class=\"warn\"" : ""
             body += "<tr data-queue=\"\(name)\"\(warn)><td>\(name)</td>"
                 + cell("ready", queue.length) + cell("p0", queue.buckets[0] ?? 0) + cell("p3", queue.buckets[3] ?? 0)
                 + cell("p6", queue.buckets[6] ?? 0) + cell("p9", queue.buckets[9] ?? 0)
