@@ -45,7 +45,8 @@ public struct CircuitBreaker: Sendable {
     public mutating func recordFailure(at now: ContinuousClock.Instant) {
         switch state {
         case .closed(let failures):
-            state = failures + 1 >= failureThreshold ? .open(until: now + resetTimeout) : .closed(failures: failures + 1)
+            state =
+                failures + 1 >= failureThreshold ? .open(until: now + resetTimeout) : .closed(failures: failures + 1)
         case .halfOpen, .open:
             state = .open(until: now + resetTimeout)
         }

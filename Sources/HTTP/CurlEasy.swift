@@ -1,6 +1,6 @@
-import Foundation
 import Broker
 import CCurl
+import Foundation
 
 /// One libcurl easy handle, reused for every request of an ``HTTPClient`` (keeping its connections open).
 ///
@@ -82,11 +82,14 @@ final class CurlEasy {
             if request.method == .post || !request.body.isEmpty {
                 codes.append(celerity_curl_setopt_long(handle, CURLOPT_POST, 1))
                 // The size first: the body may contain NUL bytes. COPYPOSTFIELDS copies it into the handle.
-                codes.append(celerity_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)))
-                let copied = request.body.isEmpty
+                codes.append(
+                    celerity_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)))
+                let copied =
+                    request.body.isEmpty
                     ? celerity_curl_setopt_string(handle, CURLOPT_COPYPOSTFIELDS, "")
                     : request.body.withUnsafeBytes { raw in
-                        celerity_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress))
+                        celerity_curl_setopt_pointer(
+                            handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress))
                     }
                 codes.append(copied)
             }

@@ -49,7 +49,8 @@ public final class HTTPClient: Sendable {
     /// - Returns: The final response (2xx, or a 3xx without a `Location`).
     /// - Throws: ``HTTPError``: `.status` for 4xx/5xx (with ``HTTPError/retryAfter`` from `Retry-After`), `.timeout`,
     ///   `.connectionFailed`, `.transport`, `.tls`, `.responseTooLarge`, `.redirect`, `.invalidRequest`.
-    public func send(_ request: HTTPRequest, deadline: ContinuousClock.Instant? = nil) throws(HTTPError) -> HTTPResponse {
+    public func send(_ request: HTTPRequest, deadline: ContinuousClock.Instant? = nil) throws(HTTPError) -> HTTPResponse
+    {
         let clock = ContinuousClock()
         let started = clock.now
         var end = started.advanced(by: request.timeout ?? configuration.timeout)
@@ -89,7 +90,8 @@ public final class HTTPClient: Sendable {
                 )
             }
             let exchange = try perform(request, url: url, remaining: remaining)
-            let response = HTTPResponse(status: exchange.status, headers: exchange.headers, body: exchange.body, url: url)
+            let response = HTTPResponse(
+                status: exchange.status, headers: exchange.headers, body: exchange.body, url: url)
             if [301, 302, 303, 307, 308].contains(exchange.status), let location = exchange.redirectURL {
                 redirects += 1
                 request = try redirect(request, from: url, to: location, status: exchange.status, count: redirects)
@@ -106,7 +108,9 @@ public final class HTTPClient: Sendable {
         }
     }
 
-    private func perform(_ request: HTTPRequest, url: RedactedURL, remaining: Duration) throws(HTTPError) -> CurlEasy.Exchange {
+    private func perform(_ request: HTTPRequest, url: RedactedURL, remaining: Duration) throws(HTTPError)
+        -> CurlEasy.Exchange
+    {
         let result: Result<CurlEasy.Exchange, CurlEasy.Failure> = easy.withLock { easy in
             if easy == nil { easy = CurlEasy() }
             guard let handle = easy else {

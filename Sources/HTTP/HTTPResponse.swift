@@ -31,7 +31,8 @@ public struct HTTPResponse: Sendable {
         do {
             return try JSONValue.parse(bytes: body)
         } catch {
-            throw HTTPError(code: .invalidResponse, message: "the body is not JSON (\(error))", url: url, status: status)
+            throw HTTPError(
+                code: .invalidResponse, message: "the body is not JSON (\(error))", url: url, status: status)
         }
     }
 }

@@ -93,7 +93,8 @@ public final class SlackNotifier: Sendable {
     ///   - deadline: When the caller must move on; pacing waits and `Retry-After` waits stop there.
     /// - Returns: Whether the message was sent, dropped or failed.
     @discardableResult
-    public func notify(_ text: String, blocks: [JSONValue]? = nil, deadline: ContinuousClock.Instant? = nil) -> Outcome {
+    public func notify(_ text: String, blocks: [JSONValue]? = nil, deadline: ContinuousClock.Instant? = nil) -> Outcome
+    {
         guard let url = configuration.webhookURL else {
             logger.info("Slack notification dropped: SLACK_WEBHOOK_URL is not set", metadata: ["slack.text": "\(text)"])
             return .dropped

@@ -118,7 +118,8 @@ public struct WebhookSender: Sendable {
                 outcome.status = .delivered
                 outcome.lastStatusCode = response.status
                 outcome.error = nil
-                logger.info("webhook delivered", metadata: metadata.merging(["webhook.attempts": "\(outcome.attempts)"]) { $1 })
+                logger.info(
+                    "webhook delivered", metadata: metadata.merging(["webhook.attempts": "\(outcome.attempts)"]) { $1 })
                 return outcome
             } catch {
                 outcome.lastStatusCode = error.status
@@ -133,7 +134,10 @@ public struct WebhookSender: Sendable {
                 logger.info(
                     "webhook attempt failed; retrying",
                     metadata: metadata.merging(
-                        ["webhook.attempt": "\(outcome.attempts)", "webhook.error": "\(error)", "webhook.wait_ms": "\(wait.wholeMilliseconds)"]
+                        [
+                            "webhook.attempt": "\(outcome.attempts)", "webhook.error": "\(error)",
+                            "webhook.wait_ms": "\(wait.wholeMilliseconds)",
+                        ]
                     ) { $1 }
                 )
                 clock.sleep(wait)
@@ -141,7 +145,9 @@ public struct WebhookSender: Sendable {
         }
         logger.info(
             "webhook delivery failed",
-            metadata: metadata.merging(["webhook.attempts": "\(outcome.attempts)", "webhook.error": "\(outcome.error ?? "")"]) { $1 }
+            metadata: metadata.merging([
+                "webhook.attempts": "\(outcome.attempts)", "webhook.error": "\(outcome.error ?? "")",
+            ]) { $1 }
         )
         return outcome
     }

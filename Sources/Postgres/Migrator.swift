@@ -114,7 +114,9 @@ public struct Migrator: Sendable {
             if ran {
                 logger.info(
                     "applied migration",
-                    metadata: ["db.migration.version": "\(migration.version)", "db.migration.name": "\(migration.name)"]
+                    metadata: [
+                        "db.migration.version": "\(migration.version)", "db.migration.name": "\(migration.name)",
+                    ]
                 )
                 applied.append(migration)
             }

@@ -178,7 +178,8 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         return decoded
     }
 
-    private static func parsePort(_ text: Substring, _ invalid: (String) -> PostgresError) throws(PostgresError) -> Int {
+    private static func parsePort(_ text: Substring, _ invalid: (String) -> PostgresError) throws(PostgresError) -> Int
+    {
         guard let port = Int(text), (1...65535).contains(port) else { throw invalid("the port must be 1-65535") }
         return port
     }

@@ -53,7 +53,8 @@ public final class PostgresConnection: @unchecked Sendable {
             guard !session.inTransaction else {
                 throw PostgresError(
                     code: .misuse,
-                    message: "query called on the connection inside its own withTransaction; use the transaction's query",
+                    message:
+                        "query called on the connection inside its own withTransaction; use the transaction's query",
                     endpoint: session.endpoint
                 )
             }
@@ -131,7 +132,8 @@ public final class PostgresConnection: @unchecked Sendable {
         guard let deadline else { return timeout }
         let left = deadline - .now
         guard left > .zero else {
-            throw PostgresError(code: .timeout, message: "the deadline passed before the statement was sent", endpoint: endpoint)
+            throw PostgresError(
+                code: .timeout, message: "the deadline passed before the statement was sent", endpoint: endpoint)
         }
         return timeout.map { min($0, left) } ?? left
     }

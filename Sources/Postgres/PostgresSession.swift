@@ -64,11 +64,13 @@ final class PostgresSession {
     ///
     /// Outside a transaction a broken connection (the server restarted) is made again and the statement sent
     /// once more: the first attempt failed before the server ran it.
-    func execute(_ sql: String, _ parameters: [PostgresValue?], timeout: Duration?) throws(PostgresError) -> PostgresRows {
+    func execute(_ sql: String, _ parameters: [PostgresValue?], timeout: Duration?) throws(PostgresError)
+        -> PostgresRows
+    {
         let canRetry = !inTransaction
         do {
             return try executeOnce(sql, parameters, timeout: timeout)
-        } catch where error.isConnectionFailure && canRetry {
+        } catch  where error.isConnectionFailure && canRetry {
             logger.info(
                 "PostgreSQL connection broke; reconnecting and sending the statement again",
                 metadata: ["db.endpoint": "\(endpoint)", "db.error": "\(error)"]
@@ -103,7 +105,10 @@ final class PostgresSession {
 
     /// Sets `statement_timeout` (session-wide, or `SET LOCAL` in a transaction) when it differs from the current one.
     private func applyTimeout(_ timeout: Duration?) throws(PostgresError) {
-        let wanted = timeout.map { max(1, Int($0.components.seconds) * 1000 + Int($0.components.attoseconds / 1_000_000_000_000_000)) } ?? 0
+        let wanted =
+            timeout.map {
+                max(1, Int($0.components.seconds) * 1000 + Int($0.components.attoseconds / 1_000_000_000_000_000))
+            } ?? 0
         if inTransaction {
             guard wanted != (transactionTimeout ?? sessionTimeout) else { return }
             _ = try run("SELECT set_config('statement_timeout', $1, true)", [.text(String(wanted))])

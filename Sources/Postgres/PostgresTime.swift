@@ -13,7 +13,8 @@ enum PostgresTime {
     static func format(_ date: Date) -> String {
         let whole = date.timeIntervalSince1970.rounded(.down)
         let micros = Int(((date.timeIntervalSince1970 - whole) * 1_000_000).rounded())
-        let parts = utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: whole))
+        let parts = utc.dateComponents(
+            [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: whole))
         func pad(_ value: Int?, _ width: Int) -> String {
             let text = String(value ?? 0)
             return String(repeating: "0", count: max(0, width - text.count)) + text
@@ -44,7 +45,9 @@ enum PostgresTime {
         guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2) else {
             return nil
         }
-        var hour = 0, minute = 0, second = 0
+        var hour = 0
+        var minute = 0
+        var second = 0
         var fraction = 0.0
         var offsetSeconds = 0
         if expect(32) || expect(84) {

@@ -1,8 +1,14 @@
-import Worker
+import TaskAPI
 
-/// The task set of the `celerity` binary.
-public enum CelerityTasks: WorkerApplication {
-    public static var tasks: TaskRegistry {
-        TaskRegistry(DemoTasks.all)
+/// The tasks of the `celerity` binary, set up once in each worker process: the demo tasks and the job
+/// families, which share one ``TaskResources``.
+public enum CelerityTasks: TaskApplication {
+    public static func setup(_ context: SetupContext) async throws -> TaskRegistry {
+        let resources = try TaskResources(context)
+        context.onShutdown { resources.close() }
+        var registry = try TaskRegistry(DemoTasks.all)
+        // Each job family adds its definitions here: `try registry.register(Family.definitions(resources))`.
+        _ = resources
+        return registry
     }
 }

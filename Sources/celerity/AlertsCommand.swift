@@ -1,6 +1,7 @@
 import Alerts
 import ArgumentParser
 import Broker
+import CelerityCLI
 import Foundation
 import HTTP
 import Logging

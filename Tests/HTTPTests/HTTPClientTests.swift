@@ -77,7 +77,9 @@ import Testing
         #expect(error.isTransient)
     }
 
-    @Test(arguments: [(500, true), (502, true), (503, true), (408, true), (400, false), (401, false), (404, false), (422, false)])
+    @Test(arguments: [
+        (500, true), (502, true), (503, true), (408, true), (400, false), (401, false), (404, false), (422, false),
+    ])
     func statusCodesAreTransientOrPermanent(status: Int, transient: Bool) throws {
         let server = try LoopbackHTTPServer { _ in .init(status: status, body: "no") }
         defer { server.stop() }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The test HTTP server itself, driven by the `curl` program so that these tests do not depend on the HTTP module.
 @Suite struct LoopbackHTTPServerTests {
@@ -10,8 +10,11 @@ import TestSupport
         }
         defer { server.stop() }
         let result = try await ChildProcess.run(
-            "curl", arguments: ["-sS", "-i", "-X", "PUT", "-H", "X-Test: yes", "--data-binary", "hello",
-                                server.url("/a/b?x=1&y=two%20words")]
+            "curl",
+            arguments: [
+                "-sS", "-i", "-X", "PUT", "-H", "X-Test: yes", "--data-binary", "hello",
+                server.url("/a/b?x=1&y=two%20words"),
+            ]
         )
         #expect(result.termination.isSuccess, "\(result.standardError)")
         #expect(result.standardOutput.hasPrefix("HTTP/1.1 201"))

@@ -16,7 +16,8 @@ import Testing
         var descriptions: [String] = []
 
         let failing = try LoopbackHTTPServer { request in
-            request.path.hasSuffix("/limited") ? .init(status: 429, headers: [("Retry-After", "0")]) : .init(status: 500)
+            request.path.hasSuffix("/limited")
+                ? .init(status: 429, headers: [("Retry-After", "0")]) : .init(status: 500)
         }
         defer { failing.stop() }
         let client = HTTPClient(logger: log.logger)

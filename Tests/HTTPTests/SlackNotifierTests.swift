@@ -76,7 +76,10 @@ import Testing
     @Test func tooManyRequestsWaitsForRetryAfterThenSendsAgain() throws {
         let calls = Locked(0)
         let server = try LoopbackHTTPServer { _ in
-            calls.withLock { $0 += 1; return $0 } == 1 ? .init(status: 429, headers: [("Retry-After", "3")]) : .init(status: 200)
+            calls.withLock {
+                $0 += 1
+                return $0
+            } == 1 ? .init(status: 429, headers: [("Retry-After", "3")]) : .init(status: 200)
         }
         defer { server.stop() }
         let clock = ManualClock()

@@ -8,31 +8,31 @@ import Testing
 /// The receiver from docs/postgres-http.md: the 10-line `verify` plus a stdlib HTTP server around it.
 /// The secret comes from the environment, never the command line.
 let pythonWebhookReceiver = #"""
-import hashlib, hmac, os, sys, time
-from http.server import BaseHTTPRequestHandler, HTTPServer
+    import hashlib, hmac, os, sys, time
+    from http.server import BaseHTTPRequestHandler, HTTPServer
 
-def verify(secret: bytes, headers, body: bytes, tolerance: int = 300) -> bool:
-    timestamp = headers.get("X-Celerity-Timestamp", "")
-    signature = headers.get("X-Celerity-Signature", "")
-    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance:
-        return False
-    expected = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest("sha256=" + expected, signature)
+    def verify(secret: bytes, headers, body: bytes, tolerance: int = 300) -> bool:
+        timestamp = headers.get("X-Celerity-Timestamp", "")
+        signature = headers.get("X-Celerity-Signature", "")
+        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance:
+            return False
+        expected = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest("sha256=" + expected, signature)
 
-class Receiver(BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        ok = verify(os.environ["CELERITY_WEBHOOK_SECRET"].encode(), self.headers, body)
-        print("verified" if ok else "rejected", self.headers["X-Celerity-Delivery"], body.decode(), flush=True)
-        self.send_response(204 if ok else 401)
-        self.end_headers()
-    def log_message(self, *args):
-        pass
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            ok = verify(os.environ["CELERITY_WEBHOOK_SECRET"].encode(), self.headers, body)
+            print("verified" if ok else "rejected", self.headers["X-Celerity-Delivery"], body.decode(), flush=True)
+            self.send_response(204 if ok else 401)
+            self.end_headers()
+        def log_message(self, *args):
+            pass
 
-server = HTTPServer(("127.0.0.1", int(sys.argv[1])), Receiver)
-print("ready", flush=True)
-server.serve_forever()
-"""#
+    server = HTTPServer(("127.0.0.1", int(sys.argv[1])), Receiver)
+    print("ready", flush=True)
+    server.serve_forever()
+    """#
 
 @Suite struct WebhookSenderTests {
     let log = LogRecorder()
@@ -79,7 +79,12 @@ server.serve_forever()
 
     @Test func transientFailuresAreRetriedWithBackoffAndTheSameDeliveryID() throws {
         let calls = Locked(0)
-        let server = try LoopbackHTTPServer { _ in calls.withLock { $0 += 1; return $0 } < 3 ? .init(status: 503) : .init(status: 200) }
+        let server = try LoopbackHTTPServer { _ in
+            calls.withLock {
+                $0 += 1
+                return $0
+            } < 3 ? .init(status: 503) : .init(status: 200)
+        }
         defer { server.stop() }
         let clock = ManualClock()
         let outcome = sender(secret: "s", clock: clock).send(
@@ -96,8 +101,11 @@ server.serve_forever()
             #expect(request.header(WebhookSignature.eventHeader) == "batch.done")
             let timestamp = try #require(request.header(WebhookSignature.timestampHeader).flatMap { Int($0) })
             let signature = try #require(request.header(WebhookSignature.signatureHeader))
-            #expect(WebhookSignature.isValid(signature: signature, body: request.body, timestamp: timestamp, secret: "s"))
-            #expect(!WebhookSignature.isValid(signature: signature, body: request.body, timestamp: timestamp + 1, secret: "s"))
+            #expect(
+                WebhookSignature.isValid(signature: signature, body: request.body, timestamp: timestamp, secret: "s"))
+            #expect(
+                !WebhookSignature.isValid(
+                    signature: signature, body: request.body, timestamp: timestamp + 1, secret: "s"))
         }
     }
 

@@ -1,3 +1,4 @@
+import Broker
 import Foundation
 import Postgres
 import Tasks
@@ -7,10 +8,12 @@ import Testing
 @Suite struct MigratorTests {
     static let steps = [
         Migration(version: 1, name: "accounts", sql: "CREATE TABLE accounts (id int PRIMARY KEY);"),
-        Migration(version: 2, name: "grants", sql: """
-            CREATE TABLE grants (account int REFERENCES accounts, scope text NOT NULL);
-            CREATE INDEX grants_account ON grants (account);
-            """),
+        Migration(
+            version: 2, name: "grants",
+            sql: """
+                CREATE TABLE grants (account int REFERENCES accounts, scope text NOT NULL);
+                CREATE INDEX grants_account ON grants (account);
+                """),
     ]
 
     @Test func migratesOnceRollsBackAFailedStepAndSerialisesConcurrentRuns() async throws {
@@ -28,16 +31,18 @@ import Testing
             #expect(status.pending.isEmpty)
 
             // Step 4 creates a table, then fails: the table must not survive and the version must not be recorded.
-            let broken = Self.steps + [
-                Migration(version: 3, name: "audit", sql: "CREATE TABLE audit (at timestamptz);"),
-                Migration(version: 4, name: "half", sql: "CREATE TABLE half (x int); SELECT 1/0;"),
-                Migration(version: 5, name: "later", sql: "CREATE TABLE later (x int);"),
-            ]
+            let broken =
+                Self.steps + [
+                    Migration(version: 3, name: "audit", sql: "CREATE TABLE audit (at timestamptz);"),
+                    Migration(version: 4, name: "half", sql: "CREATE TABLE half (x int); SELECT 1/0;"),
+                    Migration(version: 5, name: "later", sql: "CREATE TABLE later (x int);"),
+                ]
             let failing = try Migrator(connection: db, migrations: broken, logger: log.logger)
             let error = try #require(throws: PostgresError.self) { try failing.migrate() }
             #expect(error.sqlState == "22012")
             #expect("\(error)".contains("migration 4 (half) failed and was rolled back"))
-            #expect(try db.query("SELECT to_regclass('half') IS NULL AS gone").first?.decode("gone", as: Bool.self) == true)
+            #expect(
+                try db.query("SELECT to_regclass('half') IS NULL AS gone").first?.decode("gone", as: Bool.self) == true)
             #expect(try failing.status().applied.map(\.version) == [1, 2, 3])
             #expect(try failing.status().pending.map(\.version) == [4, 5])
 
@@ -64,7 +69,9 @@ import Testing
             let applied = try results.withLock { $0 }.flatMap { try $0.get() }
             #expect(applied.sorted() == [1, 2])
             let racing = try server.connection(database: "racing")
-            #expect(try racing.query("SELECT count(*) AS n FROM celerity_schema_migrations").first?.decode("n", as: Int.self) == 2)
+            #expect(
+                try racing.query("SELECT count(*) AS n FROM celerity_schema_migrations").first?.decode(
+                    "n", as: Int.self) == 2)
         }
     }
 
@@ -72,7 +79,8 @@ import Testing
         try await withPostgresServer { server in
             let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
                 .appendingPathComponent("celerity").path
-            #expect(FileManager.default.isExecutableFile(atPath: binary), "build with `swift build --build-tests` first")
+            #expect(
+                FileManager.default.isExecutableFile(atPath: binary), "build with `swift build --build-tests` first")
             try await server.psql("CREATE DATABASE app")
             let environment = ["CELERITY_DATABASE_URL": server.url(database: "app")]
 
@@ -99,19 +107,26 @@ import Testing
                     ["task-1", "invoice.paid", "hooks.example.com", "delivered", .int(attempts), 204]
                 )
             }
-            #expect(try db.query("SELECT attempts FROM webhook_deliveries").map { try $0.decode("attempts", as: Int.self) } == [2])
+            #expect(
+                try db.query("SELECT attempts FROM webhook_deliveries").map { try $0.decode("attempts", as: Int.self) }
+                    == [2])
 
             let password = "cliSecretPassword-42"
             let refusedPort = try FreePort.allocate()
             let unreachable = try await ChildProcess.run(
-                binary, arguments: ["db", "migrate", "--database-url", "postgresql://app:\(password)@127.0.0.1:\(refusedPort)/app"]
+                binary,
+                arguments: [
+                    "db", "migrate", "--database-url", "postgresql://app:\(password)@127.0.0.1:\(refusedPort)/app",
+                ]
             )
             #expect(unreachable.termination == .exited(1))
             let line = unreachable.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
-            #expect(line.hasPrefix("celerity db migrate: PostgreSQL at postgresql://app:***@127.0.0.1:\(refusedPort)/app"))
+            #expect(
+                line.hasPrefix("celerity db migrate: PostgreSQL at postgresql://app:***@127.0.0.1:\(refusedPort)/app"))
             #expect(!line.contains("\n"))
             #expect(!(unreachable.standardOutput + unreachable.standardError).contains(password))
-            let bad = try await ChildProcess.run(binary, arguments: ["db", "status", "--database-url", "redis://x:\(password)@h"])
+            let bad = try await ChildProcess.run(
+                binary, arguments: ["db", "status", "--database-url", "redis://x:\(password)@h"])
             #expect(bad.termination == .exited(1))
             #expect(bad.standardError.contains("the scheme must be postgresql://"))
             #expect(!bad.standardError.contains(password))

@@ -16,7 +16,8 @@ extension PostgresServer {
     @Test func everyTypeRoundTripsAndHostileParametersStayData() async throws {
         try await withPostgresServer { server in
             let db = try server.connection()
-            try db.query("""
+            try db.query(
+                """
                 CREATE TABLE samples (
                     id int4 PRIMARY KEY, big int8, amount numeric, label text, flag bool, at timestamptz,
                     raw bytea, doc jsonb, ratio float8, day date
@@ -28,8 +29,10 @@ extension PostgresServer {
             let amount = Decimal(string: "12345678901234567890.123456789")!
             let inserted = try db.query(
                 "INSERT INTO samples VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)",
-                [1, .int(Int(Int64.max)), .decimal(amount), "Robert'); DROP TABLE samples;--", true, .timestamp(at),
-                 .bytes(raw), .json(doc), 0.25, "2026-11-28"]
+                [
+                    1, .int(Int(Int64.max)), .decimal(amount), "Robert'); DROP TABLE samples;--", true, .timestamp(at),
+                    .bytes(raw), .json(doc), 0.25, "2026-11-28",
+                ]
             )
             #expect(inserted.affectedRows == 1)
             try db.query("INSERT INTO samples (id) VALUES ($1)", [2])
@@ -56,7 +59,9 @@ extension PostgresServer {
                 #expect(try empty.isNull(column))
             }
             #expect(try empty.decodeIfPresent("label", as: String.self) == nil)
-            #expect(try db.query("SELECT $1::text IS NULL AS missing", [nil]).first?.decode("missing", as: Bool.self) == true)
+            #expect(
+                try db.query("SELECT $1::text IS NULL AS missing", [nil]).first?.decode("missing", as: Bool.self)
+                    == true)
 
             let notInt = try #require(throws: PostgresError.self) { try row.decode("label", as: Int.self) }
             #expect(notInt.code == .decoding)
@@ -94,7 +99,9 @@ extension PostgresServer {
             #expect(unique.code == .server)
             #expect(unique.sqlState == "23505")
             #expect(!"\(unique)".contains("duplicate-secret-value"), "\(unique)")
-            let syntax = try #require(throws: PostgresError.self) { try db.query("SELECT $1::int", ["notanumber-secret"]) }
+            let syntax = try #require(throws: PostgresError.self) {
+                try db.query("SELECT $1::int", ["notanumber-secret"])
+            }
             #expect(syntax.sqlState == "22P02")
             #expect(!"\(syntax)".contains("notanumber-secret"), "\(syntax)")
         }
@@ -147,7 +154,8 @@ extension PostgresServer {
             let inTransaction = try #require(throws: PostgresError.self) {
                 try db.withTransaction(deadline: .now + .seconds(30)) { tx in
                     try tx.query("INSERT INTO ledger VALUES ($1, $2)", [3, 1])
-                    let local = try tx.query("SHOW statement_timeout").first?.decode("statement_timeout", as: String.self)
+                    let local = try tx.query("SHOW statement_timeout").first?.decode(
+                        "statement_timeout", as: String.self)
                     #expect(local != "0")
                     try tx.query("SELECT pg_sleep(5)", timeout: .milliseconds(200))
                 }
@@ -184,7 +192,8 @@ extension PostgresServer {
                 "postgresql://postgres@\(encoded):\(server.port)/postgres",
                 "postgresql:///postgres?host=\(server.socketDirectory)&port=\(server.port)&user=postgres",
             ] {
-                let db = PostgresConnection(configuration: try PostgresConfiguration(url: url), logger: LogRecorder().logger)
+                let db = PostgresConnection(
+                    configuration: try PostgresConfiguration(url: url), logger: LogRecorder().logger)
                 let row = try #require(try db.query("SELECT inet_server_addr() IS NULL AS local").first)
                 #expect(try row.decode("local", as: Bool.self), "\(url) did not use the socket")
             }

@@ -11,11 +11,14 @@ import Testing
             try await server.psql("ALTER USER postgres PASSWORD 'pgSecret-Pa55word-xyz'")
             let log = LogRecorder()
             var descriptions: [String] = []
-            let good = try PostgresConfiguration(url: "postgresql://postgres:\(password)@127.0.0.1:\(server.port)/postgres")
+            let good = try PostgresConfiguration(
+                url: "postgresql://postgres:\(password)@127.0.0.1:\(server.port)/postgres")
             descriptions.append("\(good)")
             let db = PostgresConnection(configuration: good, logger: log.logger)
             try db.query("SELECT 1")
-            for (sql, parameters) in [("SELECT * FROM missing_table", []), ("SELECT $1::int", [PostgresValue.text(password)])] {
+            for (sql, parameters) in [
+                ("SELECT * FROM missing_table", []), ("SELECT $1::int", [PostgresValue.text(password)]),
+            ] {
                 do { try db.query(sql, parameters) } catch {
                     descriptions.append("\(error)")
                     descriptions.append(String(reflecting: error))
@@ -30,7 +33,8 @@ import Testing
                 "postgresql://postgres:\(password)@127.0.0.1:\(server.port)/postgres?bogus=1",
             ] {
                 do {
-                    try PostgresConnection(configuration: try PostgresConfiguration(url: url), logger: log.logger).connect()
+                    try PostgresConnection(configuration: try PostgresConfiguration(url: url), logger: log.logger)
+                        .connect()
                     Issue.record("connected with \(url.replacingOccurrences(of: password, with: "***"))")
                 } catch {
                     descriptions.append("\(error)")
@@ -40,7 +44,9 @@ import Testing
             #expect(descriptions.count >= 9)
             #expect(log.messages.contains { $0.hasPrefix("PostgreSQL connection broke") })
             let everything = (log.messages + descriptions).joined(separator: "\n")
-            #expect(!everything.contains(password), "the password leaked: \(everything.replacingOccurrences(of: password, with: "<<LEAK>>"))")
+            #expect(
+                !everything.contains(password),
+                "the password leaked: \(everything.replacingOccurrences(of: password, with: "<<LEAK>>"))")
         }
     }
 }

@@ -1,11 +1,12 @@
+import Broker
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A real HTTP/1.1 server on a loopback address, for tests that need an outside HTTP service (a fake Slack, an
@@ -301,9 +302,9 @@ extension LoopbackHTTPServer {
             while offset < bytes.count {
                 let written = bytes[offset...].withUnsafeBytes { raw -> Int in
                     #if canImport(Darwin)
-                    return Darwin.send(fd, raw.baseAddress, raw.count, 0)
+                        return Darwin.send(fd, raw.baseAddress, raw.count, 0)
                     #else
-                    return Glibc.send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL))
+                        return Glibc.send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL))
                     #endif
                 }
                 if written < 0 {

@@ -16,18 +16,17 @@ final class NodeMetrics: Sendable {
 
     let registry = PrometheusCollectorRegistry()
     let hostname: String
-    private let taskNames: Set<String>
+    private let taskNames: Mutex<Set<String>>
     private let queues: Set<String>
     private let exceptions = Mutex(LabelLimiter(limit: 50))
     private let seen = Mutex(Set<[String]>())
 
     /// - Parameters:
     ///   - hostname: the node name, in full (`celerity-invoices@host1`).
-    ///   - taskNames: the registered task names; others are counted as `unregistered`.
     ///   - queues: the node's queues; a message routed elsewhere is counted under `other`.
-    init(hostname: String, taskNames: [String], queues: [String]) {
+    init(hostname: String, queues: [String]) {
         self.hostname = hostname
-        self.taskNames = Set(taskNames)
+        self.taskNames = Mutex([])
         self.queues = Set(queues)
         registry.makeGauge(
             descriptor: MetricNameDescriptor(metricName: "celerity_build_info", unitName: "", helpText: "Celerity's version; always 1."),
@@ -35,10 +34,16 @@ final class NodeMetrics: Sendable {
         ).set(to: 1)
     }
 
+    /// Sets the registered task names, reported by the worker processes after the application's setup; a
+    /// report of any other name is counted as `unregistered`.
+    func register(taskNames names: [String]) {
+        taskNames.withLock { $0 = Set(names) }
+    }
+
     /// Counts what a worker process reported about one message.
     func record(_ report: TaskReport) {
         guard let outcome = report.outcome else { return }
-        let name = taskNames.contains(report.name) ? report.name : "unregistered"
+        let name = taskNames.withLock { $0.contains(report.name) } ? report.name : "unregistered"
         let queue = queues.contains(report.queue) ? report.queue : "other"
         let labels = [("name", name), ("hostname", hostname), ("queue_name", queue)]
         instantiate(labels)

@@ -3,8 +3,9 @@ import Glibc
 #endif
 
 /// The pipe on which a worker process tells its supervisor what it runs: tab-separated lines,
-/// `start <task id> <task name> <hard limit seconds or -> <start time, Unix seconds> <queue>` and
-/// `done <task id> …` (the fields of a ``TaskReport``).
+/// `start <task id> <task name> <hard limit seconds or -> <start time, Unix seconds> <queue>`,
+/// `done <task id> …` (the fields of a ``TaskReport``), and `tasks <name>…` (the names the process
+/// registered, sent once after the application's setup).
 struct SupervisorChannel: Sendable {
     /// The descriptor a worker process finds the pipe on.
     static let childDescriptor: Int32 = 3
@@ -25,7 +26,7 @@ struct SupervisorChannel: Sendable {
 
 /// Writes all of `bytes` to `descriptor`, resuming after partial writes and signals.
 /// - Returns: `false` when the write failed (e.g. the reading end of a pipe is closed).
-func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
+package func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
     var offset = 0
     while offset < bytes.count {
         let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }

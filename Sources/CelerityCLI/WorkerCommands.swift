@@ -6,14 +6,12 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import TaskAPI
+import Worker
 
-/// A binary that runs tasks: it names its task registry, and ``WorkerCommand`` and
-/// ``WorkerProcessCommand`` turn it into a worker. `celerity` is one; an application embeds its own
-/// tasks the same way.
-public protocol WorkerApplication {
-    /// The tasks this binary can run.
-    static var tasks: TaskRegistry { get }
-}
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The options of `worker` (and of the processes it starts).
 public struct WorkerOptions: ParsableArguments {
@@ -54,6 +52,27 @@ public struct WorkerOptions: ParsableArguments {
     @Option(help: "Where to serve /metrics, /healthz and the status page: host:port, or 0 to disable (default: $CELERITY_METRICS_ADDRESS, then 127.0.0.1:9808).")
     public var metricsAddress: String?
 
+    @OptionGroup public var settings: SettingsOptions
+
+    @Option(
+        name: .customLong("database-url"),
+        help: ArgumentHelp(
+            "The application's PostgreSQL URL: postgresql://user:password@host:port/db.",
+            discussion: "Defaults to $CELERITY_DATABASE_URL.", valueName: "url"
+        )
+    )
+    public var databaseURL: String?
+
+    @Option(
+        name: .customLong("alias"),
+        help: ArgumentHelp(
+            "Accept a task under another name, e.g. myapp.tasks.apply_purchase_unlocks_async=purchases.apply_purchase_unlocks_async (repeatable).",
+            discussion: "Adds to $CELERITY_TASK_ALIASES (comma-separated alias=task pairs).",
+            valueName: "alias=task"
+        )
+    )
+    public var aliases: [String] = []
+
     @Option(help: "Log format: text or json.")
     public var logFormat: LogFormat = .text
 
@@ -85,6 +104,16 @@ public struct WorkerOptions: ParsableArguments {
         return configuration
     }
 
+    /// The application's settings: `--set`, `--database-url`, then the environment, then the configuration file.
+    func applicationSettings() throws -> Settings {
+        try settings.settings(extra: databaseURL.map { ["CELERITY_DATABASE_URL": $0] } ?? [:])
+    }
+
+    /// The aliases from `--alias`, then `CELERITY_TASK_ALIASES`, as `alias=task` pairs separated by commas.
+    func aliasPairs(_ settings: Settings) -> String {
+        (aliases + [settings["CELERITY_TASK_ALIASES"] ?? ""]).joined(separator: ",")
+    }
+
     func bootstrapLogging() {
         LogFormat.bootstrap(logFormat, level: logLevel)
     }
@@ -108,7 +137,7 @@ public enum LogFormat: String, ExpressibleByArgument, Sendable {
 }
 
 /// `worker`: the supervisor and its pool of worker processes.
-public struct WorkerCommand<Application: WorkerApplication>: AsyncParsableCommand {
+public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand {
     public static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "worker",
@@ -125,20 +154,71 @@ public struct WorkerCommand<Application: WorkerApplication>: AsyncParsableComman
         options.bootstrapLogging()
         let configuration = try options.configuration()
         let logger = Logger(label: "celerity.worker")
-        logger.info("registered tasks", metadata: ["tasks": "\(Application.tasks.names.joined(separator: ", "))"])
-        // The processes get this command's own options, and this node's name.
+        // The application's setup runs here once before any process starts, so a bad configuration (an unreadable
+        // file, a malformed URL, an alias to no task) stops the node with one line instead of a restart loop.
+        let check = SetupContext(
+            settings: try options.applicationSettings(), broker: configuration.redis, nodeName: configuration.nodeName,
+            logger: logger
+        )
+        do {
+            var registry = try await Application.setup(check)
+            try registry.alias(pairs: options.aliasPairs(check.settings))
+            await check.shutdown()
+        } catch {
+            await check.shutdown()
+            throw CommandError("worker setup failed: \(error)")
+        }
+        // The processes get this command's own options, and this node's name; options that can carry secrets
+        // reach them through the environment instead, so no password is on a worker process's command line.
         let arguments = CommandLine.arguments
         let own = arguments.firstIndex(of: "worker").map { Array(arguments[($0 + 1)...]) } ?? []
+        let (childOptions, environment) = Self.movingSecretsToEnvironment(own)
+        for (key, value) in environment { setenv(key, value, 1) }
         let supervisor = Supervisor(
-            configuration: configuration, childArguments: own + ["--hostname", configuration.nodeName],
-            taskNames: Application.tasks.names, logger: logger
+            configuration: configuration, childArguments: childOptions + ["--hostname", configuration.nodeName],
+            logger: logger
         )
         await supervisor.run()
     }
 }
 
-/// `worker-process` (hidden): one worker process, started by the supervisor.
-public struct WorkerProcessCommand<Application: WorkerApplication>: AsyncParsableCommand {
+extension WorkerCommand {
+    /// The options that may hold secrets (`--redis-url`, `--database-url`, `--set KEY=VALUE`) taken out of
+    /// `arguments`, as the environment variables that mean the same to a worker process.
+    static func movingSecretsToEnvironment(_ arguments: [String]) -> (arguments: [String], environment: [String: String]) {
+        let variables = ["--redis-url": "CELERITY_REDIS_URL", "--database-url": "CELERITY_DATABASE_URL"]
+        var kept: [String] = []
+        var environment: [String: String] = [:]
+        var index = 0
+        func take(_ option: String, _ value: String) {
+            if let variable = variables[option] {
+                environment[variable] = value
+            } else if let equals = value.firstIndex(of: "=") {
+                environment[String(value[..<equals])] = String(value[value.index(after: equals)...])
+            }
+        }
+        while index < arguments.count {
+            let argument = arguments[index]
+            let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+            if variables[name] != nil || name == "--set" {
+                if name != argument {
+                    take(name, String(argument.dropFirst(name.count + 1)))
+                } else if index + 1 < arguments.count {
+                    take(name, arguments[index + 1])
+                    index += 1
+                }
+            } else {
+                kept.append(argument)
+            }
+            index += 1
+        }
+        return (kept, environment)
+    }
+}
+
+/// `worker-process` (hidden): one worker process, started by the supervisor. It runs the application's
+/// setup once, then takes tasks until the supervisor stops it, then runs the setup's shutdown steps.
+public struct WorkerProcessCommand<Application: TaskApplication>: AsyncParsableCommand {
     public static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: "worker-process", abstract: "A worker process (started by `worker`).", shouldDisplay: false)
     }
@@ -154,9 +234,21 @@ public struct WorkerProcessCommand<Application: WorkerApplication>: AsyncParsabl
         options.bootstrapLogging()
         var logger = Logger(label: "celerity.worker")
         logger[metadataKey: "worker.process"] = "\(processID)"
-        let process = WorkerProcess(
-            configuration: try options.configuration(), registry: Application.tasks, processID: processID, logger: logger
+        let configuration = try options.configuration()
+        let settings = try options.applicationSettings()
+        let setup = SetupContext(
+            settings: settings, broker: configuration.redis, nodeName: configuration.nodeName, logger: logger
         )
+        var registry: TaskRegistry
+        do {
+            registry = try await Application.setup(setup)
+            try registry.alias(pairs: options.aliasPairs(settings))
+        } catch {
+            await setup.shutdown()
+            throw CommandError("worker setup failed: \(error)")
+        }
+        let process = WorkerProcess(configuration: configuration, registry: registry, processID: processID, logger: logger)
         await process.run()
+        await setup.shutdown()
     }
 }
