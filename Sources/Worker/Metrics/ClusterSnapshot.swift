@@ -1,3 +1,4 @@
+import Broker
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,3 +1,4 @@
+import Broker
 import Prometheus
 
 /// Renders a ``ClusterSnapshot`` in the Prometheus text format: celery-exporter's queue and worker

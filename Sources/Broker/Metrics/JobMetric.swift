@@ -1,4 +1,3 @@
-import Broker
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -6,7 +5,8 @@ import Foundation
 #endif
 
 /// The job families' own gauges (backups, inflation, secret rotation). A task records them in Redis with
-/// ``record(_:value:on:)``; every worker node's `/metrics` exports them, whichever node ran the task.
+/// ``record(_:on:)``; every worker node's `/metrics` exports them, whichever node ran the task. Here, in
+/// Broker, so that the job families (which see the task API, not the worker) can record them.
 /// Only the series named here exist: their names, labels and help text are fixed (docs/operations.md).
 public enum JobMetric: Sendable, Hashable {
     /// `celerity_backup_last_success_timestamp_seconds{kind}`: when the last backup of `kind`
@@ -33,7 +33,7 @@ public enum JobMetric: Sendable, Hashable {
         public var labels: [(String, String)]
 
         /// The hash field: the name, then `label=value` pairs, separated by `|`.
-        var field: String { ([name] + labels.map { "\($0.0)=\($0.1)" }).joined(separator: "|") }
+        package var field: String { ([name] + labels.map { "\($0.0)=\($0.1)" }).joined(separator: "|") }
 
         init(name: String, labels: [(String, String)]) {
             self.name = name
@@ -41,7 +41,7 @@ public enum JobMetric: Sendable, Hashable {
         }
 
         /// Parses a hash field; `nil` unless it names one of the catalogue's metrics.
-        init?(field: String) {
+        package init?(field: String) {
             let parts = field.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             guard let name = parts.first, JobMetric.help[name] != nil else { return nil }
             var labels: [(String, String)] = []
@@ -71,7 +71,7 @@ public enum JobMetric: Sendable, Hashable {
     }
 
     /// HELP text per metric name.
-    static let help: [String: String] = [
+    package static let help: [String: String] = [
         "celerity_backup_last_success_timestamp_seconds": "When the last backup of each kind succeeded (Unix seconds).",
         "celerity_backup_last_verification_timestamp_seconds": "When a restore of each backup kind last passed verification (Unix seconds).",
         "celerity_inflation_rate_applied_ratio": "The monthly inflation rate in effect, as a fraction.",
