@@ -52,6 +52,9 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
             }
             rest = String(rest[..<questionMark])
         }
+        if let unknown = query.keys.sorted().first(where: { !Self.queryOptions.contains($0) }) {
+            throw RedisURLError(reason: "unknown option \"\(unknown)\"; the options are \(Self.queryOptions.sorted().joined(separator: ", "))")
+        }
         var username: String?
         var password: String? = query["password"]
         if let at = rest.lastIndex(of: "@") {
@@ -115,6 +118,9 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
             throw RedisURLError(reason: "unknown scheme \"\(scheme)\"; expected redis:// or unix://")
         }
     }
+
+    /// The options a URL may carry after `?`.
+    private static let queryOptions: Set<String> = ["db", "password"]
 
     /// The URL with the password replaced by `***`, safe for logs, errors and `status` output.
     public var redactedURL: String {

@@ -87,6 +87,24 @@ public final class RedisConnection: Sendable {
         }
     }
 
+    /// Why a Unix socket path cannot work, or `nil` when the failure may pass: a directory that does not
+    /// exist, a path that is not a socket, no permission; a missing socket file only before the first
+    /// connection (Redis removes its socket while it restarts).
+    static func socketProblem(_ path: String, everConnected: Bool) -> String? {
+        var status = stat()
+        if stat(path, &status) == 0 {
+            if status.st_mode & S_IFMT != S_IFSOCK { return "\(path) is not a Unix socket" }
+            if access(path, R_OK | W_OK) != 0 { return "no permission to use the Unix socket \(path)" }
+            return nil
+        }
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        var directoryStatus = stat()
+        if !directory.isEmpty, stat(directory, &directoryStatus) != 0 || directoryStatus.st_mode & S_IFMT != S_IFDIR {
+            return "the directory of the Unix socket \(path) does not exist"
+        }
+        return everConnected ? nil : "no Unix socket at \(path) (is Redis's `unixsocket` set to this path?)"
+    }
+
     /// Runs `body` with the lock held.
     private func withSession<T: Sendable>(_ body: (inout Session) throws(RedisError) -> T) throws(RedisError) -> T {
         try session.withLock { (session: inout sending Session) throws(RedisError) -> T in try body(&session) }
@@ -256,6 +274,9 @@ private struct Session: ~Copyable {
         if made.pointee.err != 0 {
             let message = errorString(made)
             redisFree(made)
+            if case .unix(let path) = configuration.endpoint, let problem = RedisConnection.socketProblem(path, everConnected: everConnected) {
+                throw error(.configuration, problem)
+            }
             throw error(.transport, message)
         }
         redisSetTimeout(made, Self.timeval(configuration.commandTimeout))
@@ -272,14 +293,11 @@ private struct Session: ~Copyable {
         let replies = try roundTrip(setup, blockingFor: .zero)
         for (command, reply) in zip(setup, replies) {
             guard case .error(let message) = reply else { continue }
-            if command == ["PING"] {
-                guard message.hasPrefix("LOADING") else { continue }  // other refusals surface on the first command
-                drop()
-                throw error(.transport, "Redis is still loading its dataset: \(message)")
-            }
-            drop()
             // The password is never part of the message: only the command name is named.
-            throw error(.reply, "\(command[0]) failed: \(message)")
+            let refusal = RedisError.setupRefusal(command: command[0], message: message, endpoint: configuration.redactedURL)
+            if command == ["PING"], refusal.code == .reply { continue }  // other refusals surface on the first command
+            drop()
+            throw refusal
         }
     }
 

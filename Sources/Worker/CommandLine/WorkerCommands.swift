@@ -121,7 +121,7 @@ public struct WorkerCommand<Application: WorkerApplication>: AsyncParsableComman
             configuration: configuration, childArguments: own + ["--hostname", configuration.nodeName],
             taskNames: Application.tasks.names, logger: logger
         )
-        await supervisor.run()
+        try await supervisor.run()
     }
 }
 
