@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "celerity", targets: ["celerity"]),
         .library(name: "Broker", targets: ["Broker"]),
+        .library(name: "TaskAPI", targets: ["TaskAPI"]),
         .library(name: "Worker", targets: ["Worker"]),
         .library(name: "Scheduler", targets: ["Scheduler"]),
         .library(name: "Tasks", targets: ["Tasks"]),
@@ -33,14 +34,17 @@ let package = Package(
             dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // What applications import to define tasks: definitions, typed parameters, the context and its sender,
+        // middleware, per-process setup, settings.
+        .target(
+            name: "TaskAPI",
+            dependencies: ["Broker", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // Supervisor, worker processes, reliable fetch, retries, dead letters, time limits, revokes.
         .target(
             name: "Worker",
-            dependencies: [
-                "Broker",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["Broker", "TaskAPI", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // Schedule file, cron and interval math, exactly-once slot claims.
@@ -49,17 +53,27 @@ let package = Package(
             dependencies: ["Broker", "Yams", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        // The application's jobs, registered through the Worker's task API.
+        // The application's jobs, written against the task API only.
         .target(
             name: "Tasks",
-            dependencies: ["Worker", "Broker", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TaskAPI", "Broker", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Options and commands shared by every binary that runs tasks: --redis-url, logging, `worker`.
+        .target(
+            name: "CelerityCLI",
+            dependencies: [
+                "Broker", "TaskAPI", "Worker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The command-line tool: argument parsing and wiring only.
         .executableTarget(
             name: "celerity",
             dependencies: [
-                "Broker", "Worker", "Scheduler", "Tasks",
+                "Broker", "Worker", "Scheduler", "Tasks", "TaskAPI", "CelerityCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -74,11 +88,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TaskAPITests", dependencies: ["TaskAPI", "Broker"], swiftSettings: swiftSettings),
         // A worker binary with test tasks (crash, flaky, record); built with the tests.
         .executableTarget(
             name: "celerity-test-worker",
             dependencies: [
-                "Worker", "Tasks", "Broker",
+                "CelerityCLI", "TaskAPI", "Tasks", "Broker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tests/TestWorker",
@@ -86,17 +101,28 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkerTests",
-            dependencies: ["Worker", "Tasks", "Broker", "TestSupport", "celerity-test-worker"],
+            dependencies: ["Worker", "TaskAPI", "Tasks", "Broker", "TestSupport", "celerity-test-worker"],
             swiftSettings: swiftSettings
         ),
         // The benchmark's Celerity side (bench/README.md): enqueue timings and a worker with bench tasks.
         .executableTarget(
             name: "celerity-bench",
             dependencies: [
-                "Broker", "Worker",
+                "Broker", "TaskAPI", "CelerityCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/CelerityBench",
+            swiftSettings: swiftSettings
+        ),
+        // The example application of docs/tasks.md, built in CI and run by a real Python Celery client in InteropTests.
+        .executableTarget(
+            name: "celerity-example",
+            dependencies: [
+                "CelerityCLI", "TaskAPI", "Broker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/Shop",
             swiftSettings: swiftSettings
         ),
         // Depends on `celerity` so the race test can start real scheduler processes of the binary.
@@ -107,7 +133,7 @@ let package = Package(
         // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.
         .testTarget(
             name: "InteropTests",
-            dependencies: ["Broker", "TestSupport", "celerity-test-worker", "celerity"],
+            dependencies: ["Broker", "TestSupport", "celerity-test-worker", "celerity", "celerity-example"],
             exclude: ["python"],
             swiftSettings: swiftSettings
         ),

@@ -56,7 +56,7 @@ public final class SchedulerService: Sendable {
     private let redis: RedisClient
     private let clock: any SchedulerClock
     private let logger: Logger
-    private let current: LockedValue<Schedule>
+    private let current: Locked<Schedule>
 
     /// A scheduler for an already validated schedule.
     /// - Parameters:
@@ -72,7 +72,7 @@ public final class SchedulerService: Sendable {
         self.redis = RedisClient(configuration: configuration.redis, logger: logger)
         self.clock = clock
         self.logger = logger
-        self.current = LockedValue(schedule)
+        self.current = Locked(schedule)
     }
 
     /// The schedule in force.
@@ -211,23 +211,3 @@ public final class SchedulerService: Sendable {
     }
 }
 
-/// A value behind a lock, for state shared with signal handlers.
-final class LockedValue<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-
-    init(_ value: Value) { stored = value }
-
-    var value: Value {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
-    }
-}
-
-extension Duration {
-    /// The duration in (fractional) seconds.
-    var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) / 1e18
-    }
-}

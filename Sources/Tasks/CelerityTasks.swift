@@ -1,8 +1,8 @@
-import Worker
+import TaskAPI
 
-/// The task set of the `celerity` binary.
-public enum CelerityTasks: WorkerApplication {
-    public static var tasks: TaskRegistry {
-        TaskRegistry(DemoTasks.all)
+/// The tasks of the `celerity` binary: set up once in each worker process.
+public enum CelerityTasks: TaskApplication {
+    public static func setup(_ context: SetupContext) async throws -> TaskRegistry {
+        try TaskRegistry(DemoTasks.all)
     }
 }

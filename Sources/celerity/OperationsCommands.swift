@@ -1,5 +1,6 @@
 import ArgumentParser
 import Broker
+import CelerityCLI
 import Foundation
 import Worker
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Broker
+import CelerityCLI
 import Dispatch
 import Foundation
 import Logging

@@ -135,8 +135,8 @@ import Testing
             let original = "entries:\n  - {name: tick, task: demo.tick, every: 1s}\n"
             try original.write(toFile: path, atomically: true, encoding: .utf8)
             let reloaded = "entries:\n  - {name: tick, task: demo.tick, every: 1s, kwargs: {v: 2}}\n  - {name: five, task: demo.five, every: 5s}\n"
-            let box = LockedValue<SchedulerService?>(nil)
-            let results = LockedValue<[Bool]>([])
+            let box = Locked<SchedulerService?>(nil)
+            let results = Locked<[Bool]>([])
             let start = utc("2026-01-01T12:00:00.5Z")
             let clock = WarpClock(start: start, end: utc("2026-01-01T12:01:00.5Z")) { now in
                 let elapsed = now.timeIntervalSince(start)

@@ -1,3 +1,4 @@
+import Broker
 import Foundation
 
 /// A real `redis-server` on a free loopback port with its data in a scratch directory, for integration tests.

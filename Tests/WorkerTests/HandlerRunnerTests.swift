@@ -1,6 +1,7 @@
 import Broker
 import Foundation
 import Logging
+import TaskAPI
 import TestSupport
 import Testing
 
@@ -9,10 +10,7 @@ import Testing
 /// The worker thread as a task executor: handlers that never suspend, handlers that hop to other
 /// executors and come back, and the soft time limit firing while a handler waits.
 @Suite struct HandlerRunnerTests {
-    let context = TaskContext(
-        taskID: "t-1", name: "test.task", retries: 0, eta: nil, rootID: nil, parentID: nil, queue: "celery",
-        hostname: "test@host", logger: Logger(label: "test")
-    )
+    let context = TaskContext(taskID: "t-1", name: "test.task", queue: "celery", hostname: "test@host", logger: Logger(label: "test"))
 
     /// Runs `body` on a thread of its own, as the worker loop does (never on the cooperative pool).
     func onWorkerThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {

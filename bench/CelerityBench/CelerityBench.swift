@@ -5,7 +5,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import Worker
+import CelerityCLI
+import TaskAPI
 
 /// The benchmark's Celerity side (see `bench/README.md`): a client that enqueues tasks one by one or
 /// in pipelined batches and prints JSON timings, and a worker binary with a no-op task and a task
@@ -22,30 +23,30 @@ struct CelerityBench: AsyncParsableCommand {
 }
 
 /// The tasks the benchmark's worker runs.
-enum BenchTasks: WorkerApplication {
+enum BenchTasks: TaskApplication {
     /// The Redis list the latency task appends its samples to (seconds, as text).
     static let latencyKey = "bench:latency"
 
-    static var tasks: TaskRegistry { TaskRegistry([noop, latency]) }
-
-    /// A connection for the latency task's samples (from `CELERITY_REDIS_URL`, set by `bench/bench.py`).
-    static let redis: RedisConnection = {
-        let url = ProcessInfo.processInfo.environment["CELERITY_REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
-        return RedisConnection(configuration: (try? RedisConfiguration(url: url)) ?? .localDefault)
-    }()
+    static func setup(_ context: SetupContext) async throws -> TaskRegistry {
+        let redis = RedisConnection(configuration: context.broker, logger: context.logger)
+        context.onShutdown { redis.close() }
+        return try TaskRegistry([noop, latency(redis)])
+    }
 
     /// `bench.noop()`: does nothing and returns `None`.
     static let noop = TaskDefinition("bench.noop") { _, _ in .null }
 
     /// `bench.latency(sent)`: appends `now - sent` (Unix seconds, the wall clock the sender read just
     /// before enqueueing) to `bench:latency`, first thing when it starts.
-    static let latency = TaskDefinition("bench.latency") { arguments, _ in
-        let now = Date().timeIntervalSince1970
-        guard let sent = arguments.argument(0, "sent")?.doubleValue else {
-            throw TaskError(type: "TypeError", message: "bench.latency needs the send time")
+    static func latency(_ redis: RedisConnection) -> TaskDefinition {
+        TaskDefinition("bench.latency") { arguments, _ in
+            let now = Date().timeIntervalSince1970
+            guard let sent = arguments.argument(0, "sent")?.doubleValue else {
+                throw TaskError(type: "TypeError", message: "bench.latency needs the send time")
+            }
+            try redis.send(["RPUSH", latencyKey, String(now - sent)])
+            return .null
         }
-        try redis.send(["RPUSH", latencyKey, String(now - sent)])
-        return .null
     }
 }
 

@@ -30,9 +30,9 @@ public struct Signature: Sendable, Hashable {
     }
 
     /// The signature's task id, assigned now if it has none.
-    mutating func freeze() -> String {
+    public mutating func freeze() -> String {
         if let id = options.taskID { return id }
-        let id = UUID().uuidString.lowercased()
+        let id = RandomID.uuidString()
         options.taskID = id
         return id
     }
@@ -94,6 +94,11 @@ public struct GroupHandle: Sendable, Hashable {
     public var groupID: String
     /// Member task ids, in group order.
     public var taskIDs: [String]
+
+    public init(groupID: String, taskIDs: [String]) {
+        self.groupID = groupID
+        self.taskIDs = taskIDs
+    }
 }
 
 /// The ids of a sent chord.
@@ -102,6 +107,12 @@ public struct ChordHandle: Sendable, Hashable {
     public var headerIDs: [String]
     /// The body's task id: its result is the chord's result.
     public var bodyID: String
+
+    public init(groupID: String, headerIDs: [String], bodyID: String) {
+        self.groupID = groupID
+        self.headerIDs = headerIDs
+        self.bodyID = bodyID
+    }
 }
 
 /// The keys of Celery's Redis chord join (wire spec §8), `celery-taskset-meta-<group id>` + `.j .t .s .d .c`.
@@ -112,6 +123,46 @@ public enum ChordKeys {
     public static func size(_ groupID: String) -> String { base(groupID) + ".s" }
     public static func dedup(_ groupID: String) -> String { base(groupID) + ".d" }
     public static func claim(_ groupID: String) -> String { base(groupID) + ".c" }
+}
+
+/// The messages of Celery's canvas primitives, for the client and for tasks that send tasks.
+public enum Workflow {
+    /// The messages of a group (or chord header): each member carries the group id and its index, and
+    /// the given ids; `parentID`/`rootID` place the group in a workflow (a member is its own root when `nil`).
+    public static func group(
+        _ signatures: [Signature], groupID: String, parentID: String? = nil, rootID: String? = nil,
+        embed: JSONObject = TaskMessage.emptyEmbed
+    ) -> (messages: [TaskMessage], taskIDs: [String]) {
+        var messages: [TaskMessage] = []
+        var ids: [String] = []
+        for (index, signature) in signatures.enumerated() {
+            var member = signature
+            member.options.group = groupID
+            member.options.groupIndex = index
+            let id = member.freeze()
+            ids.append(id)
+            messages.append(member.message(parentID: parentID, rootID: rootID ?? id, embed: embed))
+        }
+        return (messages, ids)
+    }
+
+    /// The header messages of a chord (each embedding the body) and the Redis commands that must run before
+    /// they are sent: Celery 5.7's client does `DEL .c`, then `SET .s <size> EX 86400`.
+    public static func chord(
+        _ header: [Signature], body: Signature, groupID: String, parentID: String? = nil, rootID: String? = nil
+    ) -> (preparation: [[String]], messages: [TaskMessage], handle: ChordHandle) {
+        var body = body
+        let bodyID = body.freeze()
+        body.options.group = groupID
+        var embed = TaskMessage.emptyEmbed
+        embed["chord"] = body.json
+        let (messages, ids) = group(header, groupID: groupID, parentID: parentID, rootID: rootID, embed: embed)
+        let preparation = [
+            ["DEL", ChordKeys.claim(groupID)],
+            ["SET", ChordKeys.size(groupID), String(header.count), "EX", "86400"],
+        ]
+        return (preparation, messages, ChordHandle(groupID: groupID, headerIDs: ids, bodyID: bodyID))
+    }
 }
 
 extension CelerityClient {
@@ -130,43 +181,19 @@ extension CelerityClient {
 
     /// Sends a group: the tasks run in parallel; each member carries the group id and its index.
     public func group(_ signatures: [Signature]) async throws -> GroupHandle {
-        let groupID = UUID().uuidString.lowercased()
-        let (messages, ids) = Self.members(signatures, groupID: groupID, embed: TaskMessage.emptyEmbed)
+        let groupID = RandomID.uuidString()
+        let (messages, ids) = Workflow.group(signatures, groupID: groupID)
         try await send(batch: messages)
         return GroupHandle(groupID: groupID, taskIDs: ids)
-    }
-
-    /// Messages for group (or chord header) members: each carries the group id and its index.
-    private static func members(_ signatures: [Signature], groupID: String, embed: JSONObject) -> ([TaskMessage], [String]) {
-        var messages: [TaskMessage] = []
-        var ids: [String] = []
-        for (index, signature) in signatures.enumerated() {
-            var member = signature
-            member.options.group = groupID
-            member.options.groupIndex = index
-            ids.append(member.freeze())
-            messages.append(member.message(rootID: ids.last, embed: embed))
-        }
-        return (messages, ids)
     }
 
     /// Sends a chord: the header tasks run in parallel and, when all have finished, the body runs with
     /// the list of their results (in header order) as its first argument. Uses Celery's Redis chord
     /// join, so Python and Celerity workers can run either part.
     public func chord(_ header: [Signature], body: Signature) async throws -> ChordHandle {
-        let groupID = UUID().uuidString.lowercased()
-        var body = body
-        let bodyID = body.freeze()
-        body.options.group = groupID
-        var embed = TaskMessage.emptyEmbed
-        embed["chord"] = body.json
-        let (messages, ids) = Self.members(header, groupID: groupID, embed: embed)
-        // Celery 5.7's client: DEL .c, then SET .s <size> EX 86400, before the header is sent.
-        try await redis.pipeline([
-            ["DEL", ChordKeys.claim(groupID)],
-            ["SET", ChordKeys.size(groupID), String(header.count), "EX", "86400"],
-        ])
+        let (preparation, messages, handle) = Workflow.chord(header, body: body, groupID: RandomID.uuidString())
+        try await redis.pipeline(preparation)
         try await send(batch: messages)
-        return ChordHandle(groupID: groupID, headerIDs: ids, bodyID: bodyID)
+        return handle
     }
 }

@@ -112,9 +112,9 @@ public enum CeleryTime {
 
 /// Calendar arithmetic without Foundation's calendars (Howard Hinnant's `days_from_civil` /
 /// `civil_from_days`): fast and exact for UTC timestamps and local wall-clock times alike.
-public enum CivilDays {
+package enum CivilDays {
     /// Days since 1970-01-01 of a proleptic Gregorian date.
-    public static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+    package static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -124,7 +124,7 @@ public enum CivilDays {
     }
 
     /// The (year, month, day) of a day number since 1970-01-01.
-    public static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+    package static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
         let doe = z - era * 146097

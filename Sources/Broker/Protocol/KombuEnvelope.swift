@@ -6,9 +6,9 @@ import Foundation
 
 /// The envelope kombu wraps around every non-task message on Redis (events, control commands and
 /// their replies, wire spec §9–10): a base64 JSON body plus headers and AMQP-style properties.
-public enum KombuEnvelope {
+package enum KombuEnvelope {
     /// Encodes `body` in an envelope routed to `exchange`/`routingKey`.
-    public static func encode(
+    package static func encode(
         body: JSONValue, headers: JSONObject, exchange: String, routingKey: String, deliveryMode: Int = 1
     ) -> String {
         var bodyJSON = TextBuffer(capacity: 256)
@@ -30,7 +30,7 @@ public enum KombuEnvelope {
     }
 
     /// The decoded body and the headers of an envelope, or `nil` when it is not one.
-    public static func decode(_ raw: String) -> (body: JSONValue, headers: JSONObject)? {
+    package static func decode(_ raw: String) -> (body: JSONValue, headers: JSONObject)? {
         guard let envelope = try? JSONValue.parse(raw), let bodyText = envelope["body"]?.stringValue else { return nil }
         let headers = envelope["headers"]?.objectValue ?? [:]
         if envelope["properties"]?["body_encoding"]?.stringValue == "base64" {

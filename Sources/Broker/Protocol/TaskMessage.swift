@@ -130,7 +130,13 @@ extension TaskMessage {
             case .double(let value)? where value.isFinite:
                 return Int(exactly: value.rounded(.towardZero)) ?? (value > 0 ? .max : .min)
             case .bool(let flag)?: return flag ? 1 : 0
-            case .string(let text)?: return Int(text.trimmingWhitespace()) ?? 0
+            case .string(let text)?:
+                let digits = text.trimmingWhitespace()
+                if let value = Int(digits) { return value }
+                // More digits than an Int holds: Python's int() still reads them; only the sign matters here.
+                let unsigned = digits.hasPrefix("-") || digits.hasPrefix("+") ? digits.dropFirst() : Substring(digits)
+                guard !unsigned.isEmpty, unsigned.allSatisfy({ $0.isASCII && $0.isNumber }) else { return 0 }
+                return digits.hasPrefix("-") ? .min : .max
             default: return 0
             }
         }
@@ -260,7 +266,7 @@ extension TaskMessage {
     }
 
     /// This process's `reply_to` (kombu's app `oid`); only the `rpc://` backend reads it.
-    static let clientReplyTo = UUID().uuidString.lowercased()
+    static let clientReplyTo = RandomID.uuidString()
 
     /// The body as kombu serialises it: `[args, kwargs, embed]`.
     public var bodyJSON: String {

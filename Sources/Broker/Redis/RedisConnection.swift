@@ -247,7 +247,7 @@ private struct Session: ~Copyable {
             drop()
         }
         let start = ContinuousClock.now
-        var backoff = configuration.reconnectBackoff
+        let backoffs = Backoff(base: configuration.reconnectBackoff, cap: configuration.reconnectBackoffCap, jitter: false)
         var attempt = 0
         while true {
             attempt += 1
@@ -262,6 +262,7 @@ private struct Session: ~Copyable {
                 everConnected = true
                 return
             } catch let failure where failure.code == .transport {
+                let backoff = backoffs.delay(afterAttempts: attempt - 1)
                 if ContinuousClock.now - start + backoff > configuration.reconnectTimeout {
                     throw failure
                 }
@@ -272,7 +273,6 @@ private struct Session: ~Copyable {
                     )
                 }
                 PosixThread.sleep(for: backoff)
-                backoff = min(backoff * 2, configuration.reconnectBackoffCap)
             }
         }
     }

@@ -75,7 +75,7 @@ public struct DeadLetterQueue: Sendable {
 
     /// A fresh entry id: time-ordered and unique.
     static func newEntryID(now: Date = Date()) -> String {
-        "\(Int64(now.timeIntervalSince1970 * 1000))-\(UUID().uuidString.prefix(8).lowercased())"
+        "\(Int64(now.timeIntervalSince1970 * 1000))-\(RandomID.uuidString().prefix(8))"
     }
 
     /// The newest entries first.

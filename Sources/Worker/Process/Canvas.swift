@@ -98,7 +98,7 @@ struct ChordJoin {
             let body = Signature(json: bodyJSON)
         else { return nil }
         let entry: JSONValue = [1, .string(message.id), .string(state.rawValue), value]
-        let token = UUID().uuidString.replacing("-", with: "").lowercased()
+        let token = RandomID.uuidString().replacing("-", with: "")
         let reply = try connection.evaluate(
             script,
             keys: [

@@ -2,6 +2,7 @@ import Broker
 import Dispatch
 import Logging
 import Synchronization
+import TaskAPI
 
 #if canImport(Glibc)
 import Glibc

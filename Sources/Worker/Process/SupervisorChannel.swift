@@ -3,7 +3,8 @@ import Glibc
 #endif
 
 /// The pipe on which a worker process tells its supervisor what it runs: tab-separated lines,
-/// `start <task id> <task name> <hard limit seconds or -> <start time, Unix seconds>` and `done <task id>`.
+/// `start <task id> <task name> <hard limit seconds or -> <start time, Unix seconds>`, `done <task id>`, and
+/// `tasks <name>…` (the names the process registered, sent once after the application's setup).
 struct SupervisorChannel: Sendable {
     /// The descriptor a worker process finds the pipe on.
     static let childDescriptor: Int32 = 3
@@ -12,6 +13,11 @@ struct SupervisorChannel: Sendable {
 
     /// Writes one line; a closed pipe (supervisor gone) is ignored — the parent watch exits the process.
     func send(_ fields: String...) {
+        send(fields)
+    }
+
+    /// Writes one line of `fields`.
+    func send(_ fields: [String]) {
         let line = fields.joined(separator: "\t") + "\n"
         _ = writeAll(Array(line.utf8), to: descriptor)
     }
@@ -19,7 +25,7 @@ struct SupervisorChannel: Sendable {
 
 /// Writes all of `bytes` to `descriptor`, resuming after partial writes and signals.
 /// - Returns: `false` when the write failed (e.g. the reading end of a pipe is closed).
-func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
+package func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
     var offset = 0
     while offset < bytes.count {
         let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }

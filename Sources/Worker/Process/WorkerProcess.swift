@@ -7,6 +7,7 @@ import Foundation
 import Dispatch
 import Logging
 import Synchronization
+import TaskAPI
 
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,7 @@ import Glibc
 /// One worker process: takes one message at a time from Redis into its processing list, runs it,
 /// stores the result and only then acknowledges it. Started by the ``Supervisor`` as a separate
 /// process of the same binary; all Redis I/O happens on its own thread, never on the cooperative pool.
-final class WorkerProcess: @unchecked Sendable {
+package final class WorkerProcess: @unchecked Sendable {
     private let configuration: WorkerConfiguration
     private let registry: TaskRegistry
     private let processID: String
@@ -29,17 +30,23 @@ final class WorkerProcess: @unchecked Sendable {
     private var prefetched: Delivery?
     private var processed = 0
     private let handlers = HandlerRunner()
+    /// Where handlers' ``TaskSender``s put their steps: this process's connection.
+    private let transport: RedisTaskTransport
     private let events: CeleryEvents?
     /// The SIGTERM handler, kept alive while the process runs.
     private var signalSource: (any DispatchSourceSignal)?
 
-    init(configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger) {
+    /// A worker process running the tasks of `registry` (from the application's setup).
+    package init(configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger) {
         self.configuration = configuration
         self.registry = registry
         self.processID = processID
         self.logger = logger
         self.connection = RedisConnection(configuration: configuration.redis, logger: logger)
         self.processing = WorkerKeys.processing(processID)
+        self.transport = RedisTaskTransport(
+            connection: connection, memory: max(.seconds(86400), configuration.results.timeToLive ?? .zero), logger: logger
+        )
         self.supervisor = SupervisorChannel(descriptor: SupervisorChannel.childDescriptor)
         self.events = configuration.sendTaskEvents
             ? CeleryEvents(node: configuration.nodeName, database: configuration.redis.database) : nil
@@ -47,9 +54,10 @@ final class WorkerProcess: @unchecked Sendable {
     }
 
     /// Runs until SIGTERM (finish the current task, then exit) or until the supervisor goes away.
-    func run() async {
+    package func run() async {
         installSignalHandling()
         watchSupervisor()
+        supervisor.send(["tasks"] + registry.names + registry.aliasNames.map(\.alias))
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             PosixThread.start(name: "worker-loop", stackSize: 8 << 20) { [self] in
                 loop()
@@ -103,7 +111,7 @@ final class WorkerProcess: @unchecked Sendable {
             } catch {
                 failures += 1
                 logger.error("Redis error in worker loop; retrying", metadata: ["error": "\(error)"])
-                PosixThread.sleep(for: min(.seconds(2), .milliseconds(50) * (1 << min(failures, 6))))
+                PosixThread.sleep(for: Backoff.redisStep.delay(afterAttempts: failures))
             }
         }
     }
@@ -114,6 +122,8 @@ final class WorkerProcess: @unchecked Sendable {
         var raw: String
         /// Whether the task is revoked (checked by the script that took the message).
         var revoked: Bool
+        /// How many times the message was recovered from a process that died running it.
+        var recoveries: Int
     }
 
     private var fetchKeys: [String] { PriorityBuckets.listKeys(queues: queueOrder) }
@@ -124,7 +134,7 @@ final class WorkerProcess: @unchecked Sendable {
     /// returns, so the message it moved comes back with its revocation checked in the same round trip.
     private func fetchNext() throws -> Delivery? {
         let now = String(Date().timeIntervalSince1970)
-        let fetchKeys = [processing, WorkerKeys.revoked] + self.fetchKeys
+        let fetchKeys = [processing, WorkerKeys.revoked, WorkerKeys.deliveries] + self.fetchKeys
         let reply = try connection.evaluate(WorkerScripts.fetch, keys: fetchKeys, arguments: [now])
         if let delivery = fetched(reply) { return delivery }
         let wait = configuration.idlePollInterval
@@ -151,9 +161,9 @@ final class WorkerProcess: @unchecked Sendable {
 
     /// The message a fetch script returned (rotating the queues after it), or `nil` when all were empty.
     private func fetched(_ reply: RedisReply) -> Delivery? {
-        guard let parts = reply.array, parts.count == 3, let raw = parts[0].string else { return nil }
+        guard let parts = reply.array, parts.count == 4, let raw = parts[0].string else { return nil }
         if let list = parts[2].integer, list > 0 { rotate(afterKeyIndex: list - 1) }
-        return Delivery(raw: raw, revoked: parts[1].integer == 1)
+        return Delivery(raw: raw, revoked: parts[1].integer == 1, recoveries: parts[3].integer ?? 0)
     }
 
     private func rotate(afterKeyIndex index: Int) {
@@ -181,6 +191,9 @@ final class WorkerProcess: @unchecked Sendable {
         let now = Date()
 
         guard let definition = registry[message.task] else {
+            notify(context(for: message, delivery: delivery, limits: message.timeLimit, logger: log), .deadLettered(
+                reason: "unknown task name", error: TaskError(type: "NotRegistered", message: message.task, module: "celery.exceptions")
+            ))
             let failure = TaskResult(
                 taskID: message.id, state: .failure,
                 result: RemoteError(type: "NotRegistered", arguments: [.string(message.task)], module: "celery.exceptions").json,
@@ -193,15 +206,21 @@ final class WorkerProcess: @unchecked Sendable {
             )
             return
         }
+        let limits = TimeLimit(
+            hard: message.timeLimit.hard ?? definition.timeLimit.hard,
+            soft: message.timeLimit.soft ?? definition.timeLimit.soft
+        )
         do {
             if delivery.revoked {
                 log.info("task revoked; not run")
                 try complete(message, raw: delivery.raw, result: Revocations.revokedResult(taskID: message.id, reason: "revoked"))
+                notify(context(for: message, delivery: delivery, limits: limits, logger: log), .revoked(reason: "revoked"))
                 return
             }
             if let expires = message.expires, expires < now {
                 log.info("task expired; not run", metadata: ["task.expires": "\(CeleryTime.format(expires))"])
                 try complete(message, raw: delivery.raw, result: Revocations.revokedResult(taskID: message.id, reason: "expired"))
+                notify(context(for: message, delivery: delivery, limits: limits, logger: log), .revoked(reason: "expired"))
                 return
             }
             if let eta = message.eta, eta.timeIntervalSince(now) > 0.2 {
@@ -220,7 +239,7 @@ final class WorkerProcess: @unchecked Sendable {
             }
             log.info("task received", metadata: ["task.retries": "\(message.retries)"])
             emit("task-received", CeleryEvents.receivedFields(message))
-            try execute(message, raw: delivery.raw, definition: definition, logger: log)
+            try execute(message, raw: delivery.raw, definition: definition, limits: limits, delivery: delivery, logger: log)
         } catch {
             // Not a transport failure (those are retried in `persist`): a script or server error.
             // The message stays in the processing list; exiting lets the supervisor requeue it at once.
@@ -229,28 +248,34 @@ final class WorkerProcess: @unchecked Sendable {
         }
     }
 
-    /// Runs one idempotent Redis step, retrying transport failures (Redis restarting, network blips)
-    /// with capped backoff for up to five minutes, so a finished task's result is not lost to an outage.
+    /// Runs one idempotent Redis step, retrying transport failures for up to five minutes
+    /// (``retryingTransportErrors(for:logger:_:)``), so a finished task's result is not lost to an outage.
     @discardableResult
     private func persist<T>(_ step: () throws -> T) throws -> T {
-        let deadline = ContinuousClock.now + .seconds(300)
-        var delay = Duration.milliseconds(50)
-        while true {
-            do {
-                return try step()
-            } catch let error as RedisError where error.isTransport && ContinuousClock.now < deadline {
-                logger.warning("Redis unavailable; retrying worker step", metadata: ["error": "\(error)"])
-                PosixThread.sleep(for: delay)
-                delay = min(delay * 2, .seconds(2))
-            }
-        }
+        try retryingTransportErrors(logger: logger, step)
     }
 
-    private func execute(_ message: TaskMessage, raw: String, definition: TaskDefinition, logger log: Logger) throws {
-        let limits = TimeLimit(
-            hard: message.timeLimit.hard ?? definition.timeLimit.hard,
-            soft: message.timeLimit.soft ?? definition.timeLimit.soft
+    /// The context a handler and the middleware see for `message`.
+    private func context(for message: TaskMessage, delivery: Delivery, limits: TimeLimit, logger log: Logger) -> TaskContext {
+        let rootID = message.rootID ?? message.id
+        return TaskContext(
+            taskID: message.id, name: message.task, retries: message.retries, deliveryCount: delivery.recoveries + 1,
+            eta: message.eta, rootID: rootID, parentID: message.parentID, queue: message.queue,
+            hostname: configuration.nodeName, headers: message.headers,
+            deadline: (limits.soft ?? limits.hard).map { ContinuousClock.now + $0 }, logger: log,
+            sender: TaskSender(parentID: message.id, rootID: rootID, transport: transport)
         )
+    }
+
+    /// Tells every middleware how a message ended.
+    private func notify(_ context: TaskContext, _ outcome: TaskOutcome) {
+        for middleware in registry.middleware { middleware.taskDidFinish(context, outcome: outcome) }
+    }
+
+    private func execute(
+        _ message: TaskMessage, raw: String, definition: TaskDefinition, limits: TimeLimit, delivery: Delivery,
+        logger log: Logger
+    ) throws {
         supervisor.send(
             "start", message.id, message.task, limits.hard.map { String($0.seconds) } ?? "-",
             String(Date().timeIntervalSince1970)
@@ -267,15 +292,14 @@ final class WorkerProcess: @unchecked Sendable {
         }
         log.info("task started")
         emit("task-started", ["uuid": .string(message.id)])
-        let context = TaskContext(
-            taskID: message.id, name: message.task, retries: message.retries, eta: message.eta, rootID: message.rootID,
-            parentID: message.parentID, queue: message.queue, hostname: configuration.nodeName, logger: log
-        )
+        let context = context(for: message, delivery: delivery, limits: limits, logger: log)
+        for middleware in registry.middleware { middleware.taskWillRun(context) }
         let started = ContinuousClock.now
         let (outcome, softFired) = handlers.run(
             definition.handler, TaskArguments(args: message.args, kwargs: message.kwargs), context, softLimit: limits.soft
         )
-        let runtime = (ContinuousClock.now - started).seconds
+        let elapsed = ContinuousClock.now - started
+        let runtime = elapsed.seconds
         processed += 1
 
         switch outcome {
@@ -289,6 +313,7 @@ final class WorkerProcess: @unchecked Sendable {
             )
             try complete(message, raw: raw, result: message.ignoreResult ? nil : result)
             log.info("task succeeded", metadata: ["task.runtime": "\(runtime)"])
+            notify(context, .succeeded(runtime: elapsed))
             emit("task-succeeded", ["uuid": .string(message.id), "result": .string(PythonRepr.repr(value)), "runtime": .double(runtime)])
         case .failure(let error):
             let remote = ErrorReport.remoteError(for: error, softLimitFired: softFired, softLimit: limits.soft)
@@ -299,6 +324,7 @@ final class WorkerProcess: @unchecked Sendable {
             if wantsRetry, message.retries < retryLimit {
                 let delay = request?.countdown ?? policy.delay(afterRetries: message.retries)
                 try retry(message, raw: raw, error: remote, delay: delay)
+                notify(context, .retried(error: TaskError(remote), delay: delay, runtime: elapsed))
                 emit("task-retried", ["uuid": .string(message.id), "exception": .string(remote.description), "traceback": ""])
                 log.warning(
                     "task failed; retrying",
@@ -322,13 +348,16 @@ final class WorkerProcess: @unchecked Sendable {
             ])
             if wantsRetry {
                 log.error("task failed; retries exhausted, dead-lettered", metadata: ["task.runtime": "\(runtime)", "error": "\(remote)"])
+                let reason = "retries exhausted after \(message.retries) retries"
                 deadLetter(
-                    raw: raw, reason: "retries exhausted after \(message.retries) retries", error: remote.description,
+                    raw: raw, reason: reason, error: remote.description,
                     message: message, taskID: message.id, task: message.task, result: message.ignoreResult ? nil : failure
                 )
+                notify(context, .deadLettered(reason: reason, error: TaskError(remote)))
             } else {
                 try complete(message, raw: raw, result: message.ignoreResult ? nil : failure)
                 log.error("task failed", metadata: ["task.runtime": "\(runtime)", "error": "\(remote)"])
+                notify(context, softFired ? .timeLimitExceeded(runtime: elapsed) : .failed(error: TaskError(remote), runtime: elapsed))
             }
         }
     }

@@ -4,8 +4,22 @@ import Broker
 /// at any instant leaves every message in exactly one place: a ready list, a processing list, the
 /// ETA set, or the dead-letter queue.
 enum WorkerScripts {
-    /// Shared Lua helpers: the kombu bucket key of an envelope, result storing, dead-lettering.
+    /// Shared Lua helpers: the kombu bucket key of an envelope, result storing, acknowledging, dead-lettering.
+    /// `celery_priority` must agree with `TaskMessage.priority` (a test runs both on the same cases).
     private static let prelude = """
+        -- TaskMessage.priority in Lua: Python's int() of the property (5.7 -> 5, "7" -> 7, true -> 1, else 0).
+        local function celery_priority(value)
+          if type(value) == 'number' then
+            if value ~= value then return 0 end
+            if value >= 0 then return math.floor(value) else return math.ceil(value) end
+          elseif type(value) == 'boolean' then
+            if value then return 1 else return 0 end
+          elseif type(value) == 'string' then
+            local digits = value:match('^%s*([+-]?%d+)%s*$')
+            if digits then return tonumber(digits) end
+          end
+          return 0
+        end
         local function bucket_key(env)
           local props = env['properties']
           local queue = 'celery'
@@ -13,9 +27,8 @@ enum WorkerScripts {
           if type(props) == 'table' then
             local info = props['delivery_info']
             if type(info) == 'table' and type(info['routing_key']) == 'string' then queue = info['routing_key'] end
-            priority = tonumber(props['priority']) or 0
+            priority = celery_priority(props['priority'])
           end
-          priority = math.floor(priority)
           if priority < 0 then priority = 0 elseif priority > 9 then priority = 9 end
           local step = 0
           if priority >= 9 then step = 9 elseif priority >= 6 then step = 6 elseif priority >= 3 then step = 3 end
@@ -34,6 +47,10 @@ enum WorkerScripts {
           redis.call('PUBLISH', key, doc)
           return 1
         end
+        local function acknowledge(processing, deliveries, message, tag)
+          redis.call('LREM', processing, -1, message)
+          if tag ~= '' then redis.call('HDEL', deliveries, tag) end
+        end
         local function dead_letter(index, entries, id, entry, now, max_age, max_count)
           redis.call('HSET', entries, id, entry)
           redis.call('ZADD', index, now, id)
@@ -50,23 +67,37 @@ enum WorkerScripts {
 
         """
 
+    /// The prelude, for tests that call its functions directly.
+    static var preludeForTesting: String { prelude }
+
     /// Moves the next message into the processing list: the first non-empty list in consumption order.
     /// A message already in the processing list comes first: it was moved there by a fetch (or BLMOVE)
     /// whose reply was lost when the connection broke, and nothing else would ever run or recover it
     /// while this process is alive and its lease is renewed.
-    /// KEYS: processing, revoked, ready lists… ARGV: now.
-    /// Returns `{message, revoked (0/1), index of the list it came from (1-based; 0 = already held)}` or nil.
+    /// KEYS: processing, revoked, deliveries, ready lists… ARGV: now.
+    /// Returns `{message, revoked (0/1), index of the list it came from (1-based; 0 = already held),
+    /// times it was recovered from a dead process}` or nil.
     static let fetch = RedisScript(
         name: "fetch",
         source: fetchFunction + """
-            return fetch_next(KEYS[1], KEYS[2], 3, ARGV[1])
+            return fetch_next(KEYS[1], KEYS[2], KEYS[3], 4, ARGV[1])
             """
     )
 
-    /// `fetch_next(processing, revoked, first, now)`: the body of ``fetch``, shared with
-    /// ``completeAndFetch``; the ready lists are `KEYS[first...]`.
+    /// `fetch_next(processing, revoked, deliveries, first, now)`: the body of ``fetch``, shared with
+    /// ``completeAndFetch``; the ready lists are `KEYS[first...]`. The recovery count is looked up only when
+    /// some message has one (the deliveries hash is empty while no process has died).
     private static let fetchFunction = """
-        local function fetch_next(processing, revoked, first, now)
+        local function fetch_next(processing, revoked, deliveries, first, now)
+          local function recoveries(message)
+            if redis.call('HLEN', deliveries) == 0 then return 0 end
+            local ok, env = pcall(cjson.decode, message)
+            if ok and type(env) == 'table' and type(env['properties']) == 'table'
+              and type(env['properties']['delivery_tag']) == 'string' then
+              return tonumber(redis.call('HGET', deliveries, env['properties']['delivery_tag'])) or 0
+            end
+            return 0
+          end
           local function is_revoked(message)
             if redis.call('EXISTS', revoked) == 0 then return 0 end
             local ok, env = pcall(cjson.decode, message)
@@ -77,10 +108,10 @@ enum WorkerScripts {
             return 0
           end
           local held = redis.call('LINDEX', processing, -1)
-          if held then return {held, is_revoked(held), 0} end
+          if held then return {held, is_revoked(held), 0, recoveries(held)} end
           for i = first, #KEYS do
             local message = redis.call('LMOVE', KEYS[i], processing, 'RIGHT', 'LEFT')
-            if message then return {message, is_revoked(message), i - first + 1} end
+            if message then return {message, is_revoked(message), i - first + 1, recoveries(message)} end
           end
           return false
         end
@@ -94,8 +125,7 @@ enum WorkerScripts {
         name: "complete",
         source: prelude + """
             store_result(KEYS[3], ARGV[3], ARGV[4])
-            redis.call('LREM', KEYS[1], -1, ARGV[1])
-            redis.call('HDEL', KEYS[2], ARGV[2])
+            acknowledge(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
             return 1
             """
     )
@@ -110,9 +140,26 @@ enum WorkerScripts {
         name: "complete-and-fetch",
         source: prelude + fetchFunction + """
             store_result(KEYS[3], ARGV[3], ARGV[4])
-            redis.call('LREM', KEYS[1], -1, ARGV[1])
-            redis.call('HDEL', KEYS[2], ARGV[2])
-            return fetch_next(KEYS[1], KEYS[4], 5, ARGV[5])
+            acknowledge(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
+            return fetch_next(KEYS[1], KEYS[4], KEYS[2], 5, ARGV[5])
+            """
+    )
+
+    /// Sends a running task's step (``TaskSender``): runs its commands (chord preparation, LPUSHes) unless
+    /// the step's marker says an earlier run of the task sent it already.
+    /// KEYS: the step's marker (none: always send). ARGV: marker lifetime (s), command count, then each
+    /// command as its argument count followed by its arguments. Returns 1 when sent, 0 when skipped.
+    static let sendStep = RedisScript(
+        name: "send-step",
+        source: """
+            if #KEYS > 0 and not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+            local at = 3
+            for _ = 1, tonumber(ARGV[2]) do
+              local count = tonumber(ARGV[at])
+              redis.call(unpack(ARGV, at + 1, at + count))
+              at = at + count + 1
+            end
+            return 1
             """
     )
 
@@ -134,8 +181,7 @@ enum WorkerScripts {
         source: prelude + """
             redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
             store_result(KEYS[4], ARGV[5], ARGV[6])
-            redis.call('LREM', KEYS[1], -1, ARGV[1])
-            redis.call('HDEL', KEYS[2], ARGV[2])
+            acknowledge(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
             return 1
             """
     )
@@ -148,8 +194,7 @@ enum WorkerScripts {
         source: prelude + """
             dead_letter(KEYS[3], KEYS[4], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
             store_result(KEYS[5], ARGV[8], ARGV[9])
-            redis.call('LREM', KEYS[1], -1, ARGV[1])
-            if ARGV[2] ~= '' then redis.call('HDEL', KEYS[2], ARGV[2]) end
+            acknowledge(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
             return 1
             """
     )

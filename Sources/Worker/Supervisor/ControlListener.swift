@@ -15,6 +15,7 @@ struct NodeSnapshot: Sendable {
     var active: [(id: String, name: String, started: Date)] = []
     var processed = 0
     var processPIDs: [Int] = []
+    var taskNames: [String] = []
 }
 
 /// Listens for control messages on its own thread: Celerity's `celerity:control` channel
@@ -23,7 +24,6 @@ struct NodeSnapshot: Sendable {
 /// Celerity workers. Replies go to the caller's `<oid>.reply.celery.pidbox` list.
 final class ControlListener: @unchecked Sendable {
     private let configuration: WorkerConfiguration
-    private let taskNames: [String]
     private let logger: Logger
     private let terminate: @Sendable (String) -> Void
     private let snapshot: @Sendable () -> NodeSnapshot
@@ -31,11 +31,10 @@ final class ControlListener: @unchecked Sendable {
     private let started = Date()
 
     init(
-        configuration: WorkerConfiguration, taskNames: [String], logger: Logger,
+        configuration: WorkerConfiguration, logger: Logger,
         terminate: @escaping @Sendable (String) -> Void, snapshot: @escaping @Sendable () -> NodeSnapshot
     ) {
         self.configuration = configuration
-        self.taskNames = taskNames
         self.logger = logger
         self.terminate = terminate
         self.snapshot = snapshot
@@ -152,7 +151,7 @@ final class ControlListener: @unchecked Sendable {
                 ]
             })
         case "registered":
-            reply = .array(taskNames.map(JSONValue.string))
+            reply = .array(snapshot().taskNames.map(JSONValue.string))
         case "scheduled", "reserved":
             reply = []
         case "revoked":

@@ -17,13 +17,14 @@ import Glibc
 /// leases, moves due ETA messages to their queues, reaps dead nodes' processes, enforces hard
 /// time limits, acts on `revoke --terminate`, and shuts down warm (SIGTERM) or cold (SIGQUIT or a
 /// second SIGTERM) without losing a message.
-public final class Supervisor: @unchecked Sendable {
+package final class Supervisor: @unchecked Sendable {
     private let configuration: WorkerConfiguration
     private let executable: String
     private let childArguments: [String]
-    private let taskNames: [String]
+    /// The task names the processes registered (each reports them after its setup), for `celery inspect registered`.
+    private var taskNames: [String] = []
     private let events: CeleryEvents
-    private let snapshot = LockedBox(NodeSnapshot())
+    private let snapshot = Locked(NodeSnapshot())
     private let logger: Logger
     private let connection: RedisConnection
     private let signals = LockedQueue<Int32>()
@@ -73,13 +74,11 @@ public final class Supervisor: @unchecked Sendable {
     /// - Parameters:
     ///   - executable: the binary to start worker processes from (this one, by default).
     ///   - childArguments: the arguments after `worker-process --process-id ID`, i.e. the worker's own options.
-    ///   - taskNames: the registered task names, for `celery inspect registered`.
-    public init(
-        configuration: WorkerConfiguration, executable: String? = nil, childArguments: [String], taskNames: [String] = [],
-        logger: Logger = Logger(label: "celerity.supervisor")
+    package init(
+        configuration: WorkerConfiguration, executable: String? = nil, childArguments: [String],
+        logger: Logger
     ) {
         self.configuration = configuration
-        self.taskNames = taskNames
         self.events = CeleryEvents(node: configuration.nodeName, database: configuration.redis.database)
         self.executable = executable ?? SpawnedProcess.currentExecutable
         self.childArguments = childArguments
@@ -95,7 +94,7 @@ public final class Supervisor: @unchecked Sendable {
     /// - Throws: ``RedisError`` with code `.configuration` when Redis refuses the configuration (a wrong
     ///   password, a database out of range, no such socket), at start or later: retrying cannot help, so
     ///   the node stops. Transient failures (Redis restarting, `LOADING`) are retried, never thrown.
-    public func run() async throws(RedisError) {
+    package func run() async throws(RedisError) {
         do {
             try connection.connect()
         } catch let error where error.isFatal {
@@ -107,7 +106,7 @@ public final class Supervisor: @unchecked Sendable {
         let inbox = controlInbox
         let snapshot = self.snapshot
         ControlListener(
-            configuration: configuration, taskNames: taskNames, logger: logger, terminate: { inbox.post($0) },
+            configuration: configuration, logger: logger, terminate: { inbox.post($0) },
             snapshot: { snapshot.value }
         ).start()
         logger.info(
@@ -212,6 +211,13 @@ public final class Supervisor: @unchecked Sendable {
         case "done":
             slots[index].running = nil
             processed += 1
+        case "tasks":
+            let names = Array(fields.dropFirst())
+            if names != taskNames {
+                taskNames = names
+                snapshot.withLock { $0.taskNames = names }
+                logger.info("registered tasks", metadata: ["tasks": "\(names.joined(separator: ", "))"])
+            }
         default:
             logger.debug("unknown worker event", metadata: ["event": "\(fields)"])
         }
@@ -255,8 +261,8 @@ public final class Supervisor: @unchecked Sendable {
 
     private func backoff(for slot: inout Slot) -> Duration {
         slot.quickExits += 1
-        let factor = Double(1 << min(slot.quickExits - 1, 16))
-        return min(configuration.restartBackoffCap, configuration.restartBackoff * factor)
+        return Backoff(base: configuration.restartBackoff, cap: configuration.restartBackoffCap, jitter: false)
+            .delay(afterAttempts: slot.quickExits - 1)
     }
 
     private func reapExitedChildren() {
@@ -369,7 +375,7 @@ public final class Supervisor: @unchecked Sendable {
         let active = slots.compactMap(\.running)
         snapshot.value = NodeSnapshot(
             active: active.map { ($0.id, $0.name, Date().addingTimeInterval(-(ContinuousClock.now - $0.startedAt).seconds)) },
-            processed: processed, processPIDs: slots.compactMap { $0.process.map { Int($0.pid) } }
+            processed: processed, processPIDs: slots.compactMap { $0.process.map { Int($0.pid) } }, taskNames: taskNames
         )
         let eventType = sentOnline ? "worker-heartbeat" : "worker-online"
         // `freq` tells Celery's event consumers (Flower) how often to expect a heartbeat: the real interval.
@@ -405,7 +411,7 @@ public final class Supervisor: @unchecked Sendable {
 
     /// Recovers the processing lists of processes (of any node) whose lease has expired.
     private func reapDeadProcesses() throws {
-        let token = UUID().uuidString
+        let token = RandomID.uuidString()
         let lockTime = String(configuration.reapInterval.wholeMilliseconds * 2)
         guard try connection.send(["SET", WorkerKeys.reaperLock, token, "NX", "PX", lockTime]).string == "OK" else { return }
         defer { _ = try? connection.evaluate(WorkerScripts.releaseLock, keys: [WorkerKeys.reaperLock], arguments: [token]) }
@@ -483,21 +489,9 @@ public final class Supervisor: @unchecked Sendable {
     }
 }
 
-/// A value shared between threads under a lock.
-final class LockedBox<Value: Sendable>: Sendable {
-    private let stored: Mutex<Value>
-
-    init(_ value: Value) { stored = Mutex(value) }
-
-    var value: Value {
-        get { stored.withLock { $0 } }
-        set { stored.withLock { $0 = newValue } }
-    }
-}
-
 /// A small thread-safe inbox: signal handlers and the control listener post, the supervisor loop drains.
 private final class LockedQueue<Element: Sendable>: Sendable {
-    private let pending = Mutex<[Element]>([])
+    private let pending = Locked<[Element]>([])
 
     func post(_ element: Element) {
         pending.withLock { $0.append(element) }

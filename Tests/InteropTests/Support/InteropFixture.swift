@@ -89,14 +89,15 @@ final class InteropFixture: Sendable {
     ///   - queues: The queues to consume.
     ///   - concurrency: Worker processes.
     ///   - options: More worker options, e.g. `["-E"]` or `["--track-started"]`.
+    ///   - binary: The worker binary: the test worker, or `celerity-example` (the example application).
     @discardableResult
-    func startCelerity(queues: [String] = ["celery"], concurrency: Int = 2, options: [String] = []) async throws
-        -> CelerityNode
-    {
+    func startCelerity(
+        queues: [String] = ["celery"], concurrency: Int = 2, options: [String] = [], binary: String = "celerity-test-worker"
+    ) async throws -> CelerityNode {
         let name = "celerity\(nextIndex())-\(redis.port)@interop"
         let pidboxListeners = try await pidboxSubscribers()
         let process = try ChildProcess(
-            try Self.binary("celerity-test-worker"),
+            try Self.binary(binary),
             arguments: [
                 "worker", "--redis-url", url, "--hostname", name, "-Q", queues.joined(separator: ","),
                 "-c", String(concurrency),

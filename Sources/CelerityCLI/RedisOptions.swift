@@ -6,6 +6,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import TaskAPI
 
 /// `--redis-url`, shared by every subcommand that talks to Redis.
 public struct RedisOptions: ParsableArguments {
@@ -61,4 +62,41 @@ public func parseJSONArgument(_ text: String, option: String) throws -> JSONValu
 public struct CommandError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// `--config FILE` and `--set KEY=VALUE`: the application's ``Settings`` (flags, then environment, then file).
+public struct SettingsOptions: ParsableArguments {
+    public init() {}
+
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp(
+            "A configuration file of KEY=VALUE lines (the same keys as the environment variables).",
+            discussion: "Defaults to $CELERITY_CONFIG. Flags and environment variables override it.",
+            valueName: "file"
+        )
+    )
+    public var configFile: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Set a configuration key, overriding the environment (repeatable).", valueName: "KEY=VALUE"))
+    public var values: [String] = []
+
+    /// The settings these options describe, plus `extra` flag values (named flags such as `--database-url`).
+    /// - Throws: ``CommandError`` naming a malformed `--set` or an unreadable file (never a value).
+    public func settings(extra: [String: String] = [:]) throws -> Settings {
+        var flags: [String: String] = [:]
+        for pair in values {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw CommandError("--set expects KEY=VALUE; got a value without a key")
+            }
+            flags[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        for (key, value) in extra { flags[key] = value }
+        do {
+            let file = configFile ?? ProcessInfo.processInfo.environment["CELERITY_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+            return try Settings(flags: flags, file: file)
+        } catch {
+            throw CommandError("\(error)")
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Broker
+import TaskAPI
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -16,8 +17,6 @@ enum ErrorReport {
         switch error {
         case let error as TaskError:
             return RemoteError(type: error.type, message: error.message, module: error.module)
-        case let error as RemoteError:
-            return error
         case let error as RetryRequest:
             return RemoteError(type: "Retry", message: error.reason, module: "celery.exceptions")
         default:
@@ -40,7 +39,7 @@ extension TaskMessage {
         next.retries = retries + 1
         next.eta = eta
         next.parentID = id
-        next.deliveryTag = UUID().uuidString.lowercased()
+        next.deliveryTag = RandomID.uuidString()
         next.headers["redelivered"] = nil
         next.properties["origin"] = .string(TaskMessage.origin)
         if var info = next.properties["delivery_info"]?.objectValue {
@@ -48,5 +47,12 @@ extension TaskMessage {
             next.properties["delivery_info"] = .object(info)
         }
         return next
+    }
+}
+
+extension TaskError {
+    /// The error a middleware sees for a reported failure.
+    init(_ remote: RemoteError) {
+        self.init(type: remote.type, message: remote.message, module: remote.module)
     }
 }

@@ -6,6 +6,7 @@ import Foundation
 #endif
 import Logging
 import Synchronization
+import Worker
 
 #if canImport(Glibc)
 import Glibc

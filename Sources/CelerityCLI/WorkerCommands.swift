@@ -1,14 +1,8 @@
 import ArgumentParser
 import Broker
 import Logging
-
-/// A binary that runs tasks: it names its task registry, and ``WorkerCommand`` and
-/// ``WorkerProcessCommand`` turn it into a worker. `celerity` is one; an application embeds its own
-/// tasks the same way.
-public protocol WorkerApplication {
-    /// The tasks this binary can run.
-    static var tasks: TaskRegistry { get }
-}
+import TaskAPI
+import Worker
 
 /// The options of `worker` (and of the processes it starts).
 public struct WorkerOptions: ParsableArguments {
@@ -46,6 +40,18 @@ public struct WorkerOptions: ParsableArguments {
     @Flag(name: [.customShort("E"), .customLong("task-events")], help: "Send Celery task events (for Flower and celery events).")
     public var taskEvents = false
 
+    @OptionGroup public var settings: SettingsOptions
+
+    @Option(
+        name: .customLong("alias"),
+        help: ArgumentHelp(
+            "Accept a task under another name, e.g. myapp.tasks.apply_purchase_unlocks_async=purchases.apply_purchase_unlocks_async (repeatable).",
+            discussion: "Adds to $CELERITY_TASK_ALIASES (comma-separated alias=task pairs).",
+            valueName: "alias=task"
+        )
+    )
+    public var aliases: [String] = []
+
     @Option(help: "Log format: text or json.")
     public var logFormat: LogFormat = .text
 
@@ -73,6 +79,11 @@ public struct WorkerOptions: ParsableArguments {
         return configuration
     }
 
+    /// The aliases from `--alias`, then `CELERITY_TASK_ALIASES`, as `alias=task` pairs separated by commas.
+    func aliasPairs(_ settings: Settings) -> String {
+        (aliases + [settings["CELERITY_TASK_ALIASES"] ?? ""]).joined(separator: ",")
+    }
+
     func bootstrapLogging() {
         LogFormat.bootstrap(logFormat, level: logLevel)
     }
@@ -96,7 +107,7 @@ public enum LogFormat: String, ExpressibleByArgument, Sendable {
 }
 
 /// `worker`: the supervisor and its pool of worker processes.
-public struct WorkerCommand<Application: WorkerApplication>: AsyncParsableCommand {
+public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand {
     public static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "worker",
@@ -112,21 +123,22 @@ public struct WorkerCommand<Application: WorkerApplication>: AsyncParsableComman
     public func run() async throws {
         options.bootstrapLogging()
         let configuration = try options.configuration()
+        // A configuration file that cannot be read stops the node here, not in every process it starts.
+        _ = try options.settings.settings()
         let logger = Logger(label: "celerity.worker")
-        logger.info("registered tasks", metadata: ["tasks": "\(Application.tasks.names.joined(separator: ", "))"])
         // The processes get this command's own options, and this node's name.
         let arguments = CommandLine.arguments
         let own = arguments.firstIndex(of: "worker").map { Array(arguments[($0 + 1)...]) } ?? []
         let supervisor = Supervisor(
-            configuration: configuration, childArguments: own + ["--hostname", configuration.nodeName],
-            taskNames: Application.tasks.names, logger: logger
+            configuration: configuration, childArguments: own + ["--hostname", configuration.nodeName], logger: logger
         )
         try await supervisor.run()
     }
 }
 
-/// `worker-process` (hidden): one worker process, started by the supervisor.
-public struct WorkerProcessCommand<Application: WorkerApplication>: AsyncParsableCommand {
+/// `worker-process` (hidden): one worker process, started by the supervisor. It runs the application's
+/// setup once, then takes tasks until the supervisor stops it, then runs the setup's shutdown steps.
+public struct WorkerProcessCommand<Application: TaskApplication>: AsyncParsableCommand {
     public static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: "worker-process", abstract: "A worker process (started by `worker`).", shouldDisplay: false)
     }
@@ -142,9 +154,21 @@ public struct WorkerProcessCommand<Application: WorkerApplication>: AsyncParsabl
         options.bootstrapLogging()
         var logger = Logger(label: "celerity.worker")
         logger[metadataKey: "worker.process"] = "\(processID)"
-        let process = WorkerProcess(
-            configuration: try options.configuration(), registry: Application.tasks, processID: processID, logger: logger
+        let configuration = try options.configuration()
+        let settings = try options.settings.settings()
+        let setup = SetupContext(
+            settings: settings, broker: configuration.redis, nodeName: configuration.nodeName, logger: logger
         )
+        var registry: TaskRegistry
+        do {
+            registry = try await Application.setup(setup)
+            try registry.alias(pairs: options.aliasPairs(settings))
+        } catch {
+            await setup.shutdown()
+            throw CommandError("worker setup failed: \(error)")
+        }
+        let process = WorkerProcess(configuration: configuration, registry: registry, processID: processID, logger: logger)
         await process.run()
+        await setup.shutdown()
     }
 }

@@ -1,45 +1,36 @@
-/// When a failed task is retried, and how long it waits: exponential backoff with a cap and full
-/// jitter (a random delay between zero and `min(cap, base × 2^retries)`), as AWS recommends.
+import Broker
+
+/// When a failed task is retried, and how long it waits: a ``Backoff`` (exponential, capped, with full
+/// jitter by default) and a filter that says which errors are worth another run.
 public struct RetryPolicy: Sendable {
     /// How many retries after the first run; 0 never retries.
     public var maxRetries: Int
-    /// The backoff before the first retry (before jitter).
-    public var baseDelay: Duration
-    /// The longest backoff (before jitter).
-    public var maxDelay: Duration
-    /// Whether to draw the delay uniformly from zero to the backoff ("full jitter").
-    public var jitter: Bool
+    /// The delays between runs.
+    public var backoff: Backoff
     /// Which errors are worth retrying; others fail at once.
     public var shouldRetry: @Sendable (any Error) -> Bool
 
-    public init(
-        maxRetries: Int, baseDelay: Duration = .seconds(1), maxDelay: Duration = .seconds(600), jitter: Bool = true,
-        shouldRetry: @escaping @Sendable (any Error) -> Bool = { _ in true }
-    ) {
+    private init(maxRetries: Int, backoff: Backoff, shouldRetry: @escaping @Sendable (any Error) -> Bool) {
         self.maxRetries = maxRetries
-        self.baseDelay = baseDelay
-        self.maxDelay = maxDelay
-        self.jitter = jitter
+        self.backoff = backoff
         self.shouldRetry = shouldRetry
     }
 
-    /// Never retry.
-    public static let none = RetryPolicy(maxRetries: 0)
+    /// Never retry (a ``RetryRequest`` thrown by the task still retries, up to 3 times as in Celery).
+    public static let none = RetryPolicy(maxRetries: 0, backoff: Backoff(), shouldRetry: { _ in false })
 
-    /// Exponential backoff with full jitter.
+    /// Retries up to `maxRetries` times, waiting `base × 2^retries` (at most `cap`; with full jitter, a random
+    /// delay between zero and that), for the errors `retryIf` accepts (every error by default).
     public static func exponential(
         maxRetries: Int, base: Duration = .seconds(1), cap: Duration = .seconds(600), jitter: Bool = true,
         retryIf shouldRetry: @escaping @Sendable (any Error) -> Bool = { _ in true }
     ) -> RetryPolicy {
-        RetryPolicy(maxRetries: maxRetries, baseDelay: base, maxDelay: cap, jitter: jitter, shouldRetry: shouldRetry)
+        RetryPolicy(maxRetries: maxRetries, backoff: Backoff(base: base, cap: cap, jitter: jitter), shouldRetry: shouldRetry)
     }
 
     /// The delay before retry number `retries + 1`.
     public func delay(afterRetries retries: Int, random: Double = Double.random(in: 0...1)) -> Duration {
-        let exponent = min(retries, 40)
-        let backoff = min(maxDelay.seconds, baseDelay.seconds * Double(1 << UInt64(exponent)))
-        let seconds = jitter ? backoff * random : backoff
-        return .milliseconds(Int64((seconds * 1000).rounded()))
+        backoff.delay(afterAttempts: retries, random: random)
     }
 }
 
@@ -53,6 +44,7 @@ public struct RetryRequest: Error, Sendable {
     /// Overrides the policy's `maxRetries`.
     public var maxRetries: Int?
 
+    /// Asks for a retry after `countdown` (the policy's backoff when `nil`), at most `maxRetries` times.
     public init(countdown: Duration? = nil, reason: String = "retry requested", maxRetries: Int? = nil) {
         self.countdown = countdown
         self.reason = reason

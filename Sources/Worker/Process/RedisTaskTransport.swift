@@ -1,0 +1,56 @@
+import Broker
+import Logging
+import TaskAPI
+
+/// Sends a running task's steps (``TaskSender``) on its worker process's Redis connection, atomically and
+/// at most once per step (``WorkerScripts/sendStep``). Called on the worker process's thread, which runs the handler.
+final class RedisTaskTransport: TaskTransport, @unchecked Sendable {
+    private let connection: RedisConnection
+    private let logger: Logger
+    /// How long a sent step is remembered; a parent re-run later than this sends its steps again.
+    private let memory: Duration
+
+    init(connection: RedisConnection, memory: Duration, logger: Logger) {
+        self.connection = connection
+        self.memory = memory
+        self.logger = logger
+    }
+
+    @discardableResult
+    func send(step: String?, preparation: [[String]], messages: [TaskMessage]) async throws -> Bool {
+        let commands = preparation + messages.map { ["LPUSH", $0.listKey, $0.encoded()] }
+        var arguments = [String(max(1, memory.wholeMilliseconds / 1000)), String(commands.count)]
+        for command in commands { arguments += [String(command.count)] + command }
+        let reply = try retryingTransportErrors(logger: logger) {
+            try connection.evaluate(WorkerScripts.sendStep, keys: step.map { [$0] } ?? [], arguments: arguments)
+        }
+        let sent = reply.integer == 1
+        if !sent {
+            logger.info("step already sent by an earlier run; not sent again", metadata: ["task.step": "\(step ?? "-")"])
+        }
+        return sent
+    }
+}
+
+/// Runs one idempotent Redis step, retrying transport failures (Redis restarting, network blips) with the
+/// worker's ``Backoff`` for up to `limit`, so that finished work is not lost to a short outage.
+func retryingTransportErrors<T>(
+    for limit: Duration = .seconds(300), logger: Logger, _ step: () throws -> T
+) throws -> T {
+    let deadline = ContinuousClock.now + limit
+    var attempts = 0
+    while true {
+        do {
+            return try step()
+        } catch let error as RedisError where error.isTransport && ContinuousClock.now < deadline {
+            logger.warning("Redis unavailable; retrying worker step", metadata: ["error": "\(error)"])
+            PosixThread.sleep(for: Backoff.redisStep.delay(afterAttempts: attempts))
+            attempts += 1
+        }
+    }
+}
+
+extension Backoff {
+    /// The backoff of a worker's Redis steps: 50 ms doubling to 2 s, no jitter.
+    static let redisStep = Backoff(base: .milliseconds(50), cap: .seconds(2), jitter: false)
+}
