@@ -451,14 +451,14 @@ class Run:
         swift = [task for task in tasks if task["sender"] == "swift"]
         started = time.time()
         rate = len(tasks) / args.send_seconds
-        senders = [threading.Thread(target=self.send_python, args=(python, max(rate / 2, 1))),
-                   threading.Thread(target=self.send_swift, args=(swift, max(rate / 2, 1)))]
+        senders = [threading.Thread(target=self.send_python, args=(python, max(rate / 2, 1)), daemon=True),
+                   threading.Thread(target=self.send_swift, args=(swift, max(rate / 2, 1)), daemon=True)]
         for sender in senders:
             sender.start()
         faults = threading.Thread(target=self.inject_faults, daemon=True)
         faults.start()
-        for sender in senders:
-            sender.join()
+        while any(sender.is_alive() for sender in senders):
+            time.sleep(0.5)  # not join(): a signal must be able to interrupt the wait
         sent_seconds = time.time() - started
         log(f"sent {len(self.sent)} tasks in {sent_seconds:.0f} s; faults continue for {args.tail_seconds} s")
         time.sleep(args.tail_seconds)
@@ -560,8 +560,8 @@ class Run:
         python = [task for task in tasks if task["sender"] == "python"]
         swift = [task for task in tasks if task["sender"] == "swift"]
         runs, dead, flaky_done = {}, {}, {}
-        senders = [threading.Thread(target=self.send_python, args=(python, args.rate / 2)),
-                   threading.Thread(target=self.send_swift, args=(swift, args.rate / 2))]
+        senders = [threading.Thread(target=self.send_python, args=(python, args.rate / 2), daemon=True),
+                   threading.Thread(target=self.send_swift, args=(swift, args.rate / 2), daemon=True)]
         started = time.time()
         for sender in senders:
             sender.start()
@@ -678,6 +678,12 @@ def main():
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (logs)")
     args = parser.parse_args()
+    # SIGINT or SIGTERM stops the run and cleans up (nodes, scheduler, Redis), also when started in the
+    # background (where SIGINT starts out ignored).
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     random.seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
     run = Run(args)
