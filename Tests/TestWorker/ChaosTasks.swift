@@ -10,7 +10,7 @@ import Glibc
 /// when, so the driver can count runs per task, check ETAs and explain every duplicate by a fault.
 enum ChaosTasks {
     static func all(_ redis: RedisConnection) -> [TaskDefinition] {
-        [run(redis), slow(redis)]
+        [run(redis), slow(redis), failFirst(redis)]
     }
 
     /// Retries a run whose own write failed in transit (Redis restarting): its record may then be doubled,
@@ -32,6 +32,20 @@ enum ChaosTasks {
         TaskDefinition("chaos.slow", retry: transportRetry) { arguments, context in
             try await Task.sleep(for: .milliseconds(Int64((arguments.argument(1, "seconds")?.doubleValue ?? 1) * 1000)))
             return try record(redis, arguments, context)
+        }
+    }
+
+    /// `chaos.fail_first(key, seconds)`: sleeps, records like `chaos.run`, and on its first delivery fails with
+    /// a retryable error (the first delivery's process is the one a test pauses past its lease).
+    static func failFirst(_ redis: RedisConnection) -> TaskDefinition {
+        let retry = RetryPolicy.exponential(maxRetries: 3, base: .milliseconds(100), cap: .milliseconds(100), jitter: false)
+        return TaskDefinition("chaos.fail_first", retry: retry) { arguments, context in
+            try await Task.sleep(for: .milliseconds(Int64((arguments.argument(1, "seconds")?.doubleValue ?? 1) * 1000)))
+            let run = try record(redis, arguments, context)
+            if context.deliveryCount == 1 && context.retries == 0 {
+                throw TaskError(type: "ConnectionError", message: "first delivery fails")
+            }
+            return run
         }
     }
 
