@@ -25,10 +25,13 @@ done
 
 # -parse-as-library: libFuzzer drives the program; ld.lld: gold fails on ASan's symbols.
 flags=(-c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld)
-swift build "${flags[@]}" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]|warning: (prohibited flag|Cannot export)' || true
-bin=$(swift build "${flags[@]}" --show-bin-path)
-
 mkdir -p artifacts
+if ! swift build "${flags[@]}" >artifacts/build.log 2>&1; then
+    grep -E 'error' artifacts/build.log >&2 || tail -20 artifacts/build.log >&2
+    echo "the fuzz targets do not build (fuzz/artifacts/build.log)" >&2
+    exit 1
+fi
+bin=$(swift build "${flags[@]}" --show-bin-path)
 # Swift's own crash backtracer would get in the way of ASan's and libFuzzer's reports.
 export SWIFT_BACKTRACE=enable=no
 status=0
