@@ -16,11 +16,14 @@ let package = Package(
         .library(name: "Worker", targets: ["Worker"]),
         .library(name: "Scheduler", targets: ["Scheduler"]),
         .library(name: "Tasks", targets: ["Tasks"]),
+        .library(name: "HTTP", targets: ["HTTP"]),
+        .library(name: "Postgres", targets: ["Postgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, reached through pkg-config. No C type appears in a public Swift signature.
@@ -53,10 +56,28 @@ let package = Package(
             dependencies: ["Broker", "Yams", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        // The application's jobs, written against the task API only.
+        // HTTP over libcurl (timeouts, size cap, safe redirects, redacted URLs), Slack notifications, signed webhooks.
+        .target(
+            name: "HTTP",
+            dependencies: [
+                "CCurl", "Broker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // PostgreSQL over libpq: parameterised queries, text decoding, transactions, reconnects, migrations.
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", "Broker", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // The application's jobs, written against the task API, Postgres and HTTP only.
         .target(
             name: "Tasks",
-            dependencies: ["TaskAPI", "Broker", "CLibPQ", "CCurl", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TaskAPI", "Broker", "Postgres", "HTTP", .product(name: "Logging", package: "swift-log")],
+            // Schema migrations, one SQL file per step, compiled into the binary (listed in TaskMigrations.swift).
+            resources: [.embedInCode("Migrations/0001_webhook_deliveries.sql")],
             swiftSettings: swiftSettings
         ),
         // Options and commands shared by every binary that runs tasks: --redis-url, logging, `worker`.
@@ -73,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "celerity",
             dependencies: [
-                "Broker", "Worker", "Scheduler", "Tasks", "TaskAPI", "CelerityCLI",
+                "Broker", "Worker", "Scheduler", "Tasks", "TaskAPI", "CelerityCLI", "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -83,7 +104,7 @@ let package = Package(
         // Test helpers: real redis-server / PostgreSQL / Python Celery processes on loopback.
         .target(
             name: "TestSupport",
-            dependencies: ["Broker"],
+            dependencies: ["Broker", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -135,6 +156,13 @@ let package = Package(
             name: "InteropTests",
             dependencies: ["Broker", "TestSupport", "celerity-test-worker", "celerity", "celerity-example"],
             exclude: ["python"],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP client, Slack notifier and webhook sender against real loopback HTTP servers.
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Broker", "TestSupport"], swiftSettings: swiftSettings),
+        // The PostgreSQL client and migrations against real PostgreSQL; `celerity db` as a real process.
+        .testTarget(
+            name: "PostgresTests", dependencies: ["Postgres", "Broker", "Tasks", "TestSupport", "celerity"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds Celerity (release), starts a throwaway local Redis
-# when CELERITY_REDIS_URL is unset, starts a worker pool and a scheduler with deploy/schedule.yaml,
+# when CELERITY_REDIS_URL is unset (and a throwaway PostgreSQL when CELERITY_DATABASE_URL is unset,
+# then applies the migrations with `celerity db migrate`), starts a worker pool and a scheduler with deploy/schedule.yaml,
 # sends the demo tasks and shows their results, then keeps running until Ctrl-C.
 # With --once it stops after the demo.
 set -euo pipefail
@@ -20,6 +21,10 @@ cleanup() {
         kill -TERM "${pids[i]}" 2>/dev/null || true
         wait "${pids[i]}" 2>/dev/null || true
     done
+    if [ -n "${pgdata:-}" ]; then
+        "${pgrun[@]}" "$pgbin/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1 || true
+        rm -rf "$(dirname "$pgdata")"
+    fi
     rm -rf "$state"
 }
 trap cleanup EXIT
@@ -34,6 +39,25 @@ if [ -z "${CELERITY_REDIS_URL:-}" ]; then
     for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
     echo "started a throwaway Redis at $CELERITY_REDIS_URL (data in $state)"
 fi
+
+if [ -z "${CELERITY_DATABASE_URL:-}" ]; then
+    # The same binaries the tests use (Tests/TestSupport/PostgresServer.swift): CELERITY_PG_BINDIR,
+    # pg_config --bindir, else the newest /usr/lib/postgresql/*/bin. PostgreSQL refuses to run as root.
+    pgbin="${CELERITY_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || true)}"
+    [ -x "$pgbin/initdb" ] || pgbin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+    pgrun=()
+    pgroot="$(mktemp -d /tmp/celerity-pg.XXXXXX)"
+    if [ "$(id -u)" -eq 0 ]; then pgrun=(runuser -u postgres --); chown postgres "$pgroot"; fi
+    pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "${pgrun[@]}" "$pgbin/initdb" -D "$pgroot/data" -U postgres -A trust -E UTF8 --no-locale --no-sync >/dev/null
+    pgdata="$pgroot/data"
+    "${pgrun[@]}" "$pgbin/pg_ctl" -D "$pgdata" -l "$pgroot/postgres.log" -w -t 30 \
+        -o "-p $pgport -k $pgroot -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    export CELERITY_DATABASE_URL="postgresql://postgres@127.0.0.1:$pgport/postgres"
+    echo "started a throwaway PostgreSQL at $CELERITY_DATABASE_URL (data in $pgroot)"
+fi
+echo "--- database migrations"
+"$celerity" db migrate
 
 "$celerity" worker --concurrency 2 &
 pids+=($!)

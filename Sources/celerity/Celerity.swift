@@ -21,6 +21,7 @@ struct Celerity: AsyncParsableCommand {
             WorkerProcessCommand<CelerityTasks>.self,
             SchedulerCommand.self,
             ScheduleCommand.self,
+            DatabaseCommand.self,
         ]
     )
 }

@@ -5,48 +5,6 @@ import Testing
 
 @testable import Broker
 
-/// Keeps every message logged through it, so a test can wait for a log line instead of sleeping.
-final class LogRecorder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-
-    /// A logger whose messages (at every level) end up in ``messages``.
-    var logger: Logger {
-        var logger = Logger(label: "broker-tests") { _ in Handler(recorder: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    var messages: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return lines
-    }
-
-    fileprivate func append(_ line: String) {
-        lock.lock()
-        lines.append(line)
-        lock.unlock()
-    }
-
-    private struct Handler: LogHandler {
-        let recorder: LogRecorder
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let all = metadata.merging(event.metadata ?? [:]) { $1 }
-            let rendered = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            recorder.append("\(event.message) \(rendered)")
-        }
-    }
-}
-
 extension RedisServer {
     /// A configuration for this server, with short reconnect settings unless a test needs the defaults.
     func configuration(

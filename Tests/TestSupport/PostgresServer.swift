@@ -259,6 +259,19 @@ public final class PostgresServer: Sendable {
         HarnessEnvironment.removeTemporaryDirectory(directory)
     }
 
+    /// Restarts the server on the same port and data (`pg_ctl stop -m fast`, then start): every open connection
+    /// breaks, as when the database server of a deployment restarts.
+    /// - Throws: ``HarnessError`` when the server does not stop or come back.
+    public func restart(timeout: Duration = .seconds(30)) async throws {
+        let stopped = try await runTool(
+            "pg_ctl", ["-D", dataDirectory.path, "-m", "fast", "-w", "-t", "30", "stop"], timeout: .seconds(40)
+        )
+        guard stopped.termination.isSuccess else {
+            throw HarnessError(.processFailed, "pg_ctl stop failed (\(stopped.termination))\n\(tail(log))")
+        }
+        try await launch(timeout: timeout)
+    }
+
     /// Runs SQL with `psql` (unaligned, tuples only, stop on error) and returns its standard output, trimmed.
     ///
     /// This client is independent of the code under test, for set-up and assertions: rows come one per line,

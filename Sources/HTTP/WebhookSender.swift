@@ -1,0 +1,154 @@
+import Broker
+import Foundation
+import Logging
+
+/// Sends signed JSON webhooks (completion callbacks), retrying transient failures with backoff and jitter.
+///
+/// Each attempt is a `POST` with `Content-Type: application/json`, ``WebhookSignature/timestampHeader`` (Unix
+/// seconds), ``WebhookSignature/signatureHeader`` (`sha256=` HMAC-SHA256 over `timestamp + "." + body` with the
+/// secret from `CELERITY_WEBHOOK_SECRET`), ``WebhookSignature/eventHeader`` and ``WebhookSignature/deliveryHeader``
+/// (the same id on every attempt, so a receiver can drop duplicates). Transient errors (timeouts, refused
+/// connections, 5xx, 429) are retried up to ``Configuration/maxAttempts`` with full-jitter exponential backoff
+/// (a `Retry-After` is honoured when longer); permanent ones (other 4xx, TLS, redirects) stop at once.
+/// ``send(to:event:deliveryID:payload:deadline:)`` blocks and never throws: it returns the final ``WebhookOutcome``.
+public struct WebhookSender: Sendable {
+    /// The secret and retry policy.
+    public struct Configuration: Sendable, CustomStringConvertible {
+        /// The signing secret (`CELERITY_WEBHOOK_SECRET`); never printed.
+        public var secret: String
+        /// Attempts in all, the first included. Default 5.
+        public var maxAttempts = 5
+        /// The backoff before the second attempt, doubled each time (before jitter). Default 0.5 s.
+        public var baseDelay: Duration = .milliseconds(500)
+        /// The longest backoff. Default 30 s.
+        public var maxDelay: Duration = .seconds(30)
+        /// How long one attempt may take. Default 10 s.
+        public var attemptTimeout: Duration = .seconds(10)
+
+        /// A configuration signing with `secret`.
+        public init(secret: String) { self.secret = secret }
+
+        /// The configuration from `CELERITY_WEBHOOK_SECRET`, or `nil` when it is unset or empty.
+        public static func fromEnvironment(_ environment: [String: String]) -> Configuration? {
+            guard let secret = environment["CELERITY_WEBHOOK_SECRET"], !secret.isEmpty else { return nil }
+            return Configuration(secret: secret)
+        }
+
+        /// The settings with the secret hidden.
+        public var description: String {
+            "WebhookSender(secret: ***, maxAttempts: \(maxAttempts), baseDelay: \(baseDelay), maxDelay: \(maxDelay))"
+        }
+
+        /// The full-jitter backoff after `failedAttempts` failures: uniform in `0...min(maxDelay, base × 2^(n-1))`.
+        func backoff(afterFailedAttempts failedAttempts: Int, random: Double) -> Duration {
+            let exponent = min(max(failedAttempts - 1, 0), 30)
+            let ceiling = min(maxDelay.seconds, baseDelay.seconds * Double(1 << exponent))
+            return .milliseconds(Int64((ceiling * random * 1000).rounded()))
+        }
+    }
+
+    /// The configuration (its description hides the secret).
+    public let configuration: Configuration
+    private let client: HTTPClient
+    private let logger: Logger
+    private let clock: BlockingClock
+    private let random: @Sendable () -> Double
+
+    /// Creates a sender posting through `client`.
+    public init(configuration: Configuration, client: HTTPClient, logger: Logger) {
+        self.init(configuration: configuration, client: client, logger: logger, clock: .system) {
+            Double.random(in: 0...1)
+        }
+    }
+
+    /// Creates a sender with a substitute clock and jitter source (tests).
+    package init(
+        configuration: Configuration, client: HTTPClient, logger: Logger, clock: BlockingClock,
+        random: @escaping @Sendable () -> Double
+    ) {
+        self.configuration = configuration
+        self.client = client
+        self.logger = logger
+        self.clock = clock
+        self.random = random
+    }
+
+    /// Delivers `payload` to `url` and returns the final outcome; never throws.
+    ///
+    /// - Parameters:
+    ///   - url: The receiver's URL (treated as a secret: only its host is logged or returned).
+    ///   - event: The event name (`X-Celerity-Event`).
+    ///   - deliveryID: A deterministic id for this delivery (`X-Celerity-Delivery`), e.g. the task id, so a retried
+    ///     task sends the same id and the receiver can deduplicate.
+    ///   - payload: The JSON body.
+    ///   - deadline: No attempt starts, and no backoff runs, past this instant.
+    public func send(
+        to url: String, event: String, deliveryID: String, payload: JSONValue, deadline: ContinuousClock.Instant? = nil
+    ) -> WebhookOutcome {
+        let body = Array(payload.serialized.utf8)
+        let endpoint = RedactedURL(url)
+        var outcome = WebhookOutcome(
+            status: .failed, event: event, deliveryID: deliveryID, host: endpoint.host, attempts: 0,
+            lastStatusCode: nil, error: nil
+        )
+        let metadata: Logger.Metadata = [
+            "webhook.url": "\(endpoint)", "webhook.event": "\(event)", "webhook.delivery": "\(deliveryID)",
+        ]
+        while outcome.attempts < configuration.maxAttempts {
+            if let deadline, clock.now() >= deadline {
+                outcome.error = outcome.error ?? "the deadline passed before the first attempt"
+                break
+            }
+            outcome.attempts += 1
+            let timestamp = Int(Date().timeIntervalSince1970)
+            let signature = WebhookSignature.sign(body: body, timestamp: timestamp, secret: configuration.secret)
+            let request = HTTPRequest(
+                method: .post, url: url,
+                headers: [
+                    ("Content-Type", "application/json"),
+                    (WebhookSignature.timestampHeader, "\(timestamp)"),
+                    (WebhookSignature.signatureHeader, signature),
+                    (WebhookSignature.eventHeader, event),
+                    (WebhookSignature.deliveryHeader, deliveryID),
+                ],
+                body: body, timeout: configuration.attemptTimeout, carriesCredentials: true
+            )
+            do throws(HTTPError) {
+                let response = try client.send(request, deadline: deadline)
+                outcome.status = .delivered
+                outcome.lastStatusCode = response.status
+                outcome.error = nil
+                logger.info(
+                    "webhook delivered", metadata: metadata.merging(["webhook.attempts": "\(outcome.attempts)"]) { $1 })
+                return outcome
+            } catch {
+                outcome.lastStatusCode = error.status
+                outcome.error = error.description
+                guard error.isTransient, outcome.attempts < configuration.maxAttempts else { break }
+                let backoff = configuration.backoff(afterFailedAttempts: outcome.attempts, random: random())
+                let wait = max(backoff, error.retryAfter ?? .zero)
+                if let deadline, clock.now() + wait >= deadline {
+                    logger.info("webhook retry would pass the deadline", metadata: metadata)
+                    break
+                }
+                logger.info(
+                    "webhook attempt failed; retrying",
+                    metadata: metadata.merging(
+                        [
+                            "webhook.attempt": "\(outcome.attempts)", "webhook.error": "\(error)",
+                            "webhook.wait_ms": "\(wait.wholeMilliseconds)",
+                        ]
+                    ) { $1 }
+                )
+                clock.sleep(wait)
+            }
+        }
+        logger.info(
+            "webhook delivery failed",
+            metadata: metadata.merging([
+                "webhook.attempts": "\(outcome.attempts)", "webhook.error": "\(outcome.error ?? "")",
+            ]) { $1 }
+        )
+        return outcome
+    }
+}
