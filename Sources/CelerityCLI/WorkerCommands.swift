@@ -178,7 +178,7 @@ public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand 
             configuration: configuration, childArguments: childOptions + ["--hostname", configuration.nodeName],
             logger: logger
         )
-        await supervisor.run()
+        try await supervisor.run()
     }
 }
 

@@ -105,6 +105,9 @@ package final class WorkerProcess: @unchecked Sendable {
                 guard let delivery = try fetchNext() else { continue }
                 failures = 0
                 handle(delivery)
+            } catch let error as RedisError where error.isFatal {
+                logger.critical("Redis refuses the configuration; stopping", metadata: ["error": "\(error)"])
+                exit(WorkerExit.configurationError)
             } catch {
                 failures += 1
                 logger.error("Redis error in worker loop; retrying", metadata: ["error": "\(error)"])
@@ -245,7 +248,7 @@ package final class WorkerProcess: @unchecked Sendable {
             // Not a transport failure (those are retried in `persist`): a script or server error.
             // The message stays in the processing list; exiting lets the supervisor requeue it at once.
             log.critical("Redis refused a worker step; exiting so the message is requeued", metadata: ["error": "\(error)"])
-            exit(EX_TEMPFAIL)
+            exit((error as? RedisError)?.isFatal == true ? WorkerExit.configurationError : EX_TEMPFAIL)
         }
     }
 

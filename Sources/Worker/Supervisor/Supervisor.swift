@@ -37,6 +37,8 @@ package final class Supervisor: @unchecked Sendable {
     private var restarts = 0
     private var sentOnline = false
     private var shutdown: ShutdownState = .running
+    /// A configuration Redis refuses (wrong password, database out of range, …): the node stops with it.
+    private var fatal: RedisError?
     /// The SIGTERM, SIGINT and SIGQUIT handlers, kept alive while the supervisor runs.
     private var signalSources: [any DispatchSourceSignal] = []
 
@@ -101,7 +103,17 @@ package final class Supervisor: @unchecked Sendable {
 
     /// Runs until shut down by a signal; returns once every worker process has stopped and every
     /// in-flight message is finished or back on its queue.
-    package func run() async {
+    /// - Throws: ``RedisError`` with code `.configuration` when Redis refuses the configuration (a wrong
+    ///   password, a database out of range, no such socket), at start or later: retrying cannot help, so
+    ///   the node stops. Transient failures (Redis restarting, `LOADING`) are retried, never thrown.
+    package func run() async throws(RedisError) {
+        do {
+            try connection.connect()
+        } catch let error where error.isFatal {
+            throw error
+        } catch {
+            logger.warning("cannot reach Redis yet; starting and retrying", metadata: ["error": "\(error)"])
+        }
         installSignalHandlers()
         if let metrics, let address = configuration.metricsAddress {
             do {
@@ -134,7 +146,17 @@ package final class Supervisor: @unchecked Sendable {
                 done.resume()
             }
         }
+        if let fatal { throw fatal }
         logger.info("worker node stopped", metadata: ["worker.node": "\(configuration.nodeName)", "worker.processed": "\(processed)"])
+    }
+
+    /// Stops the node for a configuration Redis refuses: processes are killed (their messages stay in
+    /// their processing lists under expiring leases, for any other node to recover) and ``run()`` throws.
+    private func stopForFatal(_ error: RedisError) {
+        guard fatal == nil else { return }
+        fatal = error
+        shutdown = .cold
+        killAll(reason: .shutdown)
     }
 
     // MARK: - Main loop
@@ -180,6 +202,8 @@ package final class Supervisor: @unchecked Sendable {
         next = now + interval
         do {
             try body()
+        } catch let error as RedisError where error.isFatal {
+            stopForFatal(error)
         } catch {
             logger.warning("supervisor \(job) step failed; will retry", metadata: ["error": "\(error)"])
         }
@@ -254,6 +278,8 @@ package final class Supervisor: @unchecked Sendable {
             slots[index].killReason = nil
             slots[index].lines = LineBuffer()
             logger.info("worker process started", metadata: ["worker.process": "\(processID)", "pid": "\(process.pid)"])
+        } catch let error as RedisError where error.isFatal {
+            stopForFatal(error)
         } catch {
             slots[index].restartAt = .now + backoff(for: &slots[index])
             logger.error("cannot start worker process; will retry", metadata: ["error": "\(error)"])
@@ -325,6 +351,16 @@ package final class Supervisor: @unchecked Sendable {
             // The process's list stays in Redis under its (soon expired) lease: the reaper recovers it.
             logger.error("cannot requeue a dead process's messages now; the reaper will", metadata: ["error": "\(error)"])
         }
+        if shutdown == .running, WorkerExit.isConfigurationError(status) {
+            // The process found the configuration refused; the supervisor checks for itself (a socket that is
+            // missing while Redis restarts is only fatal to a process that never connected).
+            connection.close()
+            do {
+                try connection.connect()
+            } catch let error where error.isFatal {
+                stopForFatal(error)
+            } catch {}
+        }
         if shutdown == .running {
             restarts += 1
             if ContinuousClock.now - slots[index].spawnedAt > .seconds(10) { slots[index].quickExits = 0 }
@@ -394,6 +430,8 @@ package final class Supervisor: @unchecked Sendable {
                 lastSeen: Date(), restarts: restarts
             )
             try WorkerRegistry.publish(info, ttl: configuration.leaseTimeout * 3, on: connection)
+        } catch let error as RedisError where error.isFatal {
+            stopForFatal(error)
         } catch {
             logger.warning("cannot renew leases; will retry", metadata: ["error": "\(error)"])
         }
