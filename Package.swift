@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // C libraries, reached through pkg-config. No C type appears in a public Swift signature.
@@ -75,9 +76,16 @@ let package = Package(
         // The application's jobs, written against the task API, Postgres and HTTP only.
         .target(
             name: "Tasks",
-            dependencies: ["TaskAPI", "Broker", "Postgres", "HTTP", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "TaskAPI", "Broker", "Postgres", "HTTP", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
             // Schema migrations, one SQL file per step, compiled into the binary (listed in TaskMigrations.swift).
-            resources: [.embedInCode("Migrations/0001_webhook_deliveries.sql")],
+            resources: [
+                .embedInCode("Migrations/0001_webhook_deliveries.sql"),
+                .embedInCode("Migrations/0015_backups.sql"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Options and commands shared by every binary that runs tasks: --redis-url, logging, `worker`.
@@ -149,6 +157,12 @@ let package = Package(
         // Depends on `celerity` so the race test can start real scheduler processes of the binary.
         .testTarget(
             name: "SchedulerTests", dependencies: ["Scheduler", "Broker", "TestSupport", "celerity"],
+            swiftSettings: swiftSettings
+        ),
+        // The application's jobs against real PostgreSQL, redis-server and a loopback Slack.
+        // Depends on `celerity` so that the backup tasks also run in a real worker process.
+        .testTarget(
+            name: "TasksTests", dependencies: ["Tasks", "Broker", "HTTP", "Postgres", "TestSupport", "celerity"],
             swiftSettings: swiftSettings
         ),
         // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.

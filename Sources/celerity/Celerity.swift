@@ -22,6 +22,7 @@ struct Celerity: AsyncParsableCommand {
             SchedulerCommand.self,
             ScheduleCommand.self,
             DatabaseCommand.self,
+            BackupsCommand.self,
         ]
     )
 }

@@ -7,7 +7,8 @@ import Postgres
 public enum TaskMigrations {
     /// Every step, in version order.
     public static let all: [Migration] = [
-        step(1, "webhook_deliveries", PackageResources._001_webhook_deliveries_sql)
+        step(1, "webhook_deliveries", PackageResources._001_webhook_deliveries_sql),
+        step(15, "backups", PackageResources._015_backups_sql),
     ]
 
     private static func step(_ version: Int, _ name: String, _ bytes: [UInt8]) -> Migration {

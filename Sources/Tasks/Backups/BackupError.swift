@@ -1,0 +1,43 @@
+/// A backup, verification or restore that did not complete: what happened and what to do.
+///
+/// The message never holds a password or a webhook URL: text from child processes passes through
+/// ``SecretScrubber`` before it gets here.
+public struct BackupError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What kind of failure this is.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        let name: String
+        public var description: String { name }
+
+        /// The configuration is missing or invalid.
+        public static let configuration = Code(name: "configuration")
+        /// A program the backup needs (`pg_dump`, `redis-cli`, `gzip`, …) failed or is not installed.
+        public static let command = Code(name: "command")
+        /// The backup file is missing, too small, or fails its check.
+        public static let invalidBackup = Code(name: "invalidBackup")
+        /// A file's SHA-256 is not the one recorded.
+        public static let checksumMismatch = Code(name: "checksumMismatch")
+        /// A restored database does not match what was recorded at dump time.
+        public static let verificationFailed = Code(name: "verificationFailed")
+        /// Reading or writing a file failed.
+        public static let io = Code(name: "io")
+        /// A step took longer than allowed.
+        public static let timeout = Code(name: "timeout")
+        /// The restore was not confirmed.
+        public static let notConfirmed = Code(name: "notConfirmed")
+        /// A database query failed.
+        public static let database = Code(name: "database")
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
+    /// What happened and what to do, for a person.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
