@@ -23,6 +23,7 @@ struct Celerity: AsyncParsableCommand {
             ScheduleCommand.self,
             DatabaseCommand.self,
             BackupsCommand.self,
+            SecretsCommand.self,
         ]
     )
 }
