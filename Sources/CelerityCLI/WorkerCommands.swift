@@ -141,9 +141,21 @@ public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand 
     public func run() async throws {
         options.bootstrapLogging()
         let configuration = try options.configuration()
-        // A configuration file that cannot be read stops the node here, not in every process it starts.
-        _ = try options.applicationSettings()
         let logger = Logger(label: "celerity.worker")
+        // The application's setup runs here once before any process starts, so a bad configuration (an unreadable
+        // file, a malformed URL, an alias to no task) stops the node with one line instead of a restart loop.
+        let check = SetupContext(
+            settings: try options.applicationSettings(), broker: configuration.redis, nodeName: configuration.nodeName,
+            logger: logger
+        )
+        do {
+            var registry = try await Application.setup(check)
+            try registry.alias(pairs: options.aliasPairs(check.settings))
+            await check.shutdown()
+        } catch {
+            await check.shutdown()
+            throw CommandError("worker setup failed: \(error)")
+        }
         // The processes get this command's own options, and this node's name; options that can carry secrets
         // reach them through the environment instead, so no password is on a worker process's command line.
         let arguments = CommandLine.arguments
