@@ -1,3 +1,4 @@
+import Broker
 import HTTP
 import Postgres
 import TaskAPI

@@ -1,3 +1,4 @@
+import Broker
 import TaskAPI
 
 /// `secrets.rotate_jwt(dry_run=False)` and `secrets.retire_previous(rotation_id)`, on the `security` queue

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A service's env file (`KEY=VALUE` lines), read once, changed key by key and written back atomically.
 ///
@@ -107,7 +110,7 @@ struct EnvFile: Sendable {
         }
         var offset = 0
         while failure == nil, offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
             if written < 0 {
                 if errno == EINTR { continue }
                 failure = EnvFileError(path: path, "cannot write the temporary file", errno: errno)
