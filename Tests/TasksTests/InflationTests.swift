@@ -162,7 +162,7 @@ struct InflationTests {
                 environment: ["CELERITY_REDIS_URL": fixture.redis.url], timeout: .seconds(90)
             )
             #expect(enqueue.termination.isSuccess, "\(enqueue.standardOutput)\(enqueue.standardError)\n\(worker.diagnostics())")
-            #expect(enqueue.standardOutput.contains(#""status":"applied""#))
+            #expect(enqueue.standardOutput.contains(#""status": "applied""#))
             #expect(fixture.source.requests.count == 2)
             #expect(try String(contentsOfFile: envFile, encoding: .utf8) == "INFLATION_RATE=0.037\n")
             #expect(try fixture.database.query("SELECT 1 FROM inflation_rates WHERE period = '2025-03'").count == 1)

@@ -173,7 +173,7 @@ struct SecretRotationTests {
                 celerity, arguments: ["secrets", "rotate", "--timeout", "60"], environment: environment, timeout: .seconds(90)
             )
             #expect(rotate.termination.isSuccess, "\(rotate.standardOutput)\(rotate.standardError)\n\(worker.diagnostics())")
-            #expect(rotate.standardOutput.contains(#""status":"applied""#))
+            #expect(rotate.standardOutput.contains(#""status": "applied""#))
             let rotated = try EnvFile(path: envFile)
             let newValues = Self.names.compactMap { rotated.value($0) }
             #expect(rotated.value("JWT_SECRET_KEY_PREVIOUS") == Self.oldValues[0])
