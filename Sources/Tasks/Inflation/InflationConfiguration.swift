@@ -27,15 +27,10 @@ struct InflationConfiguration: Sendable {
             throw SettingsError(key: "CELERITY_INFLATION_SOURCE_FORMAT", problem: "must be indec or bcra")
         }
         let range = try parseRange(settings["CELERITY_INFLATION_RANGE"])
-        let reload: ServiceControl.Reload?
-        do {
-            reload = try ServiceControl.reload(
+        let reload = try ServiceControl.reload(
                 url: settings["CELERITY_INFLATION_RELOAD_URL"], command: settings["CELERITY_INFLATION_RELOAD_COMMAND"],
                 key: "CELERITY_INFLATION"
             )
-        } catch {
-            throw SettingsError(key: "CELERITY_INFLATION_RELOAD_URL", problem: error.message)
-        }
         guard let sourceURL = settings["CELERITY_INFLATION_SOURCE_URL"], let envFile = settings["CELERITY_INFLATION_ENV_FILE"]
         else { return nil }
         return InflationConfiguration(

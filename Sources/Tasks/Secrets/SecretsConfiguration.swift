@@ -32,15 +32,10 @@ struct SecretsConfiguration: Sendable {
             throw SettingsError(key: "CELERITY_SECRETS_NAMES", problem: "must name each variable once")
         }
         let grace = try settings.seconds("CELERITY_SECRETS_GRACE", default: .seconds(86_400))
-        let reload: ServiceControl.Reload?
-        do {
-            reload = try ServiceControl.reload(
+        let reload = try ServiceControl.reload(
                 url: settings["CELERITY_SECRETS_RELOAD_URL"], command: settings["CELERITY_SECRETS_RELOAD_COMMAND"],
                 key: "CELERITY_SECRETS"
             )
-        } catch {
-            throw SettingsError(key: "CELERITY_SECRETS_RELOAD_URL", problem: error.message)
-        }
         guard let envFile = settings["CELERITY_SECRETS_ENV_FILE"] else { return nil }
         return SecretsConfiguration(
             envFile: envFile, names: names,

@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import Logging
+import TaskAPI
 
 /// How a job that changed a service's env file makes the service pick it up and checks that it still works:
 /// a reload hook (an empty HTTP POST to a URL, or a command run without a shell) and health URLs (each must answer
@@ -24,7 +25,8 @@ struct ServiceControl: Sendable {
 
     /// The hook from the values of `<prefix>_RELOAD_URL` and `<prefix>_RELOAD_COMMAND` (at most one may be set; a
     /// command is split at whitespace into the program and its arguments).
-    static func reload(url: String?, command: String?, key prefix: String) throws(ServiceControlError) -> Reload? {
+    /// - Throws: ``SettingsError`` when both are set.
+    static func reload(url: String?, command: String?, key prefix: String) throws(SettingsError) -> Reload? {
         switch (url, command) {
         case (let url?, nil): return .url(url)
         case (nil, let command?):
@@ -32,7 +34,7 @@ struct ServiceControl: Sendable {
             return words.isEmpty ? nil : .command(words)
         case (nil, nil): return nil
         case (.some, .some):
-            throw ServiceControlError("\(prefix)_RELOAD_URL and \(prefix)_RELOAD_COMMAND are both set: keep one")
+            throw SettingsError(key: "\(prefix)_RELOAD_URL", problem: "and \(prefix)_RELOAD_COMMAND are both set: keep one")
         }
     }
 
