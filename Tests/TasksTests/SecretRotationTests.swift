@@ -111,7 +111,7 @@ struct SecretRotationTests {
                 dryRun: true, rotationID: "dry-1", sender: TaskSender(parentID: "dry-1", rootID: "dry-1", transport: transport),
                 logger: fixture.logs.logger
             )
-            #expect(outcome.status == "dry_run" && outcome.health == "ok")
+            #expect(outcome.status == "dry_run" && outcome.health == "ok" && outcome.fingerprints.isEmpty)
             #expect(outcome.plan?.count == 5 && outcome.plan?.first?.contains("JWT_SECRET_KEY_PREVIOUS until") == true)
             let after = try fixture.snapshot(envFile)
             #expect(after.bytes == before.bytes && after.mode == 0o640)

@@ -86,7 +86,6 @@ final class SecretRotation: Sendable {
         }
         let fingerprints = newValues.mapValues(JWTSecret.fingerprint)
         var outcome = RotationOutcome(rotationID: rotationID, status: dryRun ? "dry_run" : "applied", names: names)
-        outcome.fingerprints = fingerprints
         outcome.previousExpiresAt = expiry
 
         if dryRun {
@@ -125,6 +124,7 @@ final class SecretRotation: Sendable {
             try fail(rotationID, status: "rolled_back", "\(reason); \(restored)", logger: logger, deadline: deadline)
         }
 
+        outcome.fingerprints = fingerprints
         outcome.retireTaskID = try await sender.send(
             SecretsTasks.RetirePrevious(rotation_id: rotationID),
             options: TaskOptions(queue: SecretsTasks.RetirePrevious.queue, countdown: configuration.grace)
@@ -262,40 +262,5 @@ final class SecretRotation: Sendable {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)
-    }
-}
-
-/// What `secrets.rotate_jwt` and `secrets.retire_previous` return: names, fingerprints and times, never a value.
-struct RotationOutcome: Codable, Sendable, Hashable {
-    var rotationID: String
-    /// `dry_run`, `applied`, `retired`, or the logged status of a finished rotation.
-    var status: String
-    var names: [String]
-    var fingerprints: [String: String] = [:]
-    var previousExpiresAt: String?
-    var retireTaskID: String?
-    /// Dry run: what would change; retirement: what was removed.
-    var plan: [String]?
-    /// Dry run: the health URLs and HS256 check before any change (`ok` or the failure).
-    var health: String?
-
-    init(rotationID: String, status: String, names: [String]) {
-        self.rotationID = rotationID
-        self.status = status
-        self.names = names
-    }
-
-    init(_ record: RotationRecord) {
-        self.init(rotationID: record.rotationID, status: record.status, names: record.names)
-        fingerprints = record.fingerprints
-        previousExpiresAt = record.previousExpiresAt.map(SecretRotation.iso8601)
-        retireTaskID = record.retireTaskID
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case status, names, fingerprints, plan, health
-        case rotationID = "rotation_id"
-        case previousExpiresAt = "previous_expires_at"
-        case retireTaskID = "retire_task_id"
     }
 }

@@ -50,19 +50,19 @@ struct EnvFile: Sendable {
         return nil
     }
 
-    /// Sets `key` to `value`: in place where the file sets it (every occurrence), else in a new last line.
-    /// `value` must be a bare word (no whitespace, quotes, `#` or newlines): what the jobs write (numbers,
-    /// base64url, ISO-8601 times) always is.
+    /// Sets `key` to `value`: in place where the file sets it (every occurrence), else in a new last line. A value
+    /// that is not a bare word (whitespace, quotes, `#`, `$`, a backslash) is written in double quotes, with backslashes
+    /// and `"` escaped.
     mutating func set(_ key: String, _ value: String) {
-        precondition(value.allSatisfy { !$0.isWhitespace && !"\"'#\\".contains($0) }, "env values are bare words")
+        let rendered = Self.rendered(value)
         var found = false
         for index in lines.indices {
             guard let (name, _) = Self.assignment(lines[index]), name == key else { continue }
             let prefix = lines[index].trimmingCharacters(in: .whitespaces).hasPrefix("export ") ? "export " : ""
-            lines[index] = "\(prefix)\(key)=\(value)"
+            lines[index] = "\(prefix)\(key)=\(rendered)"
             found = true
         }
-        if !found { lines.append("\(key)=\(value)") }
+        if !found { lines.append("\(key)=\(rendered)") }
     }
 
     /// Removes every line that sets `key`.
@@ -147,23 +147,27 @@ struct EnvFile: Sendable {
         return (name, String(text[text.index(after: equals)...]).trimmingCharacters(in: .whitespaces))
     }
 
+    private static func rendered(_ value: String) -> String {
+        if !value.isEmpty, value.allSatisfy({ !$0.isWhitespace && !"\"'#\\$`".contains($0) }) { return value }
+        return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
     private static func unquoted(_ value: String) -> String {
-        if value.count >= 2, let first = value.first, first == value.last, first == "\"" || first == "'" {
-            return String(value.dropFirst().dropLast())
+        guard value.count >= 2, let first = value.first, first == value.last, first == "\"" || first == "'" else {
+            return value
         }
-        return value
+        let inner = String(value.dropFirst().dropLast())
+        guard first == "\"" else { return inner }
+        var result = ""
+        var escaped = false
+        for character in inner {
+            if escaped || character != "\\" {
+                result.append(character)
+                escaped = false
+            } else {
+                escaped = true
+            }
+        }
+        return result
     }
-}
-
-/// An env file that could not be read or written; the message names the path and the step, never a value.
-struct EnvFileError: Error, Sendable, CustomStringConvertible {
-    let path: String
-    let message: String
-
-    init(path: String, _ problem: String, errno code: Int32) {
-        self.path = path
-        self.message = "\(path) \(problem): \(String(cString: strerror(code))); check the path and its permissions"
-    }
-
-    var description: String { message }
 }
