@@ -24,7 +24,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // C libraries, reached through pkg-config. No C type appears in a public Swift signature.
@@ -79,7 +78,6 @@ let package = Package(
             dependencies: [
                 "TaskAPI", "Broker", "Postgres", "HTTP", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             // Schema migrations, one SQL file per step, compiled into the binary (listed in TaskMigrations.swift).
             resources: [
@@ -179,7 +177,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Broker", "TestSupport"], swiftSettings: swiftSettings),
         // The PostgreSQL client and migrations against real PostgreSQL; `celerity db` as a real process.
         .testTarget(
-            name: "PostgresTests", dependencies: ["Postgres", "Broker", "Tasks", "TestSupport", "celerity"],
+            name: "PostgresTests", dependencies: ["Postgres", "HTTP", "Broker", "Tasks", "TestSupport", "celerity"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -77,9 +77,12 @@ struct SecretsCommand: AsyncParsableCommand {
             }
             let formatter = ISO8601DateFormatter()
             for record in records {
-                var line = "\(formatter.string(from: record.startedAt))  \(record.status.padding(toLength: 11, withPad: " ", startingAt: 0))"
+                var line =
+                    "\(formatter.string(from: record.startedAt))  \(record.status.padding(toLength: 11, withPad: " ", startingAt: 0))"
                     + "  \(record.rotationID)"
-                if let expires = record.previousExpiresAt { line += "  previous until \(formatter.string(from: expires))" }
+                if let expires = record.previousExpiresAt {
+                    line += "  previous until \(formatter.string(from: expires))"
+                }
                 if let retired = record.retiredAt { line += "  retired \(formatter.string(from: retired))" }
                 print(line)
                 let fingerprints = record.names.map { "\($0)=\(record.fingerprints[$0] ?? "-")" }.joined(separator: " ")

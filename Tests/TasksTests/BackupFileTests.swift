@@ -47,10 +47,18 @@ struct BackupFileTests {
                 [.modificationDate: now.addingTimeInterval(-age * day)], ofItemAtPath: path
             )
         }
+        // A staging directory left by a killed run, and one in use by a run now.
+        for (name, age) in [(".staging-old", 2.0), (".staging-current", 0.01)] {
+            let path = directory.url.appendingPathComponent(name).path
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            try FileManager.default.setAttributes(
+                [.modificationDate: now.addingTimeInterval(-age * day)], ofItemAtPath: path
+            )
+        }
         let removed = try BackupRetention(kind: .postgres, days: 30).prune(directory: directory.path, now: now)
         #expect(
             removed == [
-                "backup_20260101_020000.dump.gz", "backup_20260101_020000.dump.gz.sha256",
+                ".staging-old", "backup_20260101_020000.dump.gz", "backup_20260101_020000.dump.gz.sha256",
                 "backup_20260201_020000.dump.gz",
             ]
         )
@@ -58,7 +66,7 @@ struct BackupFileTests {
         #expect(
             left == [
                 "backup_20261101_020000.dump.gz", "backup_20261128_020000.dump.gz", "dump_20260101_000000.rdb.gz",
-                "backup_20260101_020000.dump", "notes.txt", "manual-backup_20260101_020000.dump.gz",
+                "backup_20260101_020000.dump", "notes.txt", "manual-backup_20260101_020000.dump.gz", ".staging-current",
             ]
         )
     }

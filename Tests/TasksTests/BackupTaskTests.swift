@@ -55,6 +55,35 @@ struct BackupTaskTests {
         }
     }
 
+    @Test("celerity backups restore checks the checksum first and refuses without --yes off a terminal")
+    func restoreCommandRefuses() async throws {
+        let directory = try TemporaryDirectory(prefix: "celerity-restore")
+        let file = directory.appending("backup_20261129_020000.dump.gz")
+        FileManager.default.createFile(atPath: file, contents: Data(repeating: 7, count: 2000))
+        let checksum = try BackupChecksum.sha256(ofFileAt: file)
+        try BackupChecksum.writeSidecar(checksum: checksum, forFileAt: file)
+        let database = "postgresql://app:restore-secret@127.0.0.1:1/app"
+        let refused = try await ChildProcess.run(
+            try Self.celerity(), arguments: ["backups", "restore", file, "--database", database],
+            environment: ["CELERITY_DATABASE_URL": ""]
+        )
+        #expect(refused.termination == .exited(1))
+        #expect(refused.standardOutput.contains("checksum ok: \(checksum)"))
+        #expect(refused.standardOutput.contains("Stop the writers"))
+        #expect(refused.standardError.contains("refusing to restore without --yes"))
+
+        // A damaged file is refused before anything else, --yes or not.
+        FileManager.default.createFile(atPath: file, contents: Data(repeating: 8, count: 2000))
+        let damaged = try await ChildProcess.run(
+            try Self.celerity(), arguments: ["backups", "restore", file, "--database", database, "--yes"],
+            environment: ["CELERITY_DATABASE_URL": ""]
+        )
+        #expect(damaged.termination == .exited(1))
+        #expect(damaged.standardError.contains("SHA-256"))
+        #expect(!(refused.standardOutput + refused.standardError + damaged.standardOutput + damaged.standardError)
+            .contains("restore-secret"))
+    }
+
     /// The `celerity` binary built with the tests.
     static func celerity() throws -> String {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))

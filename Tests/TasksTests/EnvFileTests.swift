@@ -6,7 +6,9 @@ import Testing
 /// The env-file writer both jobs use: kept lines, quoting, atomic replace with a mode, byte-for-byte restore.
 @Suite("Env file")
 struct EnvFileTests {
-    @Test("set keeps other lines, comments, order and `export `; odd values are quoted and read back; restore puts the bytes and mode back")
+    @Test(
+        "set keeps other lines, comments, order and `export `; odd values are quoted and read back; restore puts the bytes and mode back"
+    )
     func editAndRestore() throws {
         let directory = try TemporaryDirectory(prefix: "celerity-envfile")
         let path = directory.appending("service.env")
@@ -20,7 +22,8 @@ struct EnvFileTests {
         file.remove("C")
         try file.write(mode: 0o600)
         let written = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(written == "# service\nexport A=3\nB = \"two words\"\n\nA=3\nD=\"has \\\"quotes\\\" and \\\\ and $HOME\"\n")
+        #expect(
+            written == "# service\nexport A=3\nB = \"two words\"\n\nA=3\nD=\"has \\\"quotes\\\" and \\\\ and $HOME\"\n")
         #expect(try EnvFile(path: path).value("D") == #"has "quotes" and \ and $HOME"#)
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["service.env"])
@@ -30,7 +33,9 @@ struct EnvFileTests {
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o640)
     }
 
-    @Test("a missing file reads as empty, is created with mode 0600, and restoring removes it; an unwritable directory is an error naming the path")
+    @Test(
+        "a missing file reads as empty, is created with mode 0600, and restoring removes it; an unwritable directory is an error naming the path"
+    )
     func missingFileAndErrors() throws {
         let directory = try TemporaryDirectory(prefix: "celerity-envfile")
         let path = directory.appending("new.env")
@@ -45,6 +50,7 @@ struct EnvFileTests {
 
         let nowhere = try EnvFile(path: "/nonexistent-celerity/dir/app.env")
         let error = #expect(throws: EnvFileError.self) { try nowhere.write() }
-        #expect(error?.description.hasPrefix("/nonexistent-celerity/dir/app.env cannot create a temporary file") == true)
+        #expect(
+            error?.description.hasPrefix("/nonexistent-celerity/dir/app.env cannot create a temporary file") == true)
     }
 }

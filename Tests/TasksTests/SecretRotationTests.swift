@@ -21,9 +21,11 @@ struct SecretRotationTests {
             + zip(names, oldValues).map { "\($0)=\($1)\n" }.joined() + "export OTHER=keep me\n"
     }
 
-    @Test("applied: mode 0600, five new 256-bit values, the old ones as _PREVIOUS with their expiry, fingerprints logged, retirement sent with the grace as countdown; then a failing health check rolls back byte for byte; no value anywhere")
+    @Test(
+        "applied: mode 0600, five new 256-bit values, the old ones as _PREVIOUS with their expiry, fingerprints logged, retirement sent with the grace as countdown; then a failing health check rolls back byte for byte; no value anywhere"
+    )
     func rotationAndRollbackLeakNothing() async throws {
-        try await JobsFixture.with { fixture in
+        try await MonthlyJobsFixture.with { fixture in
             let envFile = fixture.directory.appending(".env.production")
             try fixture.write(Self.initialFile(), to: envFile, mode: 0o644)
             fixture.watchedFile.withLock { $0 = envFile }
@@ -32,7 +34,8 @@ struct SecretRotationTests {
             let sender = TaskSender(parentID: "rot-1", rootID: "rot-1", transport: transport)
             let startedAt = Date()
 
-            let applied = try await rotation.rotate(dryRun: false, rotationID: "rot-1", sender: sender, logger: fixture.logs.logger)
+            let applied = try await rotation.rotate(
+                dryRun: false, rotationID: "rot-1", sender: sender, logger: fixture.logs.logger)
             #expect(applied.status == "applied")
             let written = try EnvFile(path: envFile)
             #expect(try fixture.snapshot(envFile).mode == 0o600)
@@ -43,7 +46,8 @@ struct SecretRotationTests {
                 #expect(value.count == 43 && value != old && JWTSecret.decodeBase64URL(value)?.count == 32)
                 #expect(value.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
                 #expect(written.value("\(name)_PREVIOUS") == old)
-                let expiry = try #require(written.value("\(name)_PREVIOUS_EXPIRES_AT").flatMap { ISO8601DateFormatter().date(from: $0) })
+                let expiry = try #require(
+                    written.value("\(name)_PREVIOUS_EXPIRES_AT").flatMap { ISO8601DateFormatter().date(from: $0) })
                 #expect(abs(expiry.timeIntervalSince(startedAt) - 3600) < 30)
                 #expect(applied.fingerprints[name] == JWTSecret.fingerprint(value))
             }
@@ -62,14 +66,17 @@ struct SecretRotationTests {
             let before = try fixture.snapshot(envFile)
             fixture.healthStatus.withLock { $0 = 500 }
             let failure = await #expect(throws: TaskError.self) {
-                try await rotation.rotate(dryRun: false, rotationID: "rot-2", sender: sender, logger: fixture.logs.logger)
+                try await rotation.rotate(
+                    dryRun: false, rotationID: "rot-2", sender: sender, logger: fixture.logs.logger)
             }
             #expect(failure?.message.contains("rolled_back") == true && failure?.message.contains("500") == true)
             let after = try fixture.snapshot(envFile)
             #expect(after.bytes == before.bytes && after.mode == before.mode)
             #expect(fixture.reload.requests.count == 3)
             #expect(try RotationRecord.find(fixture.database, id: "rot-2")?.status == "rolled_back")
-            #expect(try RotationRecord.find(fixture.database, id: "rot-2")?.error?.contains("restored byte for byte") == true)
+            #expect(
+                try RotationRecord.find(fixture.database, id: "rot-2")?.error?.contains("restored byte for byte")
+                    == true)
             _ = try await fixture.slack.waitForRequests(count: 2, timeout: .seconds(10))
             #expect(fixture.slackMessages.last?.contains("CRITICAL") == true)
             #expect(transport.messages.count == 1)
@@ -102,13 +109,14 @@ struct SecretRotationTests {
 
     @Test("a dry run writes nothing and reloads nothing, and says what would change")
     func dryRunWritesNothing() async throws {
-        try await JobsFixture.with { fixture in
+        try await MonthlyJobsFixture.with { fixture in
             let envFile = fixture.directory.appending(".env.production")
             try fixture.write(Self.initialFile(), to: envFile, mode: 0o640)
             let before = try fixture.snapshot(envFile)
             let transport = RecordingTaskTransport()
             let outcome = try await service(fixture, envFile: envFile).rotate(
-                dryRun: true, rotationID: "dry-1", sender: TaskSender(parentID: "dry-1", rootID: "dry-1", transport: transport),
+                dryRun: true, rotationID: "dry-1",
+                sender: TaskSender(parentID: "dry-1", rootID: "dry-1", transport: transport),
                 logger: fixture.logs.logger
             )
             #expect(outcome.status == "dry_run" && outcome.health == "ok" && outcome.fingerprints.isEmpty)
@@ -122,7 +130,7 @@ struct SecretRotationTests {
 
     @Test("a second rotation while one runs is refused at once and changes nothing; the first completes")
     func concurrentRotationRefused() async throws {
-        try await JobsFixture.with { fixture in
+        try await MonthlyJobsFixture.with { fixture in
             let envFile = fixture.directory.appending(".env.production")
             try fixture.write(Self.initialFile(), to: envFile, mode: 0o600)
             fixture.reloadDelay.withLock { $0 = .seconds(2) }
@@ -132,14 +140,16 @@ struct SecretRotationTests {
             let running = Task {
                 try await first.rotate(
                     dryRun: false, rotationID: "first",
-                    sender: TaskSender(parentID: "first", rootID: "first", transport: RecordingTaskTransport()), logger: logger
+                    sender: TaskSender(parentID: "first", rootID: "first", transport: RecordingTaskTransport()),
+                    logger: logger
                 )
             }
             _ = try await fixture.reload.waitForRequests(count: 1, timeout: .seconds(20))
             let refused = await #expect(throws: TaskError.self) {
                 try await second.rotate(
                     dryRun: false, rotationID: "second",
-                    sender: TaskSender(parentID: "second", rootID: "second", transport: RecordingTaskTransport()), logger: logger
+                    sender: TaskSender(parentID: "second", rootID: "second", transport: RecordingTaskTransport()),
+                    logger: logger
                 )
             }
             #expect(refused?.message.contains("another rotation") == true)
@@ -152,9 +162,11 @@ struct SecretRotationTests {
         }
     }
 
-    @Test("in a worker: `celerity secrets rotate`, then retirement after a shortened grace (an ETA in Redis) removes _PREVIOUS; retiring twice is harmless; `celerity secrets history` shows fingerprints only")
+    @Test(
+        "in a worker: `celerity secrets rotate`, then retirement after a shortened grace (an ETA in Redis) removes _PREVIOUS; retiring twice is harmless; `celerity secrets history` shows fingerprints only"
+    )
     func retirementInAWorker() async throws {
-        try await JobsFixture.with { fixture in
+        try await MonthlyJobsFixture.with { fixture in
             let envFile = fixture.directory.appending(".env.production")
             try fixture.write(Self.initialFile(), to: envFile, mode: 0o600)
             let celerity = try BackupTaskTests.celerity()
@@ -165,14 +177,17 @@ struct SecretRotationTests {
                     "CELERITY_SECRETS_ENV_FILE": envFile, "CELERITY_SECRETS_GRACE": "3",
                     "CELERITY_SECRETS_RELOAD_URL": fixture.reload.url("/reload"),
                     "CELERITY_SECRETS_HEALTH_URLS": fixture.health.url("/healthz") + "," + fixture.health.url("/ready"),
-                    "SLACK_WEBHOOK_URL": fixture.slack.url(JobsFixture.slackPath),
+                    "SLACK_WEBHOOK_URL": fixture.slack.url(MonthlyJobsFixture.slackPath),
                 ]
             )
             let environment = ["CELERITY_REDIS_URL": fixture.redis.url, "CELERITY_DATABASE_URL": fixture.databaseURL]
             let rotate = try await ChildProcess.run(
-                celerity, arguments: ["secrets", "rotate", "--timeout", "60"], environment: environment, timeout: .seconds(90)
+                celerity, arguments: ["secrets", "rotate", "--timeout", "60"], environment: environment,
+                timeout: .seconds(90)
             )
-            #expect(rotate.termination.isSuccess, "\(rotate.standardOutput)\(rotate.standardError)\n\(worker.diagnostics())")
+            #expect(
+                rotate.termination.isSuccess, "\(rotate.standardOutput)\(rotate.standardError)\n\(worker.diagnostics())"
+            )
             #expect(rotate.standardOutput.contains(#""status": "applied""#))
             let rotated = try EnvFile(path: envFile)
             let newValues = Self.names.compactMap { rotated.value($0) }
@@ -203,27 +218,32 @@ struct SecretRotationTests {
             #expect(again.state == .success && again.result["status"]?.stringValue == "retired")
             #expect(try fixture.snapshot(envFile).bytes == bytes && fixture.reload.requests.count == 2)
 
-            let history = try await ChildProcess.run(celerity, arguments: ["secrets", "history"], environment: environment)
+            let history = try await ChildProcess.run(
+                celerity, arguments: ["secrets", "history"], environment: environment)
             #expect(history.termination.isSuccess, "\(history.standardError)")
             #expect(history.standardOutput.contains(rotationID) && history.standardOutput.contains("retired"))
             #expect(history.standardOutput.contains("JWT_SECRET_KEY=\(JWTSecret.fingerprint(newValues[0]))"))
             for value in Self.oldValues + newValues {
-                #expect(!worker.output.contains(value) && !history.standardOutput.contains(value) && !rotate.standardOutput.contains(value))
+                #expect(
+                    !worker.output.contains(value) && !history.standardOutput.contains(value)
+                        && !rotate.standardOutput.contains(value))
             }
-            #expect(!worker.output.contains(JobsFixture.password) && !worker.output.contains("slack-secret-jobs14"))
+            #expect(!worker.output.contains(MonthlyJobsFixture.password) && !worker.output.contains("slack-secret-jobs14"))
             await worker.stop()
         }
     }
 
-    private func service(_ fixture: JobsFixture, envFile: String) throws -> SecretRotation {
+    private func service(_ fixture: MonthlyJobsFixture, envFile: String) throws -> SecretRotation {
         let configuration = SecretsConfiguration(
             envFile: envFile,
-            control: ServiceControl(reload: .url(fixture.reload.url("/reload")), healthURLs: [fixture.health.url("/healthz")]),
+            control: ServiceControl(
+                reload: .url(fixture.reload.url("/reload")), healthURLs: [fixture.health.url("/healthz")]),
             grace: .seconds(3600)
         )
         return SecretRotation(
             configuration: configuration, http: HTTPClient(logger: fixture.logs.logger), database: fixture.database,
-            slack: fixture.notifier(), redis: RedisConnection(configuration: try RedisConfiguration(url: fixture.redis.url))
+            slack: fixture.notifier(),
+            redis: RedisConnection(configuration: try RedisConfiguration(url: fixture.redis.url))
         )
     }
 }

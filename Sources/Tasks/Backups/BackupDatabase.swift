@@ -29,7 +29,7 @@ struct BackupDatabase: Sendable {
             let rows = try connection.query(sql, parameters.map { $0.map(PostgresValue.text) })
             return try rows.map { row in try row.columnNames.map { try row.text($0) } }
         } catch let error as PostgresError {
-            throw BackupError(.database, error.description)
+            throw BackupError(error.isTransient ? .database : .databaseRefused, error.description)
         }
     }
 

@@ -41,9 +41,10 @@ public final class BackupService: Sendable {
     /// - Parameters:
     ///   - kind: What to back up (or `verify`).
     ///   - taskID: The Celerity task running it, recorded with the run.
-    /// - Returns: The recorded run.
-    /// - Throws: ``BackupError`` saying what failed (already recorded and sent to Slack).
     ///   - logger: The task's logger (with its `task.id`); the service's own when `nil`.
+    /// - Returns: The recorded run.
+    /// - Throws: ``BackupError`` saying what failed (already recorded and sent to Slack), or `CancellationError`
+    ///   when the task was cancelled (its time limit).
     @discardableResult
     public func run(_ kind: BackupKind, taskID: String? = nil, logger: Logger? = nil) async throws -> BackupRun {
         var logger = logger ?? self.logger
@@ -74,18 +75,18 @@ public final class BackupService: Sendable {
             run.status = .failure
             run.error = message
             run.durationSeconds = (ContinuousClock.now - clock).seconds
-            logger.error("backup run failed", metadata: ["backup.error": "\(message)"])
+            logger.info("backup run failed", metadata: ["backup.error": "\(message)"])
             do {
                 guard let records else { throw BackupError(.database, "no connection to the records database") }
                 try records.insert(run)
             } catch {
-                logger.error("the failed run could not be recorded", metadata: ["backup.error": "\(error)"])
+                logger.info("the failed run could not be recorded", metadata: ["backup.error": "\(error)"])
             }
             slack.notify(
                 ":rotating_light: Celerity backup `\(kind)` FAILED on \(Self.hostName): \(message)",
                 deadline: .now + .seconds(30)
             )
-            throw (error as? BackupError) ?? BackupError(.io, message)
+            throw error
         }
     }
 
@@ -169,6 +170,13 @@ public final class BackupService: Sendable {
     public static func restore(
         file: String, into databaseURL: String, recordedChecksum: String? = nil, logger: Logger
     ) async throws -> Int {
+        guard file.hasSuffix(BackupKind.postgres.fileSuffix) else {
+            throw BackupError(
+                .invalidBackup,
+                "\((file as NSString).lastPathComponent) is not a PostgreSQL backup (*\(BackupKind.postgres.fileSuffix)); "
+                    + "Redis and configuration backups are restored by hand: docs/backups.md"
+            )
+        }
         let target = try PostgresToolTarget(url: databaseURL, name: "--database")
         let restore = PostgresRestore(file: file, recordedChecksum: recordedChecksum)
         _ = try restore.checkChecksum()

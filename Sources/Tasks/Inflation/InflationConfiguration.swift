@@ -28,14 +28,16 @@ struct InflationConfiguration: Sendable {
         }
         let range = try parseRange(settings["CELERITY_INFLATION_RANGE"])
         let reload = try ServiceControl.reload(
-                url: settings["CELERITY_INFLATION_RELOAD_URL"], command: settings["CELERITY_INFLATION_RELOAD_COMMAND"],
-                key: "CELERITY_INFLATION"
-            )
-        guard let sourceURL = settings["CELERITY_INFLATION_SOURCE_URL"], let envFile = settings["CELERITY_INFLATION_ENV_FILE"]
+            url: settings["CELERITY_INFLATION_RELOAD_URL"], command: settings["CELERITY_INFLATION_RELOAD_COMMAND"],
+            key: "CELERITY_INFLATION"
+        )
+        guard let sourceURL = settings["CELERITY_INFLATION_SOURCE_URL"],
+            let envFile = settings["CELERITY_INFLATION_ENV_FILE"]
         else { return nil }
         return InflationConfiguration(
             sourceURL: sourceURL, format: format, range: range, envFile: envFile,
-            control: ServiceControl(reload: reload, healthURLs: settings["CELERITY_INFLATION_HEALTH_URL"].map { [$0] } ?? [])
+            control: ServiceControl(
+                reload: reload, healthURLs: settings["CELERITY_INFLATION_HEALTH_URL"].map { [$0] } ?? [])
         )
     }
 

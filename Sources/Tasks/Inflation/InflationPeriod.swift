@@ -31,7 +31,8 @@ struct InflationPeriod: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// The month `date` falls in, in Buenos Aires (where INDEC and BCRA publish).
     init(containing date: Date) {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "America/Argentina/Buenos_Aires") ?? TimeZone(secondsFromGMT: -3 * 3600)!
+        calendar.timeZone =
+            TimeZone(identifier: "America/Argentina/Buenos_Aires") ?? TimeZone(secondsFromGMT: -3 * 3600)!
         let components = calendar.dateComponents([.year, .month], from: date)
         self.init(year: components.year!, month: components.month!)
     }

@@ -84,7 +84,8 @@ final class InflationService: Sendable {
         var text = "Inflation rate for \(period) applied: \(Self.percent(rate)) (INFLATION_RATE=\(Self.text(rate)))"
         if let previous {
             let points = (rate - previous) * 100
-            text += ", \(points >= 0 ? "+" : "")\(String(format: "%.2f", points)) points from \(period.adding(months: -1))"
+            text +=
+                ", \(points >= 0 ? "+" : "")\(String(format: "%.2f", points)) points from \(period.adding(months: -1))"
                 + " (\(Self.percent(previous)))"
         } else {
             text += "; no rate stored for \(period.adding(months: -1))"
@@ -159,7 +160,8 @@ final class InflationService: Sendable {
                 try file.restore()
                 try await control.reloadService(http: http, logger: logger)
             } catch let restoreError {
-                restored = "restoring the previous env file failed too (\(restoreError)): check \(configuration.envFile)"
+                restored =
+                    "restoring the previous env file failed too (\(restoreError)): check \(configuration.envFile)"
             }
             logger.error("inflation rate not applied", metadata: ["period": "\(period)", "error": "\(error)"])
             slack.notify(
@@ -168,7 +170,8 @@ final class InflationService: Sendable {
                 deadline: deadline
             )
             throw TaskError(
-                type: "RuntimeError", message: "inflation.update: applying \(Self.text(rate)) for \(period) failed: "
+                type: "RuntimeError",
+                message: "inflation.update: applying \(Self.text(rate)) for \(period) failed: "
                     + "\(error); \(restored)"
             )
         }

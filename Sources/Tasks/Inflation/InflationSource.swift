@@ -58,7 +58,8 @@ enum InflationSource: String, Sendable, CaseIterable {
             guard let value = row.value?.doubleValue, value.isFinite else {
                 throw InflationRejection(.malformed, "\(rawValue) row \(index) (\(period)) has no numeric value")
             }
-            observations.append(Observation(period: period, rate: ((value / divisor) * 1_000_000).rounded() / 1_000_000))
+            observations.append(
+                Observation(period: period, rate: ((value / divisor) * 1_000_000).rounded() / 1_000_000))
         }
         return observations
     }

@@ -18,7 +18,8 @@ enum JWTSecret {
     /// env file), as a service would: true when the service will accept tokens signed with the new value.
     static func signAndVerify(signingSecret: String, verifyingSecret: String, now: Date) -> Bool {
         let header = base64URL(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
-        let payload = base64URL(Data(#"{"sub":"celerity-rotation-check","iat":\#(Int(now.timeIntervalSince1970))}"#.utf8))
+        let payload = base64URL(
+            Data(#"{"sub":"celerity-rotation-check","iat":\#(Int(now.timeIntervalSince1970))}"#.utf8))
         let signingInput = Data("\(header).\(payload)".utf8)
         let signature = HMAC<SHA256>.authenticationCode(
             for: signingInput, using: SymmetricKey(data: Data(signingSecret.utf8))

@@ -46,7 +46,8 @@ final class SecretRotation: Sendable {
         try holdLock(for: "secrets.rotate_jwt")
         defer { lock.releaseLock() }
         if let done = try RotationRecord.find(database, id: rotationID), done.status != "running" {
-            logger.info("rotation already finished", metadata: ["rotation.id": "\(rotationID)", "status": "\(done.status)"])
+            logger.info(
+                "rotation already finished", metadata: ["rotation.id": "\(rotationID)", "status": "\(done.status)"])
             return RotationOutcome(done)
         }
         let names = configuration.names
@@ -111,7 +112,8 @@ final class SecretRotation: Sendable {
             try await configuration.control.reloadService(http: http, logger: logger)
             try configuration.control.checkHealth(http: http)
             let written = try EnvFile(path: configuration.envFile)
-            try checkTokens(newValues, against: Dictionary(uniqueKeysWithValues: names.map { ($0, written.value($0) ?? "") }))
+            try checkTokens(
+                newValues, against: Dictionary(uniqueKeysWithValues: names.map { ($0, written.value($0) ?? "") }))
         } catch {
             let reason = "\(error)"
             var restored = "the previous env file was restored byte for byte and the services reloaded"
@@ -129,8 +131,9 @@ final class SecretRotation: Sendable {
             SecretsTasks.RetirePrevious(rotation_id: rotationID),
             options: TaskOptions(queue: SecretsTasks.RetirePrevious.queue, countdown: configuration.grace)
         )
-        try finish(rotationID, status: "applied", fingerprints: fingerprints, expiresAt: expiresAt,
-                   retireTaskID: outcome.retireTaskID, deadline: deadline)
+        try finish(
+            rotationID, status: "applied", fingerprints: fingerprints, expiresAt: expiresAt,
+            retireTaskID: outcome.retireTaskID, deadline: deadline)
         let list = names.map { "`\($0)` (\(fingerprints[$0] ?? ""))" }.joined(separator: ", ")
         slack.notify(
             ":key: JWT secrets rotated (rotation \(rotationID)): \(list). Tokens signed with the previous values are "
@@ -158,10 +161,11 @@ final class SecretRotation: Sendable {
             outcome.plan = ["nothing to retire: the rotation is \(record.status)"]
             return outcome
         }
-        let newer = try database.query(
-            "SELECT count(*) AS n FROM secret_rotations WHERE status = 'applied' AND started_at > $1",
-            [.timestamp(record.startedAt)], deadline: deadline
-        ).first?.decode("n", as: Int.self) ?? 0
+        let newer =
+            try database.query(
+                "SELECT count(*) AS n FROM secret_rotations WHERE status = 'applied' AND started_at > $1",
+                [.timestamp(record.startedAt)], deadline: deadline
+            ).first?.decode("n", as: Int.self) ?? 0
         if newer == 0 {
             var file = try EnvFile(path: configuration.envFile)
             for name in record.names {
@@ -231,15 +235,19 @@ final class SecretRotation: Sendable {
         _ rotationID: String, status: String, fingerprints: [String: String], expiresAt: Date?,
         retireTaskID: String? = nil, error: String? = nil, deadline: ContinuousClock.Instant?
     ) throws {
-        let object = JSONValue.object(JSONObject(fingerprints.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+        let object = JSONValue.object(
+            JSONObject(fingerprints.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
         try database.query(
             """
             UPDATE secret_rotations SET status = $2, fingerprints = $3, finished_at = now(), previous_expires_at = $4,
                 retire_task_id = $5, error = $6
             WHERE rotation_id = $1
             """,
-            [.text(rotationID), .text(status), .json(object), expiresAt.map { .timestamp($0) }, retireTaskID.map { .text($0) },
-             error.map { .text($0) }],
+            [
+                .text(rotationID), .text(status), .json(object), expiresAt.map { .timestamp($0) },
+                retireTaskID.map { .text($0) },
+                error.map { .text($0) },
+            ],
             deadline: deadline
         )
     }
@@ -248,7 +256,8 @@ final class SecretRotation: Sendable {
     private func fail(
         _ rotationID: String, status: String, _ reason: String, logger: Logger, deadline: ContinuousClock.Instant?
     ) throws -> Never {
-        logger.error("rotation failed", metadata: ["rotation.id": "\(rotationID)", "status": "\(status)", "error": "\(reason)"])
+        logger.error(
+            "rotation failed", metadata: ["rotation.id": "\(rotationID)", "status": "\(status)", "error": "\(reason)"])
         try? finish(rotationID, status: status, fingerprints: [:], expiresAt: nil, error: reason, deadline: deadline)
         slack.notify(
             ":rotating_light: CRITICAL: JWT secret rotation \(rotationID) \(status == "rolled_back" ? "ROLLED BACK" : "FAILED"): "

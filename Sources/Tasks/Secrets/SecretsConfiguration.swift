@@ -33,9 +33,9 @@ struct SecretsConfiguration: Sendable {
         }
         let grace = try settings.seconds("CELERITY_SECRETS_GRACE", default: .seconds(86_400))
         let reload = try ServiceControl.reload(
-                url: settings["CELERITY_SECRETS_RELOAD_URL"], command: settings["CELERITY_SECRETS_RELOAD_COMMAND"],
-                key: "CELERITY_SECRETS"
-            )
+            url: settings["CELERITY_SECRETS_RELOAD_URL"], command: settings["CELERITY_SECRETS_RELOAD_COMMAND"],
+            key: "CELERITY_SECRETS"
+        )
         guard let envFile = settings["CELERITY_SECRETS_ENV_FILE"] else { return nil }
         return SecretsConfiguration(
             envFile: envFile, names: names,

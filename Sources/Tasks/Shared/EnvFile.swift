@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A service's env file (`KEY=VALUE` lines), read once, changed key by key and written back atomically.
@@ -95,7 +96,8 @@ struct EnvFile: Sendable {
     /// Temporary file in the same directory (so `rename` is atomic), created with `mode`, synced, renamed over
     /// `path`, then the directory synced.
     private static func replace(path: String, with bytes: [UInt8], mode: mode_t) throws(EnvFileError) {
-        let directory = (path as NSString).deletingLastPathComponent.isEmpty
+        let directory =
+            (path as NSString).deletingLastPathComponent.isEmpty
             ? "." : (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let temporary = "\(directory)/.\(name).celerity-\(UInt64.random(in: 0...UInt64.max))"
@@ -149,7 +151,8 @@ struct EnvFile: Sendable {
 
     private static func rendered(_ value: String) -> String {
         if !value.isEmpty, value.allSatisfy({ !$0.isWhitespace && !"\"'#\\$`".contains($0) }) { return value }
-        return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            + "\""
     }
 
     private static func unquoted(_ value: String) -> String {

@@ -34,7 +34,8 @@ struct ServiceControl: Sendable {
             return words.isEmpty ? nil : .command(words)
         case (nil, nil): return nil
         case (.some, .some):
-            throw SettingsError(key: "\(prefix)_RELOAD_URL", problem: "and \(prefix)_RELOAD_COMMAND are both set: keep one")
+            throw SettingsError(
+                key: "\(prefix)_RELOAD_URL", problem: "and \(prefix)_RELOAD_COMMAND are both set: keep one")
         }
     }
 

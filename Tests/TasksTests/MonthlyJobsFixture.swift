@@ -11,7 +11,7 @@ import Testing
 /// A real PostgreSQL (database `celerity`, migrated), a real redis-server, and real loopback HTTP servers for
 /// everything the inflation and secret jobs talk to: the rate source, the reload hook, the health URL and Slack.
 /// The servers' answers can be changed while a test runs.
-final class JobsFixture: Sendable {
+final class MonthlyJobsFixture: Sendable {
     /// The password in the database URL (the cluster trusts loopback; the point is where it travels).
     static let password = "pg-secret-jobs14"
     /// The Slack webhook path, a secret too.
@@ -66,7 +66,8 @@ final class JobsFixture: Sendable {
         }
         health = try LoopbackHTTPServer { _ in .init(status: healthStatus.withLock { $0 }, body: "health") }
         database = PostgresConnection(
-            configuration: try PostgresConfiguration(url: "postgresql://postgres:\(Self.password)@127.0.0.1:\(postgres.port)/celerity"),
+            configuration: try PostgresConfiguration(
+                url: "postgresql://postgres:\(Self.password)@127.0.0.1:\(postgres.port)/celerity"),
             logger: logs.logger
         )
     }
@@ -94,11 +95,11 @@ final class JobsFixture: Sendable {
     }
 
     /// Starts everything, migrates the database, runs `body`, and stops everything.
-    static func with(_ body: (JobsFixture) async throws -> Void) async throws {
+    static func with(_ body: (MonthlyJobsFixture) async throws -> Void) async throws {
         try await withPostgresServer { postgres in
             try await withRedisServer { redis in
                 try await postgres.psql("CREATE DATABASE celerity")
-                let fixture = try JobsFixture(postgres: postgres, redis: redis)
+                let fixture = try MonthlyJobsFixture(postgres: postgres, redis: redis)
                 defer { fixture.stopServers() }
                 try Migrator(connection: fixture.database, migrations: TaskMigrations.all, logger: fixture.logs.logger)
                     .migrate()
