@@ -201,7 +201,7 @@ struct BackupsCommand: AsyncParsableCommand {
         return BackupService(
             configuration: configuration, recordsDatabaseURL: records,
             slack: SlackNotifier(
-                configuration: .fromEnvironment(environment), client: HTTPClient(logger: logger), logger: logger
+                configuration: .init(webhookURL: environment["SLACK_WEBHOOK_URL"]), client: HTTPClient(logger: logger), logger: logger
             ),
             logger: logger
         )

@@ -50,9 +50,11 @@ struct SecretsCommand: AsyncParsableCommand {
 
         @Option(
             name: .customLong("database-url"),
-            help: ArgumentHelp("PostgreSQL URL (default: $CELERITY_DATABASE_URL).", valueName: "url")
+            help: ArgumentHelp("PostgreSQL URL (default: CELERITY_DATABASE_URL).", valueName: "url")
         )
         var databaseURL: String?
+
+        @OptionGroup var settings: SettingsOptions
 
         @Option(help: "How many rotations to show.")
         var limit = 20
@@ -60,12 +62,16 @@ struct SecretsCommand: AsyncParsableCommand {
         func run() throws {
             let records: [RotationRecord]
             do {
-                let configuration = try PostgresConfiguration.resolve(
-                    flag: databaseURL, environment: ProcessInfo.processInfo.environment
-                )
+                let settings = try settings.settings(extra: databaseURL.map { ["CELERITY_DATABASE_URL": $0] } ?? [:])
+                guard let url = settings.secret("CELERITY_DATABASE_URL")?.value else {
+                    throw CommandError(
+                        "no database configured: pass --database-url, set CELERITY_DATABASE_URL, or put it in the "
+                            + "--config file (the rotation log is in the Celerity database)"
+                    )
+                }
                 var logger = Logger(label: "celerity.secrets")
                 logger.logLevel = .error
-                let database = PostgresConnection(configuration: configuration, logger: logger)
+                let database = PostgresConnection(configuration: try PostgresConfiguration(url: url), logger: logger)
                 defer { database.close() }
                 records = try RotationRecord.recent(database, limit: limit)
             } catch {
