@@ -99,6 +99,8 @@ let package = Package(
             resources: [
                 .embedInCode("Migrations/0001_webhook_deliveries.sql"),
                 .embedInCode("Migrations/0015_backups.sql"),
+                .embedInCode("Migrations/0040_inflation_rates.sql"),
+                .embedInCode("Migrations/0050_secret_rotations.sql"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -177,6 +179,7 @@ let package = Package(
         // Depends on `celerity` so that the backup tasks also run in a real worker process.
         .testTarget(
             name: "TasksTests", dependencies: ["Tasks", "Broker", "HTTP", "Postgres", "TestSupport", "celerity"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         // /metrics, alerts, the status page and deploy/ against real redis-server, Prometheus, Alertmanager, Chromium.

@@ -9,6 +9,8 @@ public enum CelerityTasks: TaskApplication {
         var registry = try TaskRegistry(DemoTasks.all)
         // Each job family adds its definitions here: `try registry.register(Family.definitions(resources))`.
         try registry.register(BackupTasks.setup(context))
+        try registry.register(InflationTasks.definitions(resources))
+        try registry.register(SecretsTasks.definitions(resources))
         return registry
     }
 }

@@ -25,6 +25,7 @@ struct Celerity: AsyncParsableCommand {
             BackupsCommand.self,
             StatusCommand.self,
             AlertsCommand.self,
+            SecretsCommand.self,
         ]
     )
 }
