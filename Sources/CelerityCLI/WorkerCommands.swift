@@ -4,6 +4,10 @@ import Logging
 import TaskAPI
 import Worker
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The options of `worker` (and of the processes it starts).
 public struct WorkerOptions: ParsableArguments {
     public init() {}
@@ -43,6 +47,15 @@ public struct WorkerOptions: ParsableArguments {
     @OptionGroup public var settings: SettingsOptions
 
     @Option(
+        name: .customLong("database-url"),
+        help: ArgumentHelp(
+            "The application's PostgreSQL URL: postgresql://user:password@host:port/db.",
+            discussion: "Defaults to $CELERITY_DATABASE_URL.", valueName: "url"
+        )
+    )
+    public var databaseURL: String?
+
+    @Option(
         name: .customLong("alias"),
         help: ArgumentHelp(
             "Accept a task under another name, e.g. myapp.tasks.apply_purchase_unlocks_async=purchases.apply_purchase_unlocks_async (repeatable).",
@@ -77,6 +90,11 @@ public struct WorkerOptions: ParsableArguments {
         configuration.trackStarted = trackStarted
         configuration.sendTaskEvents = taskEvents
         return configuration
+    }
+
+    /// The application's settings: `--set`, `--database-url`, then the environment, then the configuration file.
+    func applicationSettings() throws -> Settings {
+        try settings.settings(extra: databaseURL.map { ["CELERITY_DATABASE_URL": $0] } ?? [:])
     }
 
     /// The aliases from `--alias`, then `CELERITY_TASK_ALIASES`, as `alias=task` pairs separated by commas.
@@ -123,16 +141,66 @@ public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand 
     public func run() async throws {
         options.bootstrapLogging()
         let configuration = try options.configuration()
-        // A configuration file that cannot be read stops the node here, not in every process it starts.
-        _ = try options.settings.settings()
         let logger = Logger(label: "celerity.worker")
-        // The processes get this command's own options, and this node's name.
+        // The application's setup runs here once before any process starts, so a bad configuration (an unreadable
+        // file, a malformed URL, an alias to no task) stops the node with one line instead of a restart loop.
+        let check = SetupContext(
+            settings: try options.applicationSettings(), broker: configuration.redis, nodeName: configuration.nodeName,
+            logger: logger
+        )
+        do {
+            var registry = try await Application.setup(check)
+            try registry.alias(pairs: options.aliasPairs(check.settings))
+            await check.shutdown()
+        } catch {
+            await check.shutdown()
+            throw CommandError("worker setup failed: \(error)")
+        }
+        // The processes get this command's own options, and this node's name; options that can carry secrets
+        // reach them through the environment instead, so no password is on a worker process's command line.
         let arguments = CommandLine.arguments
         let own = arguments.firstIndex(of: "worker").map { Array(arguments[($0 + 1)...]) } ?? []
+        let (childOptions, environment) = Self.movingSecretsToEnvironment(own)
+        for (key, value) in environment { setenv(key, value, 1) }
         let supervisor = Supervisor(
-            configuration: configuration, childArguments: own + ["--hostname", configuration.nodeName], logger: logger
+            configuration: configuration, childArguments: childOptions + ["--hostname", configuration.nodeName],
+            logger: logger
         )
         await supervisor.run()
+    }
+}
+
+extension WorkerCommand {
+    /// The options that may hold secrets (`--redis-url`, `--database-url`, `--set KEY=VALUE`) taken out of
+    /// `arguments`, as the environment variables that mean the same to a worker process.
+    static func movingSecretsToEnvironment(_ arguments: [String]) -> (arguments: [String], environment: [String: String]) {
+        let variables = ["--redis-url": "CELERITY_REDIS_URL", "--database-url": "CELERITY_DATABASE_URL"]
+        var kept: [String] = []
+        var environment: [String: String] = [:]
+        var index = 0
+        func take(_ option: String, _ value: String) {
+            if let variable = variables[option] {
+                environment[variable] = value
+            } else if let equals = value.firstIndex(of: "=") {
+                environment[String(value[..<equals])] = String(value[value.index(after: equals)...])
+            }
+        }
+        while index < arguments.count {
+            let argument = arguments[index]
+            let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+            if variables[name] != nil || name == "--set" {
+                if name != argument {
+                    take(name, String(argument.dropFirst(name.count + 1)))
+                } else if index + 1 < arguments.count {
+                    take(name, arguments[index + 1])
+                    index += 1
+                }
+            } else {
+                kept.append(argument)
+            }
+            index += 1
+        }
+        return (kept, environment)
     }
 }
 
@@ -155,7 +223,7 @@ public struct WorkerProcessCommand<Application: TaskApplication>: AsyncParsableC
         var logger = Logger(label: "celerity.worker")
         logger[metadataKey: "worker.process"] = "\(processID)"
         let configuration = try options.configuration()
-        let settings = try options.settings.settings()
+        let settings = try options.applicationSettings()
         let setup = SetupContext(
             settings: settings, broker: configuration.redis, nodeName: configuration.nodeName, logger: logger
         )

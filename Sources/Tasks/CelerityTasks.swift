@@ -1,8 +1,14 @@
 import TaskAPI
 
-/// The tasks of the `celerity` binary: set up once in each worker process.
+/// The tasks of the `celerity` binary, set up once in each worker process: the demo tasks and the job
+/// families, which share one ``TaskResources``.
 public enum CelerityTasks: TaskApplication {
     public static func setup(_ context: SetupContext) async throws -> TaskRegistry {
-        try TaskRegistry(DemoTasks.all + BackupTasks.setup(context))
+        let resources = try TaskResources(context)
+        context.onShutdown { resources.close() }
+        var registry = try TaskRegistry(DemoTasks.all)
+        // Each job family adds its definitions here: `try registry.register(Family.definitions(resources))`.
+        try registry.register(BackupTasks.setup(context))
+        return registry
     }
 }

@@ -91,6 +91,7 @@ import Testing
             let second = try await ChildProcess.run(binary, arguments: ["db", "migrate"], environment: environment)
             #expect(second.termination.isSuccess)
             #expect(second.standardOutput.hasPrefix("nothing to do"), "\(second.standardOutput)")
+            #expect(second.standardError.isEmpty, "server notices must not reach stderr: \(second.standardError)")
             let status = try await ChildProcess.run(binary, arguments: ["db", "status"], environment: environment)
             #expect(status.standardOutput.contains("applied  0001 webhook_deliveries"))
             #expect(status.standardOutput.contains("\(TaskMigrations.all.count) applied, 0 pending"))

@@ -114,3 +114,55 @@ extension TaskAPIWorkerTests {
         await f.tearDown()
     }
 }
+
+extension TaskAPIWorkerTests {
+    @Test("worker processes get --redis-url, --database-url and --set through the environment, not their command line")
+    func secretsStayOffChildCommandLines() async throws {
+        let f = try await WorkerFixture.start()
+        do {
+            let node = try await f.startWorker([
+                "--database-url", "postgresql://app:hunter2-db@127.0.0.1:1/app", "--set", "CELERITY_WEBHOOK_SECRET=hunter2-hook",
+            ])
+            let processes = node.processes()
+            #expect(processes.count == 2)
+            for pid in processes.keys {
+                let commandLine = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)
+                #expect(!commandLine.contains("hunter2"))
+                #expect(!commandLine.contains(f.redis.url))
+                let environment = try String(contentsOfFile: "/proc/\(pid)/environ", encoding: .utf8)
+                #expect(environment.contains("CELERITY_DATABASE_URL=postgresql://app:hunter2-db@127.0.0.1:1/app"))
+                #expect(environment.contains("CELERITY_WEBHOOK_SECRET=hunter2-hook"))
+            }
+            // The processes still reach Redis (their URL came through the environment).
+            let id = try await f.client.enqueue("demo.add", args: [2, 3])
+            #expect(try await f.waitForResult(id, .success, timeout: .seconds(10), node: node).result == 5)
+        } catch {
+            await f.tearDown()
+            throw error
+        }
+        await f.tearDown()
+    }
+}
+
+extension TaskAPIWorkerTests {
+    @Test("a bad application configuration stops `celerity worker` at once with one line naming it")
+    func badConfigurationStopsTheWorker() async throws {
+        let f = try await WorkerFixture.start()
+        do {
+            let badURL = try await f.celerity(["worker", "--database-url", "mysql://app:hunter2@db/app"])
+            #expect(badURL.status != 0)
+            #expect(badURL.output.contains("CELERITY_DATABASE_URL"), "\(badURL.output)")
+            #expect(!badURL.output.contains("hunter2"))
+            let badAlias = try await f.celerity(["worker", "--alias", "myapp.tasks.x=no.such.task"])
+            #expect(badAlias.status != 0)
+            #expect(badAlias.output.contains("no.such.task"), "\(badAlias.output)")
+            let unreadable = try await f.celerity(["worker", "--config", "/nonexistent/celerity.env"])
+            #expect(unreadable.status != 0)
+            #expect(unreadable.output.contains("/nonexistent/celerity.env"), "\(unreadable.output)")
+        } catch {
+            await f.tearDown()
+            throw error
+        }
+        await f.tearDown()
+    }
+}
