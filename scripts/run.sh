@@ -64,8 +64,11 @@ echo "--- database migrations"
 # Backups (docs/backups.md) go under the run's scratch directory unless configured.
 export CELERITY_BACKUP_DIR="${CELERITY_BACKUP_DIR:-$state/backups}"
 export CELERITY_BACKUP_CONFIG_FILES="${CELERITY_BACKUP_CONFIG_FILES:-$PWD/deploy/schedule.yaml}"
-"$celerity" worker --concurrency 2 -Q celery,backups &
+# /metrics, /healthz and the status page: on CELERITY_METRICS_ADDRESS, else a free loopback port.
+metrics="${CELERITY_METRICS_ADDRESS:-127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+"$celerity" worker --concurrency 2 -Q celery,backups --metrics-address "$metrics" &
 pids+=($!)
+for _ in $(seq 200); do curl -sf "http://$metrics/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
 "$celerity" schedule check deploy/schedule.yaml --count 1
 "$celerity" scheduler --schedule deploy/schedule.yaml &
 pids+=($!)
@@ -92,6 +95,9 @@ echo "--- workers"
 "$celerity" workers
 echo "--- schedule"
 "$celerity" schedule status --schedule deploy/schedule.yaml
+echo "--- status"
+"$celerity" status
+echo "--- the status page: http://$metrics/   Prometheus metrics: http://$metrics/metrics   health: http://$metrics/healthz"
 
 if $once; then exit 0; fi
 echo "--- the worker pool keeps running; send more with:"

@@ -23,6 +23,8 @@ struct Celerity: AsyncParsableCommand {
             ScheduleCommand.self,
             DatabaseCommand.self,
             BackupsCommand.self,
+            StatusCommand.self,
+            AlertsCommand.self,
         ]
     )
 }
