@@ -108,6 +108,26 @@ struct BackupFileTests {
         }
     }
 
+    @Test("a failing program's error names it, its exit status and its last stderr lines, scrubbed of secrets")
+    func commandFailure() async throws {
+        let command = ExternalCommand(
+            executable: "sh", arguments: ["-c", "echo \"auth failed for pw-9f2e\" >&2; exit 3"]
+        )
+        let error = await #expect(throws: BackupError.self) {
+            try await command.run(scrubber: SecretScrubber(secrets: ["pw-9f2e"]))
+        }
+        #expect(error?.message == "sh failed (exit status 3): auth failed for ***")
+        let missing = await #expect(throws: BackupError.self) {
+            try await ExternalCommand(executable: "no-such-tool-x", arguments: []).run(scrubber: SecretScrubber(secrets: []))
+        }
+        #expect(missing?.message.contains("not installed") == true)
+        let slow = await #expect(throws: BackupError.self) {
+            try await ExternalCommand(executable: "sleep", arguments: ["30"], timeout: .milliseconds(200))
+                .run(scrubber: SecretScrubber(secrets: []))
+        }
+        #expect(slow?.code == .timeout)
+    }
+
     @Test("configuration: defaults, the database URL fallback, one-line errors naming the variable")
     func configuration() throws {
         let defaults = try BackupConfiguration.fromEnvironment([:])

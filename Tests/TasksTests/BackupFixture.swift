@@ -51,7 +51,8 @@ struct BackupFixture {
             client: HTTPClient(logger: logs.logger), logger: logs.logger
         )
         return BackupService(
-            configuration: try configuration(database: database, offsite: offsite), recordsDatabaseURL: url("celerity"),
+            configuration: try configuration(database: database, offsite: offsite),
+            recordsDatabase: PostgresConnection(configuration: try PostgresConfiguration(url: url("celerity")), logger: logs.logger),
             slack: notifier, logger: logs.logger
         )
     }

@@ -8,9 +8,14 @@ struct BackupDatabase: Sendable {
     /// The connection.
     let connection: PostgresConnection
 
-    /// A connection to `configuration` (made on first use).
+    /// A new connection to `configuration` (made on first use); ``close()`` it when done.
     init(configuration: PostgresConfiguration, logger: Logger) {
         connection = PostgresConnection(configuration: configuration, logger: logger)
+    }
+
+    /// Queries on an existing connection (the process's shared one: not closed here).
+    init(connection: PostgresConnection) {
+        self.connection = connection
     }
 
     /// Closes the connection.

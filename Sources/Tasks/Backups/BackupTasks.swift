@@ -1,6 +1,4 @@
 import Broker
-import HTTP
-import Logging
 import TaskAPI
 
 /// `backups.postgres`, `backups.redis`, `backups.config` and `backups.verify`, on the `backups` queue
@@ -40,22 +38,17 @@ public enum BackupTasks {
         public var latest: Bool?
     }
 
-    /// Reads the backup configuration from the worker's settings and defines the tasks around one service.
+    /// Reads the backup configuration from the worker's settings and defines the tasks around one service on the
+    /// process's shared resources (the Celerity database for the run records, Slack, the broker's Redis).
     ///
-    /// Nothing is opened here: each run connects to what it needs, so a database that is down fails a backup
-    /// run (loudly), not the worker.
+    /// Connections are made on first use, so a database that is down fails a backup run (loudly), not the worker.
     /// - Throws: ``BackupError`` with code `configuration` for a malformed setting (the worker stops, naming it).
-    public static func setup(_ context: SetupContext) throws -> [TaskDefinition] {
-        var configuration = try BackupConfiguration.load { context.settings[$0] }
-        configuration.redis = context.broker
-        let logger = context.logger
-        let slack = SlackNotifier(
-            configuration: .init(webhookURL: context.settings.secret("SLACK_WEBHOOK_URL")?.value),
-            client: HTTPClient(logger: logger), logger: logger
-        )
+    public static func definitions(_ resources: TaskResources) throws -> [TaskDefinition] {
+        var configuration = try BackupConfiguration.load { resources.settings[$0] }
+        configuration.redis = resources.brokerConfiguration
         let service = BackupService(
-            configuration: configuration, recordsDatabaseURL: context.settings["CELERITY_DATABASE_URL"],
-            slack: slack, logger: logger
+            configuration: configuration, recordsDatabase: resources.database, slack: resources.slack,
+            logger: resources.logger
         )
         return definitions(service)
     }

@@ -31,11 +31,6 @@ struct ExternalCommand: Sendable {
     /// credentials (`AWS_*`, `HOME`).
     var inheritsEnvironment = false
 
-    /// What a finished program printed on standard error (its last 64 KiB), scrubbed of the secrets it was given.
-    struct Outcome: Sendable {
-        var standardError: String
-    }
-
     /// The variables every program gets: `PATH` (the worker's, or the usual directories), `LC_ALL=C`, `TZ=UTC`.
     static var baseEnvironment: [String: String] {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
@@ -54,13 +49,11 @@ struct ExternalCommand: Sendable {
 
     /// Runs the program to completion.
     ///
-    /// - Parameter scrubber: Removes secrets from standard error before it is returned or thrown.
-    /// - Returns: Standard error, for steps that read it.
+    /// - Parameter scrubber: Removes secrets from standard error before it is thrown.
     /// - Throws: ``BackupError`` with code `command` when the program is missing, cannot start, exits non-zero or
     ///   is killed (with the last lines of its standard error), `timeout` when it runs past ``timeout``, or
     ///   `CancellationError` when the task is cancelled (the program is killed first).
-    @discardableResult
-    func run(scrubber: SecretScrubber) async throws -> Outcome {
+    func run(scrubber: SecretScrubber) async throws {
         let variables = (inheritsEnvironment ? Self.inheritedEnvironment : Self.baseEnvironment)
             .merging(environment) { _, new in new }
         guard let path = Self.resolve(executable, path: variables["PATH"] ?? "") else {
@@ -76,14 +69,13 @@ struct ExternalCommand: Sendable {
         } catch let error as BackupError {
             throw BackupError(error.code, "\(displayName) ran longer than \(timeout) and was killed")
         }
-        let standardError = scrubber.scrub(errors.text())
-        let signal = status & 0x7F
         guard status == 0 else {
+            let signal = status & 0x7F
             let ending = signal == 0 ? "exit status \((status >> 8) & 0xFF)" : "killed by signal \(signal)"
-            let tail = standardError.split(separator: "\n").suffix(5).joined(separator: " | ")
+            // The last lines of standard error (of its last 64 KiB), scrubbed of the secrets the program was given.
+            let tail = scrubber.scrub(errors.text()).split(separator: "\n").suffix(5).joined(separator: " | ")
             throw BackupError(.command, "\(displayName) failed (\(ending))\(tail.isEmpty ? "" : ": \(tail)")")
         }
-        return Outcome(standardError: standardError)
     }
 
     /// Starts the program with its descriptors and returns its pid.
