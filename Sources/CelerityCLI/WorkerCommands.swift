@@ -1,5 +1,10 @@
 import ArgumentParser
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Logging
 import TaskAPI
 import Worker
@@ -43,6 +48,9 @@ public struct WorkerOptions: ParsableArguments {
 
     @Flag(name: [.customShort("E"), .customLong("task-events")], help: "Send Celery task events (for Flower and celery events).")
     public var taskEvents = false
+
+    @Option(help: "Where to serve /metrics, /healthz and the status page: host:port, or 0 to disable (default: $CELERITY_METRICS_ADDRESS, then 127.0.0.1:9808).")
+    public var metricsAddress: String?
 
     @OptionGroup public var settings: SettingsOptions
 
@@ -89,6 +97,10 @@ public struct WorkerOptions: ParsableArguments {
         configuration.results = ResultBackend(timeToLive: resultExpires > 0 ? .seconds(resultExpires) : nil)
         configuration.trackStarted = trackStarted
         configuration.sendTaskEvents = taskEvents
+        if let address = metricsAddress ?? ProcessInfo.processInfo.environment["CELERITY_METRICS_ADDRESS"] {
+            do { configuration.metricsAddress = try MetricsAddress.parse(address) } catch { throw CommandError("\(error)") }
+            configuration.metricsAddressRequired = true
+        }
         return configuration
     }
 

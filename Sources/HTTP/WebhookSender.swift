@@ -18,32 +18,17 @@ public struct WebhookSender: Sendable {
         public var secret: String
         /// Attempts in all, the first included. Default 5.
         public var maxAttempts = 5
-        /// The backoff before the second attempt, doubled each time (before jitter). Default 0.5 s.
-        public var baseDelay: Duration = .milliseconds(500)
-        /// The longest backoff. Default 30 s.
-        public var maxDelay: Duration = .seconds(30)
+        /// The wait after a transient failure: 0.5 s doubling up to 30 s, with full jitter.
+        public var backoff = Backoff(base: .milliseconds(500), cap: .seconds(30))
         /// How long one attempt may take. Default 10 s.
         public var attemptTimeout: Duration = .seconds(10)
 
         /// A configuration signing with `secret`.
         public init(secret: String) { self.secret = secret }
 
-        /// The configuration from `CELERITY_WEBHOOK_SECRET`, or `nil` when it is unset or empty.
-        public static func fromEnvironment(_ environment: [String: String]) -> Configuration? {
-            guard let secret = environment["CELERITY_WEBHOOK_SECRET"], !secret.isEmpty else { return nil }
-            return Configuration(secret: secret)
-        }
-
         /// The settings with the secret hidden.
         public var description: String {
-            "WebhookSender(secret: ***, maxAttempts: \(maxAttempts), baseDelay: \(baseDelay), maxDelay: \(maxDelay))"
-        }
-
-        /// The full-jitter backoff after `failedAttempts` failures: uniform in `0...min(maxDelay, base × 2^(n-1))`.
-        func backoff(afterFailedAttempts failedAttempts: Int, random: Double) -> Duration {
-            let exponent = min(max(failedAttempts - 1, 0), 30)
-            let ceiling = min(maxDelay.seconds, baseDelay.seconds * Double(1 << exponent))
-            return .milliseconds(Int64((ceiling * random * 1000).rounded()))
+            "WebhookSender(secret: ***, maxAttempts: \(maxAttempts), backoff: \(backoff.base)…\(backoff.cap))"
         }
     }
 
@@ -125,7 +110,7 @@ public struct WebhookSender: Sendable {
                 outcome.lastStatusCode = error.status
                 outcome.error = error.description
                 guard error.isTransient, outcome.attempts < configuration.maxAttempts else { break }
-                let backoff = configuration.backoff(afterFailedAttempts: outcome.attempts, random: random())
+                let backoff = configuration.backoff.delay(afterAttempts: outcome.attempts - 1, random: random())
                 let wait = max(backoff, error.retryAfter ?? .zero)
                 if let deadline, clock.now() + wait >= deadline {
                     logger.info("webhook retry would pass the deadline", metadata: metadata)

@@ -1,3 +1,4 @@
+import Broker
 import CLibPQ
 import Foundation
 import Logging
@@ -24,13 +25,13 @@ final class PostgresSession {
 
     deinit { drop() }
 
-    /// Closes the connection, if any.
+    /// Closes the connection, if any. An open transaction stays marked open, so that its remaining statements fail
+    /// instead of running on a new connection outside it; ``transactionEnded()`` clears the mark.
     func drop() {
         if let connection { PQfinish(connection) }
         connection = nil
         sessionTimeout = nil
         transactionTimeout = nil
-        inTransaction = false
     }
 
     /// Connects unless connected.
@@ -56,6 +57,8 @@ final class PostgresSession {
                 endpoint: endpoint
             )
         }
+        // Server notices (`relation … already exists, skipping`) go to the logger at debug, not to stderr.
+        PQsetNoticeProcessor(made, Self.noticeProcessor, Unmanaged.passUnretained(self).toOpaque())
         connection = made
         logger.debug("connected to PostgreSQL", metadata: ["db.endpoint": "\(endpoint)"])
     }
@@ -98,24 +101,34 @@ final class PostgresSession {
     private func executeOnce(
         _ sql: String, _ parameters: [PostgresValue?], timeout: Duration?
     ) throws(PostgresError) -> PostgresRows {
+        if inTransaction, connection == nil {
+            throw PostgresError(
+                code: .connection,
+                message: "the connection broke during the transaction, so the server rolled it back; "
+                    + "run the whole unit of work again",
+                endpoint: endpoint
+            )
+        }
         try ensureConnected()
         try applyTimeout(timeout)
         return try run(sql, parameters)
     }
 
-    /// Sets `statement_timeout` (session-wide, or `SET LOCAL` in a transaction) when it differs from the current one.
+    /// Sets `statement_timeout` when it differs from the current one: session-wide outside a transaction (`nil`
+    /// resets it to the server's default), with `SET LOCAL` semantics inside one (`nil` leaves it as it is).
     private func applyTimeout(_ timeout: Duration?) throws(PostgresError) {
-        let wanted =
-            timeout.map {
-                max(1, Int($0.components.seconds) * 1000 + Int($0.components.attoseconds / 1_000_000_000_000_000))
-            } ?? 0
+        let wanted = timeout.map { max(1, Int($0.wholeMilliseconds)) }
         if inTransaction {
-            guard wanted != (transactionTimeout ?? sessionTimeout) else { return }
+            guard let wanted, wanted != (transactionTimeout ?? sessionTimeout) else { return }
             _ = try run("SELECT set_config('statement_timeout', $1, true)", [.text(String(wanted))])
             transactionTimeout = wanted
         } else {
             guard wanted != sessionTimeout else { return }
-            _ = try run("SELECT set_config('statement_timeout', $1, false)", [.text(String(wanted))])
+            if let wanted {
+                _ = try run("SELECT set_config('statement_timeout', $1, false)", [.text(String(wanted))])
+            } else {
+                _ = try run("RESET statement_timeout", [])
+            }
             sessionTimeout = wanted
         }
     }
@@ -217,6 +230,13 @@ final class PostgresSession {
             code: sqlState == "57014" ? .timeout : .server, sqlState: sqlState,
             message: PostgresError.scrub(message, sqlState: sqlState, parameters: parameters), endpoint: endpoint
         )
+    }
+
+    /// libpq's notice callback; `context` is the session, which outlives its connection.
+    private static let noticeProcessor: PQnoticeProcessor = { context, message in
+        guard let context, let message else { return }
+        let session = Unmanaged<PostgresSession>.fromOpaque(context).takeUnretainedValue()
+        session.logger.debug("PostgreSQL notice", metadata: ["db.notice": "\(trimmed(message))"])
     }
 
     private static func trimmed(_ text: UnsafePointer<CChar>?) -> String {

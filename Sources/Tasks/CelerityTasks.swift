@@ -8,7 +8,9 @@ public enum CelerityTasks: TaskApplication {
         context.onShutdown { resources.close() }
         var registry = try TaskRegistry(DemoTasks.all)
         // Each job family adds its definitions here: `try registry.register(Family.definitions(resources))`.
-        _ = resources
+        try registry.register(BackupTasks.setup(context))
+        try registry.register(InflationTasks.definitions(resources))
+        try registry.register(SecretsTasks.definitions(resources))
         return registry
     }
 }

@@ -22,6 +22,10 @@ struct Celerity: AsyncParsableCommand {
             SchedulerCommand.self,
             ScheduleCommand.self,
             DatabaseCommand.self,
+            BackupsCommand.self,
+            StatusCommand.self,
+            AlertsCommand.self,
+            SecretsCommand.self,
         ]
     )
 }

@@ -1,5 +1,6 @@
 import Broker
 import Foundation
+import HTTP
 import Postgres
 import Tasks
 import TestSupport
@@ -90,26 +91,31 @@ import Testing
             let second = try await ChildProcess.run(binary, arguments: ["db", "migrate"], environment: environment)
             #expect(second.termination.isSuccess)
             #expect(second.standardOutput.hasPrefix("nothing to do"), "\(second.standardOutput)")
+            #expect(second.standardError.isEmpty, "server notices must not reach stderr: \(second.standardError)")
             let status = try await ChildProcess.run(binary, arguments: ["db", "status"], environment: environment)
             #expect(status.standardOutput.contains("applied  0001 webhook_deliveries"))
             #expect(status.standardOutput.contains("\(TaskMigrations.all.count) applied, 0 pending"))
 
-            // The table takes a delivery's outcome twice (a task run twice) as one row.
+            // A task that runs twice records its delivery as one row holding the latest outcome.
             let db = try server.connection(database: "app")
-            for attempts in [1, 2] {
-                try db.query(
-                    """
-                    INSERT INTO webhook_deliveries (id, event, url_host, status, attempts, last_status_code, finished_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, now())
-                    ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
-                        last_status_code = excluded.last_status_code, finished_at = excluded.finished_at
-                    """,
-                    ["task-1", "invoice.paid", "hooks.example.com", "delivered", .int(attempts), 204]
-                )
+            let receiver = try LoopbackHTTPServer { _ in .init(status: 204) }
+            defer { receiver.stop() }
+            let sender = WebhookSender(
+                configuration: .init(secret: "s"), client: HTTPClient(logger: LogRecorder().logger),
+                logger: LogRecorder().logger
+            )
+            for _ in 0..<2 {
+                let outcome = sender.send(
+                    to: receiver.url("/done?token=t"), event: "invoice.paid", deliveryID: "task-1", payload: [:])
+                try db.withTransaction { tx in try WebhookDeliveryLog.record(outcome, in: tx) }
             }
-            #expect(
-                try db.query("SELECT attempts FROM webhook_deliveries").map { try $0.decode("attempts", as: Int.self) }
-                    == [2])
+            let rows = try db.query(
+                "SELECT id, event, url_host, status, attempts, last_status_code FROM webhook_deliveries")
+            #expect(rows.count == 1)
+            let row = try #require(rows.first)
+            #expect(try row.decode("status", as: String.self) == "delivered")
+            #expect(try row.decode("url_host", as: String.self) == "127.0.0.1")
+            #expect(try row.decode("last_status_code", as: Int.self) == 204)
 
             let password = "cliSecretPassword-42"
             let refusedPort = try FreePort.allocate()
@@ -125,6 +131,21 @@ import Testing
                 line.hasPrefix("celerity db migrate: PostgreSQL at postgresql://app:***@127.0.0.1:\(refusedPort)/app"))
             #expect(!line.contains("\n"))
             #expect(!(unreachable.standardOutput + unreachable.standardError).contains(password))
+            let configFile = server.directory.appendingPathComponent("celerity.env")
+            try "CELERITY_DATABASE_URL=\(server.url(database: "app"))\n".write(
+                to: configFile, atomically: true, encoding: .utf8)
+            let fromFile = try await ChildProcess.run(binary, arguments: ["db", "status", "--config", configFile.path])
+            #expect(fromFile.standardOutput.contains("applied  0001 webhook_deliveries"), "\(fromFile.standardError)")
+            let flagWins = try await ChildProcess.run(
+                binary, arguments: ["db", "status", "--database-url", server.url(database: "postgres")],
+                environment: environment
+            )
+            #expect(flagWins.standardOutput.contains("pending  0001 webhook_deliveries"), "\(flagWins.standardError)")
+            let unset = try await ChildProcess.run(
+                binary, arguments: ["db", "status"], environment: ["CELERITY_DATABASE_URL": ""])
+            #expect(unset.termination == .exited(1))
+            #expect(unset.standardError.contains("no database configured"))
+
             let bad = try await ChildProcess.run(
                 binary, arguments: ["db", "status", "--database-url", "redis://x:\(password)@h"])
             #expect(bad.termination == .exited(1))

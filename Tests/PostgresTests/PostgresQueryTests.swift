@@ -13,7 +13,7 @@ extension PostgresServer {
 }
 
 @Suite struct PostgresQueryTests {
-    @Test func everyTypeRoundTripsAndHostileParametersStayData() async throws {
+    @Test func everyTypeRoundTripsOverTCPAndTheSocketAndHostileParametersStayData() async throws {
         try await withPostgresServer { server in
             let db = try server.connection()
             try db.query(
@@ -70,6 +70,22 @@ extension PostgresServer {
             let missing = try #require(throws: PostgresError.self) { try row.decode("nope", as: Int.self) }
             #expect(missing.code == .decoding)
             #expect(try db.query("SELECT count(*) AS n FROM samples").first?.decode("n", as: Int.self) == 2)
+
+            // The same rows over the unix socket, with both spellings of a socket URL.
+            let encoded = server.socketDirectory.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            for url in [
+                "postgresql://postgres@\(encoded):\(server.port)/postgres",
+                "postgresql:///postgres?host=\(server.socketDirectory)&port=\(server.port)&user=postgres",
+            ] {
+                let local = PostgresConnection(
+                    configuration: try PostgresConfiguration(url: url), logger: LogRecorder().logger
+                )
+                let row = try #require(
+                    try local.query("SELECT inet_server_addr() IS NULL AS local, label FROM samples WHERE id = 1").first
+                )
+                #expect(try row.decode("local", as: Bool.self), "\(url) did not use the socket")
+                #expect(try row.decode("label", as: String.self) == "Robert'); DROP TABLE samples;--")
+            }
         }
     }
 
@@ -182,21 +198,24 @@ extension PostgresServer {
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'celerity'"
             )
             #expect(try db.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
-        }
-    }
 
-    @Test func connectsThroughTheUnixSocket() async throws {
-        try await withPostgresServer { server in
-            let encoded = server.socketDirectory.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-            for url in [
-                "postgresql://postgres@\(encoded):\(server.port)/postgres",
-                "postgresql:///postgres?host=\(server.socketDirectory)&port=\(server.port)&user=postgres",
-            ] {
-                let db = PostgresConnection(
-                    configuration: try PostgresConfiguration(url: url), logger: LogRecorder().logger)
-                let row = try #require(try db.query("SELECT inet_server_addr() IS NULL AS local").first)
-                #expect(try row.decode("local", as: Bool.self), "\(url) did not use the socket")
+            // Inside a transaction a broken connection is not replaced: the rest of the body must not autocommit.
+            let killer = try server.connection()
+            let broken = try #require(throws: PostgresError.self) {
+                try db.withTransaction { tx in
+                    try tx.query("INSERT INTO marks VALUES ($1)", [3])
+                    let pid = try tx.query("SELECT pg_backend_pid() AS pid").first?.decode("pid", as: Int.self)
+                    try killer.query("SELECT pg_terminate_backend($1)", [pid.map { .int($0) }])
+                    do throws(PostgresError) {
+                        try tx.query("INSERT INTO marks VALUES ($1)", [4])
+                    } catch {
+                        #expect(error.code == .connection)
+                    }
+                    try tx.query("INSERT INTO marks VALUES ($1)", [5])
+                }
             }
+            #expect(broken.code == .connection)
+            #expect(try db.query("SELECT count(*) AS n FROM marks").first?.decode("n", as: Int.self) == 2)
         }
     }
 }

@@ -19,11 +19,17 @@ public final class RedisConnection: Sendable {
     /// The configuration this connection was made with.
     public let configuration: RedisConfiguration
     private let session: Mutex<Session>
+    private let reconnectCount: ReconnectCount
+
+    /// How many times this connection was made again after it had been up (for `celerity_redis_reconnects_total`).
+    public var reconnects: Int { reconnectCount.value.load(ordering: .relaxed) }
 
     /// Creates a connection; it connects on first use (or when ``connect()`` is called).
     public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "celerity.redis")) {
         self.configuration = configuration
-        self.session = Mutex(Session(configuration: configuration, logger: logger))
+        let reconnectCount = ReconnectCount()
+        self.reconnectCount = reconnectCount
+        self.session = Mutex(Session(configuration: configuration, logger: logger, reconnects: reconnectCount))
     }
 
     /// Connects now (and authenticates and selects the database), retrying with backoff.
@@ -111,6 +117,11 @@ public final class RedisConnection: Sendable {
     }
 }
 
+/// A counter the connection's session bumps and anyone may read without taking the session's lock.
+private final class ReconnectCount: Sendable {
+    let value = Atomic<Int>(0)
+}
+
 /// A connection's state and the steps that use it, only ever reached with the ``RedisConnection``'s lock held.
 private struct Session: ~Copyable {
     let configuration: RedisConfiguration
@@ -119,12 +130,14 @@ private struct Session: ~Copyable {
     var scriptHashes: [String: String] = [:]
     var subscribed = false
     var everConnected = false
+    let reconnects: ReconnectCount
     /// The master a sentinel configuration last connected to.
     var lastMaster: RedisConfiguration.HostAndPort?
 
-    init(configuration: RedisConfiguration, logger: Logger) {
+    init(configuration: RedisConfiguration, logger: Logger, reconnects: ReconnectCount) {
         self.configuration = configuration
         self.logger = logger
+        self.reconnects = reconnects
     }
 
     deinit {
@@ -253,6 +266,7 @@ private struct Session: ~Copyable {
             attempt += 1
             do {
                 try openOnce()
+                if everConnected { reconnects.value.add(1, ordering: .relaxed) }
                 if attempt > 1 || everConnected {
                     logger.info(
                         "connected to Redis",

@@ -7,7 +7,10 @@ import Postgres
 public enum TaskMigrations {
     /// Every step, in version order.
     public static let all: [Migration] = [
-        step(1, "webhook_deliveries", PackageResources._001_webhook_deliveries_sql)
+        step(1, "webhook_deliveries", PackageResources._001_webhook_deliveries_sql),
+        step(15, "backups", PackageResources._015_backups_sql),
+        step(40, "inflation_rates", PackageResources._040_inflation_rates_sql),
+        step(50, "secret_rotations", PackageResources._050_secret_rotations_sql),
     ]
 
     private static func step(_ version: Int, _ name: String, _ bytes: [UInt8]) -> Migration {
