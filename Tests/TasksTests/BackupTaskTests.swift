@@ -39,6 +39,14 @@ struct BackupTaskTests {
             )
             #expect(postgres.state == .success, "\(postgres.result)\n\(worker.diagnostics())")
             #expect(postgres.result["row_counts"]?["public.orders"]?.intValue == 1000)
+            // Each success is recorded for /metrics (the CelerityBackupTooOld alert reads it).
+            for kind in ["config", "postgres"] {
+                let recorded = try await client.redis.send(
+                    ["HGET", "celerity:metrics:jobs", "celerity_backup_last_success_timestamp_seconds|kind=\(kind)"]
+                )
+                let seconds = Double(recorded.string ?? "") ?? 0
+                #expect(abs(seconds - Date().timeIntervalSince1970) < 300, "\(kind): \(recorded)")
+            }
 
             // No Redis backup yet: verify fails, is not retried (nothing would change), and says what to do.
             let verify = try await client.result(

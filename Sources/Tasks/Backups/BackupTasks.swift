@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Broker
 import TaskAPI
 
@@ -50,23 +55,38 @@ public enum BackupTasks {
             configuration: configuration, recordsDatabase: resources.database, slack: resources.slack,
             logger: resources.logger
         )
-        return definitions(service)
+        return definitions(service, metrics: resources.broker)
     }
 
-    /// The four tasks, running on `service`.
-    public static func definitions(_ service: BackupService) -> [TaskDefinition] {
-        [
+    /// The four tasks, running on `service`; each success is also recorded for `/metrics` on `metrics` (the
+    /// broker), where the `CelerityBackupTooOld` and `CelerityBackupVerificationTooOld` alerts read it.
+    public static func definitions(_ service: BackupService, metrics: RedisConnection? = nil) -> [TaskDefinition] {
+        @Sendable func run(_ kind: BackupKind, _ context: TaskContext) async throws -> BackupRun {
+            let run = try await service.run(kind, taskID: context.taskID, logger: context.logger)
+            guard let metrics else { return run }
+            let series: [JobMetric] =
+                kind == .verify
+                ? [.backupLastVerification(kind: "postgres"), .backupLastVerification(kind: "redis")]
+                : [.backupLastSuccess(kind: kind.rawValue)]
+            do {
+                for metric in series { try metric.record(Date(), on: metrics) }
+            } catch {
+                context.logger.warning("cannot record the backup metrics", metadata: ["error": "\(error)"])
+            }
+            return run
+        }
+        return [
             TaskDefinition(Postgres.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(4 * 3600))) { _, context in
-                try await service.run(.postgres, taskID: context.taskID, logger: context.logger)
+                try await run(.postgres, context)
             },
             TaskDefinition(Redis.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(3600))) { _, context in
-                try await service.run(.redis, taskID: context.taskID, logger: context.logger)
+                try await run(.redis, context)
             },
             TaskDefinition(Config.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(600))) { _, context in
-                try await service.run(.config, taskID: context.taskID, logger: context.logger)
+                try await run(.config, context)
             },
             TaskDefinition(Verify.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(4 * 3600))) { _, context in
-                try await service.run(.verify, taskID: context.taskID, logger: context.logger)
+                try await run(.verify, context)
             },
         ]
     }

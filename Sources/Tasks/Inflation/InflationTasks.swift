@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Broker
 import HTTP
 import Postgres
@@ -40,9 +45,19 @@ public enum InflationTasks {
                     configuration: configuration, http: resources.http, database: try resources.requireDatabase(),
                     slack: resources.slack
                 )
-                return try await service.update(
+                let outcome = try await service.update(
                     period: update.period, taskID: context.taskID, logger: context.logger, deadline: context.deadline
                 )
+                if outcome.status == "applied", let rate = outcome.rate {
+                    // For the InflationRateNotUpdated alert and the dashboard; never a reason to fail the task.
+                    do {
+                        try JobMetric.inflationRateApplied.record(rate, on: resources.broker)
+                        try JobMetric.inflationRateUpdated.record(Date(), on: resources.broker)
+                    } catch {
+                        context.logger.warning("cannot record the inflation metrics", metadata: ["error": "\(error)"])
+                    }
+                }
+                return outcome
             }
         ]
     }

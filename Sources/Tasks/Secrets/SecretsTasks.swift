@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Broker
+import Logging
 import TaskAPI
 
 /// `secrets.rotate_jwt(dry_run=False)` and `secrets.retire_previous(rotation_id)`, on the `security` queue
@@ -44,10 +50,18 @@ public enum SecretsTasks {
         }
         return [
             TaskDefinition(RotateJWT.self, timeLimit: limit) { parameters, context in
-                try await rotation().rotate(
-                    dryRun: parameters.dry_run ?? false, rotationID: context.taskID, sender: context.sender,
-                    logger: context.logger, deadline: context.deadline
-                )
+                let dryRun = parameters.dry_run ?? false
+                do {
+                    let outcome = try await rotation().rotate(
+                        dryRun: dryRun, rotationID: context.taskID, sender: context.sender,
+                        logger: context.logger, deadline: context.deadline
+                    )
+                    if !dryRun { recordMetrics(succeeded: true, resources: resources, logger: context.logger) }
+                    return outcome
+                } catch {
+                    if !dryRun { recordMetrics(succeeded: false, resources: resources, logger: context.logger) }
+                    throw error
+                }
             },
             TaskDefinition(RetirePrevious.self, timeLimit: limit) { parameters, context in
                 try await rotation().retire(
@@ -55,5 +69,16 @@ public enum SecretsTasks {
                 )
             },
         ]
+    }
+
+    /// `celerity_secret_rotation_last_status` (1 applied, 0 failed) and its time, for the `SecretRotationFailed`
+    /// alert; a metric that cannot be written is logged, never a reason to change the task's outcome.
+    private static func recordMetrics(succeeded: Bool, resources: TaskResources, logger: Logger) {
+        do {
+            try JobMetric.secretRotationLastStatus.record(succeeded ? 1 : 0, on: resources.broker)
+            try JobMetric.secretRotationLastRun.record(Date(), on: resources.broker)
+        } catch {
+            logger.warning("cannot record the rotation metrics", metadata: ["error": "\(error)"])
+        }
     }
 }
