@@ -99,6 +99,8 @@ let package = Package(
             resources: [
                 .embedInCode("Migrations/0001_webhook_deliveries.sql"),
                 .embedInCode("Migrations/0015_backups.sql"),
+                .embedInCode("Migrations/0020_purchase_unlocks.sql"),
+                .embedInCode("Migrations/0030_invoice_batches.sql"),
                 .embedInCode("Migrations/0040_inflation_rates.sql"),
                 .embedInCode("Migrations/0050_secret_rotations.sql"),
             ],

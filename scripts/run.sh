@@ -85,6 +85,14 @@ pids+=($!)
 for _ in $(seq 200); do curl -sf "http://$metrics/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
 "$celerity" worker --queues security --concurrency 1 --metrics-address 0 &
 pids+=($!)
+# The user's jobs (docs/jobs.md) on their own queues, against a local fake OCR service and webhook receiver.
+export CELERITY_WEBHOOK_SECRET="${CELERITY_WEBHOOK_SECRET:-run-sh-demo-secret}"
+fakeport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 scripts/fake_services.py "$fakeport" >"$state/fake_services.log" 2>&1 &
+pids+=($!)
+CELERITY_OCR_URL="${CELERITY_OCR_URL:-http://127.0.0.1:$fakeport/ocr}" "$celerity" worker -Q purchases,invoices --concurrency 4 \
+    --metrics-address 0 &
+pids+=($!)
 "$celerity" schedule check deploy/schedule.yaml --count 1
 "$celerity" scheduler --schedule deploy/schedule.yaml &
 pids+=($!)
@@ -115,6 +123,44 @@ echo ".env.production (values hidden): $(sed 's/=.*/=***/' "$state/.env.producti
 "$celerity" secrets history
 echo "Slack messages:"
 sed 's/^/    /' "$state/fake.log"
+
+echo "--- purchase unlocks (docs/jobs.md): item 9 unlocks three things; user 7 paid for it"
+psql="psql"
+[ -n "${pgbin:-}" ] && psql="$pgbin/psql"
+"$psql" -X -q -v ON_ERROR_STOP=1 "$CELERITY_DATABASE_URL" -c "
+    INSERT INTO item_unlock_rules (item_id, unlock_key) VALUES (9, 'chapter:1'), (9, 'chapter:2'), (9, 'vip')
+        ON CONFLICT DO NOTHING;
+    INSERT INTO purchases (user_id, item_id, status, paid_at) VALUES (7, 9, 'paid', now());"
+redis-cli -u "$CELERITY_REDIS_URL" SET user:7:balance cached >/dev/null
+echo "apply_purchase_unlocks_async(7, 9) -> $("$celerity" enqueue myapp.tasks.apply_purchase_unlocks_async \
+    --args '[7, 9]' --queue purchases --wait | tail -n 1)"
+echo "user:7:* cache keys left: $(redis-cli -u "$CELERITY_REDIS_URL" --scan --pattern 'user:7:*' | wc -l)"
+
+echo "--- an invoice batch: 30 invoices, 6 unreadable, with a completion webhook"
+batch="run-$(date +%s)-$$"
+kwargs=$(python3 - "$batch" "http://127.0.0.1:$fakeport/webhook" <<'PY'
+import base64, json, sys
+texts = [f"unreadable-{n}" if n % 5 == 0 else f"invoice-{n}" for n in range(30)]
+invoices = [{"image": base64.b64encode(t.encode()).decode(), "metadata": {"n": n}} for n, t in enumerate(texts)]
+print(json.dumps({"batch_id": sys.argv[1], "invoices": invoices, "callback_url": sys.argv[2]}))
+PY
+)
+echo "invoices.process_batch -> $("$celerity" enqueue invoices.process_batch --kwargs "$kwargs" --queue invoices \
+    --wait | tail -n 1)"
+for _ in $(seq 600); do
+    progress=$("$celerity" batch status "$batch" --json | python3 -c '
+import json, sys
+b = json.load(sys.stdin)
+print(b["status"], b["processed"], b["total"], b["succeeded"], b["failed"], b["webhook"] is not None)')
+    read -r status processed total succeeded failed hooked <<<"$progress"
+    echo "progress: $status $processed/$total processed ($succeeded succeeded, $failed failed)"
+    [ "$status" != processing ] && [ "$hooked" = True ] && break
+    sleep 0.2
+done
+"$celerity" batch status "$batch"
+echo "--- the webhook the fake receiver verified"
+grep '^webhook' "$state/fake_services.log" | cut -c1-240
+
 echo "--- queues"
 "$celerity" queues
 echo "--- workers"

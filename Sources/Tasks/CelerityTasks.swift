@@ -11,6 +11,8 @@ public enum CelerityTasks: TaskApplication {
         try registry.register(BackupTasks.definitions(resources))
         try registry.register(InflationTasks.definitions(resources))
         try registry.register(SecretsTasks.definitions(resources))
+        try PurchaseTasks.register(into: &registry, resources)
+        try registry.register(InvoiceTasks.definitions(resources))
         return registry
     }
 }

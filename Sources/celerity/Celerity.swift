@@ -26,6 +26,7 @@ struct Celerity: AsyncParsableCommand {
             StatusCommand.self,
             AlertsCommand.self,
             SecretsCommand.self,
+            BatchCommand.self,
         ]
     )
 }
