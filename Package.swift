@@ -24,7 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // /metrics and the status page: the registry and exposition format, and an HTTP/1 server.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // C libraries, reached through pkg-config. No C type appears in a public Swift signature.
@@ -48,7 +50,14 @@ let package = Package(
         // Supervisor, worker processes, reliable fetch, retries, dead letters, time limits, revokes.
         .target(
             name: "Worker",
-            dependencies: ["Broker", "TaskAPI", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Broker", "TaskAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Schedule file, cron and interval math, exactly-once slot claims.
@@ -73,13 +82,18 @@ let package = Package(
             dependencies: ["CLibPQ", "Broker", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // The built-in queue alerter: rules over the queues /metrics reads, posted to Slack once per transition.
+        .target(
+            name: "Alerts",
+            dependencies: ["Broker", "Worker", "HTTP", "Yams", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // The application's jobs, written against the task API, Postgres and HTTP only.
         .target(
             name: "Tasks",
             dependencies: [
                 "TaskAPI", "Broker", "Postgres", "HTTP", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             // Schema migrations, one SQL file per step, compiled into the binary (listed in TaskMigrations.swift).
             resources: [
@@ -87,6 +101,8 @@ let package = Package(
                 .embedInCode("Migrations/0015_backups.sql"),
                 .embedInCode("Migrations/0020_purchase_unlocks.sql"),
                 .embedInCode("Migrations/0030_invoice_batches.sql"),
+                .embedInCode("Migrations/0040_inflation_rates.sql"),
+                .embedInCode("Migrations/0050_secret_rotations.sql"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -104,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "celerity",
             dependencies: [
-                "Broker", "Worker", "Scheduler", "Tasks", "TaskAPI", "CelerityCLI", "Postgres",
+                "Broker", "Worker", "Scheduler", "Tasks", "TaskAPI", "CelerityCLI", "Postgres", "Alerts", "HTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -165,6 +181,12 @@ let package = Package(
         // Depends on `celerity` so that the backup tasks also run in a real worker process.
         .testTarget(
             name: "TasksTests", dependencies: ["Tasks", "Broker", "HTTP", "Postgres", "TestSupport", "celerity"],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        // /metrics, alerts, the status page and deploy/ against real redis-server, Prometheus, Alertmanager, Chromium.
+        .testTarget(
+            name: "OperationsTests", dependencies: ["Broker", "Worker", "TestSupport", "celerity"],
             swiftSettings: swiftSettings
         ),
         // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.

@@ -3,7 +3,8 @@
 # Swift itself must already be on PATH (a Swift 6 toolchain).
 set -euo pipefail
 
-packages=(libhiredis-dev libpq-dev libcurl4-openssl-dev pkg-config redis-server redis-tools postgresql python3-venv curl)
+packages=(libhiredis-dev libpq-dev libcurl4-openssl-dev pkg-config redis-server redis-tools redis-sentinel iproute2 postgresql
+    python3-venv curl openssl prometheus prometheus-alertmanager docker-compose chromium systemd)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

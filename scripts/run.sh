@@ -54,19 +54,44 @@ if [ -z "${CELERITY_DATABASE_URL:-}" ]; then
     "${pgrun[@]}" "$pgbin/pg_ctl" -D "$pgdata" -l "$pgroot/postgres.log" -w -t 30 \
         -o "-p $pgport -k $pgroot -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
     export CELERITY_DATABASE_URL="postgresql://postgres@127.0.0.1:$pgport/postgres"
+    # It holds only Celerity's own tables: the weekly restore check wants more than 2 back, not 3.
+    export CELERITY_BACKUP_VERIFY_MIN_TABLES="${CELERITY_BACKUP_VERIFY_MIN_TABLES:-2}"
     echo "started a throwaway PostgreSQL at $CELERITY_DATABASE_URL (data in $pgroot)"
 fi
 echo "--- database migrations"
 "$celerity" db migrate
 
-"$celerity" worker --concurrency 2 &
+# inflation.update and the JWT rotation run against local fake endpoints (scripts/fake-endpoints.py) and env files
+# in the state directory; a second worker consumes the `security` queue of the rotation.
+python3 scripts/fake-endpoints.py "$state/fake.port" >"$state/fake.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$state/fake.port" ] && break; sleep 0.05; done
+fake="http://127.0.0.1:$(cat "$state/fake.port")"
+printf 'MODEL_VERSION=v3\nINFLATION_RATE=0.02\n' >"$state/agente_ml.env"
+printf 'JWT_SECRET_KEY=old-value-1\nJWT_REFRESH_SECRET_KEY=old-value-2\n' >"$state/.env.production"
+export CELERITY_INFLATION_SOURCE_URL="$fake/series" CELERITY_INFLATION_ENV_FILE="$state/agente_ml.env"
+export CELERITY_INFLATION_RELOAD_URL="$fake/reload" CELERITY_INFLATION_HEALTH_URL="$fake/healthz"
+export CELERITY_SECRETS_ENV_FILE="$state/.env.production" CELERITY_SECRETS_RELOAD_URL="$fake/reload"
+export CELERITY_SECRETS_HEALTH_URLS="$fake/healthz"
+export SLACK_WEBHOOK_URL="${SLACK_WEBHOOK_URL:-$fake/slack}"
+
+# Backups (docs/backups.md) go under the run's scratch directory unless configured.
+export CELERITY_BACKUP_DIR="${CELERITY_BACKUP_DIR:-$state/backups}"
+export CELERITY_BACKUP_CONFIG_FILES="${CELERITY_BACKUP_CONFIG_FILES:-$PWD/deploy/schedule.yaml}"
+# /metrics, /healthz and the status page: on CELERITY_METRICS_ADDRESS, else a free loopback port.
+metrics="${CELERITY_METRICS_ADDRESS:-127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+"$celerity" worker --concurrency 2 -Q celery,backups --metrics-address "$metrics" &
+pids+=($!)
+for _ in $(seq 200); do curl -sf "http://$metrics/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
+"$celerity" worker --queues security --concurrency 1 --metrics-address 0 &
 pids+=($!)
 # The user's jobs (docs/jobs.md) on their own queues, against a local fake OCR service and webhook receiver.
 export CELERITY_WEBHOOK_SECRET="${CELERITY_WEBHOOK_SECRET:-run-sh-demo-secret}"
 fakeport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 scripts/fake_services.py "$fakeport" >"$state/fake_services.log" 2>&1 &
 pids+=($!)
-CELERITY_OCR_URL="${CELERITY_OCR_URL:-http://127.0.0.1:$fakeport/ocr}" "$celerity" worker -Q purchases,invoices --concurrency 4 &
+CELERITY_OCR_URL="${CELERITY_OCR_URL:-http://127.0.0.1:$fakeport/ocr}" "$celerity" worker -Q purchases,invoices --concurrency 4 \
+    --metrics-address 0 &
 pids+=($!)
 "$celerity" schedule check deploy/schedule.yaml --count 1
 "$celerity" scheduler --schedule deploy/schedule.yaml &
@@ -80,6 +105,24 @@ echo "demo.sum([1, 2, 3, 4])    -> $("$celerity" enqueue demo.sum --args '[[1, 2
 echo "demo.sleep(1), priority 9 -> $("$celerity" enqueue demo.sleep --args '[1]' --priority 9 --wait | tail -n 1)"
 echo "demo.add in 2 s (ETA)     -> $("$celerity" enqueue demo.add --args '[40, 2]' --countdown 2 --wait | tail -n 1)"
 echo "demo.fail()               -> $("$celerity" enqueue demo.fail --wait | tail -n 1 || true)"
+echo "--- backups: one of each kind, then the weekly check (restore into a scratch database)"
+for kind in postgres redis config verify; do
+    id=$("$celerity" enqueue "backups.$kind" --queue backups)
+    result=$("$celerity" result "$id" --wait 300)
+    echo "backups.$kind -> $(echo "$result" | cut -c1-160)"
+    [[ $result == SUCCESS* ]] || { echo "backups.$kind did not succeed" >&2; exit 1; }
+done
+"$celerity" backups list
+echo "--- inflation update and JWT secret rotation (fake endpoints at $fake)"
+echo "inflation.update()         -> $("$celerity" enqueue inflation.update --wait | tail -n 1)"
+echo "inflation.update() again   -> $("$celerity" enqueue inflation.update --wait | tail -n 1)"
+echo "agente_ml.env              :  $(tr '\n' ' ' <"$state/agente_ml.env")"
+echo "secrets rotate --dry-run   -> $("$celerity" secrets rotate --dry-run | tail -n 1)"
+echo "secrets rotate             -> $("$celerity" secrets rotate | tail -n 1)"
+echo ".env.production (values hidden): $(sed 's/=.*/=***/' "$state/.env.production" | tr '\n' ' ')"
+"$celerity" secrets history
+echo "Slack messages:"
+sed 's/^/    /' "$state/fake.log"
 
 echo "--- purchase unlocks (docs/jobs.md): item 9 unlocks three things; user 7 paid for it"
 psql="psql"
@@ -124,6 +167,9 @@ echo "--- workers"
 "$celerity" workers
 echo "--- schedule"
 "$celerity" schedule status --schedule deploy/schedule.yaml
+echo "--- status"
+"$celerity" status
+echo "--- the status page: http://$metrics/   Prometheus metrics: http://$metrics/metrics   health: http://$metrics/healthz"
 
 if $once; then exit 0; fi
 echo "--- the worker pool keeps running; send more with:"

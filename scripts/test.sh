@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 swift build --build-tests
+# deploy/: systemd units, compose file, Prometheus rules and their unit tests, Alertmanager, Grafana.
+bash scripts/validate-deploy.sh
 # One test at a time: the integration tests start real servers and worker pools, and on a 2-core
 # machine running them side by side turns timing margins into flakes (about 3 minutes in all).
 swift test --skip-build --no-parallel "$@"

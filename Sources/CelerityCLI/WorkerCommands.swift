@@ -1,5 +1,10 @@
 import ArgumentParser
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Logging
 import TaskAPI
 import Worker
@@ -43,6 +48,9 @@ public struct WorkerOptions: ParsableArguments {
 
     @Flag(name: [.customShort("E"), .customLong("task-events")], help: "Send Celery task events (for Flower and celery events).")
     public var taskEvents = false
+
+    @Option(help: "Where to serve /metrics, /healthz and the status page: host:port, or 0 to disable (default: $CELERITY_METRICS_ADDRESS, then 127.0.0.1:9808).")
+    public var metricsAddress: String?
 
     @OptionGroup public var settings: SettingsOptions
 
@@ -89,6 +97,10 @@ public struct WorkerOptions: ParsableArguments {
         configuration.results = ResultBackend(timeToLive: resultExpires > 0 ? .seconds(resultExpires) : nil)
         configuration.trackStarted = trackStarted
         configuration.sendTaskEvents = taskEvents
+        if let address = metricsAddress ?? ProcessInfo.processInfo.environment["CELERITY_METRICS_ADDRESS"] {
+            do { configuration.metricsAddress = try MetricsAddress.parse(address) } catch { throw CommandError("\(error)") }
+            configuration.metricsAddressRequired = true
+        }
         return configuration
     }
 
@@ -141,9 +153,21 @@ public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand 
     public func run() async throws {
         options.bootstrapLogging()
         let configuration = try options.configuration()
-        // A configuration file that cannot be read stops the node here, not in every process it starts.
-        _ = try options.applicationSettings()
         let logger = Logger(label: "celerity.worker")
+        // The application's setup runs here once before any process starts, so a bad configuration (an unreadable
+        // file, a malformed URL, an alias to no task) stops the node with one line instead of a restart loop.
+        let check = SetupContext(
+            settings: try options.applicationSettings(), broker: configuration.redis, nodeName: configuration.nodeName,
+            logger: logger
+        )
+        do {
+            var registry = try await Application.setup(check)
+            try registry.alias(pairs: options.aliasPairs(check.settings))
+            await check.shutdown()
+        } catch {
+            await check.shutdown()
+            throw CommandError("worker setup failed: \(error)")
+        }
         // The processes get this command's own options, and this node's name; options that can carry secrets
         // reach them through the environment instead, so no password is on a worker process's command line.
         let arguments = CommandLine.arguments
@@ -154,7 +178,7 @@ public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand 
             configuration: configuration, childArguments: childOptions + ["--hostname", configuration.nodeName],
             logger: logger
         )
-        await supervisor.run()
+        try await supervisor.run()
     }
 }
 

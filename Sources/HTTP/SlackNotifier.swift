@@ -32,11 +32,6 @@ public final class SlackNotifier: Sendable {
             self.webhookURL = webhookURL.flatMap { $0.isEmpty ? nil : $0 }
         }
 
-        /// The configuration from the environment: `SLACK_WEBHOOK_URL` (unset or empty: no URL).
-        public static func fromEnvironment(_ environment: [String: String]) -> Configuration {
-            Configuration(webhookURL: environment["SLACK_WEBHOOK_URL"])
-        }
-
         /// The settings with the URL redacted.
         public var description: String {
             "SlackNotifier(webhook: \(webhookURL.map { "\(RedactedURL($0))" } ?? "none"))"

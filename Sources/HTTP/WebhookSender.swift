@@ -26,12 +26,6 @@ public struct WebhookSender: Sendable {
         /// A configuration signing with `secret`.
         public init(secret: String) { self.secret = secret }
 
-        /// The configuration from `CELERITY_WEBHOOK_SECRET`, or `nil` when it is unset or empty.
-        public static func fromEnvironment(_ environment: [String: String]) -> Configuration? {
-            guard let secret = environment["CELERITY_WEBHOOK_SECRET"], !secret.isEmpty else { return nil }
-            return Configuration(secret: secret)
-        }
-
         /// The settings with the secret hidden.
         public var description: String {
             "WebhookSender(secret: ***, maxAttempts: \(maxAttempts), backoff: \(backoff.base)…\(backoff.cap))"

@@ -102,20 +102,6 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         }
     }
 
-    /// The configuration from `--database-url` if given, else `CELERITY_DATABASE_URL`.
-    /// - Throws: ``PostgresError`` `.configuration` when neither is set or the URL is invalid.
-    public static func resolve(flag: String?, environment: [String: String]) throws(PostgresError) -> Self {
-        guard let url = flag ?? environment["CELERITY_DATABASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            throw PostgresError(
-                code: .configuration,
-                message: "no database configured: pass --database-url or set CELERITY_DATABASE_URL "
-                    + "(postgresql://user:password@host:port/database)",
-                endpoint: ""
-            )
-        }
-        return try PostgresConfiguration(url: url)
-    }
-
     /// `postgresql://user:***@host:port/db` (the password, if any, as `***`).
     public var description: String {
         let credentials = (user ?? "") + (password == nil ? "" : ":***")

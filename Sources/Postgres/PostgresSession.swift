@@ -57,6 +57,8 @@ final class PostgresSession {
                 endpoint: endpoint
             )
         }
+        // Server notices (`relation … already exists, skipping`) go to the logger at debug, not to stderr.
+        PQsetNoticeProcessor(made, Self.noticeProcessor, Unmanaged.passUnretained(self).toOpaque())
         connection = made
         logger.debug("connected to PostgreSQL", metadata: ["db.endpoint": "\(endpoint)"])
     }
@@ -228,6 +230,13 @@ final class PostgresSession {
             code: sqlState == "57014" ? .timeout : .server, sqlState: sqlState,
             message: PostgresError.scrub(message, sqlState: sqlState, parameters: parameters), endpoint: endpoint
         )
+    }
+
+    /// libpq's notice callback; `context` is the session, which outlives its connection.
+    private static let noticeProcessor: PQnoticeProcessor = { context, message in
+        guard let context, let message else { return }
+        let session = Unmanaged<PostgresSession>.fromOpaque(context).takeUnretainedValue()
+        session.logger.debug("PostgreSQL notice", metadata: ["db.notice": "\(trimmed(message))"])
     }
 
     private static func trimmed(_ text: UnsafePointer<CChar>?) -> String {

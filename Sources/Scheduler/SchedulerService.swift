@@ -107,7 +107,8 @@ public final class SchedulerService: Sendable {
     }
 
     /// Runs until the task is cancelled.
-    /// - Throws: only `CancellationError` is swallowed; Redis failures are logged and retried.
+    /// - Throws: ``RedisError`` with code `.configuration` when Redis refuses the configuration (a wrong
+    ///   password, a database out of range): no retry can help. Other Redis failures are logged and retried.
     public func run() async throws {
         logger.info(
             "scheduler started",
@@ -121,6 +122,8 @@ public final class SchedulerService: Sendable {
                 wake = try await tick(&state)
             } catch is CancellationError {
                 break
+            } catch let error as RedisError where error.isFatal {
+                throw error
             } catch {
                 logger.warning("scheduler tick failed; retrying", metadata: ["error": "\(error)"])
                 wake = clock.now().addingTimeInterval(configuration.retryDelay.seconds)

@@ -6,8 +6,11 @@ public enum CelerityTasks: TaskApplication {
     public static func setup(_ context: SetupContext) async throws -> TaskRegistry {
         let resources = try TaskResources(context)
         context.onShutdown { resources.close() }
-        var registry = try TaskRegistry(DemoTasks.all + BackupTasks.setup(context))
+        var registry = try TaskRegistry(DemoTasks.all)
         // Each job family adds its definitions here: `try registry.register(Family.definitions(resources))`.
+        try registry.register(BackupTasks.definitions(resources))
+        try registry.register(InflationTasks.definitions(resources))
+        try registry.register(SecretsTasks.definitions(resources))
         try PurchaseTasks.register(into: &registry, resources)
         try registry.register(InvoiceTasks.definitions(resources))
         return registry

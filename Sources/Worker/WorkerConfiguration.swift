@@ -44,6 +44,12 @@ public struct WorkerConfiguration: Sendable {
     public var restartBackoff: Duration = .milliseconds(100)
     /// The longest delay before restarting a process.
     public var restartBackoffCap: Duration = .seconds(10)
+    /// Where the supervisor serves `/metrics`, `/healthz` and the status page; `nil` disables it.
+    /// Default 127.0.0.1:9808 (celery-exporter's port).
+    public var metricsAddress: MetricsAddress? = .standard
+    /// Whether failing to bind ``metricsAddress`` stops the worker (an address given explicitly) or
+    /// only logs an error (the default address, which another node on the host may hold). Default `false`.
+    public var metricsAddressRequired = false
 
     public init(redis: RedisConfiguration) {
         self.redis = redis

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HTTP
 import Logging
+import Postgres
 import Tasks
 import CelerityCLI
 
@@ -198,10 +199,18 @@ struct BackupsCommand: AsyncParsableCommand {
             throw CommandError("CELERITY_DATABASE_URL is not set: backup runs are recorded in the Celerity database")
         }
         let logger = logger(quiet: quiet)
+        let database: PostgresConnection
+        do {
+            database = PostgresConnection(configuration: try PostgresConfiguration(url: records), logger: logger)
+        } catch {
+            throw CommandError("CELERITY_DATABASE_URL: \(error.message)")
+        }
+        let webhook = environment["SLACK_WEBHOOK_URL"].flatMap { $0.isEmpty ? nil : $0 }
         return BackupService(
-            configuration: configuration, recordsDatabaseURL: records,
+            configuration: configuration, recordsDatabase: database,
             slack: SlackNotifier(
-                configuration: .fromEnvironment(environment), client: HTTPClient(logger: logger), logger: logger
+                configuration: SlackNotifier.Configuration(webhookURL: webhook), client: HTTPClient(logger: logger),
+                logger: logger
             ),
             logger: logger
         )

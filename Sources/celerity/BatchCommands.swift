@@ -1,4 +1,5 @@
 import ArgumentParser
+import CelerityCLI
 import Broker
 import Foundation
 import Logging
@@ -37,9 +38,11 @@ struct BatchCommand: ParsableCommand {
         func run() throws {
             let batch: InvoiceBatchStatus?
             do {
-                let configuration = try PostgresConfiguration.resolve(
-                    flag: databaseURL, environment: ProcessInfo.processInfo.environment
-                )
+                guard let url = databaseURL ?? ProcessInfo.processInfo.environment["CELERITY_DATABASE_URL"], !url.isEmpty
+                else {
+                    throw CommandError("no database configured: pass --database-url or set CELERITY_DATABASE_URL")
+                }
+                let configuration = try PostgresConfiguration(url: url)
                 var logger = Logger(label: "celerity.batch")
                 logger.logLevel = .notice
                 let connection = PostgresConnection(configuration: configuration, logger: logger)

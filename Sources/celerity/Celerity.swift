@@ -23,6 +23,9 @@ struct Celerity: AsyncParsableCommand {
             ScheduleCommand.self,
             DatabaseCommand.self,
             BackupsCommand.self,
+            StatusCommand.self,
+            AlertsCommand.self,
+            SecretsCommand.self,
             BatchCommand.self,
         ]
     )

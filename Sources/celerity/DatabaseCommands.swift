@@ -1,4 +1,5 @@
 import ArgumentParser
+import CelerityCLI
 import Foundation
 import Logging
 import Postgres
@@ -10,30 +11,36 @@ struct DatabaseCommand: ParsableCommand {
         commandName: "db",
         abstract: "Apply or inspect the database schema migrations compiled into this binary.",
         discussion: """
-            The database is --database-url, else CELERITY_DATABASE_URL \
+            The database is --database-url, else CELERITY_DATABASE_URL, else the --config file \
             (postgresql://user:password@host:port/database?sslmode=…, or postgresql:///db?host=/socket/dir). \
             The password is never printed. Details: docs/postgres-http.md.
             """,
         subcommands: [Migrate.self, Status.self]
     )
 
-    /// `--database-url`, shared by the subcommands.
+    /// `--database-url` and the configuration options, shared by the subcommands.
     struct Options: ParsableArguments {
         @Option(
             name: .customLong("database-url"),
-            help: ArgumentHelp("PostgreSQL URL (default: $CELERITY_DATABASE_URL).", valueName: "url")
+            help: ArgumentHelp("PostgreSQL URL (default: CELERITY_DATABASE_URL).", valueName: "url")
         )
         var databaseURL: String?
+
+        @OptionGroup var settings: SettingsOptions
 
         /// The connection, or a one-line error (password hidden) and exit status 1.
         func migrator(command: String) throws -> Migrator {
             do {
-                let configuration = try PostgresConfiguration.resolve(
-                    flag: databaseURL, environment: ProcessInfo.processInfo.environment
-                )
+                let settings = try settings.settings(extra: databaseURL.map { ["CELERITY_DATABASE_URL": $0] } ?? [:])
+                guard let url = settings.secret("CELERITY_DATABASE_URL")?.value else {
+                    throw CommandError(
+                        "no database configured: pass --database-url, set CELERITY_DATABASE_URL, or put it in "
+                            + "the --config file (postgresql://user:password@host:port/database)"
+                    )
+                }
                 var logger = Logger(label: "celerity.db")
                 logger.logLevel = .notice  // The command prints what it did; info lines would repeat it.
-                let connection = PostgresConnection(configuration: configuration, logger: logger)
+                let connection = PostgresConnection(configuration: try PostgresConfiguration(url: url), logger: logger)
                 try connection.connect()
                 return try Migrator(connection: connection, migrations: TaskMigrations.all, logger: logger)
             } catch {

@@ -46,6 +46,10 @@ struct SchedulerCommand: AsyncParsableCommand {
         do {
             schedule = try ScheduleFile.load(path: schedulePath)
         } catch {
+            // One problem (an unreadable file, one bad field) is one line; several are listed one per line.
+            if let only = error.diagnostics.first, error.diagnostics.count == 1 {
+                throw CommandError("\(only); the scheduler did not start")
+            }
             throw CommandError("\(error)\nthe scheduler did not start")
         }
         var configuration = SchedulerConfiguration(schedulePath: schedulePath, redis: try redis.configuration())

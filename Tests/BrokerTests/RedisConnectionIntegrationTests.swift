@@ -219,8 +219,8 @@ import Testing
         }
     }
 
-    /// A wrong password is Redis saying no: a `.reply` error at once (no reconnect loop), without the password.
-    @Test func wrongPasswordIsAReplyErrorWithoutThePassword() async throws {
+    /// A wrong password is a fatal `.configuration` error at once (no reconnect loop), without the password.
+    @Test func wrongPasswordIsAConfigurationErrorWithoutThePassword() async throws {
         try await withRedisServer(extraArguments: ["--requirepass", "s3cret"]) { server in
             let configuration = try RedisConfiguration(url: "redis://:wrong-password@127.0.0.1:\(server.port)/0")
             #expect(configuration.reconnectTimeout == .seconds(30))
@@ -228,19 +228,19 @@ import Testing
                 #expect(throws: RedisError.self) { try RedisConnection(configuration: configuration).send(["PING"]) }
             }
             #expect(elapsed < .seconds(10))
-            #expect(error?.code == .reply)
+            #expect(error?.code == .configuration && error?.isFatal == true && error?.isTransport == false)
             #expect(error?.message.hasPrefix("AUTH failed: WRONGPASS") == true)
             #expect(error?.description.contains("wrong-password") == false)
             #expect("\(String(describing: error))".contains("wrong-password") == false)
 
             let named = try RedisConfiguration(url: "redis://someone:wrong-password@127.0.0.1:\(server.port)/0")
             let namedError = #expect(throws: RedisError.self) { try RedisConnection(configuration: named).connect() }
-            #expect(namedError?.code == .reply && namedError?.description.contains("wrong-password") == false)
+            #expect(namedError?.code == .configuration && namedError?.description.contains("wrong-password") == false)
 
-            // No password at all: the first command is refused with NOAUTH.
+            // No password at all: the connection's PING is refused with NOAUTH, also fatal.
             let anonymous = RedisConnection(configuration: try server.configuration())
             let noAuth = #expect(throws: RedisError.self) { try anonymous.send(["GET", "k"]) }
-            #expect(noAuth?.code == .reply && noAuth?.message.hasPrefix("NOAUTH") == true)
+            #expect(noAuth?.code == .configuration && noAuth?.message.hasPrefix("PING failed: NOAUTH") == true)
         }
     }
 
@@ -284,11 +284,11 @@ import Testing
         }
     }
 
-    @Test func databaseOutOfRangeIsAReplyError() async throws {
+    @Test func databaseOutOfRangeIsAConfigurationError() async throws {
         try await withRedisServer { server in
             let connection = RedisConnection(configuration: try server.configuration(database: 99))
             let error = #expect(throws: RedisError.self) { try connection.send(["PING"]) }
-            #expect(error?.code == .reply)
+            #expect(error?.code == .configuration && error?.isFatal == true)
             #expect(error?.message.hasPrefix("SELECT failed: ERR DB index is out of range") == true)
         }
     }

@@ -20,8 +20,7 @@ import Testing
 
     @Test func withoutAURLMessagesAreLoggedAndDropped() {
         #expect(notifier(url: nil).notify("deploy finished") == .dropped)
-        #expect(SlackNotifier.Configuration.fromEnvironment([:]).webhookURL == nil)
-        #expect(SlackNotifier.Configuration.fromEnvironment(["SLACK_WEBHOOK_URL": ""]).webhookURL == nil)
+        #expect(SlackNotifier.Configuration(webhookURL: "").webhookURL == nil)
         #expect(log.messages.contains { $0.hasPrefix("Slack notification dropped: SLACK_WEBHOOK_URL is not set") })
     }
 

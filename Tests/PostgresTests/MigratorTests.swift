@@ -91,6 +91,7 @@ import Testing
             let second = try await ChildProcess.run(binary, arguments: ["db", "migrate"], environment: environment)
             #expect(second.termination.isSuccess)
             #expect(second.standardOutput.hasPrefix("nothing to do"), "\(second.standardOutput)")
+            #expect(second.standardError.isEmpty, "server notices must not reach stderr: \(second.standardError)")
             let status = try await ChildProcess.run(binary, arguments: ["db", "status"], environment: environment)
             #expect(status.standardOutput.contains("applied  0001 webhook_deliveries"))
             #expect(status.standardOutput.contains("\(TaskMigrations.all.count) applied, 0 pending"))
@@ -130,6 +131,21 @@ import Testing
                 line.hasPrefix("celerity db migrate: PostgreSQL at postgresql://app:***@127.0.0.1:\(refusedPort)/app"))
             #expect(!line.contains("\n"))
             #expect(!(unreachable.standardOutput + unreachable.standardError).contains(password))
+            let configFile = server.directory.appendingPathComponent("celerity.env")
+            try "CELERITY_DATABASE_URL=\(server.url(database: "app"))\n".write(
+                to: configFile, atomically: true, encoding: .utf8)
+            let fromFile = try await ChildProcess.run(binary, arguments: ["db", "status", "--config", configFile.path])
+            #expect(fromFile.standardOutput.contains("applied  0001 webhook_deliveries"), "\(fromFile.standardError)")
+            let flagWins = try await ChildProcess.run(
+                binary, arguments: ["db", "status", "--database-url", server.url(database: "postgres")],
+                environment: environment
+            )
+            #expect(flagWins.standardOutput.contains("pending  0001 webhook_deliveries"), "\(flagWins.standardError)")
+            let unset = try await ChildProcess.run(
+                binary, arguments: ["db", "status"], environment: ["CELERITY_DATABASE_URL": ""])
+            #expect(unset.termination == .exited(1))
+            #expect(unset.standardError.contains("no database configured"))
+
             let bad = try await ChildProcess.run(
                 binary, arguments: ["db", "status", "--database-url", "redis://x:\(password)@h"])
             #expect(bad.termination == .exited(1))

@@ -46,16 +46,4 @@ import Testing
             #expect(!"\(error)".contains("topsecret"), "\(error)")
         }
     }
-
-    @Test func theFlagWinsOverTheEnvironmentAndNeitherIsAnError() throws {
-        let environment = ["CELERITY_DATABASE_URL": "postgresql://env@h/envdb"]
-        #expect(
-            try PostgresConfiguration.resolve(flag: "postgresql://flag@h/flagdb", environment: environment).database
-                == "flagdb")
-        #expect(try PostgresConfiguration.resolve(flag: nil, environment: environment).database == "envdb")
-        let error = try #require(throws: PostgresError.self) {
-            try PostgresConfiguration.resolve(flag: nil, environment: [:])
-        }
-        #expect("\(error)".contains("CELERITY_DATABASE_URL"))
-    }
 }

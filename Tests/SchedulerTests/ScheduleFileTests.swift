@@ -186,7 +186,7 @@ import Testing
     @Test func exampleScheduleIsValid() throws {
         let schedule = try ScheduleFile.load(path: packageRoot() + "/deploy/schedule.yaml", now: now)
         #expect(schedule.timeZone.identifier == "America/Argentina/Buenos_Aires")
-        #expect(Set(schedule.entries.map(\.task)) == ["backups.postgres", "backups.redis", "backups.verify", "inflation.update", "jwt.rotate"])
+        #expect(Set(schedule.entries.map(\.task)) == ["backups.postgres", "backups.redis", "backups.config", "backups.verify", "inflation.update", "secrets.rotate_jwt"])
         for entry in schedule.entries { #expect(entry.timeZone.identifier == "America/Argentina/Buenos_Aires") }
         let backup = try #require(schedule.entries.first { $0.task == "backups.postgres" })
         #expect(iso([backup.slots.nextSlot(after: now)!]) == ["2026-11-24T05:00:00Z"])  // 02:00 -03:00

@@ -126,7 +126,7 @@ import Testing
         )
         let status = try? await process.waitForExit(timeout: .seconds(20))
         #expect(status?.isSuccess == true)
-        #expect(process.output.contains("5 entries, valid; default time zone America/Argentina/Buenos_Aires"))
+        #expect(process.output.contains("6 entries, valid; default time zone America/Argentina/Buenos_Aires"))
         #expect(process.output.contains("pg-backup: backups.postgres, cron \"0 2 * * *\""))
     }
 }

@@ -47,10 +47,18 @@ struct BackupFileTests {
                 [.modificationDate: now.addingTimeInterval(-age * day)], ofItemAtPath: path
             )
         }
+        // A staging directory left by a killed run, and one in use by a run now.
+        for (name, age) in [(".staging-old", 2.0), (".staging-current", 0.01)] {
+            let path = directory.url.appendingPathComponent(name).path
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            try FileManager.default.setAttributes(
+                [.modificationDate: now.addingTimeInterval(-age * day)], ofItemAtPath: path
+            )
+        }
         let removed = try BackupRetention(kind: .postgres, days: 30).prune(directory: directory.path, now: now)
         #expect(
             removed == [
-                "backup_20260101_020000.dump.gz", "backup_20260101_020000.dump.gz.sha256",
+                ".staging-old", "backup_20260101_020000.dump.gz", "backup_20260101_020000.dump.gz.sha256",
                 "backup_20260201_020000.dump.gz",
             ]
         )
@@ -58,7 +66,7 @@ struct BackupFileTests {
         #expect(
             left == [
                 "backup_20261101_020000.dump.gz", "backup_20261128_020000.dump.gz", "dump_20260101_000000.rdb.gz",
-                "backup_20260101_020000.dump", "notes.txt", "manual-backup_20260101_020000.dump.gz",
+                "backup_20260101_020000.dump", "notes.txt", "manual-backup_20260101_020000.dump.gz", ".staging-current",
             ]
         )
     }
@@ -98,6 +106,26 @@ struct BackupFileTests {
         await #expect(throws: BackupError.self) {
             try await OffsiteCopy(template: "false {file}").copy([source], scrubber: SecretScrubber(secrets: []))
         }
+    }
+
+    @Test("a failing program's error names it, its exit status and its last stderr lines, scrubbed of secrets")
+    func commandFailure() async throws {
+        let command = ExternalCommand(
+            executable: "sh", arguments: ["-c", "echo \"auth failed for pw-9f2e\" >&2; exit 3"]
+        )
+        let error = await #expect(throws: BackupError.self) {
+            try await command.run(scrubber: SecretScrubber(secrets: ["pw-9f2e"]))
+        }
+        #expect(error?.message == "sh failed (exit status 3): auth failed for ***")
+        let missing = await #expect(throws: BackupError.self) {
+            try await ExternalCommand(executable: "no-such-tool-x", arguments: []).run(scrubber: SecretScrubber(secrets: []))
+        }
+        #expect(missing?.message.contains("not installed") == true)
+        let slow = await #expect(throws: BackupError.self) {
+            try await ExternalCommand(executable: "sleep", arguments: ["30"], timeout: .milliseconds(200))
+                .run(scrubber: SecretScrubber(secrets: []))
+        }
+        #expect(slow?.code == .timeout)
     }
 
     @Test("configuration: defaults, the database URL fallback, one-line errors naming the variable")

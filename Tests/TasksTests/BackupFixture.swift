@@ -35,22 +35,24 @@ struct BackupFixture {
     }
 
     /// The configuration the service runs with; `database` is the one backed up.
-    func configuration(database: String = "app") throws -> BackupConfiguration {
+    func configuration(database: String = "app", offsite: OffsiteCopy? = nil) throws -> BackupConfiguration {
         var configuration = BackupConfiguration(
-            directory: directory.path, databaseURL: url(database), redis: try RedisConfiguration(url: redis.url)
+            directory: directory.path, databaseURL: url(database), redis: try RedisConfiguration(url: redis.url),
+            offsiteCopy: offsite
         )
         configuration.verifyMinimumTables = 3
         return configuration
     }
 
-    /// A service backing up `database`, recording into `celerity`.
-    func service(database: String = "app") throws -> BackupService {
+    /// A service backing up `database`, recording into `celerity`, copying finished files with `offsite`.
+    func service(database: String = "app", offsite: OffsiteCopy? = nil) throws -> BackupService {
         let notifier = SlackNotifier(
             configuration: .init(webhookURL: slack.url("/services/T000/B000/slack-secret-token")),
             client: HTTPClient(logger: logs.logger), logger: logs.logger
         )
         return BackupService(
-            configuration: try configuration(database: database), recordsDatabaseURL: url("celerity"),
+            configuration: try configuration(database: database, offsite: offsite),
+            recordsDatabase: PostgresConnection(configuration: try PostgresConfiguration(url: url("celerity")), logger: logs.logger),
             slack: notifier, logger: logs.logger
         )
     }

@@ -39,6 +39,14 @@ struct BackupTaskTests {
             )
             #expect(postgres.state == .success, "\(postgres.result)\n\(worker.diagnostics())")
             #expect(postgres.result["row_counts"]?["public.orders"]?.intValue == 1000)
+            // Each success is recorded for /metrics (the CelerityBackupTooOld alert reads it).
+            for kind in ["config", "postgres"] {
+                let recorded = try await client.redis.send(
+                    ["HGET", "celerity:metrics:jobs", "celerity_backup_last_success_timestamp_seconds|kind=\(kind)"]
+                )
+                let seconds = Double(recorded.string ?? "") ?? 0
+                #expect(abs(seconds - Date().timeIntervalSince1970) < 300, "\(kind): \(recorded)")
+            }
 
             // No Redis backup yet: verify fails, is not retried (nothing would change), and says what to do.
             let verify = try await client.result(
@@ -53,6 +61,35 @@ struct BackupTaskTests {
             #expect(!"\(verify.result)\(postgres.result)".contains(BackupFixture.password))
             await worker.stop()  // On a thrown error, the ChildProcess kills it when released.
         }
+    }
+
+    @Test("celerity backups restore checks the checksum first and refuses without --yes off a terminal")
+    func restoreCommandRefuses() async throws {
+        let directory = try TemporaryDirectory(prefix: "celerity-restore")
+        let file = directory.appending("backup_20261129_020000.dump.gz")
+        FileManager.default.createFile(atPath: file, contents: Data(repeating: 7, count: 2000))
+        let checksum = try BackupChecksum.sha256(ofFileAt: file)
+        try BackupChecksum.writeSidecar(checksum: checksum, forFileAt: file)
+        let database = "postgresql://app:restore-secret@127.0.0.1:1/app"
+        let refused = try await ChildProcess.run(
+            try Self.celerity(), arguments: ["backups", "restore", file, "--database", database],
+            environment: ["CELERITY_DATABASE_URL": ""]
+        )
+        #expect(refused.termination == .exited(1))
+        #expect(refused.standardOutput.contains("checksum ok: \(checksum)"))
+        #expect(refused.standardOutput.contains("Stop the writers"))
+        #expect(refused.standardError.contains("refusing to restore without --yes"))
+
+        // A damaged file is refused before anything else, --yes or not.
+        FileManager.default.createFile(atPath: file, contents: Data(repeating: 8, count: 2000))
+        let damaged = try await ChildProcess.run(
+            try Self.celerity(), arguments: ["backups", "restore", file, "--database", database, "--yes"],
+            environment: ["CELERITY_DATABASE_URL": ""]
+        )
+        #expect(damaged.termination == .exited(1))
+        #expect(damaged.standardError.contains("SHA-256"))
+        #expect(!(refused.standardOutput + refused.standardError + damaged.standardOutput + damaged.standardError)
+            .contains("restore-secret"))
     }
 
     /// The `celerity` binary built with the tests.

@@ -12,7 +12,10 @@ struct PostgresBackupTests {
     @Test("backup, verify, then a restore into a new database gives the same rows; all recorded")
     func backupVerifyRestore() async throws {
         try await BackupFixture.with { fixture in
-            let service = try fixture.service()
+            // The off-site copy: a local command standing in for `aws s3 cp`.
+            let remote = fixture.directory.appending("remote")
+            try FileManager.default.createDirectory(atPath: remote, withIntermediateDirectories: true)
+            let service = try fixture.service(offsite: try OffsiteCopy(template: "cp {file} \(remote)/"))
             let backup = try await service.run(.postgres, taskID: "task-1")
             #expect(backup.status == .success)
             #expect(backup.rowCounts?["public.orders"] == 1000)
@@ -22,7 +25,10 @@ struct PostgresBackupTests {
             let path = fixture.directory.appending("postgresql/\(file)")
             #expect(try BackupChecksum.sha256(ofFileAt: path) == backup.sha256)
             #expect(backup.size ?? 0 > 1000)
+            #expect(Set(try FileManager.default.contentsOfDirectory(atPath: remote)) == [file, file + ".sha256"])
             try await service.run(.redis)
+            // A scratch database left by a verification that was killed long ago.
+            try await fixture.postgres.psql("CREATE DATABASE celerity_verify_20200101_000000_deadbeef")
 
             let verify = try await service.run(.verify)
             #expect(verify.status == .success && verify.file == file)
@@ -63,8 +69,10 @@ struct PostgresBackupTests {
             try blocker.execute("BEGIN", [])
             try blocker.execute("ALTER SEQUENCE orders_id_seq RENAME TO orders_id_seq_held", [])
             async let backup = service.run(.postgres)
+            // Tests run in parallel: this test's pg_dump is the one for this test's server.
+            let port = "--port=\(fixture.postgres.port)"
             let pid = try await pollForValue(timeout: .seconds(30), interval: .milliseconds(5), "pg_dump runs") {
-                Self.childProcesses(named: "pg_dump").first
+                Self.childProcesses(named: "pg_dump").first { Self.read("/proc/\($0)/cmdline").contains(port) }
             }
             let commandLine = Self.read("/proc/\(pid)/cmdline")
             let environment = Self.read("/proc/\(pid)/environ")

@@ -26,6 +26,7 @@ enum TestTasks: TaskApplication {
             fanOut(redis),
         ])
         try registry.register(CompatTasks.all(redis))
+        try registry.register(ChaosTasks.all(redis))
         registry.use(OutcomeRecorder(redis: redis))
         return registry
     }

@@ -143,3 +143,26 @@ extension TaskAPIWorkerTests {
         await f.tearDown()
     }
 }
+
+extension TaskAPIWorkerTests {
+    @Test("a bad application configuration stops `celerity worker` at once with one line naming it")
+    func badConfigurationStopsTheWorker() async throws {
+        let f = try await WorkerFixture.start()
+        do {
+            let badURL = try await f.celerity(["worker", "--database-url", "mysql://app:hunter2@db/app"])
+            #expect(badURL.status != 0)
+            #expect(badURL.output.contains("CELERITY_DATABASE_URL"), "\(badURL.output)")
+            #expect(!badURL.output.contains("hunter2"))
+            let badAlias = try await f.celerity(["worker", "--alias", "myapp.tasks.x=no.such.task"])
+            #expect(badAlias.status != 0)
+            #expect(badAlias.output.contains("no.such.task"), "\(badAlias.output)")
+            let unreadable = try await f.celerity(["worker", "--config", "/nonexistent/celerity.env"])
+            #expect(unreadable.status != 0)
+            #expect(unreadable.output.contains("/nonexistent/celerity.env"), "\(unreadable.output)")
+        } catch {
+            await f.tearDown()
+            throw error
+        }
+        await f.tearDown()
+    }
+}

@@ -1,10 +1,27 @@
 /// Where and how to reach Redis, parsed from a URL:
-/// `redis://[user:password@]host[:port][/db]` or `unix:///path/to/redis.sock[?db=N&password=P]`.
+/// `redis://[user:password@]host[:port][/db]`, `unix:///path/to/redis.sock[?db=N&password=P]`, or
+/// `redis+sentinel://[user:password@]host1:port1,host2:port2/master-name[/db]` (Redis Sentinel: the
+/// sentinels are asked for the master's address, again after every reconnection; see docs/reliability.md).
 public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
-    /// A TCP host and port, or a Unix socket path.
+    /// A TCP host and port, a Unix socket path, or the sentinels that know where the master named `master` is.
     public enum Endpoint: Sendable, Hashable {
         case tcp(host: String, port: Int)
         case unix(path: String)
+        case sentinel(sentinels: [HostAndPort], master: String)
+    }
+
+    /// A TCP host and port.
+    public struct HostAndPort: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// `host:port`, with brackets around an IPv6 address.
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
     public var endpoint: Endpoint
@@ -52,6 +69,9 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
             }
             rest = String(rest[..<questionMark])
         }
+        if let unknown = query.keys.sorted().first(where: { !Self.queryOptions.contains($0) }) {
+            throw RedisURLError(reason: "unknown option \"\(unknown)\"; the options are \(Self.queryOptions.sorted().joined(separator: ", "))")
+        }
         var username: String?
         var password: String? = query["password"]
         if let at = rest.lastIndex(of: "@") {
@@ -77,44 +97,67 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
             if let slash = rest.firstIndex(of: "/") {
                 hostPort = String(rest[..<slash])
                 let path = rest[rest.index(after: slash)...]
-                if !path.isEmpty {
-                    guard let number = Int(path), number >= 0 else {
-                        throw RedisURLError(reason: "database \"\(path)\" is not a number")
-                    }
-                    database = number
-                }
+                if !path.isEmpty { database = try Self.database(path) }
             }
-            var host = hostPort
-            var port = 6379
-            if hostPort.hasPrefix("[") {  // [::1]:6379
-                guard let close = hostPort.firstIndex(of: "]") else { throw RedisURLError(reason: "unclosed \"[\" in host") }
-                host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
-                let after = hostPort[hostPort.index(after: close)...]
-                if after.hasPrefix(":") {
-                    guard let number = Int(after.dropFirst()), (1...65535).contains(number) else {
-                        throw RedisURLError(reason: "port \"\(after.dropFirst())\" is not a port number")
-                    }
-                    port = number
-                }
-            } else if let colon = hostPort.lastIndex(of: ":") {
-                host = String(hostPort[..<colon])
-                let portText = hostPort[hostPort.index(after: colon)...]
-                guard let number = Int(portText), (1...65535).contains(number) else {
-                    throw RedisURLError(reason: "port \"\(portText)\" is not a port number")
-                }
-                port = number
+            let address = try Self.hostAndPort(Substring(hostPort), defaultPort: 6379)
+            self.init(endpoint: .tcp(host: address.host, port: address.port), username: username, password: password, database: database)
+        case "redis+sentinel", "sentinel":
+            let parts = rest.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count >= 2, !parts[1].isEmpty else {
+                throw RedisURLError(reason: "a sentinel URL names its master: redis+sentinel://host1:26379,host2:26379/master-name/db")
             }
-            if host.isEmpty { host = "127.0.0.1" }
-            self.init(endpoint: .tcp(host: host, port: port), username: username, password: password, database: database)
+            guard parts.count <= 3 else { throw RedisURLError(reason: "unexpected \"/\" after the database in a sentinel URL") }
+            if parts.count == 3, !parts[2].isEmpty { database = try Self.database(parts[2]) }
+            let sentinels = try parts[0].split(separator: ",", omittingEmptySubsequences: false).map { text throws(RedisURLError) in
+                guard !text.isEmpty else { throw RedisURLError(reason: "empty sentinel address in \"\(parts[0])\"") }
+                return try Self.hostAndPort(Substring(text), defaultPort: 26379)
+            }
+            self.init(
+                endpoint: .sentinel(sentinels: sentinels, master: Self.percentDecoded(String(parts[1]))), username: username,
+                password: password, database: database
+            )
         case "unix", "redis+unix", "redis+socket":
             guard rest.hasPrefix("/") else { throw RedisURLError(reason: "unix socket path must be absolute: unix:///path/to/redis.sock") }
             self.init(endpoint: .unix(path: rest), username: username, password: password, database: database)
         case "rediss":
             throw RedisURLError(reason: "TLS (rediss://) is not supported; use redis:// on a trusted network or a local TLS proxy")
         default:
-            throw RedisURLError(reason: "unknown scheme \"\(scheme)\"; expected redis:// or unix://")
+            throw RedisURLError(reason: "unknown scheme \"\(scheme)\"; expected redis://, unix:// or redis+sentinel://")
         }
     }
+
+    private static func database(_ text: Substring) throws(RedisURLError) -> Int {
+        guard let number = Int(text), number >= 0 else { throw RedisURLError(reason: "database \"\(text)\" is not a number") }
+        return number
+    }
+
+    /// `host`, `host:port` or `[v6]:port`; an empty host is the loopback address.
+    private static func hostAndPort(_ text: Substring, defaultPort: Int) throws(RedisURLError) -> HostAndPort {
+        var host = String(text)
+        var port = defaultPort
+        if text.hasPrefix("[") {  // [::1]:6379
+            guard let close = text.firstIndex(of: "]") else { throw RedisURLError(reason: "unclosed \"[\" in host") }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let after = text[text.index(after: close)...]
+            if after.hasPrefix(":") {
+                guard let number = Int(after.dropFirst()), (1...65535).contains(number) else {
+                    throw RedisURLError(reason: "port \"\(after.dropFirst())\" is not a port number")
+                }
+                port = number
+            }
+        } else if let colon = text.lastIndex(of: ":") {
+            host = String(text[..<colon])
+            let portText = text[text.index(after: colon)...]
+            guard let number = Int(portText), (1...65535).contains(number) else {
+                throw RedisURLError(reason: "port \"\(portText)\" is not a port number")
+            }
+            port = number
+        }
+        return HostAndPort(host: host.isEmpty ? "127.0.0.1" : host, port: port)
+    }
+
+    /// The options a URL may carry after `?`.
+    private static let queryOptions: Set<String> = ["db", "password"]
 
     /// The URL with the password replaced by `***`, safe for logs, errors and `status` output.
     public var redactedURL: String {
@@ -130,6 +173,8 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
             return "redis://\(userInfo)\(shownHost):\(port)/\(database)"
         case .unix(let path):
             return "unix://\(userInfo)\(path)?db=\(database)"
+        case .sentinel(let sentinels, let master):
+            return "redis+sentinel://\(userInfo)\(sentinels.map(\.description).joined(separator: ","))/\(master)/\(database)"
         }
     }
 
@@ -138,6 +183,7 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         switch endpoint {
         case .tcp(let host, let port): return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         case .unix(let path): return path
+        case .sentinel(let sentinels, let master): return "\(master) via \(sentinels.map(\.description).joined(separator: ","))"
         }
     }
 

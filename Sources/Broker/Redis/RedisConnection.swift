@@ -19,11 +19,17 @@ public final class RedisConnection: Sendable {
     /// The configuration this connection was made with.
     public let configuration: RedisConfiguration
     private let session: Mutex<Session>
+    private let reconnectCount: ReconnectCount
+
+    /// How many times this connection was made again after it had been up (for `celerity_redis_reconnects_total`).
+    public var reconnects: Int { reconnectCount.value.load(ordering: .relaxed) }
 
     /// Creates a connection; it connects on first use (or when ``connect()`` is called).
     public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "celerity.redis")) {
         self.configuration = configuration
-        self.session = Mutex(Session(configuration: configuration, logger: logger))
+        let reconnectCount = ReconnectCount()
+        self.reconnectCount = reconnectCount
+        self.session = Mutex(Session(configuration: configuration, logger: logger, reconnects: reconnectCount))
     }
 
     /// Connects now (and authenticates and selects the database), retrying with backoff.
@@ -87,10 +93,33 @@ public final class RedisConnection: Sendable {
         }
     }
 
+    /// Why a Unix socket path cannot work, or `nil` when the failure may pass: a directory that does not
+    /// exist, a path that is not a socket, no permission; a missing socket file only before the first
+    /// connection (Redis removes its socket while it restarts).
+    static func socketProblem(_ path: String, everConnected: Bool) -> String? {
+        var status = stat()
+        if stat(path, &status) == 0 {
+            if status.st_mode & S_IFMT != S_IFSOCK { return "\(path) is not a Unix socket" }
+            if access(path, R_OK | W_OK) != 0 { return "no permission to use the Unix socket \(path)" }
+            return nil
+        }
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        var directoryStatus = stat()
+        if !directory.isEmpty, stat(directory, &directoryStatus) != 0 || directoryStatus.st_mode & S_IFMT != S_IFDIR {
+            return "the directory of the Unix socket \(path) does not exist"
+        }
+        return everConnected ? nil : "no Unix socket at \(path) (is Redis's `unixsocket` set to this path?)"
+    }
+
     /// Runs `body` with the lock held.
     private func withSession<T: Sendable>(_ body: (inout Session) throws(RedisError) -> T) throws(RedisError) -> T {
         try session.withLock { (session: inout sending Session) throws(RedisError) -> T in try body(&session) }
     }
+}
+
+/// A counter the connection's session bumps and anyone may read without taking the session's lock.
+private final class ReconnectCount: Sendable {
+    let value = Atomic<Int>(0)
 }
 
 /// A connection's state and the steps that use it, only ever reached with the ``RedisConnection``'s lock held.
@@ -101,10 +130,14 @@ private struct Session: ~Copyable {
     var scriptHashes: [String: String] = [:]
     var subscribed = false
     var everConnected = false
+    let reconnects: ReconnectCount
+    /// The master a sentinel configuration last connected to.
+    var lastMaster: RedisConfiguration.HostAndPort?
 
-    init(configuration: RedisConfiguration, logger: Logger) {
+    init(configuration: RedisConfiguration, logger: Logger, reconnects: ReconnectCount) {
         self.configuration = configuration
         self.logger = logger
+        self.reconnects = reconnects
     }
 
     deinit {
@@ -114,8 +147,19 @@ private struct Session: ~Copyable {
     mutating func send(_ arguments: [String], blockingFor: Duration) throws(RedisError) -> RedisReply {
         try ensureConnected()
         let reply = try roundTrip([arguments], blockingFor: blockingFor)[0]
-        if case .error(let message) = reply { throw error(.reply, message) }
+        if case .error(let message) = reply { throw refusal(message) }
         return reply
+    }
+
+    /// An error reply as an error. Through Sentinel, `READONLY` means the server was demoted by a failover: the
+    /// command did not run, so it is a transport error (the caller retries) and the next call asks the
+    /// sentinels again.
+    private mutating func refusal(_ message: String) -> RedisError {
+        if case .sentinel = configuration.endpoint, message.hasPrefix("READONLY") || message.contains(" READONLY ") {
+            drop()
+            return error(.transport, "the server was demoted to a replica: \(message)")
+        }
+        return error(.reply, message)
     }
 
     mutating func evaluate(_ script: RedisScript, keys: [String], arguments: [String]) throws(RedisError) -> RedisReply {
@@ -138,7 +182,8 @@ private struct Session: ~Copyable {
                     scriptHashes[script.source] = nil
                     continue
                 }
-                throw error(.reply, "script \(script.name): \(message)")
+                let refused = refusal(message)
+                throw refused.isTransport ? refused : error(.reply, "script \(script.name): \(message)")
             }
             return reply
         }
@@ -221,6 +266,7 @@ private struct Session: ~Copyable {
             attempt += 1
             do {
                 try openOnce()
+                if everConnected { reconnects.value.add(1, ordering: .relaxed) }
                 if attempt > 1 || everConnected {
                     logger.info(
                         "connected to Redis",
@@ -246,20 +292,30 @@ private struct Session: ~Copyable {
     }
 
     private mutating func openOnce() throws(RedisError) {
-        let timeout = Self.timeval(configuration.connectTimeout)
-        let made: UnsafeMutablePointer<redisContext>?
+        var masterAddress: RedisConfiguration.HostAndPort?
+        let made: UnsafeMutablePointer<redisContext>
         switch configuration.endpoint {
-        case .tcp(let host, let port): made = redisConnectWithTimeout(host, Int32(port), timeout)
-        case .unix(let path): made = redisConnectUnixWithTimeout(path, timeout)
-        }
-        guard let made else { throw error(.transport, "cannot allocate a hiredis context") }
-        if made.pointee.err != 0 {
-            let message = errorString(made)
-            redisFree(made)
-            throw error(.transport, message)
+        case .tcp(let host, let port):
+            made = try dial(.init(host: host, port: port), timeout: configuration.connectTimeout)
+        case .unix(let path):
+            guard let unix = redisConnectUnixWithTimeout(path, Self.timeval(configuration.connectTimeout)) else {
+                throw error(.transport, "cannot allocate a hiredis context")
+            }
+            if unix.pointee.err != 0 {
+                let message = errorString(unix)
+                redisFree(unix)
+                if let problem = RedisConnection.socketProblem(path, everConnected: everConnected) {
+                    throw error(.configuration, problem)
+                }
+                throw error(.transport, message)
+            }
+            made = unix
+        case .sentinel(let sentinels, let master):
+            let address = try discoverMaster(named: master, sentinels: sentinels)
+            made = try dial(address, timeout: configuration.connectTimeout)
+            masterAddress = address
         }
         redisSetTimeout(made, Self.timeval(configuration.commandTimeout))
-        if case .tcp = configuration.endpoint { redisEnableKeepAlive(made) }
         context = made
         var setup: [[String]] = []
         if let password = configuration.password {
@@ -269,18 +325,80 @@ private struct Session: ~Copyable {
         // A restarted Redis accepts connections while it loads its dataset and answers LOADING until it is done:
         // that is a Redis not reachable yet, retried with backoff like a refused connection.
         setup.append(["PING"])
+        // What a sentinel names may be stale (a failover under way): only a server that says it is the master will do.
+        if masterAddress != nil { setup.append(["ROLE"]) }
         let replies = try roundTrip(setup, blockingFor: .zero)
         for (command, reply) in zip(setup, replies) {
             guard case .error(let message) = reply else { continue }
-            if command == ["PING"] {
-                guard message.hasPrefix("LOADING") else { continue }  // other refusals surface on the first command
-                drop()
-                throw error(.transport, "Redis is still loading its dataset: \(message)")
-            }
-            drop()
             // The password is never part of the message: only the command name is named.
-            throw error(.reply, "\(command[0]) failed: \(message)")
+            let refusal = RedisError.setupRefusal(command: command[0], message: message, endpoint: configuration.redactedURL)
+            if command == ["PING"], refusal.code == .reply { continue }  // other refusals surface on the first command
+            drop()
+            throw refusal
         }
+        if let masterAddress, replies.last?.array?.first?.string != "master" {
+            drop()
+            throw error(.transport, "\(masterAddress) is not the master (yet): a failover is under way")
+        }
+        if let masterAddress, masterAddress != lastMaster {
+            if lastMaster != nil {
+                logger.warning("Redis master changed", metadata: ["redis.endpoint": "\(configuration.redactedURL)", "redis.master": "\(masterAddress)"])
+            }
+            lastMaster = masterAddress
+        }
+    }
+
+    /// A TCP connection (with keep-alive) to `address`, or a transport error.
+    private func dial(_ address: RedisConfiguration.HostAndPort, timeout: Duration) throws(RedisError) -> UnsafeMutablePointer<redisContext> {
+        guard let made = redisConnectWithTimeout(address.host, Int32(address.port), Self.timeval(timeout)) else {
+            throw error(.transport, "cannot allocate a hiredis context")
+        }
+        if made.pointee.err != 0 {
+            let message = errorString(made)
+            redisFree(made)
+            throw error(.transport, "\(address): \(message)")
+        }
+        redisEnableKeepAlive(made)
+        return made
+    }
+
+    /// Asks each sentinel in turn where the master is (`SENTINEL get-master-addr-by-name`).
+    /// - Throws: `.transport` when no sentinel answers, `.configuration` when every one that answers does not
+    ///   know the master's name.
+    private func discoverMaster(
+        named master: String, sentinels: [RedisConfiguration.HostAndPort]
+    ) throws(RedisError) -> RedisConfiguration.HostAndPort {
+        var problems: [String] = []
+        var unknownName = 0
+        for sentinel in sentinels {
+            let made: UnsafeMutablePointer<redisContext>
+            do {
+                made = try dial(sentinel, timeout: min(configuration.connectTimeout, .seconds(1)))
+            } catch {
+                problems.append(error.message)
+                continue
+            }
+            defer { redisFree(made) }
+            redisSetTimeout(made, Self.timeval(min(configuration.commandTimeout, .seconds(2))))
+            let raw = Self.withArgv(["SENTINEL", "get-master-addr-by-name", master]) { count, argv, lengths in
+                redisCommandArgv(made, count, argv, lengths)
+            }
+            guard let raw else {
+                problems.append("sentinel \(sentinel): \(errorString(made))")
+                continue
+            }
+            let reply = Self.copy(raw.assumingMemoryBound(to: redisReply.self))
+            freeReplyObject(raw)
+            if let parts = reply.array, parts.count == 2, let host = parts[0].string, let port = parts[1].string.flatMap({ Int($0) }) {
+                return RedisConfiguration.HostAndPort(host: host, port: port)
+            }
+            if reply.isNull { unknownName += 1 }
+            problems.append("sentinel \(sentinel) replied \(reply)")
+        }
+        if unknownName == sentinels.count {
+            throw error(.configuration, "no sentinel knows a master named \"\(master)\"")
+        }
+        throw error(.transport, "no sentinel named the master \"\(master)\": \(problems.joined(separator: "; "))")
     }
 
     mutating func roundTrip(_ commands: [[String]], blockingFor: Duration) throws(RedisError) -> [RedisReply] {

@@ -1,9 +1,10 @@
 /// A failure talking to Redis. Transport failures (the connection is gone: reconnect and retry)
-/// are kept apart from error replies (Redis answered, and said no).
+/// are kept apart from error replies (Redis answered, and said no) and from configuration errors
+/// (Redis refuses this client's settings: retrying cannot help, the command should stop).
 public struct RedisError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is; new kinds may be added.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        fileprivate enum Base: Sendable, Hashable { case transport, reply, protocolViolation, timeout }
+        fileprivate enum Base: Sendable, Hashable { case transport, reply, protocolViolation, timeout, configuration }
         fileprivate let base: Base
 
         /// The connection could not be made, or broke; the command may or may not have run.
@@ -14,6 +15,9 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         public static let protocolViolation = Code(base: .protocolViolation)
         /// Nothing arrived within the allowed time.
         public static let timeout = Code(base: .timeout)
+        /// Redis refuses the configuration itself: a wrong or missing password, a database index out of
+        /// range, a Unix socket path that does not exist. Fatal: stop and fix the URL.
+        public static let configuration = Code(base: .configuration)
 
         public var description: String {
             switch base {
@@ -21,6 +25,7 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
             case .reply: return "reply"
             case .protocolViolation: return "protocol"
             case .timeout: return "timeout"
+            case .configuration: return "configuration"
             }
         }
     }
@@ -40,12 +45,39 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
     /// Whether reconnecting may help.
     public var isTransport: Bool { code == .transport || code == .timeout }
 
+    /// Whether the configuration is wrong, so that no retry can succeed and the command should stop.
+    public var isFatal: Bool { code == .configuration }
+
     public var description: String {
         switch code.base {
         case .transport: return "cannot talk to Redis at \(endpoint): \(message)"
         case .timeout: return "Redis at \(endpoint) did not answer in time: \(message)"
         case .reply: return "Redis at \(endpoint) replied with an error: \(message)"
         case .protocolViolation: return "unexpected reply from Redis at \(endpoint): \(message)"
+        case .configuration:
+            return "Redis at \(endpoint) cannot be used as configured: \(message); fix --redis-url or CELERITY_REDIS_URL"
         }
+    }
+}
+
+extension RedisError {
+    /// Why a refused AUTH, SELECT or PING fails: `LOADING` is a Redis not ready yet (transport, retried); the
+    /// configuration (a wrong or missing password, a database out of range) is fatal; anything else is an
+    /// ordinary error reply.
+    static func setupRefusal(command: String, message: String, endpoint: String) -> RedisError {
+        let code = message.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+        if code == "LOADING" {
+            return RedisError(code: .transport, message: "Redis is still loading its dataset: \(message)", endpoint: endpoint)
+        }
+        let advice: String?
+        switch (command, code) {
+        case ("AUTH", _), (_, "WRONGPASS"): advice = "the user name or password is wrong"
+        case (_, "NOAUTH"): advice = "Redis requires a password and the URL has none"
+        case (_, "NOPERM"): advice = "the user may not run \(command)"
+        case ("SELECT", _): advice = "this Redis has fewer databases: see its `databases` setting"
+        default: advice = nil
+        }
+        guard let advice else { return RedisError(code: .reply, message: "\(command) failed: \(message)", endpoint: endpoint) }
+        return RedisError(code: .configuration, message: "\(command) failed: \(message) (\(advice))", endpoint: endpoint)
     }
 }

@@ -1,15 +1,15 @@
 /// A finished backup file: where it is, how big, and its SHA-256.
-public struct BackupArtifact: Sendable, Hashable, Codable {
+struct BackupArtifact: Sendable, Hashable {
     /// The absolute path.
-    public var path: String
+    var path: String
     /// The size in bytes.
-    public var size: Int64
+    var size: Int64
     /// The lowercase hex SHA-256 of the file.
-    public var sha256: String
+    var sha256: String
 
     /// The file name without its directory.
-    public var fileName: String { path.split(separator: "/").last.map(String.init) ?? path }
+    var fileName: String { path.split(separator: "/").last.map(String.init) ?? path }
 
     /// The sidecar file holding the checksum.
-    public var sidecarPath: String { path + BackupChecksum.sidecarSuffix }
+    var sidecarPath: String { path + BackupChecksum.sidecarSuffix }
 }

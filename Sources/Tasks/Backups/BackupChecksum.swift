@@ -1,6 +1,8 @@
 import Crypto
 import Foundation
-import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The SHA-256 of a backup file, and its sidecar `<file>.sha256` (the `sha256sum` format, so
 /// `sha256sum -c backup_….dump.gz.sha256` checks it without Celerity).
@@ -13,21 +15,18 @@ enum BackupChecksum {
 
     /// The lowercase hex SHA-256 of the file at `path`, read in 1 MiB chunks.
     static func sha256(ofFileAt path: String) throws -> String {
-        let descriptor: FileDescriptor
-        do {
-            descriptor = try FileDescriptor.open(FilePath(path), .readOnly)
-        } catch {
-            throw BackupError(.io, "cannot read \(path): \(error)")
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw BackupError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")
         }
-        defer { try? descriptor.close() }
+        defer { close(descriptor) }
         var hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let count: Int
-            do {
-                count = try buffer.withUnsafeMutableBytes { try descriptor.read(into: $0) }
-            } catch {
-                throw BackupError(.io, "cannot read \(path): \(error)")
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else {
+                throw BackupError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")
             }
             if count == 0 { break }
             buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<count])) }

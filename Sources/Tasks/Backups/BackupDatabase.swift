@@ -8,9 +8,14 @@ struct BackupDatabase: Sendable {
     /// The connection.
     let connection: PostgresConnection
 
-    /// A connection to `configuration` (made on first use).
+    /// A new connection to `configuration` (made on first use); ``close()`` it when done.
     init(configuration: PostgresConfiguration, logger: Logger) {
         connection = PostgresConnection(configuration: configuration, logger: logger)
+    }
+
+    /// Queries on an existing connection (the process's shared one: not closed here).
+    init(connection: PostgresConnection) {
+        self.connection = connection
     }
 
     /// Closes the connection.
@@ -29,7 +34,7 @@ struct BackupDatabase: Sendable {
             let rows = try connection.query(sql, parameters.map { $0.map(PostgresValue.text) })
             return try rows.map { row in try row.columnNames.map { try row.text($0) } }
         } catch let error as PostgresError {
-            throw BackupError(.database, error.description)
+            throw BackupError(error.isTransient ? .database : .databaseRefused, error.description)
         }
     }
 

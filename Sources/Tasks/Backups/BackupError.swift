@@ -24,8 +24,11 @@ public struct BackupError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let timeout = Code(name: "timeout")
         /// The restore was not confirmed.
         public static let notConfirmed = Code(name: "notConfirmed")
-        /// A database query failed.
+        /// The database could not be reached or gave up for a while (connection, timeout, serialization, shutdown):
+        /// worth a retry.
         public static let database = Code(name: "database")
+        /// The database refused a statement (permissions, a missing object): a retry would not change it.
+        public static let databaseRefused = Code(name: "databaseRefused")
     }
 
     /// What kind of failure this is.

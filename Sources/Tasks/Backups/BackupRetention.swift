@@ -6,6 +6,7 @@ import Foundation
 /// `.sha256` sidecar, …) and its modification time is older than the retention; other files in the directory —
 /// an operator's copy, another tool's dump, a half-written temp file — are left alone. The newest backup of the
 /// kind is never pruned, whatever its age, so a long outage of the backup job does not end with no backup at all.
+/// Staging directories (`.staging-*`) left by a run that was killed are removed once they are a day old.
 struct BackupRetention: Sendable {
     /// The kind whose files are pruned.
     var kind: BackupKind
@@ -27,6 +28,15 @@ struct BackupRetention: Sendable {
         let newest = own.filter { !$0.hasSuffix(BackupChecksum.sidecarSuffix) }.max()
         let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
         var removed: [String] = []
+        let staleStaging = now.addingTimeInterval(-86_400)
+        for name in names.sorted() where name.hasPrefix(BackupStaging.prefix) {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                modified < staleStaging
+            else { continue }
+            try? FileManager.default.removeItem(atPath: path)
+            removed.append(name)
+        }
         for name in own.sorted() {
             if let newest, name == newest || name == newest + BackupChecksum.sidecarSuffix { continue }
             let path = (directory as NSString).appendingPathComponent(name)

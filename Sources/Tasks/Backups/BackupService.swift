@@ -2,6 +2,7 @@ import Broker
 import Foundation
 import HTTP
 import Logging
+import Postgres
 
 /// Runs the backup jobs and restores: each run is recorded in `backup_runs`, and a failure is logged,
 /// recorded and sent to Slack before it is thrown (the task then ends in FAILURE with the reason).
@@ -11,7 +12,7 @@ import Logging
 public final class BackupService: Sendable {
     /// What is backed up, where to, and for how long.
     public let configuration: BackupConfiguration
-    private let recordsDatabaseURL: String?
+    private let recordsDatabase: PostgresConnection?
     private let slack: SlackNotifier
     private let logger: Logger
 
@@ -19,19 +20,19 @@ public final class BackupService: Sendable {
     ///
     /// - Parameters:
     ///   - configuration: The backup configuration.
-    ///   - recordsDatabaseURL: The Celerity database holding `backup_runs` (`CELERITY_DATABASE_URL`); a run
-    ///     connects to it when it records, so a database that is down fails that run, not the worker. `nil`
-    ///     fails every run, saying what to set.
+    ///   - recordsDatabase: The Celerity database holding `backup_runs` (`CELERITY_DATABASE_URL`; the process's
+    ///     shared connection, which connects on first use, so a database that is down fails a run, not the
+    ///     worker). `nil` fails every run, saying what to set.
     ///   - slack: Where failures are posted (`SLACK_WEBHOOK_URL`; without a URL it logs and drops them).
     ///   - logger: Where progress and failures are logged.
     public init(
         configuration: BackupConfiguration,
-        recordsDatabaseURL: String?,
+        recordsDatabase: PostgresConnection?,
         slack: SlackNotifier,
         logger: Logger
     ) {
         self.configuration = configuration
-        self.recordsDatabaseURL = recordsDatabaseURL
+        self.recordsDatabase = recordsDatabase
         self.slack = slack
         self.logger = logger
     }
@@ -41,9 +42,10 @@ public final class BackupService: Sendable {
     /// - Parameters:
     ///   - kind: What to back up (or `verify`).
     ///   - taskID: The Celerity task running it, recorded with the run.
-    /// - Returns: The recorded run.
-    /// - Throws: ``BackupError`` saying what failed (already recorded and sent to Slack).
     ///   - logger: The task's logger (with its `task.id`); the service's own when `nil`.
+    /// - Returns: The recorded run.
+    /// - Throws: ``BackupError`` saying what failed (already recorded and sent to Slack), or `CancellationError`
+    ///   when the task was cancelled (its time limit).
     @discardableResult
     public func run(_ kind: BackupKind, taskID: String? = nil, logger: Logger? = nil) async throws -> BackupRun {
         var logger = logger ?? self.logger
@@ -55,7 +57,6 @@ public final class BackupService: Sendable {
             durationSeconds: 0, taskID: taskID
         )
         var records: BackupRecords?
-        defer { records?.database.close() }
         do {
             records = try openRecords()
             try await perform(kind, into: &run, records: records!, logger: logger)
@@ -74,30 +75,29 @@ public final class BackupService: Sendable {
             run.status = .failure
             run.error = message
             run.durationSeconds = (ContinuousClock.now - clock).seconds
-            logger.error("backup run failed", metadata: ["backup.error": "\(message)"])
+            logger.info("backup run failed", metadata: ["backup.error": "\(message)"])
             do {
                 guard let records else { throw BackupError(.database, "no connection to the records database") }
                 try records.insert(run)
             } catch {
-                logger.error("the failed run could not be recorded", metadata: ["backup.error": "\(error)"])
+                logger.info("the failed run could not be recorded", metadata: ["backup.error": "\(error)"])
             }
             slack.notify(
                 ":rotating_light: Celerity backup `\(kind)` FAILED on \(Self.hostName): \(message)",
                 deadline: .now + .seconds(30)
             )
-            throw (error as? BackupError) ?? BackupError(.io, message)
+            throw error
         }
     }
 
-    /// A connection to the records database.
+    /// The run records, on the records database.
     private func openRecords() throws -> BackupRecords {
-        guard let recordsDatabaseURL else {
+        guard let recordsDatabase else {
             throw BackupError(
                 .configuration, "CELERITY_DATABASE_URL is not set: backup runs are recorded in the Celerity database"
             )
         }
-        let target = try PostgresToolTarget(url: recordsDatabaseURL, name: "CELERITY_DATABASE_URL")
-        return BackupRecords(database: BackupDatabase(configuration: target.configuration, logger: logger))
+        return BackupRecords(database: BackupDatabase(connection: recordsDatabase))
     }
 
     private func perform(
@@ -155,7 +155,6 @@ public final class BackupService: Sendable {
     public func restore(file: String, into databaseURL: String) async throws -> Int {
         var recorded: String?
         if let records = try? openRecords() {
-            defer { records.database.close() }
             recorded = try? records.successfulRun(file: (file as NSString).lastPathComponent)?.sha256
         }
         return try await Self.restore(file: file, into: databaseURL, recordedChecksum: recorded, logger: logger)
@@ -169,6 +168,13 @@ public final class BackupService: Sendable {
     public static func restore(
         file: String, into databaseURL: String, recordedChecksum: String? = nil, logger: Logger
     ) async throws -> Int {
+        guard file.hasSuffix(BackupKind.postgres.fileSuffix) else {
+            throw BackupError(
+                .invalidBackup,
+                "\((file as NSString).lastPathComponent) is not a PostgreSQL backup (*\(BackupKind.postgres.fileSuffix)); "
+                    + "Redis and configuration backups are restored by hand: docs/backups.md"
+            )
+        }
         let target = try PostgresToolTarget(url: databaseURL, name: "--database")
         let restore = PostgresRestore(file: file, recordedChecksum: recordedChecksum)
         _ = try restore.checkChecksum()
@@ -180,9 +186,7 @@ public final class BackupService: Sendable {
 
     /// The recorded runs, newest first.
     public func recentRuns(limit: Int = 100) async throws -> [BackupRun] {
-        let records = try openRecords()
-        defer { records.database.close() }
-        return try records.recent(limit: limit)
+        try openRecords().recent(limit: limit)
     }
 
     private static var hostName: String { ProcessInfo.processInfo.hostName }

@@ -8,6 +8,9 @@ import Foundation
 /// replacing an existing backup). A failed run removes the staging directory and leaves every earlier
 /// backup as it was. Retention never touches staging directories (their names are not a backup's).
 struct BackupStaging: Sendable {
+    /// What every staging directory's name starts with.
+    static let prefix = ".staging-"
+
     /// The kind's backup directory.
     let directory: String
     /// The staging directory.
@@ -22,7 +25,7 @@ struct BackupStaging: Sendable {
         } catch {
             throw BackupError(.io, "cannot create the backup directory \(directory): \(error.localizedDescription)")
         }
-        let root = (directory as NSString).appendingPathComponent(".staging-\(UUID().uuidString.lowercased())")
+        let root = (directory as NSString).appendingPathComponent(Self.prefix + UUID().uuidString.lowercased())
         guard mkdir(root, 0o700) == 0 else {
             throw BackupError(.io, "cannot create \(root): \(String(cString: strerror(errno)))")
         }

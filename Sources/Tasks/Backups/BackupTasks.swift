@@ -1,6 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Broker
-import HTTP
-import Logging
 import TaskAPI
 
 /// `backups.postgres`, `backups.redis`, `backups.config` and `backups.verify`, on the `backups` queue
@@ -40,40 +43,50 @@ public enum BackupTasks {
         public var latest: Bool?
     }
 
-    /// Reads the backup configuration from the worker's settings and defines the tasks around one service.
+    /// Reads the backup configuration from the worker's settings and defines the tasks around one service on the
+    /// process's shared resources (the Celerity database for the run records, Slack, the broker's Redis).
     ///
-    /// Nothing is opened here: each run connects to what it needs, so a database that is down fails a backup
-    /// run (loudly), not the worker.
+    /// Connections are made on first use, so a database that is down fails a backup run (loudly), not the worker.
     /// - Throws: ``BackupError`` with code `configuration` for a malformed setting (the worker stops, naming it).
-    public static func setup(_ context: SetupContext) throws -> [TaskDefinition] {
-        var configuration = try BackupConfiguration.load { context.settings[$0] }
-        configuration.redis = context.broker
-        let logger = context.logger
-        let slack = SlackNotifier(
-            configuration: .init(webhookURL: context.settings.secret("SLACK_WEBHOOK_URL")?.value),
-            client: HTTPClient(logger: logger), logger: logger
-        )
+    public static func definitions(_ resources: TaskResources) throws -> [TaskDefinition] {
+        var configuration = try BackupConfiguration.load { resources.settings[$0] }
+        configuration.redis = resources.brokerConfiguration
         let service = BackupService(
-            configuration: configuration, recordsDatabaseURL: context.settings["CELERITY_DATABASE_URL"],
-            slack: slack, logger: logger
+            configuration: configuration, recordsDatabase: resources.database, slack: resources.slack,
+            logger: resources.logger
         )
-        return definitions(service)
+        return definitions(service, metrics: resources.broker)
     }
 
-    /// The four tasks, running on `service`.
-    public static func definitions(_ service: BackupService) -> [TaskDefinition] {
-        [
+    /// The four tasks, running on `service`; each success is also recorded for `/metrics` on `metrics` (the
+    /// broker), where the `CelerityBackupTooOld` and `CelerityBackupVerificationTooOld` alerts read it.
+    public static func definitions(_ service: BackupService, metrics: RedisConnection? = nil) -> [TaskDefinition] {
+        @Sendable func run(_ kind: BackupKind, _ context: TaskContext) async throws -> BackupRun {
+            let run = try await service.run(kind, taskID: context.taskID, logger: context.logger)
+            guard let metrics else { return run }
+            let series: [JobMetric] =
+                kind == .verify
+                ? [.backupLastVerification(kind: "postgres"), .backupLastVerification(kind: "redis")]
+                : [.backupLastSuccess(kind: kind.rawValue)]
+            do {
+                for metric in series { try metric.record(Date(), on: metrics) }
+            } catch {
+                context.logger.warning("cannot record the backup metrics", metadata: ["error": "\(error)"])
+            }
+            return run
+        }
+        return [
             TaskDefinition(Postgres.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(4 * 3600))) { _, context in
-                try await service.run(.postgres, taskID: context.taskID, logger: context.logger)
+                try await run(.postgres, context)
             },
             TaskDefinition(Redis.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(3600))) { _, context in
-                try await service.run(.redis, taskID: context.taskID, logger: context.logger)
+                try await run(.redis, context)
             },
             TaskDefinition(Config.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(600))) { _, context in
-                try await service.run(.config, taskID: context.taskID, logger: context.logger)
+                try await run(.config, context)
             },
             TaskDefinition(Verify.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(4 * 3600))) { _, context in
-                try await service.run(.verify, taskID: context.taskID, logger: context.logger)
+                try await run(.verify, context)
             },
         ]
     }

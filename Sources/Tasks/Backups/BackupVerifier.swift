@@ -41,10 +41,10 @@ struct BackupVerifier: Sendable {
         let restore = PostgresRestore(file: path, recordedChecksum: record.sha256)
         let checksum = try restore.checkChecksum()
 
-        let scratchName = "celerity_verify_\(BackupTimestamp.format(now).lowercased())_"
-            + UUID().uuidString.prefix(8).lowercased()
+        let scratchName = Self.scratchPrefix + BackupTimestamp.format(now) + "_" + UUID().uuidString.prefix(8).lowercased()
         let admin = BackupDatabase(configuration: target.configuration, logger: logger)
         defer { admin.close() }
+        try dropAbandonedScratchDatabases(admin, now: now, logger: logger)
         try admin.execute("CREATE DATABASE \(scratchName)", [])
         let started = ContinuousClock.now
         let restored: [String: Int64]
@@ -69,6 +69,23 @@ struct BackupVerifier: Sendable {
             postgresFile: file, sha256: checksum, rowCounts: restored, restoreSeconds: elapsed.seconds,
             redisFile: redisFile
         )
+    }
+
+    /// What scratch database names start with: `celerity_verify_YYYYmmdd_HHMMSS_<random>`.
+    static let scratchPrefix = "celerity_verify_"
+
+    /// Drops scratch databases more than 12 hours old: left by a verification whose process was killed.
+    private func dropAbandonedScratchDatabases(_ admin: BackupDatabase, now: Date, logger: Logger) throws {
+        let names = try admin.rows("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [Self.scratchPrefix])
+            .compactMap { $0.first ?? nil }
+        for name in names {
+            let stamp = name.dropFirst(Self.scratchPrefix.count).prefix(15)
+            guard let date = BackupTimestamp.parse(stamp), now.timeIntervalSince(date) > 12 * 3600,
+                name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+            else { continue }
+            logger.info("dropping an abandoned scratch database", metadata: ["backup.database": "\(name)"])
+            try admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", [])
+        }
     }
 
     /// Fails unless enough tables came back with the recorded row counts.

@@ -1,13 +1,18 @@
 import Foundation
-import Subprocess
-import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A program a backup step runs (`pg_dump`, `gzip`, `redis-cli`, the off-site copy command, …).
 ///
-/// It is started with `posix_spawn` through swift-subprocess: no shell (each argument reaches the program as it
-/// is), and an explicit environment — `PATH`, `LC_ALL=C`, `TZ=UTC` and only the variables the step gives, such
-/// as `PGPASSWORD`. The worker's own environment (database URLs, the Slack webhook) is not passed on, and no
-/// password is ever an argument: `/proc/<pid>/cmdline` is readable by every user of the machine.
+/// It is started with `posix_spawn`: no shell (each argument reaches the program as it is), its own process
+/// group (a timeout or a cancelled task kills the whole group), default signal dispositions, an empty signal
+/// mask, no descriptors but 0, 1 and 2, and an explicit environment — `PATH`, `LC_ALL=C`, `TZ=UTC` and only the
+/// variables the step gives, such as `PGPASSWORD`. The worker's own environment (database URLs, the Slack
+/// webhook) is not passed on, and no password is ever an argument: `/proc/<pid>/cmdline` is readable by every
+/// user of the machine. The parent reaps the child with `waitpid`, polling every 10 ms: no `SIGCHLD` handler, no
+/// helper thread.
 struct ExternalCommand: Sendable {
     /// A name looked up in `PATH`, or a path.
     var executable: String
@@ -17,7 +22,7 @@ struct ExternalCommand: Sendable {
     var environment: [String: String] = [:]
     /// A file the program reads on standard input; `/dev/null` when `nil`.
     var standardInput: String?
-    /// A file created (mode 0600, must not exist) for standard output; discarded when `nil`.
+    /// A file created (mode 0600, must not exist) for standard output; `/dev/null` when `nil`.
     var standardOutput: String?
     /// How long the program may run before it is killed and the step fails.
     var timeout: Duration = .seconds(3600)
@@ -25,11 +30,6 @@ struct ExternalCommand: Sendable {
     /// `SLACK_WEBHOOK_URL`) instead of the minimal one: for the off-site copy command, which needs its own
     /// credentials (`AWS_*`, `HOME`).
     var inheritsEnvironment = false
-
-    /// What a finished program printed on standard error, scrubbed of the secrets it was given.
-    struct Outcome: Sendable {
-        var standardError: String
-    }
 
     /// The variables every program gets: `PATH` (the worker's, or the usual directories), `LC_ALL=C`, `TZ=UTC`.
     static var baseEnvironment: [String: String] {
@@ -49,80 +49,142 @@ struct ExternalCommand: Sendable {
 
     /// Runs the program to completion.
     ///
-    /// - Parameter scrubber: Removes secrets from standard error before it is returned or thrown.
-    /// - Returns: Standard error, for steps that read it.
+    /// - Parameter scrubber: Removes secrets from standard error before it is thrown.
     /// - Throws: ``BackupError`` with code `command` when the program is missing, cannot start, exits non-zero or
-    ///   is killed (with the last lines of its standard error), or `timeout` when it runs past ``timeout``.
-    @discardableResult
-    func run(scrubber: SecretScrubber) async throws -> Outcome {
-        let base = inheritsEnvironment ? Self.inheritedEnvironment : Self.baseEnvironment
-        let variables = base.merging(environment) { _, new in new }
-        let environment = Environment.custom(
-            Dictionary(uniqueKeysWithValues: variables.map { (Environment.Key(stringLiteral: $0.key), $0.value) })
-        )
-        let executable: Executable = executable.contains("/") ? .path(FilePath(executable)) : .name(executable)
-        let inputPath = standardInput ?? "/dev/null"
-        let input: FileDescriptor
-        do {
-            input = try FileDescriptor.open(FilePath(inputPath), .readOnly, options: [.closeOnExec])
-        } catch {
-            throw BackupError(.io, "cannot read \(inputPath): \(error)")
+    ///   is killed (with the last lines of its standard error), `timeout` when it runs past ``timeout``, or
+    ///   `CancellationError` when the task is cancelled (the program is killed first).
+    func run(scrubber: SecretScrubber) async throws {
+        let variables = (inheritsEnvironment ? Self.inheritedEnvironment : Self.baseEnvironment)
+            .merging(environment) { _, new in new }
+        guard let path = Self.resolve(executable, path: variables["PATH"] ?? "") else {
+            throw BackupError(.command, "\(displayName) is not installed (not found on PATH)")
         }
-        let output: FileDescriptor
+        let errors = try ErrorCapture()
+        defer { errors.close() }
+        let pid = try spawn(path: path, environment: variables, standardError: errors.descriptor)
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        let status: Int32
         do {
-            if let standardOutput {
-                output = try FileDescriptor.open(
-                    FilePath(standardOutput), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
-                    permissions: [.ownerReadWrite]
-                )
-            } else {
-                output = try FileDescriptor.open(FilePath("/dev/null"), .writeOnly, options: [.closeOnExec])
-            }
-        } catch {
-            try? input.close()
-            throw BackupError(.io, "cannot create \(standardOutput ?? "/dev/null"): \(error)")
-        }
-        let arguments = Arguments(self.arguments)
-        let name = displayName
-        let timeout = self.timeout
-        let result: ExecutionRecord
-        do {
-            result = try await withThrowingTaskGroup(of: ExecutionRecord?.self) { group in
-                group.addTask {
-                    let record = try await Subprocess.run(
-                        executable, arguments: arguments, environment: environment,
-                        input: .fileDescriptor(input, closeAfterSpawningProcess: true),
-                        output: .fileDescriptor(output, closeAfterSpawningProcess: true),
-                        error: .string(limit: 1 << 20)
-                    )
-                    return ExecutionRecord(status: record.terminationStatus, standardError: record.standardError)
-                }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                let first = try await group.next()!
-                group.cancelAll()
-                guard let first else {
-                    throw BackupError(.timeout, "\(name) ran longer than \(timeout) and was killed")
-                }
-                return first
-            }
+            status = try await Self.waitForExit(pid, deadline: deadline)
         } catch let error as BackupError {
-            throw error
-        } catch {
-            throw BackupError(.command, "\(name) could not be run: \(scrubber.scrub("\(error)"))")
+            throw BackupError(error.code, "\(displayName) ran longer than \(timeout) and was killed")
         }
-        let standardError = scrubber.scrub(result.standardError)
-        guard case .exited(0) = result.status else {
-            let tail = standardError.split(separator: "\n").suffix(5).joined(separator: " | ")
-            throw BackupError(.command, "\(name) failed (\(result.status))\(tail.isEmpty ? "" : ": \(tail)")")
+        guard status == 0 else {
+            let signal = status & 0x7F
+            let ending = signal == 0 ? "exit status \((status >> 8) & 0xFF)" : "killed by signal \(signal)"
+            // The last lines of standard error (of its last 64 KiB), scrubbed of the secrets the program was given.
+            let tail = scrubber.scrub(errors.text()).split(separator: "\n").suffix(5).joined(separator: " | ")
+            throw BackupError(.command, "\(displayName) failed (\(ending))\(tail.isEmpty ? "" : ": \(tail)")")
         }
-        return Outcome(standardError: standardError)
     }
 
-    private struct ExecutionRecord: Sendable {
-        var status: TerminationStatus
-        var standardError: String
+    /// Starts the program with its descriptors and returns its pid.
+    private func spawn(path: String, environment: [String: String], standardError: Int32) throws -> pid_t {
+        let inputPath = standardInput ?? "/dev/null"
+        let input = open(inputPath, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw BackupError(.io, "cannot read \(inputPath): \(Self.lastError)") }
+        defer { Glibc.close(input) }
+        let output = standardOutput.map { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
+            ?? open("/dev/null", O_WRONLY | O_CLOEXEC)
+        guard output >= 0 else { throw BackupError(.io, "cannot create \(standardOutput ?? "/dev/null"): \(Self.lastError)") }
+        defer { Glibc.close(output) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, input, 0)
+        posix_spawn_file_actions_adddup2(&actions, output, 1)
+        posix_spawn_file_actions_adddup2(&actions, standardError, 2)
+        if let closeFrom = Self.closeFrom { _ = closeFrom(&actions, 3) }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        guard result == 0 else {
+            throw BackupError(.command, "cannot start \(displayName): \(String(cString: strerror(result)))")
+        }
+        return pid
+    }
+
+    /// Waits for `pid` to exit, polling `waitpid`; kills its process group at the deadline or on cancellation.
+    ///
+    /// - Returns: The `waitpid` status.
+    private static func waitForExit(_ pid: pid_t, deadline: ContinuousClock.Instant) async throws -> Int32 {
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid { return status }
+            if result < 0, errno != EINTR { throw BackupError(.command, "waitpid \(pid): \(lastError)") }
+            if ContinuousClock.now >= deadline || Task.isCancelled {
+                kill(-pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+                if Task.isCancelled { throw CancellationError() }
+                throw BackupError(.timeout, "killed at its deadline")
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// The first executable `name` in the directories of `path`, or `name` itself when it holds a `/`.
+    private static func resolve(_ name: String, path: String) -> String? {
+        if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
+    }
+
+    private static var lastError: String { String(cString: strerror(errno)) }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34), declared only under `_GNU_SOURCE`, which Swift's
+    /// Glibc module does not define: looked up once. Without it, descriptors the process opened without
+    /// `O_CLOEXEC` would reach the child.
+    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        else { return nil }
+        return unsafeBitCast(
+            symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32).self
+        )
+    }()
+
+    /// An unlinked temporary file the child writes its standard error to; read after it exits.
+    private final class ErrorCapture: Sendable {
+        let descriptor: Int32
+
+        init() throws {
+            var template = Array((NSTemporaryDirectory() + "/celerity-backup-stderr-XXXXXX").utf8CString)
+            let descriptor = mkstemp(&template)
+            guard descriptor >= 0 else {
+                throw BackupError(.io, "cannot create a temporary file: \(ExternalCommand.lastError)")
+            }
+            _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+            unlink(template)
+            self.descriptor = descriptor
+        }
+
+        /// The last 64 KiB written.
+        func text() -> String {
+            let size = lseek(descriptor, 0, SEEK_END)
+            let start = max(0, size - 65_536)
+            var buffer = [UInt8](repeating: 0, count: Int(size - start))
+            let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, start) }
+            return String(decoding: buffer.prefix(max(0, count)), as: UTF8.self)
+        }
+
+        func close() { Glibc.close(descriptor) }
     }
 }

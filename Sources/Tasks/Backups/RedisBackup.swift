@@ -28,6 +28,9 @@ struct RedisBackup: Sendable {
         switch redis.endpoint {
         case .tcp(let host, let port): arguments += ["-h", host, "-p", String(port)]
         case .unix(let path): arguments += ["-s", path]
+        case .sentinel(let sentinels, let master):
+            let address = try Self.currentMaster(sentinels: sentinels, name: master, logger: logger)
+            arguments += ["-h", address.host, "-p", String(address.port)]
         }
         if let username = redis.username { arguments += ["--user", username] }
         arguments += ["--no-auth-warning", "--rdb", rdb]
@@ -74,5 +77,24 @@ struct RedisBackup: Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
+    }
+
+    /// Where the sentinels say the master `name` is now: the snapshot is downloaded from the master.
+    static func currentMaster(
+        sentinels: [RedisConfiguration.HostAndPort], name: String, logger: Logger
+    ) throws -> RedisConfiguration.HostAndPort {
+        for sentinel in sentinels {
+            var configuration = RedisConfiguration(endpoint: .tcp(host: sentinel.host, port: sentinel.port))
+            configuration.connectTimeout = .seconds(2)
+            configuration.reconnectTimeout = .seconds(1)
+            let connection = RedisConnection(configuration: configuration, logger: logger)
+            defer { connection.close() }
+            if let reply = try? connection.send(["SENTINEL", "get-master-addr-by-name", name]).array, reply.count == 2,
+                let host = reply[0].string, let port = reply[1].string.flatMap({ Int($0) })
+            {
+                return RedisConfiguration.HostAndPort(host: host, port: port)
+            }
+        }
+        throw BackupError(.database, "no sentinel knows the Redis master \(name)")
     }
 }

@@ -11,6 +11,8 @@ public enum TaskMigrations {
         step(15, "backups", PackageResources._015_backups_sql),
         step(20, "purchase_unlocks", PackageResources._020_purchase_unlocks_sql),
         step(30, "invoice_batches", PackageResources._030_invoice_batches_sql),
+        step(40, "inflation_rates", PackageResources._040_inflation_rates_sql),
+        step(50, "secret_rotations", PackageResources._050_secret_rotations_sql),
     ]
 
     private static func step(_ version: Int, _ name: String, _ bytes: [UInt8]) -> Migration {

@@ -17,19 +17,21 @@ public struct WorkerInfo: Sendable, Hashable {
     /// Per process slot: the task it is running (`name id`), or `idle`.
     public var current: [String]
     public var lastSeen: Date
+    /// Worker processes restarted since the node started (crashes, kills, time limits).
+    public var restarts: Int
 
     var json: JSONValue {
         [
             "node": .string(node), "host": .string(host), "pid": .int(pid), "queues": .array(queues.map(JSONValue.string)),
             "concurrency": .int(concurrency), "started": .double(started.timeIntervalSince1970),
             "processed": .int(processed), "current": .array(current.map(JSONValue.string)),
-            "last_seen": .double(lastSeen.timeIntervalSince1970),
+            "last_seen": .double(lastSeen.timeIntervalSince1970), "restarts": .int(restarts),
         ]
     }
 
     init(
         node: String, host: String, pid: Int, queues: [String], concurrency: Int, started: Date, processed: Int,
-        current: [String], lastSeen: Date
+        current: [String], lastSeen: Date, restarts: Int = 0
     ) {
         self.node = node
         self.host = host
@@ -40,6 +42,7 @@ public struct WorkerInfo: Sendable, Hashable {
         self.processed = processed
         self.current = current
         self.lastSeen = lastSeen
+        self.restarts = restarts
     }
 
     init?(json: JSONValue) {
@@ -53,6 +56,7 @@ public struct WorkerInfo: Sendable, Hashable {
         processed = json["processed"]?.intValue ?? 0
         current = json["current"]?.arrayValue?.compactMap(\.stringValue) ?? []
         lastSeen = Date(timeIntervalSince1970: json["last_seen"]?.doubleValue ?? 0)
+        restarts = json["restarts"]?.intValue ?? 0
     }
 }
 

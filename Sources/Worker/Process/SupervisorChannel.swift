@@ -3,8 +3,9 @@ import Glibc
 #endif
 
 /// The pipe on which a worker process tells its supervisor what it runs: tab-separated lines,
-/// `start <task id> <task name> <hard limit seconds or -> <start time, Unix seconds>`, `done <task id>`, and
-/// `tasks <name>…` (the names the process registered, sent once after the application's setup).
+/// `start <task id> <task name> <hard limit seconds or -> <start time, Unix seconds> <queue>`,
+/// `done <task id> …` (the fields of a ``TaskReport``), and `tasks <name>…` (the names the process
+/// registered, sent once after the application's setup).
 struct SupervisorChannel: Sendable {
     /// The descriptor a worker process finds the pipe on.
     static let childDescriptor: Int32 = 3

@@ -105,6 +105,9 @@ package final class WorkerProcess: @unchecked Sendable {
                 guard let delivery = try fetchNext() else { continue }
                 failures = 0
                 handle(delivery)
+            } catch let error as RedisError where error.isFatal {
+                logger.critical("Redis refuses the configuration; stopping", metadata: ["error": "\(error)"])
+                exit(WorkerExit.configurationError)
             } catch {
                 failures += 1
                 logger.error("Redis error in worker loop; retrying", metadata: ["error": "\(error)"])
@@ -178,6 +181,7 @@ package final class WorkerProcess: @unchecked Sendable {
             message = try TaskMessage.decode(delivery.raw)
         } catch {
             deadLetter(raw: delivery.raw, reason: error.description, error: nil, message: nil, taskID: error.taskID, task: error.taskName)
+            supervisor.send(TaskReport(taskID: error.taskID ?? "-", outcome: .rejected, name: error.taskName ?? "", queue: "", deadLetter: .malformed))
             return
         }
         var log = logger
@@ -201,6 +205,7 @@ package final class WorkerProcess: @unchecked Sendable {
                 raw: delivery.raw, reason: "unknown task name \"\(message.task)\"", error: nil, message: message,
                 taskID: message.id, task: message.task, result: failure
             )
+            supervisor.send(TaskReport(taskID: message.id, outcome: .rejected, name: message.task, queue: message.queue, deadLetter: .unknownTask))
             return
         }
         let limits = TimeLimit(
@@ -211,12 +216,14 @@ package final class WorkerProcess: @unchecked Sendable {
             if delivery.revoked {
                 log.info("task revoked; not run")
                 try complete(message, raw: delivery.raw, result: Revocations.revokedResult(taskID: message.id, reason: "revoked"))
+                supervisor.send(TaskReport(taskID: message.id, outcome: .revoked, name: message.task, queue: message.queue))
                 notify(context(for: message, delivery: delivery, limits: limits, logger: log), .revoked(reason: "revoked"))
                 return
             }
             if let expires = message.expires, expires < now {
                 log.info("task expired; not run", metadata: ["task.expires": "\(CeleryTime.format(expires))"])
                 try complete(message, raw: delivery.raw, result: Revocations.revokedResult(taskID: message.id, reason: "expired"))
+                supervisor.send(TaskReport(taskID: message.id, outcome: .revoked, name: message.task, queue: message.queue))
                 notify(context(for: message, delivery: delivery, limits: limits, logger: log), .revoked(reason: "expired"))
                 return
             }
@@ -241,7 +248,7 @@ package final class WorkerProcess: @unchecked Sendable {
             // Not a transport failure (those are retried in `persist`): a script or server error.
             // The message stays in the processing list; exiting lets the supervisor requeue it at once.
             log.critical("Redis refused a worker step; exiting so the message is requeued", metadata: ["error": "\(error)"])
-            exit(EX_TEMPFAIL)
+            exit((error as? RedisError)?.isFatal == true ? WorkerExit.configurationError : EX_TEMPFAIL)
         }
     }
 
@@ -275,9 +282,14 @@ package final class WorkerProcess: @unchecked Sendable {
     ) throws {
         supervisor.send(
             "start", message.id, message.task, limits.hard.map { String($0.seconds) } ?? "-",
-            String(Date().timeIntervalSince1970)
+            String(Date().timeIntervalSince1970), message.queue
         )
-        defer { supervisor.send("done", message.id) }
+        // Queue wait is known only for a message with an ETA (countdown, retry): a Celery message has no enqueue time.
+        var report = TaskReport(
+            taskID: message.id, outcome: nil, name: message.task, queue: message.queue,
+            queueWait: message.eta.map { max(0, Date().timeIntervalSince($0)) }
+        )
+        defer { supervisor.send(report) }
         if configuration.trackStarted {
             let started = TaskResult(
                 taskID: message.id, state: .started,
@@ -309,6 +321,7 @@ package final class WorkerProcess: @unchecked Sendable {
                 groupID: message.group, parentID: message.parentID, extended: extendedFields(message)
             )
             try complete(message, raw: raw, result: message.ignoreResult ? nil : result)
+            (report.outcome, report.runtime) = (.succeeded, runtime)
             log.info("task succeeded", metadata: ["task.runtime": "\(runtime)"])
             notify(context, .succeeded(runtime: elapsed))
             emit("task-succeeded", ["uuid": .string(message.id), "result": .string(PythonRepr.repr(value)), "runtime": .double(runtime)])
@@ -321,6 +334,7 @@ package final class WorkerProcess: @unchecked Sendable {
             if wantsRetry, message.retries < retryLimit {
                 let delay = request?.countdown ?? policy.delay(afterRetries: message.retries)
                 try retry(message, raw: raw, error: remote, delay: delay)
+                (report.outcome, report.runtime) = (.retried, runtime)
                 notify(context, .retried(error: TaskError(remote), delay: delay, runtime: elapsed))
                 emit("task-retried", ["uuid": .string(message.id), "exception": .string(remote.description), "traceback": ""])
                 log.warning(
@@ -343,7 +357,9 @@ package final class WorkerProcess: @unchecked Sendable {
                 "uuid": .string(message.id), "exception": .string(remote.description),
                 "traceback": .string(ErrorReport.traceback(task: message.task, error: remote)),
             ])
+            (report.outcome, report.runtime, report.exception) = (.failed, runtime, remote.type)
             if wantsRetry {
+                report.deadLetter = .retriesExhausted
                 log.error("task failed; retries exhausted, dead-lettered", metadata: ["task.runtime": "\(runtime)", "error": "\(remote)"])
                 let reason = "retries exhausted after \(message.retries) retries"
                 deadLetter(

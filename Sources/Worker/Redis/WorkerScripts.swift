@@ -175,10 +175,23 @@ enum WorkerScripts {
     )
 
     /// Retries: schedules the new message, stores the RETRY state and acknowledges the old message.
+    /// A process that no longer holds the old message (its lease expired while it was paused or cut off, and the
+    /// message was recovered), or whose task has succeeded elsewhere meanwhile, schedules nothing: the recovered
+    /// copy is the one that runs, so a late retry never adds a run of completed work. Returns 1, or 0 for that case.
     /// KEYS: processing, deliveries, scheduled, result key. ARGV: old message, old tag, new message, due, RETRY document, ttl.
     static let retry = RedisScript(
         name: "retry",
         source: prelude + """
+            local succeeded = false
+            local stored = redis.call('GET', KEYS[4])
+            if stored then
+              local ok, old = pcall(cjson.decode, stored)
+              succeeded = ok and type(old) == 'table' and old['status'] == 'SUCCESS'
+            end
+            if not redis.call('LPOS', KEYS[1], ARGV[1]) or succeeded then
+              acknowledge(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
+              return 0
+            end
             redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
             store_result(KEYS[4], ARGV[5], ARGV[6])
             acknowledge(KEYS[1], KEYS[2], ARGV[1], ARGV[2])

@@ -30,10 +30,15 @@ package final class Supervisor: @unchecked Sendable {
     private let signals = LockedQueue<Int32>()
     private let controlInbox = LockedQueue<String>()
     private let started = Date()
+    /// `/metrics`, `/healthz` and the status page; `nil` when disabled.
+    private let metrics: MetricsEndpoint?
     private var slots: [Slot]
     private var processed = 0
+    private var restarts = 0
     private var sentOnline = false
     private var shutdown: ShutdownState = .running
+    /// A configuration Redis refuses (wrong password, database out of range, …): the node stops with it.
+    private var fatal: RedisError?
     /// The SIGTERM, SIGINT and SIGQUIT handlers, kept alive while the supervisor runs.
     private var signalSources: [any DispatchSourceSignal] = []
 
@@ -54,6 +59,7 @@ package final class Supervisor: @unchecked Sendable {
         var name: String
         var startedAt: ContinuousClock.Instant
         var hardLimit: Double?
+        var queue = ""
     }
 
     private struct Slot {
@@ -83,14 +89,44 @@ package final class Supervisor: @unchecked Sendable {
         self.logger = logger
         var redis = configuration.redis
         redis.reconnectTimeout = .seconds(1)
-        self.connection = RedisConnection(configuration: redis, logger: logger)
+        let connection = RedisConnection(configuration: redis, logger: logger)
+        self.connection = connection
         self.slots = (0..<max(1, configuration.concurrency)).map { Slot(index: $0) }
+        self.metrics = configuration.metricsAddress.map { _ in
+            MetricsEndpoint(
+                configuration: configuration,
+                node: NodeMetrics(hostname: configuration.nodeName, queues: configuration.queues),
+                supervisorConnection: connection, logger: logger
+            )
+        }
     }
 
     /// Runs until shut down by a signal; returns once every worker process has stopped and every
     /// in-flight message is finished or back on its queue.
-    package func run() async {
+    /// - Throws: ``RedisError`` with code `.configuration` when Redis refuses the configuration (a wrong
+    ///   password, a database out of range, no such socket), at start or later: retrying cannot help, so
+    ///   the node stops. Transient failures (Redis restarting, `LOADING`) are retried, never thrown.
+    package func run() async throws(RedisError) {
+        do {
+            try connection.connect()
+        } catch let error where error.isFatal {
+            throw error
+        } catch {
+            logger.warning("cannot reach Redis yet; starting and retrying", metadata: ["error": "\(error)"])
+        }
         installSignalHandlers()
+        if let metrics, let address = configuration.metricsAddress {
+            do {
+                try metrics.start(address: address)
+            } catch {
+                if configuration.metricsAddressRequired {
+                    logger.critical("cannot serve /metrics on \(address): \(error); stopping (use --metrics-address 0 to disable)")
+                    return
+                }
+                logger.error("cannot serve /metrics on \(address): \(error); running without it (set --metrics-address)")
+            }
+        }
+        defer { metrics?.stop() }
         let inbox = controlInbox
         let snapshot = self.snapshot
         ControlListener(
@@ -110,7 +146,17 @@ package final class Supervisor: @unchecked Sendable {
                 done.resume()
             }
         }
+        if let fatal { throw fatal }
         logger.info("worker node stopped", metadata: ["worker.node": "\(configuration.nodeName)", "worker.processed": "\(processed)"])
+    }
+
+    /// Stops the node for a configuration Redis refuses: processes are killed (their messages stay in
+    /// their processing lists under expiring leases, for any other node to recover) and ``run()`` throws.
+    private func stopForFatal(_ error: RedisError) {
+        guard fatal == nil else { return }
+        fatal = error
+        shutdown = .cold
+        killAll(reason: .shutdown)
     }
 
     // MARK: - Main loop
@@ -156,6 +202,8 @@ package final class Supervisor: @unchecked Sendable {
         next = now + interval
         do {
             try body()
+        } catch let error as RedisError where error.isFatal {
+            stopForFatal(error)
         } catch {
             logger.warning("supervisor \(job) step failed; will retry", metadata: ["error": "\(error)"])
         }
@@ -182,16 +230,19 @@ package final class Supervisor: @unchecked Sendable {
         case "start" where fields.count >= 5:
             let age = max(0, Date().timeIntervalSince1970 - (Double(fields[4]) ?? 0))
             slots[index].running = RunningTask(
-                id: fields[1], name: fields[2], startedAt: .now - .seconds(age), hardLimit: Double(fields[3])
+                id: fields[1], name: fields[2], startedAt: .now - .seconds(age), hardLimit: Double(fields[3]),
+                queue: fields.count > 5 ? fields[5] : ""
             )
         case "done":
             slots[index].running = nil
             processed += 1
+            if let report = TaskReport(fields: fields.dropFirst()) { metrics?.node.record(report) }
         case "tasks":
             let names = Array(fields.dropFirst())
             if names != taskNames {
                 taskNames = names
                 snapshot.withLock { $0.taskNames = names }
+                metrics?.node.register(taskNames: names)
                 logger.info("registered tasks", metadata: ["tasks": "\(names.joined(separator: ", "))"])
             }
         default:
@@ -227,6 +278,8 @@ package final class Supervisor: @unchecked Sendable {
             slots[index].killReason = nil
             slots[index].lines = LineBuffer()
             logger.info("worker process started", metadata: ["worker.process": "\(processID)", "pid": "\(process.pid)"])
+        } catch let error as RedisError where error.isFatal {
+            stopForFatal(error)
         } catch {
             slots[index].restartAt = .now + backoff(for: &slots[index])
             logger.error("cannot start worker process; will retry", metadata: ["error": "\(error)"])
@@ -263,6 +316,13 @@ package final class Supervisor: @unchecked Sendable {
         do {
             switch reason {
             case .hardTimeLimit(let taskID, let task, let limit):
+                metrics?.node.processRestarted(.hardTimeLimit)
+                metrics?.node.record(
+                    TaskReport(
+                        taskID: taskID, outcome: .failed, name: task, queue: running?.queue ?? "", runtime: limit,
+                        exception: "TimeLimitExceeded"
+                    )
+                )
                 let error = RemoteError(type: "TimeLimitExceeded", arguments: [.double(limit)], module: "billiard.exceptions")
                 let failure = TaskResult(
                     taskID: taskID, state: .failure, result: error.json,
@@ -271,6 +331,7 @@ package final class Supervisor: @unchecked Sendable {
                 try discard(processID: processID, result: failure)
                 logger.error("task killed at its hard time limit", metadata: metadata)
             case .terminated(let taskID):
+                metrics?.node.processRestarted(.revokeTerminate)
                 try discard(processID: processID, result: Revocations.revokedResult(taskID: taskID, reason: "terminated"))
                 logger.warning("task terminated by revoke", metadata: metadata)
             case .shutdown:
@@ -278,6 +339,7 @@ package final class Supervisor: @unchecked Sendable {
                 logger.info("worker process stopped for shutdown; its message was requeued", metadata: metadata)
             case nil:
                 let clean = status == 0 && shutdown != .running
+                if !clean && shutdown == .running { metrics?.node.processRestarted(status & 0x7F != 0 ? .signal : .exited) }
                 try recover(processID: processID, countAsDelivery: !clean)
                 if clean {
                     logger.info("worker process stopped", metadata: metadata)
@@ -289,7 +351,18 @@ package final class Supervisor: @unchecked Sendable {
             // The process's list stays in Redis under its (soon expired) lease: the reaper recovers it.
             logger.error("cannot requeue a dead process's messages now; the reaper will", metadata: ["error": "\(error)"])
         }
+        if shutdown == .running, WorkerExit.isConfigurationError(status) {
+            // The process found the configuration refused; the supervisor checks for itself (a socket that is
+            // missing while Redis restarts is only fatal to a process that never connected).
+            connection.close()
+            do {
+                try connection.connect()
+            } catch let error where error.isFatal {
+                stopForFatal(error)
+            } catch {}
+        }
         if shutdown == .running {
+            restarts += 1
             if ContinuousClock.now - slots[index].spawnedAt > .seconds(10) { slots[index].quickExits = 0 }
             let delay = reason == nil ? backoff(for: &slots[index]) : .zero
             slots[index].restartAt = .now + delay
@@ -354,9 +427,11 @@ package final class Supervisor: @unchecked Sendable {
                 node: configuration.nodeName, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
                 queues: configuration.queues, concurrency: slots.count, started: started, processed: processed,
                 current: slots.map { slot in slot.running.map { "\($0.name) \($0.id)" } ?? (slot.process == nil ? "restarting" : "idle") },
-                lastSeen: Date()
+                lastSeen: Date(), restarts: restarts
             )
             try WorkerRegistry.publish(info, ttl: configuration.leaseTimeout * 3, on: connection)
+        } catch let error as RedisError where error.isFatal {
+            stopForFatal(error)
         } catch {
             logger.warning("cannot renew leases; will retry", metadata: ["error": "\(error)"])
         }
@@ -406,7 +481,9 @@ package final class Supervisor: @unchecked Sendable {
             ]
         )
         let counts = reply.array?.compactMap(\.integer) ?? []
-        return (counts.first ?? 0, counts.count > 1 ? counts[1] : 0)
+        let (requeued, dead) = (counts.first ?? 0, counts.count > 1 ? counts[1] : 0)
+        if countAsDelivery { metrics?.node.recovered(requeued: requeued, poison: dead) }
+        return (requeued, dead)
     }
 
     /// Drops a killed process's message, storing the result that explains why.

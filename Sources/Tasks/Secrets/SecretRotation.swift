@@ -1,0 +1,275 @@
+import Broker
+import Foundation
+import HTTP
+import Logging
+import Postgres
+import TaskAPI
+
+/// Blue-green rotation of the JWT secrets in the services' env file, and the retirement of the previous values
+/// after the grace period (docs/jobs.md).
+///
+/// A rotation writes every name's new value with the old one as `<NAME>_PREVIOUS` (valid until
+/// `<NAME>_PREVIOUS_EXPIRES_AT`), reloads the services and checks them; any failure puts the file back byte for
+/// byte, reloads again and ends the task in FAILURE. Secret values exist only in this process's memory and in the
+/// env file: logs, Slack, results, errors and the rotation log carry names and SHA-256 fingerprints.
+final class SecretRotation: Sendable {
+    let configuration: SecretsConfiguration
+    let http: HTTPClient
+    let database: PostgresConnection
+    let slack: SlackNotifier
+    let lock: RotationLock
+    let now: @Sendable () -> Date
+
+    init(
+        configuration: SecretsConfiguration, http: HTTPClient, database: PostgresConnection, slack: SlackNotifier,
+        redis: RedisConnection, now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.configuration = configuration
+        self.http = http
+        self.database = database
+        self.slack = slack
+        self.lock = RotationLock(redis: redis)
+        self.now = now
+    }
+
+    /// Rotates every configured secret (or, with `dryRun`, says what would change and writes nothing).
+    ///
+    /// - Parameters:
+    ///   - rotationID: The rotation's id (the task id): a redelivered task finds its finished rotation and
+    ///     returns it instead of rotating again.
+    ///   - sender: Sends `secrets.retire_previous(rotation_id)` with the grace period as its countdown.
+    /// - Throws: `TaskError` `RuntimeError` when another rotation holds the lock, or when the rotation failed
+    ///   (after the rollback); `PostgresError` when the log cannot be written before anything changed.
+    func rotate(
+        dryRun: Bool, rotationID: String, sender: TaskSender, logger: Logger, deadline: ContinuousClock.Instant? = nil
+    ) async throws -> RotationOutcome {
+        try holdLock(for: "secrets.rotate_jwt")
+        defer { lock.releaseLock() }
+        if let done = try RotationRecord.find(database, id: rotationID), done.status != "running" {
+            logger.info(
+                "rotation already finished", metadata: ["rotation.id": "\(rotationID)", "status": "\(done.status)"])
+            return RotationOutcome(done)
+        }
+        let names = configuration.names
+        let startedAt = now()
+        let expiresAt = startedAt.addingTimeInterval(configuration.grace.seconds)
+        try database.query(
+            """
+            INSERT INTO secret_rotations (rotation_id, status, names, started_at, task_id)
+            VALUES ($1, 'running', $2, $3, $1)
+            ON CONFLICT (rotation_id) DO UPDATE SET started_at = EXCLUDED.started_at
+            """,
+            [.text(rotationID), .json(.array(names.map { .string($0) })), .timestamp(startedAt)], deadline: deadline
+        )
+
+        var file: EnvFile
+        do {
+            file = try EnvFile(path: configuration.envFile)
+        } catch {
+            try fail(rotationID, status: "failed", "\(error)", logger: logger, deadline: deadline)
+        }
+        var newValues: [String: String] = [:]
+        var plan: [String] = []
+        let expiry = Self.iso8601(expiresAt)
+        for name in names {
+            let value = JWTSecret.generate()
+            newValues[name] = value
+            if let old = file.value(name), !old.isEmpty {
+                file.set("\(name)_PREVIOUS", old)
+                file.set("\(name)_PREVIOUS_EXPIRES_AT", expiry)
+                plan.append("\(name): new value; the current one kept as \(name)_PREVIOUS until \(expiry)")
+            } else {
+                file.remove("\(name)_PREVIOUS")
+                file.remove("\(name)_PREVIOUS_EXPIRES_AT")
+                plan.append("\(name): new value (not set before, so no previous value)")
+            }
+            file.set(name, value)
+        }
+        let fingerprints = newValues.mapValues(JWTSecret.fingerprint)
+        var outcome = RotationOutcome(rotationID: rotationID, status: dryRun ? "dry_run" : "applied", names: names)
+        outcome.previousExpiresAt = expiry
+
+        if dryRun {
+            outcome.plan = plan
+            do {
+                try configuration.control.checkHealth(http: http)
+                try checkTokens(newValues, against: newValues)
+                outcome.health = "ok"
+            } catch {
+                outcome.health = "\(error)"
+            }
+            try finish(rotationID, status: "dry_run", fingerprints: [:], expiresAt: nil, deadline: deadline)
+            logger.info("rotation dry run", metadata: ["rotation.id": "\(rotationID)", "names": "\(names.count)"])
+            return outcome
+        }
+
+        do {
+            try file.write(mode: 0o600)
+        } catch {
+            try fail(rotationID, status: "failed", "\(error) (nothing was changed)", logger: logger, deadline: deadline)
+        }
+        do {
+            try await configuration.control.reloadService(http: http, logger: logger)
+            try configuration.control.checkHealth(http: http)
+            let written = try EnvFile(path: configuration.envFile)
+            try checkTokens(
+                newValues, against: Dictionary(uniqueKeysWithValues: names.map { ($0, written.value($0) ?? "") }))
+        } catch {
+            let reason = "\(error)"
+            var restored = "the previous env file was restored byte for byte and the services reloaded"
+            do {
+                try file.restore()
+                try await configuration.control.reloadService(http: http, logger: logger)
+            } catch let restoreError {
+                restored = "RESTORING FAILED (\(restoreError)): check \(configuration.envFile) now"
+            }
+            try fail(rotationID, status: "rolled_back", "\(reason); \(restored)", logger: logger, deadline: deadline)
+        }
+
+        outcome.fingerprints = fingerprints
+        outcome.retireTaskID = try await sender.send(
+            SecretsTasks.RetirePrevious(rotation_id: rotationID),
+            options: TaskOptions(queue: SecretsTasks.RetirePrevious.queue, countdown: configuration.grace)
+        )
+        try finish(
+            rotationID, status: "applied", fingerprints: fingerprints, expiresAt: expiresAt,
+            retireTaskID: outcome.retireTaskID, deadline: deadline)
+        let list = names.map { "`\($0)` (\(fingerprints[$0] ?? ""))" }.joined(separator: ", ")
+        slack.notify(
+            ":key: JWT secrets rotated (rotation \(rotationID)): \(list). Tokens signed with the previous values are "
+                + "accepted until \(expiry); they are retired then.",
+            deadline: deadline
+        )
+        logger.info("secrets rotated", metadata: ["rotation.id": "\(rotationID)", "names": "\(names.count)"])
+        return outcome
+    }
+
+    /// Removes the `_PREVIOUS` entries of rotation `rotationID` and reloads; a second run (or a rotation that was
+    /// since superseded, rolled back or already retired) changes nothing.
+    /// - Throws: `TaskError` `ValueError` for an unknown rotation, `RuntimeError` when the reload or health check
+    ///   failed (after restoring the file).
+    func retire(rotationID: String, logger: Logger, deadline: ContinuousClock.Instant? = nil) async throws
+        -> RotationOutcome
+    {
+        try holdLock(for: "secrets.retire_previous")
+        defer { lock.releaseLock() }
+        guard let record = try RotationRecord.find(database, id: rotationID) else {
+            throw TaskError.valueError("secrets.retire_previous: no rotation \(rotationID) in the rotation log")
+        }
+        var outcome = RotationOutcome(rotationID: rotationID, status: record.status, names: record.names)
+        guard record.status == "applied" else {
+            outcome.plan = ["nothing to retire: the rotation is \(record.status)"]
+            return outcome
+        }
+        let newer =
+            try database.query(
+                "SELECT count(*) AS n FROM secret_rotations WHERE status = 'applied' AND started_at > $1",
+                [.timestamp(record.startedAt)], deadline: deadline
+            ).first?.decode("n", as: Int.self) ?? 0
+        if newer == 0 {
+            var file = try EnvFile(path: configuration.envFile)
+            for name in record.names {
+                file.remove("\(name)_PREVIOUS")
+                file.remove("\(name)_PREVIOUS_EXPIRES_AT")
+            }
+            if file.isChanged {
+                do {
+                    try file.write(mode: 0o600)
+                    try await configuration.control.reloadService(http: http, logger: logger)
+                    try configuration.control.checkHealth(http: http)
+                } catch {
+                    var restored = "the env file was restored and the services reloaded"
+                    do {
+                        try file.restore()
+                        try await configuration.control.reloadService(http: http, logger: logger)
+                    } catch let restoreError {
+                        restored = "RESTORING FAILED (\(restoreError)): check \(configuration.envFile) now"
+                    }
+                    slack.notify(
+                        ":rotating_light: CRITICAL: retiring the previous JWT secrets of rotation \(rotationID) failed: "
+                            + "\(error); \(restored). The previous values are still accepted.",
+                        deadline: deadline
+                    )
+                    throw TaskError(type: "RuntimeError", message: "secrets.retire_previous: \(error); \(restored)")
+                }
+            }
+            outcome.plan = record.names.map { "\($0)_PREVIOUS removed" }
+        } else {
+            outcome.plan = ["a newer rotation replaced the previous values; its own retirement removes them"]
+        }
+        try database.query(
+            "UPDATE secret_rotations SET status = 'retired', retired_at = now() WHERE rotation_id = $1",
+            [.text(rotationID)], deadline: deadline
+        )
+        outcome.status = "retired"
+        slack.notify(
+            "JWT secrets: the previous values of rotation \(rotationID) are retired (\(record.names.count) names).",
+            deadline: deadline
+        )
+        logger.info("previous secrets retired", metadata: ["rotation.id": "\(rotationID)"])
+        return outcome
+    }
+
+    private func holdLock(for task: String) throws {
+        guard try lock.acquire() else {
+            throw TaskError(
+                type: "RuntimeError",
+                message: "\(task): another rotation or retirement is running (lock \(RotationLock.key)); nothing "
+                    + "was changed. Run it again once that one has finished."
+            )
+        }
+    }
+
+    /// HS256 sign with each new value, verify with the value the service will read.
+    private func checkTokens(_ signing: [String: String], against verifying: [String: String]) throws {
+        for name in configuration.names {
+            guard let secret = signing[name], let readBack = verifying[name],
+                JWTSecret.signAndVerify(signingSecret: secret, verifyingSecret: readBack, now: now())
+            else {
+                throw ServiceControlError("\(name): an HS256 token signed with the new value does not verify")
+            }
+        }
+    }
+
+    private func finish(
+        _ rotationID: String, status: String, fingerprints: [String: String], expiresAt: Date?,
+        retireTaskID: String? = nil, error: String? = nil, deadline: ContinuousClock.Instant?
+    ) throws {
+        let object = JSONValue.object(
+            JSONObject(fingerprints.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+        try database.query(
+            """
+            UPDATE secret_rotations SET status = $2, fingerprints = $3, finished_at = now(), previous_expires_at = $4,
+                retire_task_id = $5, error = $6
+            WHERE rotation_id = $1
+            """,
+            [
+                .text(rotationID), .text(status), .json(object), expiresAt.map { .timestamp($0) },
+                retireTaskID.map { .text($0) },
+                error.map { .text($0) },
+            ],
+            deadline: deadline
+        )
+    }
+
+    /// Logs the failure, tells Slack (critical), and throws the task's FAILURE.
+    private func fail(
+        _ rotationID: String, status: String, _ reason: String, logger: Logger, deadline: ContinuousClock.Instant?
+    ) throws -> Never {
+        logger.error(
+            "rotation failed", metadata: ["rotation.id": "\(rotationID)", "status": "\(status)", "error": "\(reason)"])
+        try? finish(rotationID, status: status, fingerprints: [:], expiresAt: nil, error: reason, deadline: deadline)
+        slack.notify(
+            ":rotating_light: CRITICAL: JWT secret rotation \(rotationID) \(status == "rolled_back" ? "ROLLED BACK" : "FAILED"): "
+                + "\(reason).",
+            deadline: deadline
+        )
+        throw TaskError(type: "RuntimeError", message: "secrets.rotate_jwt \(status): \(reason)")
+    }
+
+    static func iso8601(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}

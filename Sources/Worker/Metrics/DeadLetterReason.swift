@@ -1,0 +1,27 @@
+/// Why a message was dead-lettered: the `reason` label of `celerity_dead_lettered_total` (a closed set,
+/// unlike the free-text reason stored with each entry).
+enum DeadLetterReason: String, Sendable, CaseIterable {
+    /// The task failed on every retry it was allowed.
+    case retriesExhausted = "retries_exhausted"
+    /// Its worker process died on every delivery (`--max-deliveries`).
+    case poison
+    /// Not a Celery message Celerity can decode.
+    case malformed
+    /// No task of that name is registered.
+    case unknownTask = "unknown_task"
+}
+
+extension DeadLetterReason {
+    /// The reason class of a dead-letter entry's free-text reason.
+    init(describing reason: String) {
+        if reason.hasPrefix("retries exhausted") {
+            self = .retriesExhausted
+        } else if reason.hasPrefix("poison message") {
+            self = .poison
+        } else if reason.hasPrefix("unknown task name") {
+            self = .unknownTask
+        } else {
+            self = .malformed
+        }
+    }
+}

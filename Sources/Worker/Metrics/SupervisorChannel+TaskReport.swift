@@ -1,0 +1,6 @@
+extension SupervisorChannel {
+    /// Sends a `done` line.
+    func send(_ report: TaskReport) {
+        send(["done"] + report.fields)
+    }
+}

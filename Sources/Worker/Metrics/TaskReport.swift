@@ -1,0 +1,63 @@
+/// What a worker process tells its supervisor when it is done with a message (the `done` line of the
+/// ``SupervisorChannel``), for the task counters and histograms of `/metrics`.
+///
+/// Line: `done <task id> <outcome> <task name> <queue> <runtime s or -> <queue wait s or -> <exception type or -> <dead-letter reason or ->`.
+/// It carries no arguments and no error message: only what may become a metric label or value.
+struct TaskReport: Sendable, Equatable {
+    /// How the message ended, as celery-exporter names its counters.
+    enum Outcome: String, Sendable, CaseIterable {
+        case succeeded, failed, retried, revoked, rejected
+    }
+
+    var taskID: String
+    /// `nil` until known: a report sent without one (the step failed on Redis) counts nothing.
+    var outcome: Outcome?
+    var name: String
+    var queue: String
+    /// Seconds the handler ran; `nil` when it did not run.
+    var runtime: Double?
+    /// Seconds between the message becoming due (its ETA) and its start; `nil` when unknown.
+    var queueWait: Double?
+    /// The exception type of a failure (`ValueError`, `TimeLimitExceeded`), never its message.
+    var exception: String?
+    /// Why the message went to the dead-letter queue, when it did.
+    var deadLetter: DeadLetterReason?
+
+    /// The tab-separated fields after `done`.
+    var fields: [String] {
+        [
+            taskID, outcome?.rawValue ?? "-", Self.clean(name), Self.clean(queue), runtime.map { String($0) } ?? "-",
+            queueWait.map { String($0) } ?? "-", exception.map(Self.clean) ?? "-", deadLetter?.rawValue ?? "-",
+        ]
+    }
+
+    init(
+        taskID: String, outcome: Outcome?, name: String, queue: String, runtime: Double? = nil, queueWait: Double? = nil,
+        exception: String? = nil, deadLetter: DeadLetterReason? = nil
+    ) {
+        self.taskID = taskID
+        self.outcome = outcome
+        self.name = name
+        self.queue = queue
+        self.runtime = runtime
+        self.queueWait = queueWait
+        self.exception = exception
+        self.deadLetter = deadLetter
+    }
+
+    /// Parses the fields of a `done` line (without `done`); `nil` for a line of an older format.
+    init?(fields: ArraySlice<String>) {
+        let values = Array(fields)
+        guard values.count >= 8, let outcome = Outcome(rawValue: values[1]) else { return nil }
+        self.init(
+            taskID: values[0], outcome: outcome, name: values[2], queue: values[3], runtime: Double(values[4]),
+            queueWait: Double(values[5]), exception: values[6] == "-" ? nil : values[6],
+            deadLetter: DeadLetterReason(rawValue: values[7])
+        )
+    }
+
+    /// A field cannot hold the line's separators.
+    private static func clean(_ text: String) -> String {
+        String(text.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 })
+    }
+}
