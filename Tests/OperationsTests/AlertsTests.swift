@@ -64,8 +64,21 @@ struct AlertsTests {
             try await poll(timeout: .seconds(20), interval: .milliseconds(100), "the resolved message") {
                 posts().contains { $0.contains("RESOLVED") }
             }
-            // Both alerters have evaluated several more times since: nothing was posted twice.
-            try await Task.sleep(for: .seconds(2))
+            // Let the alerters evaluate several more times (each evaluation runs the state script once per queue):
+            // nothing may be posted twice.
+            func scriptCalls() async throws -> Int {
+                let stats = try await fixture.db.send(["INFO", "commandstats"]).string ?? ""
+                return stats.split(whereSeparator: \.isNewline).reduce(0) { total, line in
+                    guard line.hasPrefix("cmdstat_evalsha:") || line.hasPrefix("cmdstat_eval:"),
+                        let calls = line.split(separator: "=").dropFirst().first?.split(separator: ",").first.flatMap({ Int($0) })
+                    else { return total }
+                    return total + calls
+                }
+            }
+            let callsAtResolve = try await scriptCalls()
+            try await poll(timeout: .seconds(20), interval: .milliseconds(100), "four more evaluation rounds") {
+                try await scriptCalls() >= callsAtResolve + 16
+            }
             let all = posts()
             #expect(all.filter { $0.contains("FIRING") }.count == 1, "\(all)")
             #expect(all.filter { $0.contains("RESOLVED") }.count == 1, "\(all)")
