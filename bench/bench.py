@@ -601,6 +601,7 @@ def main() -> None:
               "rate": settings.rate, "latency_seconds": settings.latency, "idle_seconds": settings.idle,
               "systems": names, "host": platform.node(), "cpus": os.cpu_count(), "kernel": platform.release(),
               "python": platform.python_version(),
+              "celerity_prefetch_batch": os.environ.get("CELERITY_PREFETCH_BATCH", "default"),
               "redis": subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.strip(),
               "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                                        capture_output=True, text=True).stdout.strip()})

@@ -43,7 +43,7 @@ public struct WorkerOptions: ParsableArguments {
     @Option(help: "Seconds results are kept (0: forever).")
     public var resultExpires: Double = 86400
 
-    @Option(help: "Most messages a worker process takes in one step when its queue has a backlog (half the queue, at most this; 1 disables batching; default: $CELERITY_PREFETCH_BATCH, then 32).")
+    @Option(help: "Most messages (1-1000) a worker process takes in one step when its queue has a backlog (half the queue, at most this; 1 disables batching; default: $CELERITY_PREFETCH_BATCH, then 32).")
     public var prefetchBatch: Int?
 
     @Option(help: "Seconds a task may run before its process hands back the rest of its batch and stores the results before it.")
@@ -102,7 +102,9 @@ public struct WorkerOptions: ParsableArguments {
         configuration.maxDeliveries = max(1, maxDeliveries)
         configuration.results = ResultBackend(timeToLive: resultExpires > 0 ? .seconds(resultExpires) : nil)
         if let batch = prefetchBatch ?? ProcessInfo.processInfo.environment["CELERITY_PREFETCH_BATCH"].map({ Int($0) ?? 0 }) {
-            guard batch > 0 else { throw CommandError("--prefetch-batch (or CELERITY_PREFETCH_BATCH) must be a whole number of at least 1") }
+            guard (1...1000).contains(batch) else {
+                throw CommandError("--prefetch-batch (or CELERITY_PREFETCH_BATCH) must be a whole number from 1 to 1000")
+            }
             configuration.prefetchBatch = batch
         }
         guard batchHold > 0 else { throw CommandError("--batch-hold must be more than 0 seconds") }

@@ -49,8 +49,31 @@ final class HeldBatch: Sendable {
         self.revocationWindow = min(hold, .milliseconds(2))
     }
 
-    /// Runs a step on the state with the lock held (the watchdog waits meanwhile).
-    func step(_ body: (inout State) throws -> Bool) throws -> Bool {
+    /// Runs one of the loop's Redis steps, between tasks: `body` gets the finished tasks (to store and
+    /// acknowledge) and returns the messages that now wait. The lock is not held meanwhile: the watchdog acts
+    /// only while a task runs, and a hand-back it started has ended before the loop could end its task. When
+    /// `body` throws, the finished tasks stay for the next step. Returns whether any message waits.
+    func step(_ body: ([WorkerProcess.Completion]) throws -> [WorkerProcess.Delivery]) throws -> Bool {
+        let finished = state.withLock { state in
+            defer { state.finished = [] }
+            return state.finished
+        }
+        let waiting: [WorkerProcess.Delivery]
+        do {
+            waiting = try body(finished)
+        } catch {
+            state.withLock { $0.finished = finished + $0.finished }
+            throw error
+        }
+        return state.withLock { state in
+            state.waiting = waiting
+            state.checked = .now
+            return !waiting.isEmpty
+        }
+    }
+
+    /// Runs `body` on the state with the lock held (the watchdog waits meanwhile).
+    func withState(_ body: (inout State) throws -> Void) throws {
         try state.withLock { try body(&$0) }
     }
 
@@ -86,16 +109,16 @@ final class HeldBatch: Sendable {
         PosixThread.start(name: "batch-watchdog", stackSize: 512 << 10) { [self] in
             while true {
                 let until: ContinuousClock.Instant? = state.withLock { state in
-                    guard let running = state.running, state.holdsMessages else {
+                    guard state.holdsMessages else {
                         state.parked = true
                         return nil
                     }
                     let now = ContinuousClock.now
-                    if now - running < hold { return running + hold }
-                    return handBack(&state) ? nil : now + .milliseconds(100)
+                    guard let running = state.running, now - running >= hold else { return (state.running ?? now) + hold }
+                    return handBack(&state) ? now : now + .milliseconds(100)
                 }
                 guard let until else {
-                    if state.withLock({ $0.parked }) { wake.wait() }
+                    wake.wait()
                     continue
                 }
                 let (seconds, attoseconds) = (until - ContinuousClock.now).components

@@ -155,10 +155,7 @@ package final class WorkerProcess: @unchecked Sendable {
     private func next() throws -> Delivery? {
         while true {
             if stopRequested.load(ordering: .acquiring) {
-                _ = try batch.step { state in
-                    try handBack(&state)
-                    return true
-                }
+                try batch.withState { try handBack(&$0) }
                 return nil
             }
             switch batch.next() {
@@ -176,15 +173,11 @@ package final class WorkerProcess: @unchecked Sendable {
     /// again (`limit` 0) or takes up to `limit` messages (``WorkerScripts/take``). Returns whether any waits.
     @discardableResult
     private func take(limit: Int) throws -> Bool {
-        try batch.step { state in
-            let keys = [processing, WorkerKeys.revoked, WorkerKeys.deliveries] + readyKeys + state.finished.map(\.resultKey)
+        try batch.step { finished in
+            let keys = [processing, WorkerKeys.revoked, WorkerKeys.deliveries] + readyKeys + finished.map(\.resultKey)
             let arguments = [String(Date().timeIntervalSince1970), String(limit), String(readyKeys.count)]
-                + state.finished.flatMap(\.arguments)
-            let reply = try persist { try connection.evaluate(WorkerScripts.take, keys: keys, arguments: arguments) }
-            state.finished = []
-            state.waiting = taken(reply)
-            state.checked = .now
-            return !state.waiting.isEmpty
+                + finished.flatMap(\.arguments)
+            return taken(try persist { try connection.evaluate(WorkerScripts.take, keys: keys, arguments: arguments) })
         }
     }
 
@@ -193,14 +186,14 @@ package final class WorkerProcess: @unchecked Sendable {
     /// comes back with its revocation checked in the same round trip (or, after the timeout, the script
     /// looks at the other queues and buckets).
     private func idleTake() throws {
-        _ = try batch.step { state in
+        _ = try batch.step { finished in
             let wait = configuration.idlePollInterval
-            let keys = [processing, WorkerKeys.revoked, WorkerKeys.deliveries] + readyKeys
+            let keys = [processing, WorkerKeys.revoked, WorkerKeys.deliveries] + readyKeys + finished.map(\.resultKey)
             let replies = try connection.pipeline(
                 [
                     ["BLMOVE", queueOrder[0], processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)],
                     ["EVAL", WorkerScripts.take.source, String(keys.count)] + keys
-                        + [String(Date().timeIntervalSince1970), "1", String(readyKeys.count)],
+                        + [String(Date().timeIntervalSince1970), "1", String(readyKeys.count)] + finished.flatMap(\.arguments),
                 ],
                 blockingFor: wait
             )
@@ -208,9 +201,7 @@ package final class WorkerProcess: @unchecked Sendable {
                 throw RedisError(code: .reply, message: "idle fetch: \(message)", endpoint: configuration.redis.redactedURL)
             }
             if replies[0].string != nil { rotate(afterKeyIndex: 0) }
-            state.waiting = taken(replies[1])
-            state.checked = .now
-            return !state.waiting.isEmpty
+            return taken(replies[1])
         }
     }
 
@@ -398,11 +389,11 @@ package final class WorkerProcess: @unchecked Sendable {
             let followUps = Canvas.followUps(after: message, result: value)
             try sendFollowUps(followUps)
             try joinChord(message, state: .success, value: value)
-            let result = TaskResult(
+            let result = message.ignoreResult ? nil : TaskResult(
                 taskID: message.id, state: .success, result: value, children: Canvas.children(followUps), dateDone: Date(),
                 groupID: message.group, parentID: message.parentID, extended: extendedFields(message)
             )
-            complete(message, raw: raw, result: message.ignoreResult ? nil : result)
+            complete(message, raw: raw, result: result)
             (report.outcome, report.runtime) = (.succeeded, runtime)
             log.info("task succeeded", metadata: ["task.runtime": "\(runtime)"])
             notify(context, .succeeded(runtime: elapsed))

@@ -93,13 +93,27 @@ enum WorkerScripts {
         source: prelude + """
             local processing, revoked, deliveries = KEYS[1], KEYS[2], KEYS[3]
             local now, max_batch, lists = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-            for c = 0, (#ARGV - 3) / 4 - 1 do
-              local at = 4 + 4 * c
-              store_result(KEYS[4 + lists + c], ARGV[at + 2], ARGV[at + 3])
-              acknowledge(processing, deliveries, ARGV[at], ARGV[at + 1])
+            local done = (#ARGV - 3) / 4
+            local check_recoveries = redis.call('HLEN', deliveries) > 0
+            for c = 0, done - 1 do
+              store_result(KEYS[4 + lists + c], ARGV[6 + 4 * c], ARGV[7 + 4 * c])
+            end
+            -- Acknowledge: the finished messages are normally exactly the oldest of the processing list (its
+            -- tail), in order, so one LTRIM drops them all; otherwise each is removed by value.
+            local tail = {}
+            if done > 0 then tail = redis.call('LRANGE', processing, -done, -1) end
+            local in_order = #tail == done
+            for c = 0, done - 1 do
+              if not in_order then break end
+              in_order = tail[done - c] == ARGV[4 + 4 * c]
+            end
+            if done > 0 and in_order then redis.call('LTRIM', processing, 0, -done - 1) end
+            for c = 0, done - 1 do
+              if not in_order then redis.call('LREM', processing, -1, ARGV[4 + 4 * c]) end
+              if check_recoveries and ARGV[5 + 4 * c] ~= '' then redis.call('HDEL', deliveries, ARGV[5 + 4 * c]) end
             end
             local check_revoked = redis.call('EXISTS', revoked) == 1
-            local check_recoveries = redis.call('HLEN', deliveries) > 0
+            if check_recoveries then check_recoveries = redis.call('HLEN', deliveries) > 0 end
             -- {revoked (0/1), recoveries}: each looked up only when some message has one.
             local function describe(message)
               if not check_revoked and not check_recoveries then return 0, 0 end
@@ -129,7 +143,21 @@ enum WorkerScripts {
               local length = redis.call('LLEN', key)
               if length > 0 then
                 reply[1] = i
-                for _ = 1, math.min(max_batch, math.max(1, math.floor(length / 2))) do
+                local count = math.min(max_batch, math.max(1, math.floor(length / 2)))
+                if count > 1 and not check_recoveries then
+                  -- The head of the queue is its right end: move the `count` rightmost in one LPUSH, oldest first.
+                  local items = redis.call('LRANGE', key, -count, -1)
+                  redis.call('LTRIM', key, 0, -count - 1)
+                  local order = {}
+                  for j = #items, 1, -1 do order[#order + 1] = items[j] end
+                  redis.call('LPUSH', processing, unpack(order))
+                  for _, message in ipairs(order) do
+                    local is_revoked = describe(message)
+                    reply[#reply + 1] = message; reply[#reply + 1] = is_revoked; reply[#reply + 1] = 0
+                  end
+                  return reply
+                end
+                for _ = 1, count do
                   local message = redis.call('LMOVE', key, processing, 'RIGHT', 'LEFT')
                   local is_revoked, count = describe(message)
                   if count > 0 and #reply > 1 then
