@@ -98,18 +98,8 @@ enum WorkerScripts {
             for c = 0, done - 1 do
               store_result(KEYS[4 + lists + c], ARGV[6 + 4 * c], ARGV[7 + 4 * c])
             end
-            -- Acknowledge: the finished messages are normally exactly the oldest of the processing list (its
-            -- tail), in order, so one LTRIM drops them all; otherwise each is removed by value.
-            local tail = {}
-            if done > 0 then tail = redis.call('LRANGE', processing, -done, -1) end
-            local in_order = #tail == done
             for c = 0, done - 1 do
-              if not in_order then break end
-              in_order = tail[done - c] == ARGV[4 + 4 * c]
-            end
-            if done > 0 and in_order then redis.call('LTRIM', processing, 0, -done - 1) end
-            for c = 0, done - 1 do
-              if not in_order then redis.call('LREM', processing, -1, ARGV[4 + 4 * c]) end
+              redis.call('LREM', processing, -1, ARGV[4 + 4 * c])
               if check_recoveries and ARGV[5 + 4 * c] ~= '' then redis.call('HDEL', deliveries, ARGV[5 + 4 * c]) end
             end
             local check_revoked = redis.call('EXISTS', revoked) == 1
