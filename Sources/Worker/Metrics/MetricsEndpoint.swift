@@ -1,5 +1,6 @@
 import Broker
 import Logging
+import Prometheus
 import Synchronization
 
 /// A worker node's HTTP endpoint: `/metrics` (this node's task counters plus the cluster-wide numbers

@@ -1,4 +1,9 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Prometheus
 
 /// Renders a ``ClusterSnapshot`` in the Prometheus text format: celery-exporter's queue and worker
