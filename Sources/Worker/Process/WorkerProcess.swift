@@ -45,7 +45,8 @@ package final class WorkerProcess: @unchecked Sendable {
         self.connection = RedisConnection(configuration: configuration.redis, logger: logger)
         self.processing = WorkerKeys.processing(processID)
         self.transport = RedisTaskTransport(
-            connection: connection, memory: max(.seconds(86400), configuration.results.timeToLive ?? .zero), logger: logger
+            connection: connection, memory: max(.seconds(86400), configuration.results.timeToLive ?? .zero),
+            sender: configuration.nodeName, logger: logger
         )
         self.supervisor = SupervisorChannel(descriptor: SupervisorChannel.childDescriptor)
         self.events = configuration.sendTaskEvents
@@ -124,6 +125,8 @@ package final class WorkerProcess: @unchecked Sendable {
         var revoked: Bool
         /// How many times the message was recovered from a process that died running it.
         var recoveries: Int
+        /// The ready list it was popped from and its pop number there (``QueueArrivals``); `nil` when held already.
+        var pop: (list: String, number: Int)? = nil
     }
 
     private var fetchKeys: [String] { PriorityBuckets.listKeys(queues: queueOrder) }
@@ -141,6 +144,7 @@ package final class WorkerProcess: @unchecked Sendable {
         let replies = try connection.pipeline(
             [
                 ["BLMOVE", queueOrder[0], processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)],
+                ["EVAL", QueueArrivals.countBlockingPop.source, "2", processing, QueueArrivals.poppedKey(queueOrder[0])],
                 ["EVAL", WorkerScripts.fetch.source, String(fetchKeys.count)] + fetchKeys + [now],
             ],
             blockingFor: wait
@@ -148,8 +152,11 @@ package final class WorkerProcess: @unchecked Sendable {
         for case .error(let message) in replies {
             throw RedisError(code: .reply, message: "idle fetch: \(message)", endpoint: configuration.redis.redactedURL)
         }
+        let blockedOn = queueOrder[0]
         if replies[0].string != nil { rotate(afterKeyIndex: 0) }
-        return fetched(replies[1])
+        var delivery = fetched(replies[2])
+        if let number = replies[1].integer, number > 0 { delivery?.pop = (blockedOn, number) }
+        return delivery
     }
 
     /// A timeout as Redis reads it, seconds with three decimals: `1.000`, `0.250`.
@@ -161,9 +168,13 @@ package final class WorkerProcess: @unchecked Sendable {
 
     /// The message a fetch script returned (rotating the queues after it), or `nil` when all were empty.
     private func fetched(_ reply: RedisReply) -> Delivery? {
-        guard let parts = reply.array, parts.count == 4, let raw = parts[0].string else { return nil }
-        if let list = parts[2].integer, list > 0 { rotate(afterKeyIndex: list - 1) }
-        return Delivery(raw: raw, revoked: parts[1].integer == 1, recoveries: parts[3].integer ?? 0)
+        guard let parts = reply.array, parts.count >= 4, let raw = parts[0].string else { return nil }
+        var delivery = Delivery(raw: raw, revoked: parts[1].integer == 1, recoveries: parts[3].integer ?? 0)
+        if let list = parts[2].integer, list > 0 {
+            if parts.count > 4, let number = parts[4].integer { delivery.pop = (fetchKeys[list - 1], number) }
+            rotate(afterKeyIndex: list - 1)
+        }
+        return delivery
     }
 
     private func rotate(afterKeyIndex index: Int) {
@@ -284,10 +295,12 @@ package final class WorkerProcess: @unchecked Sendable {
             "start", message.id, message.task, limits.hard.map { String($0.seconds) } ?? "-",
             String(Date().timeIntervalSince1970), message.queue
         )
-        // Queue wait is known only for a message with an ETA (countdown, retry): a Celery message has no enqueue time.
+        // Queue wait: from the ETA when there is one, else estimated by the supervisor from the pop number (QueueArrivals).
         var report = TaskReport(
             taskID: message.id, outcome: nil, name: message.task, queue: message.queue,
-            queueWait: message.eta.map { max(0, Date().timeIntervalSince($0)) }
+            queueWait: message.eta.map { max(0, Date().timeIntervalSince($0)) },
+            pop: message.eta == nil
+                ? delivery.pop.map { TaskReport.Pop(list: $0.list, number: $0.number, started: Date().timeIntervalSince1970) } : nil
         )
         defer { supervisor.send(report) }
         if configuration.trackStarted {
@@ -394,7 +407,8 @@ package final class WorkerProcess: @unchecked Sendable {
     /// Sends chain continuations and link callbacks before the task is acknowledged (at least once).
     private func sendFollowUps(_ messages: [TaskMessage]) throws {
         guard !messages.isEmpty else { return }
-        try persist { try connection.pipeline(messages.map { ["LPUSH", $0.listKey, $0.encoded()] }) }
+        let counts = SentCounter.commands(for: messages, sender: configuration.nodeName)
+        try persist { try connection.pipeline(messages.map { ["LPUSH", $0.listKey, $0.encoded()] } + counts) }
     }
 
     /// Joins a chord this task is a header member of; the member that completes it sends (or fails) the body.
@@ -463,10 +477,11 @@ package final class WorkerProcess: @unchecked Sendable {
         try persist {
             try connection.evaluate(
             WorkerScripts.retry,
-            keys: [processing, WorkerKeys.deliveries, WorkerKeys.scheduled, invocation.keys[0]],
+            keys: [processing, WorkerKeys.deliveries, WorkerKeys.scheduled, invocation.keys[0], SentCounter.key],
             arguments: [
                 raw, message.deliveryTag, next.encoded(), String(eta.timeIntervalSince1970),
                 message.ignoreResult ? "" : invocation.arguments[0], invocation.arguments[1],
+                SentCounter.field(queue: next.queue, name: next.task, sender: configuration.nodeName),
             ]
             )
         }

@@ -76,7 +76,7 @@ enum WorkerScripts {
     /// while this process is alive and its lease is renewed.
     /// KEYS: processing, revoked, deliveries, ready lists… ARGV: now.
     /// Returns `{message, revoked (0/1), index of the list it came from (1-based; 0 = already held),
-    /// times it was recovered from a dead process}` or nil.
+    /// times it was recovered from a dead process[, pop number in its list (``QueueArrivals``), when popped now]}` or nil.
     static let fetch = RedisScript(
         name: "fetch",
         source: fetchFunction + """
@@ -111,7 +111,10 @@ enum WorkerScripts {
           if held then return {held, is_revoked(held), 0, recoveries(held)} end
           for i = first, #KEYS do
             local message = redis.call('LMOVE', KEYS[i], processing, 'RIGHT', 'LEFT')
-            if message then return {message, is_revoked(message), i - first + 1, recoveries(message)} end
+            if message then
+              local popped = redis.call('INCR', 'celerity:popped:' .. KEYS[i])  -- QueueArrivals: the pop number
+              return {message, is_revoked(message), i - first + 1, recoveries(message), popped}
+            end
           end
           return false
         end
@@ -178,7 +181,9 @@ enum WorkerScripts {
     /// A process that no longer holds the old message (its lease expired while it was paused or cut off, and the
     /// message was recovered), or whose task has succeeded elsewhere meanwhile, schedules nothing: the recovered
     /// copy is the one that runs, so a late retry never adds a run of completed work. Returns 1, or 0 for that case.
-    /// KEYS: processing, deliveries, scheduled, result key. ARGV: old message, old tag, new message, due, RETRY document, ttl.
+    /// The new message counts as sent (`celery_task_sent_total`, as Celery's retry sends one) when KEYS[5] is given.
+    /// KEYS: processing, deliveries, scheduled, result key[, sent counter hash].
+    /// ARGV: old message, old tag, new message, due, RETRY document, ttl[, sent counter field].
     static let retry = RedisScript(
         name: "retry",
         source: prelude + """
@@ -193,6 +198,7 @@ enum WorkerScripts {
               return 0
             end
             redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+            if KEYS[5] then redis.call('HINCRBY', KEYS[5], ARGV[7], 1) end
             store_result(KEYS[4], ARGV[5], ARGV[6])
             acknowledge(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
             return 1
