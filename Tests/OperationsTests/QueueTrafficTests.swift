@@ -16,9 +16,13 @@ struct QueueTrafficTests {
             let before = ContinuousClock.now
             let read = try await fixture.run(["status", "-Q", "waitq", "--rate-interval", "0"])
             #expect(read.termination == .exited(0), "\(read.standardError)")
-            let pushed = ContinuousClock.now
+            let pushed = ContinuousClock.now  // after the first read's record
             let ids = (0..<20).map { _ in RandomID.uuidString() }
             try await fixture.client.send(batch: ids.map { TaskMessage.make(task: "demo.add", args: [1, 2], options: TaskOptions(queue: "waitq", taskID: $0)) })
+            // A list gets at most two records a second (QueueArrivals.minSpacing): the second read must come later.
+            try await poll(timeout: .seconds(5), interval: .milliseconds(50), "0.5 s after the first read") {
+                ContinuousClock.now - pushed >= .seconds(0.5)
+            }
             _ = try await fixture.run(["status", "-Q", "waitq", "--rate-interval", "0"])
             // The arrival lies between the two reads: that is this test's error bound.
             let bracket = (ContinuousClock.now - before).seconds

@@ -229,7 +229,8 @@ final class NodeMetrics: Sendable {
     }
 
     /// As celery-exporter: the first event of a label set makes every counter of that set visible at 0
-    /// (failed with an empty exception), so rates over them exist before the first failure.
+    /// (failed with an empty exception), so rates over them exist before the first failure. The queue-wait
+    /// histogram too, since its observations may come a sample later (``estimateQueueWait(_:_:)``).
     private func instantiate(_ labels: [(String, String)]) {
         let key = labels.map(\.1)
         guard seen.withLock({ $0.insert(key).inserted }) else { return }
@@ -237,5 +238,6 @@ final class NodeMetrics: Sendable {
             counter(state, labels).increment(by: Int64(0))
         }
         counter("failed", [labels[0], labels[1], ("exception", ""), labels[2]]).increment(by: Int64(0))
+        _ = histogram(queueWait: labels)
     }
 }

@@ -14,7 +14,7 @@ import Broker
 /// Error: the true arrival lies in the bracket, so the wait is off by at most the bracket's width: about the
 /// sampling interval (1 s while a node consuming the queue runs; the scrape interval otherwise). Observations
 /// whose bracket is wider than ``maxBracket`` seconds are skipped, as are messages that arrived before the
-/// first record. When A goes down (a purge, a consumer that does not count, such as a Celery worker) the
+/// first record, or before the oldest one a node remembers (``History/keep``: half an hour or more). When A goes down (a purge, a consumer that does not count, such as a Celery worker) the
 /// records start again. Messages put at the front (recovered or due ETA messages, RPUSH) shift the numbering
 /// of the messages queued behind them by one each, until the backlog has drained.
 enum QueueArrivals {
@@ -23,7 +23,10 @@ enum QueueArrivals {
     /// The arrival records of a ready list.
     static func recordsKey(_ list: String) -> String { "celerity:arrivals:" + list }
 
+    /// Records kept in Redis (about 16 minutes of a list that changes every sample, far more for a quiet one).
     static let maxRecords = 2000
+    /// Seconds: a new record is made at most this often.
+    static let minSpacing = 0.5
     /// Seconds: a wider bracket says too little about when a message arrived.
     static let maxBracket = 60.0
 
@@ -39,7 +42,11 @@ enum QueueArrivals {
               if tonumber(now) > tonumber(last) then redis.call('LSET', records, 0, a .. ' ' .. first .. ' ' .. now) end
               return a
             end
-            if count == nil or count > a then redis.call('DEL', records) end
+            if count == nil or count > a then
+              redis.call('DEL', records)
+            elseif tonumber(now) - tonumber(first) < \(minSpacing) then
+              return a  -- at most two records a second, however many readers: skipping a sample only widens a bracket
+            end
           end
           redis.call('LPUSH', records, a .. ' ' .. now .. ' ' .. now)
           redis.call('LTRIM', records, 0, \(maxRecords - 1))

@@ -3,8 +3,8 @@ import Logging
 
 /// Counts the sends of Python Celery clients into `celery_task_sent_total` (``SentCounter``), the way
 /// celery-exporter does: from the `task-sent` events a client publishes when it enables
-/// `task_send_sent_event`, on the `celeryev` fanout (`/{db}.celeryev/task.sent`, and inside
-/// `/{db}.celeryev/task.multi` batches). Runs on its own thread in every node with metrics on; each event is
+/// `task_send_sent_event`, on the `celeryev` fanout (`/{db}.celeryev/task.sent`: a sender publishes it with
+/// its own dispatcher, never in a worker's `task.multi` batches). Runs on its own thread in every node with metrics on; each event is
 /// counted once cluster-wide, by whichever node's script marks its task id first (the marker lives 60 s).
 /// Pub/sub is lossy: events published while no node listens are not counted.
 final class SentEventCounter: Sendable {
@@ -19,11 +19,8 @@ final class SentEventCounter: Sendable {
         self.logger = logger
     }
 
-    /// The channels Celery publishes `task-sent` on.
-    var channels: [String] {
-        let prefix = "/\(configuration.redis.database).celeryev/"
-        return [prefix + "task.sent", prefix + "task.multi"]
-    }
+    /// The channel Celery publishes `task-sent` on.
+    var channel: String { "/\(configuration.redis.database).celeryev/task.sent" }
 
     /// Starts listening on a thread of its own.
     /// - Parameter stopped: polled every second; the listener ends once it returns true.
@@ -37,7 +34,7 @@ final class SentEventCounter: Sendable {
         defer { subscriber.close(); commands.close() }
         while !stopped() {
             do {
-                try subscriber.subscribe(channels)
+                try subscriber.subscribe([channel])
                 while !stopped() {
                     guard let push = try subscriber.nextPush(timeout: .seconds(1)), let parts = push.array, parts.count == 3,
                         parts[0].string == "message", let payload = parts[2].string
@@ -60,7 +57,7 @@ final class SentEventCounter: Sendable {
         )
     }
 
-    /// The (task id, counter field) of every `task-sent` event in a published kombu message.
+    /// The (task id, counter field) of every `task-sent` event in a published kombu message (one event, or a list).
     static func sentEvents(inPayload payload: String) -> [(id: String, field: String)] {
         guard let (body, _) = KombuEnvelope.decode(payload) else { return [] }
         let events = body.arrayValue ?? [body]
