@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The status page served at `/` on the metrics port: a ``StatusReport`` as one server-rendered HTML
 /// page that reloads itself, with no external assets and nothing to click that changes state.
@@ -78,7 +82,7 @@ enum StatusPage {
 
     private static func rate(_ field: String, _ value: Double?, signed: Bool = false) -> String {
         guard let value else { return "<td data-field=\"\(field)\">-</td>" }
-        return "<td data-field=\"\(field)\" data-value=\"\(value)\">\(String(format: signed ? "%+.1f" : "%.1f", value))</td>"
+        return "<td data-field=\"\(field)\" data-value=\"\(value)\">\(TimeText.fixed(value, decimals: 1, sign: signed))</td>"
     }
 
     private static func cell(_ field: String, _ value: Int) -> String {
