@@ -11,30 +11,30 @@ import Foundation
 /// is scraped reports the same counters. Here, in Broker, so the client and the scheduler can count.
 public enum SentCounter {
     /// The Redis hash: field = ``field(queue:name:sender:)``, value = messages sent.
-    public static let key = "celerity:metrics:sent"
+    package static let key = "celerity:metrics:sent"
 
     /// Separates the field's parts; a part never holds it (``clean(_:)``).
     static let separator: Character = "\u{1F}"
 
     /// The hash field of one (queue, task name, sender) series.
-    public static func field(queue: String, name: String, sender: String) -> String {
+    package static func field(queue: String, name: String, sender: String) -> String {
         [queue, name, sender].map(clean).joined(separator: String(separator))
     }
 
     /// The (queue, name, sender) of a field; `nil` for anything else.
-    public static func parts(ofField field: String) -> (queue: String, name: String, sender: String)? {
+    package static func parts(ofField field: String) -> (queue: String, name: String, sender: String)? {
         let parts = field.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3 else { return nil }
         return (parts[0], parts[1], parts[2])
     }
 
     /// The command that counts `count` messages of `name` sent to `queue` by `sender`: pipelined with the push.
-    public static func command(queue: String, name: String, sender: String, count: Int = 1) -> [String] {
+    package static func command(queue: String, name: String, sender: String, count: Int = 1) -> [String] {
         ["HINCRBY", key, field(queue: queue, name: name, sender: sender), String(count)]
     }
 
     /// The commands that count `messages`, one per series.
-    public static func commands(for messages: [TaskMessage], sender: String) -> [[String]] {
+    package static func commands(for messages: [TaskMessage], sender: String) -> [[String]] {
         var counts: [String: Int] = [:]
         var order: [String] = []
         for message in messages {
@@ -51,18 +51,14 @@ public enum SentCounter {
     public static let clientSender = sender(fromNodeName: TaskMessage.origin)
 
     /// A node name as a sender label: `gen<pid>@host` becomes `gen@host`, anything else stays whole.
-    public static func sender(fromNodeName name: String) -> String {
+    package static func sender(fromNodeName name: String) -> String {
         guard name.hasPrefix("gen"), let at = name.firstIndex(of: "@") else { return clean(name) }
         let pid = name[name.index(name.startIndex, offsetBy: 3)..<at]
-        guard !pid.isEmpty, pid.allSatisfy(\.isASCIIDigit) else { return clean(name) }
+        guard !pid.isEmpty, pid.allSatisfy({ $0.isASCII && $0.isNumber }) else { return clean(name) }
         return "gen" + clean(String(name[at...]))
     }
 
     private static func clean(_ text: String) -> String {
         text.contains(separator) ? String(text.map { $0 == separator ? " " : $0 }) : text
     }
-}
-
-extension Character {
-    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
