@@ -66,12 +66,13 @@ enum QueueArrivals {
     )
 
     /// Counts the message a `BLMOVE` moved into the processing list (the idle fetch), as the fetch script
-    /// counts its own pops. Pipelined right after the `BLMOVE`: the processing list was empty before it.
-    /// KEYS: processing, the pop counter of the list blocked on. Returns the pop number, or 0 when nothing moved.
+    /// counts its own pops. Pipelined right after the `BLMOVE`, told how many messages the processing list
+    /// held before it. KEYS: processing, the pop counter of the list blocked on. ARGV: that count.
+    /// Returns the pop number, or 0 when nothing moved.
     static let countBlockingPop = RedisScript(
         name: "celerity.count-blocking-pop",
         source: """
-            if redis.call('LLEN', KEYS[1]) > 0 then return redis.call('INCR', KEYS[2]) end
+            if redis.call('LLEN', KEYS[1]) > tonumber(ARGV[1]) then return redis.call('INCR', KEYS[2]) end
             return 0
             """
     )

@@ -144,7 +144,7 @@ package final class WorkerProcess: @unchecked Sendable {
         let replies = try connection.pipeline(
             [
                 ["BLMOVE", queueOrder[0], processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)],
-                ["EVAL", QueueArrivals.countBlockingPop.source, "2", processing, QueueArrivals.poppedKey(queueOrder[0])],
+                ["EVAL", QueueArrivals.countBlockingPop.source, "2", processing, QueueArrivals.poppedKey(queueOrder[0]), "0"],
                 ["EVAL", WorkerScripts.fetch.source, String(fetchKeys.count)] + fetchKeys + [now],
             ],
             blockingFor: wait
