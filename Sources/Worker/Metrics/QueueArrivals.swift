@@ -14,8 +14,10 @@ import Broker
 /// Error: the true arrival lies in the bracket, so the wait is off by at most the bracket's width: about the
 /// sampling interval (1 s while a node consuming the queue runs; the scrape interval otherwise). Observations
 /// whose bracket is wider than ``maxBracket`` seconds are skipped, as are messages that arrived before the
-/// first record, or before the oldest one a node remembers (``History/keep``: half an hour or more). When A goes down (a purge, a consumer that does not count, such as a Celery worker) the
-/// records start again. Messages put at the front (recovered or due ETA messages, RPUSH) shift the numbering
+/// first record, or before the oldest one a node remembers (``History/keep``: half an hour or more). When A
+/// goes down by more than ``dipTolerance`` (a purge, a consumer that does not count, such as a Celery
+/// worker) the records start again; a smaller drop skips the sample. A message recovered from a dead process goes back to the front and its pop is
+/// un-counted (`DECR`), so the numbering holds. Due ETA messages put at the front (RPUSH) shift the numbering
 /// of the messages queued behind them by one each, until the backlog has drained.
 enum QueueArrivals {
     /// The pop counter of a ready list.
@@ -27,6 +29,9 @@ enum QueueArrivals {
     static let maxRecords = 2000
     /// Seconds: a new record is made at most this often.
     static let minSpacing = 0.5
+    /// A smaller drop of A is skipped, not a reason to start again: the idle fetch's `BLMOVE` and its count
+    /// are two commands, so a read between them sees A short by one for each process doing it.
+    static let dipTolerance = 16
     /// Seconds: a wider bracket says too little about when a message arrived.
     static let maxBracket = 60.0
 
@@ -42,7 +47,9 @@ enum QueueArrivals {
               if tonumber(now) > tonumber(last) then redis.call('LSET', records, 0, a .. ' ' .. first .. ' ' .. now) end
               return a
             end
-            if count == nil or count > a then
+            if count ~= nil and count > a and count - a <= \(dipTolerance) then
+              return a  -- an idle fetch between its BLMOVE and its count: A is short for a moment
+            elseif count == nil or count > a then
               redis.call('DEL', records)
             elseif tonumber(now) - tonumber(first) < \(minSpacing) then
               return a  -- at most two records a second, however many readers: skipping a sample only widens a bracket

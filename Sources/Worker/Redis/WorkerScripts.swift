@@ -311,6 +311,7 @@ enum WorkerScripts {
                 dead = dead + 1
               else
                 redis.call('RPUSH', bucket_key(env), raw)
+                redis.call('DECR', 'celerity:popped:' .. bucket_key(env))  -- QueueArrivals: not taken after all
                 requeued = requeued + 1
               end
             end
