@@ -152,6 +152,8 @@ package final class WorkerProcess: @unchecked Sendable {
     }
 
     private var readyKeys: [String] { PriorityBuckets.listKeys(queues: queueOrder) }
+    /// The pop numbers of the last batch taken from a ready list, by message (loop thread only).
+    private var batchPops: [String: (list: String, number: Int)] = [:]
 
     /// The next message to run, taking more from Redis when the batch is used up; `nil` once a stop was
     /// requested, after handing back what was not started (a warm stop finishes only the running task).
@@ -252,8 +254,15 @@ package final class WorkerProcess: @unchecked Sendable {
             at += 3
         }
         // After messages taken from a ready list: the first one's pop number (QueueArrivals), the rest follow it.
+        // Held messages read again (their revocation re-checked) keep the numbers they were taken with.
         if let list, at < parts.count, let first = parts[at].integer {
-            for position in deliveries.indices { deliveries[position].pop = (list, first + position) }
+            batchPops = [:]
+            for position in deliveries.indices {
+                deliveries[position].pop = (list, first + position)
+                batchPops[deliveries[position].raw] = (list, first + position)
+            }
+        } else if list == nil, !batchPops.isEmpty {
+            for position in deliveries.indices { deliveries[position].pop = batchPops[deliveries[position].raw] }
         }
         return deliveries
     }

@@ -193,6 +193,7 @@ enum WorkerScripts {
                 local key = 'celery'
                 if ok and type(env) == 'table' then key = bucket_key(env) end
                 redis.call('RPUSH', key, ARGV[i])
+                redis.call('DECR', 'celerity:popped:' .. key)  -- QueueArrivals: not taken after all
                 returned = returned + 1
               end
             end
