@@ -4,7 +4,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import Dispatch
 import Logging
 import Synchronization
 import TaskAPI
@@ -12,6 +11,10 @@ import TaskAPI
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Set by this process's SIGTERM handler (only an atomic store is safe in a signal handler); one worker process
+/// per OS process, so one flag.
+private let workerStopRequested = Atomic<Bool>(false)
 
 /// One worker process: takes messages from Redis into its processing list — one while the queue is shallow,
 /// a batch of up to ``WorkerConfiguration/prefetchBatch`` when there is a backlog — runs them one at a time in
@@ -27,7 +30,6 @@ package final class WorkerProcess: @unchecked Sendable {
     private let connection: RedisConnection
     private let processing: String
     private let supervisor: SupervisorChannel
-    private let stopRequested = Atomic<Bool>(false)
     private var queueOrder: [String]
     /// The batch beyond the running task: messages taken and not started, results not yet stored.
     private let batch: HeldBatch
@@ -40,7 +42,6 @@ package final class WorkerProcess: @unchecked Sendable {
     private let transport: RedisTaskTransport
     private let events: CeleryEvents?
     /// The SIGTERM handler, kept alive while the process runs.
-    private var signalSource: (any DispatchSourceSignal)?
 
     /// A worker process running the tasks of `registry` (from the application's setup).
     package init(configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger) {
@@ -90,13 +91,11 @@ package final class WorkerProcess: @unchecked Sendable {
     // MARK: - Lifecycle
 
     private func installSignalHandling() {
-        // The supervisor decides about shutdown: SIGTERM means "finish the current task, then stop".
+        // The supervisor decides about shutdown: SIGTERM means "finish the current task, then stop". A plain
+        // handler, installed in one step: ignoring the signal first and handing it to a dispatch source after
+        // would lose a SIGTERM that arrives in between, and the process would never stop.
         signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        source.setEventHandler { [self] in stopRequested.store(true, ordering: .releasing) }
-        source.resume()
-        signalSource = source
+        signal(SIGTERM) { _ in workerStopRequested.store(true, ordering: .releasing) }
     }
 
     /// Exits at once when the supervisor dies: its end of our stdin pipe closes.
@@ -159,7 +158,7 @@ package final class WorkerProcess: @unchecked Sendable {
     /// requested, after handing back what was not started (a warm stop finishes only the running task).
     private func next() throws -> Delivery? {
         while true {
-            if stopRequested.load(ordering: .acquiring) {
+            if workerStopRequested.load(ordering: .acquiring) {
                 try batch.withState { try handBack(&$0) }
                 return nil
             }
