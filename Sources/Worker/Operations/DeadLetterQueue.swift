@@ -78,10 +78,13 @@ public struct DeadLetterQueue: Sendable {
         "\(Int64(now.timeIntervalSince1970 * 1000))-\(RandomID.uuidString().prefix(8))"
     }
 
-    /// The newest entries first.
+    /// One page of entries, newest first: `limit` entries after skipping the `offset` newest. A page costs
+    /// O(log n + limit) in Redis however long the queue is.
     /// - Throws: ``Broker/RedisError``.
-    public func list(limit: Int = 100, on connection: RedisConnection) throws -> [DeadLetterEntry] {
-        let ids = try connection.send(["ZREVRANGE", WorkerKeys.deadLetterIndex, "0", String(max(0, limit - 1))]).array ?? []
+    public func list(limit: Int = 100, offset: Int = 0, on connection: RedisConnection) throws -> [DeadLetterEntry] {
+        guard limit > 0 else { return [] }
+        let first = max(0, offset)
+        let ids = try connection.send(["ZREVRANGE", WorkerKeys.deadLetterIndex, String(first), String(first + limit - 1)]).array ?? []
         let names = ids.compactMap(\.string)
         guard !names.isEmpty else { return [] }
         let values = try connection.send(["HMGET", WorkerKeys.deadLetterEntries] + names).array ?? []
