@@ -15,7 +15,7 @@ struct ScaleTests {
         var commands: [[String]] = []
         for index in 0..<count {
             let id = "\(Int64(now * 1000))-seed-\(index)"
-            let envelope = TaskMessage.make(task: "test.record", args: ["rec:dlq-\(index)"]).encoded()
+            let envelope = TaskMessage.make(task: "test.record", args: [.string("rec:dlq-\(index)")]).encoded()
             let entry: JSONValue = [
                 "id": .string(id), "reason": "unknown task name", "error": nil, "time": .double(now + Double(index) / 1000),
                 "worker": "seed", "queue": "celery", "task": "test.record", "task_id": "", "envelope": .string(envelope),
@@ -52,7 +52,7 @@ struct ScaleTests {
             #expect(last.output.contains("showing 101–120, newest first\n"), "\(last.output)")
             #expect(last.output.contains(ids[119]) && !last.output.contains(ids[99]), "\(last.output)")
 
-            let bad = try await f.celerity(["dlq", "list", "--offset", "-1"])
+            let bad = try await f.celerity(["dlq", "list", "--offset=-1"])
             #expect(bad.status != 0 && bad.output.contains("--offset must not be negative"), "\(bad.output)")
         } catch {
             await f.tearDown()
@@ -120,7 +120,7 @@ struct ScaleTests {
             var commands: [[String]] = []
             for index in 0..<250 {
                 let message = TaskMessage.make(
-                    task: "test.record", args: ["rec:eta-\(index)"], options: TaskOptions(queue: "burst", priority: index % 2 == 0 ? 0 : 9)
+                    task: "test.record", args: [.string("rec:eta-\(index)")], options: TaskOptions(queue: "burst", priority: index % 2 == 0 ? 0 : 9)
                 )
                 commands.append(["ZADD", "celerity:eta", due, message.encoded()])
             }
