@@ -120,11 +120,19 @@ def curve_drain(settings, size: int) -> list[dict]:
         after = used_memory(server)
         sample = server.client.lindex("celery", 0) or b""
         system.stage("ignored")
+        timeline = watch_probe(system)
+        redis_before = redis_cpu_seconds(server)
         result = bench.drain(system, "ignored", size, [])
+        redis_seconds = redis_cpu_seconds(server) - redis_before
+        redis_cpu = 100 * redis_seconds / result["seconds"]
+        first, last = timeline[0], timeline[-1]
         records.append({"curve": "drain", "system": "celerity", "size": size, "rate": result["rate"],
                         "seconds": result["seconds"], "pickup_ms": result["pickup_ms"],
                         "enqueue_rate": sent["rate"], "bytes_per_message": (after - before) / size,
-                        "message_bytes": len(sample), "used_memory_mib": after / 2**20})
+                        "message_bytes": len(sample), "used_memory_mib": after / 2**20,
+                        "redis_cpu_percent": redis_cpu, "redis_cpu_ms_per_1k": 1e6 * redis_seconds / size,
+                        "pool_cpu_ms_per_1k": 1e6 * (last[2] - first[2]) / size,
+                        "pool_wait_per_s": (last[3] - first[3]) / (last[0] - first[0]), "timeline": timeline})
     finally:
         server.stop()
     if size == min(settings.sizes):
@@ -141,6 +149,51 @@ def curve_drain(settings, size: int) -> list[dict]:
         finally:
             server.stop()
     return records
+
+
+def watch_probe(system: ScaleCelerity) -> list[list[float]]:
+    """Makes the system's drain probe also keep, every 0.5 s: seconds since the first probe, messages ready, CPU
+    seconds used and seconds spent waiting for a core by the pool's processes, so far — the rate over the
+    drain, not only its mean, and whether a slower stretch cost more CPU per task or only waited longer."""
+    timeline: list[list[float]] = []
+    probe, start_pool = system.probe, system.start_pool
+    pools: list[bench.Pool] = []
+
+    def started_pool(*args, **kwargs):
+        pools.append(start_pool(*args, **kwargs))
+        return pools[-1]
+
+    def recorded(*args, **kwargs):
+        ready, busy = probe(*args, **kwargs)
+        now = time.perf_counter()
+        if not timeline:
+            recorded.started = now
+        if not timeline or now - recorded.started - timeline[-1][0] >= 0.5 or ready == 0:
+            pids = pools[-1].all_pids() if pools else []
+            cpu = sum(cpu_ticks(pid) for pid in pids) / CLOCK_TICKS
+            timeline.append([round(now - recorded.started, 3), ready, round(cpu, 2), round(run_delay(pids), 3)])
+        return ready, busy
+
+    system.probe, system.start_pool = recorded, started_pool
+    return timeline
+
+
+def run_delay(pids: list[int]) -> float:
+    """Seconds the processes' threads spent runnable but waiting for a core (/proc/PID/task/TID/schedstat,
+    second field)."""
+    total = 0
+    for pid in pids:
+        try:
+            threads = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                with open(f"/proc/{pid}/task/{thread}/schedstat") as handle:
+                    total += int(handle.read().split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    return total / 1e9
 
 
 def slowlog_scripts(server: bench.RedisServer) -> list[tuple[float, list[str]]]:
@@ -238,6 +291,8 @@ def curve_queues(settings, size: int) -> list[dict]:
         """)
         pool = system.start_pool(f"queues-{size}")
         try:
+            pids = pool.all_pids()
+            redis_start, pool_start = redis_cpu_seconds(server), sum(cpu_ticks(pid) for pid in pids) / CLOCK_TICKS
             system.release("ignored")
             released = time.perf_counter()
             start, timeline, last_sample = None, [], -1.0
@@ -254,6 +309,8 @@ def curve_queues(settings, size: int) -> list[dict]:
                 if total == 0 and busy == 0 and start is not None:
                     done = now
                     timeline.append([round(now - start, 3), remaining])
+                    redis_drain = redis_cpu_seconds(server) - redis_start
+                    pool_drain = sum(cpu_ticks(pid) for pid in pids) / CLOCK_TICKS - pool_start
                     break
                 if now - released > 600:
                     raise RuntimeError("queues drain did not finish in 600 s")
@@ -273,7 +330,8 @@ def curve_queues(settings, size: int) -> list[dict]:
         slowest_at_half = min(1 - rem / per_queue for rem in half)
         return [{
             "curve": "queues", "system": "celerity", "size": size, "buckets": size * 4, "tasks": count,
-            "rate": count / seconds, "seconds": seconds, "idle_cpu_percent": idle, "redis_idle_cpu_percent": redis_idle,
+            "rate": count / seconds, "seconds": seconds, "redis_cpu_ms_per_1k": 1e6 * redis_drain / count,
+            "pool_cpu_ms_per_1k": 1e6 * pool_drain / count, "idle_cpu_percent": idle, "redis_idle_cpu_percent": redis_idle,
             "first_queue_empty_s": min(emptied), "last_queue_empty_s": max(emptied),
             "slowest_queue_done_at_half": slowest_at_half,
             "timeline": timeline if size == max(settings.sizes) else None,
@@ -444,6 +502,17 @@ def environment(settings) -> dict:
             "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
 
+def window_rates(timeline: list[list[float]] | None, seconds: float = 2.0) -> list[tuple[int, float]]:
+    """(messages ready at the window's start, tasks/s) over consecutive windows of about `seconds`."""
+    rates, start = [], 0
+    for index in range(1, len(timeline or [])):
+        (t0, ready0), (t1, ready1) = timeline[start][:2], timeline[index][:2]
+        if t1 - t0 >= seconds and ready1 > 0:
+            rates.append((ready0, (ready0 - ready1) / (t1 - t0)))
+            start = index
+    return rates
+
+
 def fmt(value, digits=0) -> str:
     if value is None:
         return "—"
@@ -470,17 +539,20 @@ def report(jsonl: Path) -> None:
         rows = [r for r in by_curve["drain"] if r["system"] == "celerity"]
         celery = [r for r in by_curve["drain"] if r["system"] == "celery"]
         out += ["## Backlog drain and memory per queued message", "",
-                "| label | backlog | drain rate (tasks/s) | vs. the 10k figure | bulk enqueue (tasks/s) | Redis bytes per message | message bytes | Redis used memory (MiB) |",
-                "|---|---|---|---|---|---|---|---|"]
+                "| label | backlog | drain rate (tasks/s) | vs. the 10k figure | median 2 s window (tasks/s) | pool CPU per 1k tasks (ms) | Redis CPU per 1k tasks (ms) | pool's wait for a core (s/s) | load average | bulk enqueue (tasks/s) | Redis bytes per message | message bytes | Redis used memory (MiB) |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for label in dict.fromkeys(r.get("label", "") for r in rows):
             group = sorted((r for r in rows if r.get("label", "") == label), key=lambda r: r["size"])
             base = group[0]["rate"] if group else 0
             for r in group:
+                windows = [rate for _, rate in window_rates(r.get("timeline"))]
                 out.append(f"| {label or 'main'} | {r['size']:,} | {fmt(r['rate'])} | {100 * r['rate'] / base - 100:+.1f} % | "
-                           f"{fmt(r['enqueue_rate'])} | {fmt(r['bytes_per_message'])} | {r['message_bytes']:,} | "
+                           f"{fmt(statistics.median(windows)) if windows else '—'} | {fmt(r.get('pool_cpu_ms_per_1k'))} | "
+                           f"{fmt(r.get('redis_cpu_ms_per_1k'))} | {fmt(r.get('pool_wait_per_s'), 2)} | "
+                           f"{r['load1']:.1f} | {fmt(r['enqueue_rate'])} | {fmt(r['bytes_per_message'])} | {r['message_bytes']:,} | "
                            f"{r['used_memory_mib']:,.1f} |")
         for r in celery:
-            out.append(f"| Celery 5.7.0 (apply_async) | {r['size']:,} | — | — | — | {fmt(r['bytes_per_message'])} | "
+            out.append(f"| Celery 5.7.0 (apply_async), {r.get('label') or 'main'} | {r['size']:,} | — | — | — | — | — | — | — | — | {fmt(r['bytes_per_message'])} | "
                        f"{r['message_bytes']:,} | — |")
         out.append("")
     if "eta" in by_curve:
@@ -495,10 +567,11 @@ def report(jsonl: Path) -> None:
         out.append("")
     if "queues" in by_curve:
         out += ["## Many queues × 4 priority buckets", "",
-                "| queues | lists | tasks | fetch rate (tasks/s) | pool idle CPU (% of a core) | Redis idle CPU (%) | first queue empty (s) | last queue empty (s) | slowest queue's share done at half-drain |",
-                "|---|---|---|---|---|---|---|---|---|"]
-        for r in sorted(by_curve["queues"], key=lambda r: r["size"]):
-            out.append(f"| {r['size']} | {r['buckets']} | {r['tasks']:,} | {fmt(r['rate'])} | {r['idle_cpu_percent']:.1f} | "
+                "| label | queues | lists | tasks | fetch rate (tasks/s) | pool CPU per 1k tasks (ms) | Redis CPU per 1k tasks (ms) | pool idle CPU (% of a core) | Redis idle CPU (%) | first queue empty (s) | last queue empty (s) | slowest queue's share done at half-drain |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r in sorted(by_curve["queues"], key=lambda r: (r.get("label", ""), r["size"])):
+            out.append(f"| {r.get('label') or 'main'} | {r['size']} | {r['buckets']} | {r['tasks']:,} | {fmt(r['rate'])} | {fmt(r.get('pool_cpu_ms_per_1k'))} | "
+                       f"{fmt(r.get('redis_cpu_ms_per_1k'))} | {r['idle_cpu_percent']:.1f} | "
                        f"{r['redis_idle_cpu_percent']:.1f} | {r['first_queue_empty_s']:.2f} | {r['last_queue_empty_s']:.2f} | "
                        f"{100 * r['slowest_queue_done_at_half']:.0f} % |")
         out.append("")
@@ -545,7 +618,7 @@ def plot(by_curve: dict[str, list[dict]], jsonl: Path) -> list[Path]:
         written.append(path)
 
     if "drain" in by_curve:
-        fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+        fig, (left, mid, right) = plt.subplots(1, 3, figsize=(15, 4))
         rows = [r for r in by_curve["drain"] if r["system"] == "celerity"]
         for label in dict.fromkeys(r.get("label", "") for r in rows):
             group = sorted((r for r in rows if r.get("label", "") == label), key=lambda r: r["size"])
@@ -553,6 +626,11 @@ def plot(by_curve: dict[str, list[dict]], jsonl: Path) -> list[Path]:
             right.plot([r["size"] for r in group], [r["bytes_per_message"] for r in group], "o-", label=f"Celerity {label or 'main'}")
             base = group[0]["rate"]
             left.axhspan(base * 0.9, base * 1.1, alpha=0.1)
+            deepest = group[-1]
+            windows = window_rates(deepest.get("timeline"))
+            if windows:
+                mid.plot([ready for ready, _ in windows], [rate for _, rate in windows], ".-",
+                         label=f"{deepest['size']:,} backlog, {label or 'main'}")
         for r in by_curve["drain"]:
             if r["system"] == "celery":
                 right.axhline(r["bytes_per_message"], color="grey", linestyle="--", label="Celery 5.7.0")
@@ -560,6 +638,10 @@ def plot(by_curve: dict[str, list[dict]], jsonl: Path) -> list[Path]:
         left.set_ylim(bottom=0)
         right.set(xscale="log", xlabel="backlog (messages)", ylabel="Redis bytes per queued message", title="Memory per message")
         right.set_ylim(bottom=0)
+        mid.set(xlabel="messages still ready", ylabel="tasks/s over 2 s", title="Rate during the deepest drain")
+        mid.set_ylim(bottom=0)
+        mid.invert_xaxis()
+        mid.legend(fontsize=8)
         left.legend()
         right.legend()
         save(fig, "drain")
