@@ -400,6 +400,8 @@ def drain(system: System, mode: str, count: int, last_ids: list[str]) -> dict:
     try:
         expected = system.result_key_prefix and mode == "stored"
         result_keys = [system.result_key_prefix + task_id for task_id in last_ids] if expected else []
+        client.config_resetstat()
+        cpu_before = redis_cpu_seconds(client)
         released = time.perf_counter()
         system.release(mode)
         last_full = released
@@ -422,6 +424,8 @@ def drain(system: System, mode: str, count: int, last_ids: list[str]) -> dict:
             if now - released > timeout:
                 raise RuntimeError(f"{system.name}: drain ({mode}) did not finish in {timeout:.0f} s")
             time.sleep(0.001)
+        redis_cpu = redis_cpu_seconds(client) - cpu_before
+        commands = client.info("commandstats")
         memory = pool.memory()
     finally:
         pool.stop()
@@ -429,6 +433,27 @@ def drain(system: System, mode: str, count: int, last_ids: list[str]) -> dict:
     return {
         "rate": count / seconds, "seconds": seconds, "pickup_ms": (start - released) * 1000, "probes": probes,
         "verified": system.verify(mode, count), **{f"after_{k}": v for k, v in memory.items()},
+        **redis_cost(redis_cpu, commands, count, probes),
+    }
+
+
+def redis_cpu_seconds(client: redis.Redis) -> float:
+    """CPU time the Redis server has used (user + system), from INFO cpu."""
+    cpu = client.info("cpu")
+    return float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"])
+
+
+def redis_cost(cpu_seconds: float, commands: dict, count: int, probes: int) -> dict:
+    """What a drain cost Redis per task: CPU (INFO cpu, whole server from release to done, the 1 ms probe
+    included) and, from INFO commandstats (reset before the release), script calls per task with the probe's
+    EVALSHA calls taken out, and calls per task of every command (those run inside scripts included)."""
+    stats = {name.removeprefix("cmdstat_"): value for name, value in commands.items()}
+    script_calls = sum(stats.get(name, {}).get("calls", 0) for name in ("evalsha", "eval", "fcall"))
+    return {
+        "redis_cpu_us_per_task": cpu_seconds * 1e6 / count,
+        "redis_script_calls_per_task": max(0, script_calls - probes) / count,
+        "redis_calls_per_task": {name: round(value.get("calls", 0) / count, 3) for name, value in stats.items()},
+        "redis_usec_per_task": {name: round(value.get("usec", 0) / count, 2) for name, value in stats.items()},
     }
 
 
@@ -569,13 +594,14 @@ def main() -> None:
             sink.write(json.dumps(record) + "\n")
             sink.flush()
             shown = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in record.items()
-                     if k not in ("time", "worker_rss_mib", "after_worker_rss_mib")}
+                     if k not in ("time", "worker_rss_mib", "after_worker_rss_mib", "redis_calls_per_task", "redis_usec_per_task")}
             log("  " + json.dumps(shown))
 
         emit({"system": "meta", "phase": "environment", "tasks": settings.tasks, "reps": settings.reps,
               "rate": settings.rate, "latency_seconds": settings.latency, "idle_seconds": settings.idle,
               "systems": names, "host": platform.node(), "cpus": os.cpu_count(), "kernel": platform.release(),
               "python": platform.python_version(),
+              "celerity_prefetch_batch": os.environ.get("CELERITY_PREFETCH_BATCH", "default"),
               "redis": subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.strip(),
               "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                                        capture_output=True, text=True).stdout.strip()})

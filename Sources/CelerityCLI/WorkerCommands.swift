@@ -43,6 +43,12 @@ public struct WorkerOptions: ParsableArguments {
     @Option(help: "Seconds results are kept (0: forever).")
     public var resultExpires: Double = 86400
 
+    @Option(help: "Most messages (1-1000) a worker process takes in one step when its queue has a backlog (half the queue, at most this; 1 disables batching; default: $CELERITY_PREFETCH_BATCH, then 32).")
+    public var prefetchBatch: Int?
+
+    @Option(help: "Seconds a task may run before its process hands back the rest of its batch and stores the results before it.")
+    public var batchHold: Double = 0.002
+
     @Flag(help: "Store STARTED when a task starts (Celery's task_track_started).")
     public var trackStarted = false
 
@@ -95,6 +101,14 @@ public struct WorkerOptions: ParsableArguments {
         configuration.reapInterval = .milliseconds(Int64(reapInterval * 1000))
         configuration.maxDeliveries = max(1, maxDeliveries)
         configuration.results = ResultBackend(timeToLive: resultExpires > 0 ? .seconds(resultExpires) : nil)
+        if let batch = prefetchBatch ?? ProcessInfo.processInfo.environment["CELERITY_PREFETCH_BATCH"].map({ Int($0) ?? 0 }) {
+            guard (1...1000).contains(batch) else {
+                throw CommandError("--prefetch-batch (or CELERITY_PREFETCH_BATCH) must be a whole number from 1 to 1000")
+            }
+            configuration.prefetchBatch = batch
+        }
+        guard batchHold > 0 else { throw CommandError("--batch-hold must be more than 0 seconds") }
+        configuration.batchHold = .microseconds(Int64(batchHold * 1_000_000))
         configuration.trackStarted = trackStarted
         configuration.sendTaskEvents = taskEvents
         if let address = metricsAddress ?? ProcessInfo.processInfo.environment["CELERITY_METRICS_ADDRESS"] {

@@ -40,6 +40,14 @@ public struct WorkerConfiguration: Sendable {
     public var deadLetters = DeadLetterQueue()
     /// The longest wait of an idle process on one list before it looks at the others. Default 50 ms.
     public var idlePollInterval: Duration = .milliseconds(50)
+    /// The most messages a worker process takes into its processing list in one step when its queue has a
+    /// backlog: half the queue's length, at least 1 and at most this, so a shallow queue is taken one message
+    /// at a time (latency as without batching). 1 turns batching off. Default 32.
+    public var prefetchBatch = 32
+    /// How long a task may run before its process hands back the rest of its batch (to the head of the queue,
+    /// in order, for another process) and stores the results of the tasks before it. Default 2 ms. Independently,
+    /// a batch's revocation check is repeated before its next task starts once it is older than 2 ms (or this).
+    public var batchHold: Duration = .milliseconds(2)
     /// The first delay before restarting a process that exited; doubles up to ``restartBackoffCap``.
     public var restartBackoff: Duration = .milliseconds(100)
     /// The longest delay before restarting a process.

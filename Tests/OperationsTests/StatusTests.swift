@@ -2,6 +2,7 @@ import Broker
 import Foundation
 import TestSupport
 import Testing
+@testable import Worker
 
 /// `celerity status` (text and JSON) and the status page at `/`, in headless Chromium, against Redis.
 @Suite("status", .serialized)
@@ -89,5 +90,16 @@ struct StatusTests {
             #expect(html.contains("http-equiv=\"refresh\""))
             #expect(!html.contains("<script") && !html.contains("src=\"http"))
         }
+    }
+
+    @Test("numbers on the status screen: N decimals, halves away from zero, an explicit sign on request")
+    func fixedDecimals() {
+        #expect(TimeText.fixed(3.14159, decimals: 4) == "3.1416")
+        #expect(TimeText.fixed(0.05, decimals: 1, sign: true) == "+0.1")
+        #expect(TimeText.fixed(-2.25, decimals: 1, sign: true) == "-2.3")
+        #expect(TimeText.fixed(-0.01, decimals: 1, sign: true) == "+0.0")
+        #expect(TimeText.fixed(12, decimals: 0) == "12")
+        #expect(TimeText.fixed(7.007, decimals: 2) == "7.01")
+        #expect(TimeText.milliseconds(0.00042) == "0.4 ms")
     }
 }

@@ -233,6 +233,57 @@ struct SecretRotationTests {
         }
     }
 
+    @Test(
+        "a worker process killed with the new values written: the redelivery resumes them — _PREVIOUS still holds the values from before, no third set is made — and applies; the rollback copy is gone"
+    )
+    func killedAfterWritingResumes() async throws {
+        try await MonthlyJobsFixture.with { fixture in
+            let envFile = fixture.directory.appending(".env.production")
+            try fixture.write(Self.initialFile(), to: envFile, mode: 0o600)
+            fixture.reloadDelay.withLock { $0 = .seconds(60) }
+            let celerity = try BackupTaskTests.celerity()
+            let worker = try ChildProcess(
+                celerity, arguments: ["worker", "-Q", "security", "-c", "1"],
+                environment: [
+                    "CELERITY_REDIS_URL": fixture.redis.url, "CELERITY_DATABASE_URL": fixture.databaseURL,
+                    "CELERITY_SECRETS_ENV_FILE": envFile,
+                    "CELERITY_SECRETS_RELOAD_URL": fixture.reload.url("/reload"),
+                    "CELERITY_SECRETS_HEALTH_URLS": fixture.health.url("/healthz"),
+                    "SLACK_WEBHOOK_URL": fixture.slack.url(MonthlyJobsFixture.slackPath),
+                ]
+            )
+            let client = CelerityClient(configuration: try RedisConfiguration(url: fixture.redis.url))
+            let rotationID = try await client.enqueue(SecretsTasks.RotateJWT())
+
+            // The first delivery wrote its values and waits on the reload hook: kill its process there.
+            _ = try await fixture.reload.waitForRequests(count: 1, timeout: .seconds(60))
+            let written = try EnvFile(path: envFile)
+            let firstValues = Self.names.compactMap { written.value($0) }
+            #expect(firstValues.count == Self.names.count && firstValues != Self.oldValues)
+            let copy = SecretRotation.rollbackCopyPath(envFile, rotationID: rotationID)
+            #expect(try String(contentsOfFile: copy, encoding: .utf8) == Self.initialFile())
+            #expect(try RotationRecord.find(fixture.database, id: rotationID)?.status == "running")
+            let victim = try #require(JobsFixture.children(of: worker).first, "no pool process")
+            fixture.reloadDelay.withLock { $0 = .zero }
+            kill(victim, SIGKILL)
+
+            let result = try await client.result(rotationID, timeout: .seconds(60))
+            #expect(result.state == .success, "\(result.result)\n\(worker.diagnostics())")
+            let file = try EnvFile(path: envFile)
+            #expect(Self.names.compactMap { file.value($0) } == firstValues)
+            for (name, old) in zip(Self.names, Self.oldValues) {
+                #expect(file.value("\(name)_PREVIOUS") == old, "\(name)_PREVIOUS lost the value from before")
+            }
+            let record = try #require(try RotationRecord.find(fixture.database, id: rotationID))
+            #expect(record.status == "applied" && record.retireTaskID != nil)
+            #expect(record.fingerprints["JWT_SECRET_KEY"] == JWTSecret.fingerprint(firstValues[0]))
+            #expect(!FileManager.default.fileExists(atPath: copy))
+            #expect(fixture.reload.requests.count == 2)
+            for value in Self.oldValues + firstValues { #expect(!worker.output.contains(value)) }
+            await worker.stop()
+        }
+    }
+
     private func service(_ fixture: MonthlyJobsFixture, envFile: String) throws -> SecretRotation {
         let configuration = SecretsConfiguration(
             envFile: envFile,

@@ -43,23 +43,24 @@ final class SecretRotation: Sendable {
     func rotate(
         dryRun: Bool, rotationID: String, sender: TaskSender, logger: Logger, deadline: ContinuousClock.Instant? = nil
     ) async throws -> RotationOutcome {
-        try holdLock(for: "secrets.rotate_jwt")
-        defer { lock.releaseLock() }
-        if let done = try RotationRecord.find(database, id: rotationID), done.status != "running" {
+        try holdLock(for: "secrets.rotate_jwt", holder: rotationID)
+        defer { lock.release(for: rotationID) }
+        let rollbackCopy = Self.rollbackCopyPath(configuration.envFile, rotationID: rotationID)
+        let logged = try RotationRecord.find(database, id: rotationID)
+        if let done = logged, done.status != "running" {
+            unlink(rollbackCopy)
             logger.info(
                 "rotation already finished", metadata: ["rotation.id": "\(rotationID)", "status": "\(done.status)"])
             return RotationOutcome(done)
         }
         let names = configuration.names
-        let startedAt = now()
-        let expiresAt = startedAt.addingTimeInterval(configuration.grace.seconds)
         try database.query(
             """
             INSERT INTO secret_rotations (rotation_id, status, names, started_at, task_id)
             VALUES ($1, 'running', $2, $3, $1)
-            ON CONFLICT (rotation_id) DO UPDATE SET started_at = EXCLUDED.started_at
+            ON CONFLICT (rotation_id) DO NOTHING
             """,
-            [.text(rotationID), .json(.array(names.map { .string($0) })), .timestamp(startedAt)], deadline: deadline
+            [.text(rotationID), .json(.array(names.map { .string($0) })), .timestamp(now())], deadline: deadline
         )
 
         var file: EnvFile
@@ -70,22 +71,45 @@ final class SecretRotation: Sendable {
         }
         var newValues: [String: String] = [:]
         var plan: [String] = []
-        let expiry = Self.iso8601(expiresAt)
-        for name in names {
-            let value = JWTSecret.generate()
-            newValues[name] = value
-            if let old = file.value(name), !old.isEmpty {
-                file.set("\(name)_PREVIOUS", old)
-                file.set("\(name)_PREVIOUS_EXPIRES_AT", expiry)
-                plan.append("\(name): new value; the current one kept as \(name)_PREVIOUS until \(expiry)")
-            } else {
-                file.remove("\(name)_PREVIOUS")
-                file.remove("\(name)_PREVIOUS_EXPIRES_AT")
-                plan.append("\(name): new value (not set before, so no previous value)")
+        /// What a rollback puts back: the file as it was before this rotation wrote it (`nil`: unknown, see below).
+        let beforeRotation: EnvFile?
+        let expiresAt: Date
+        let resumed: Bool
+        if !dryRun, let logged, !logged.fingerprints.isEmpty,
+            names.allSatisfy({ name in file.value(name).map(JWTSecret.fingerprint) == logged.fingerprints[name] })
+        {
+            // A redelivery after this rotation's worker died with the new values written: they are in the file,
+            // with the values from before as _PREVIOUS. Resume at the reload; new values would overwrite _PREVIOUS,
+            // which every token issued before the rotation is signed with.
+            for name in names { newValues[name] = file.value(name) }
+            expiresAt = logged.previousExpiresAt ?? logged.startedAt.addingTimeInterval(configuration.grace.seconds)
+            resumed = true
+            // The copy is written before the file; if someone removed it since, a failure below cannot roll back.
+            beforeRotation = access(rollbackCopy, F_OK) == 0 ? try? EnvFile(path: rollbackCopy) : nil
+            plan = ["resumed: the new values were already written by an earlier delivery"]
+            logger.warning("rotation resumed after its new values were written", metadata: ["rotation.id": "\(rotationID)"])
+        } else {
+            expiresAt = now().addingTimeInterval(configuration.grace.seconds)
+            resumed = false
+            let expiry = Self.iso8601(expiresAt)
+            for name in names {
+                let value = JWTSecret.generate()
+                newValues[name] = value
+                if let old = file.value(name), !old.isEmpty {
+                    file.set("\(name)_PREVIOUS", old)
+                    file.set("\(name)_PREVIOUS_EXPIRES_AT", expiry)
+                    plan.append("\(name): new value; the current one kept as \(name)_PREVIOUS until \(expiry)")
+                } else {
+                    file.remove("\(name)_PREVIOUS")
+                    file.remove("\(name)_PREVIOUS_EXPIRES_AT")
+                    plan.append("\(name): new value (not set before, so no previous value)")
+                }
+                file.set(name, value)
             }
-            file.set(name, value)
+            beforeRotation = file
         }
         let fingerprints = newValues.mapValues(JWTSecret.fingerprint)
+        let expiry = Self.iso8601(expiresAt)
         var outcome = RotationOutcome(rotationID: rotationID, status: dryRun ? "dry_run" : "applied", names: names)
         outcome.previousExpiresAt = expiry
 
@@ -103,10 +127,17 @@ final class SecretRotation: Sendable {
             return outcome
         }
 
-        do {
-            try file.write(mode: 0o600)
-        } catch {
-            try fail(rotationID, status: "failed", "\(error) (nothing was changed)", logger: logger, deadline: deadline)
+        if !resumed {
+            // Write-ahead: the fingerprints of the values about to be written, and a copy of the file as it is, so
+            // that a redelivery can tell whether they were written and still roll back byte for byte.
+            do {
+                try recordPlanned(rotationID, fingerprints: fingerprints, expiresAt: expiresAt, deadline: deadline)
+                try file.saveOriginal(to: rollbackCopy)
+                try file.write(mode: 0o600)
+            } catch {
+                unlink(rollbackCopy)
+                try fail(rotationID, status: "failed", "\(error) (nothing was changed)", logger: logger, deadline: deadline)
+            }
         }
         do {
             try await configuration.control.reloadService(http: http, logger: logger)
@@ -118,10 +149,15 @@ final class SecretRotation: Sendable {
             let reason = "\(error)"
             var restored = "the previous env file was restored byte for byte and the services reloaded"
             do {
-                try file.restore()
+                guard let beforeRotation else {
+                    throw ServiceControlError("the copy of the file from before the rotation (\(rollbackCopy)) is gone")
+                }
+                try beforeRotation.restore(to: configuration.envFile)
+                unlink(rollbackCopy)
                 try await configuration.control.reloadService(http: http, logger: logger)
             } catch let restoreError {
-                restored = "RESTORING FAILED (\(restoreError)): check \(configuration.envFile) now"
+                restored = "RESTORING FAILED (\(restoreError)): check \(configuration.envFile) now (the file as it "
+                    + "was before the rotation is kept in \(rollbackCopy))"
             }
             try fail(rotationID, status: "rolled_back", "\(reason); \(restored)", logger: logger, deadline: deadline)
         }
@@ -134,6 +170,7 @@ final class SecretRotation: Sendable {
         try finish(
             rotationID, status: "applied", fingerprints: fingerprints, expiresAt: expiresAt,
             retireTaskID: outcome.retireTaskID, deadline: deadline)
+        unlink(rollbackCopy)
         let list = names.map { "`\($0)` (\(fingerprints[$0] ?? ""))" }.joined(separator: ", ")
         slack.notify(
             ":key: JWT secrets rotated (rotation \(rotationID)): \(list). Tokens signed with the previous values are "
@@ -151,8 +188,8 @@ final class SecretRotation: Sendable {
     func retire(rotationID: String, logger: Logger, deadline: ContinuousClock.Instant? = nil) async throws
         -> RotationOutcome
     {
-        try holdLock(for: "secrets.retire_previous")
-        defer { lock.releaseLock() }
+        try holdLock(for: "secrets.retire_previous", holder: "retire:\(rotationID)")
+        defer { lock.release(for: "retire:\(rotationID)") }
         guard let record = try RotationRecord.find(database, id: rotationID) else {
             throw TaskError.valueError("secrets.retire_previous: no rotation \(rotationID) in the rotation log")
         }
@@ -210,8 +247,8 @@ final class SecretRotation: Sendable {
         return outcome
     }
 
-    private func holdLock(for task: String) throws {
-        guard try lock.acquire() else {
+    private func holdLock(for task: String, holder: String) throws {
+        guard try lock.acquire(for: holder) else {
             throw TaskError(
                 type: "RuntimeError",
                 message: "\(task): another rotation or retirement is running (lock \(RotationLock.key)); nothing "
@@ -231,12 +268,35 @@ final class SecretRotation: Sendable {
         }
     }
 
+    /// Logs the fingerprints of the values a rotation is about to write and the end of their grace period (the
+    /// rotation stays `running`).
+    private func recordPlanned(
+        _ rotationID: String, fingerprints: [String: String], expiresAt: Date, deadline: ContinuousClock.Instant?
+    ) throws {
+        try database.query(
+            "UPDATE secret_rotations SET fingerprints = $2, previous_expires_at = $3 WHERE rotation_id = $1",
+            [.text(rotationID), .json(Self.fingerprintObject(fingerprints)), .timestamp(expiresAt)],
+            deadline: deadline
+        )
+    }
+
+    private static func fingerprintObject(_ fingerprints: [String: String]) -> JSONValue {
+        .object(JSONObject(fingerprints.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+    }
+
+    /// Where a rotation keeps the env file as it was before it wrote it, until the rotation has finished: beside
+    /// the file (same directory, same mode), hidden, named after the rotation.
+    static func rollbackCopyPath(_ envFile: String, rotationID: String) -> String {
+        let directory = (envFile as NSString).deletingLastPathComponent
+        let name = ".\((envFile as NSString).lastPathComponent).before-rotation-\(rotationID)"
+        return directory.isEmpty ? name : "\(directory)/\(name)"
+    }
+
     private func finish(
         _ rotationID: String, status: String, fingerprints: [String: String], expiresAt: Date?,
         retireTaskID: String? = nil, error: String? = nil, deadline: ContinuousClock.Instant?
     ) throws {
-        let object = JSONValue.object(
-            JSONObject(fingerprints.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+        let object = Self.fingerprintObject(fingerprints)
         try database.query(
             """
             UPDATE secret_rotations SET status = $2, fingerprints = $3, finished_at = now(), previous_expires_at = $4,

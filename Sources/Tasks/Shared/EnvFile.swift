@@ -83,14 +83,25 @@ struct EnvFile: Sendable {
         try Self.replace(path: path, with: contents, mode: mode ?? originalMode ?? 0o600)
     }
 
-    /// Puts back what was read, byte for byte and with its mode (or removes the file when there was none).
+    /// Puts what was read, byte for byte and with its mode, at `destination` (default: back where it was read), or
+    /// removes `destination` when there was no file.
     /// - Throws: ``EnvFileError`` when that fails.
-    func restore() throws(EnvFileError) {
+    func restore(to destination: String? = nil) throws(EnvFileError) {
+        let destination = destination ?? path
         guard let original, let originalMode else {
-            if unlink(path) != 0, errno != ENOENT { throw EnvFileError(path: path, "cannot be removed", errno: errno) }
+            if unlink(destination) != 0, errno != ENOENT {
+                throw EnvFileError(path: destination, "cannot be removed", errno: errno)
+            }
             return
         }
-        try Self.replace(path: path, with: original, mode: originalMode)
+        try Self.replace(path: destination, with: original, mode: originalMode)
+    }
+
+    /// Writes what was read, byte for byte and with its mode, to `destination`: an empty file (mode 0600) when there
+    /// was no file, so that the copy always exists.
+    /// - Throws: ``EnvFileError`` when that fails.
+    func saveOriginal(to destination: String) throws(EnvFileError) {
+        try Self.replace(path: destination, with: original ?? [], mode: originalMode ?? 0o600)
     }
 
     /// Temporary file in the same directory (so `rename` is atomic), created with `mode`, synced, renamed over

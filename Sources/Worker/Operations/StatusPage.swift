@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The status page served at `/` on the metrics port: a ``StatusReport`` as one server-rendered HTML
 /// page that reloads itself, with no external assets and nothing to click that changes state.
@@ -21,7 +25,7 @@ enum StatusPage {
                 + cell("p6", queue.buckets[6] ?? 0) + cell("p9", queue.buckets[9] ?? 0)
                 + "<td data-field=\"oldest\" data-value=\"\(queue.oldestAge ?? 0)\">\(queue.oldestAge.map(TimeText.duration) ?? "-")</td>"
                 + cell("workers", queue.workers) + cell("processes", queue.processes)
-                + "<td>\(report.queueChangeRates?[queue.name].map { String(format: "%+.1f", $0) } ?? "-")</td></tr>\n"
+                + "<td>\(report.queueChangeRates?[queue.name].map { TimeText.fixed($0, decimals: 1, sign: true) } ?? "-")</td></tr>\n"
         }
         body += "</table>\n"
 

@@ -1,5 +1,9 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The on-call view: queues (depth by priority, oldest age, change rate), worker nodes, dead letters by
 /// reason, the ETA set, schedules and the job families' last outcomes. Rendered as text (`celerity
@@ -57,7 +61,7 @@ public struct StatusReport: Sendable {
         let now = snapshot.time
         lines.append(
             "Celerity status at \(TimeText.utc(now))  (Redis read in \(TimeText.milliseconds(snapshot.roundTrip)))"
-                + (processedRate.map { String(format: ", %.1f tasks/s", $0) } ?? "")
+                + (processedRate.map { ", " + TimeText.fixed($0, decimals: 1) + " tasks/s" } ?? "")
         )
         lines.append("")
         lines.append(row(["QUEUE", "READY", "P0", "P3", "P6", "P9", "OLDEST", "WORKERS", "PROCS", "CHANGE/S"], widths: queueWidths))
@@ -69,7 +73,7 @@ public struct StatusReport: Sendable {
                         queue.name, String(queue.length), String(queue.buckets[0] ?? 0), String(queue.buckets[3] ?? 0),
                         String(queue.buckets[6] ?? 0), String(queue.buckets[9] ?? 0), queue.oldestAge.map(TimeText.duration) ?? "-",
                         String(queue.workers), String(queue.processes),
-                        queueChangeRates?[queue.name].map { String(format: "%+.1f", $0) } ?? "-",
+                        queueChangeRates?[queue.name].map { TimeText.fixed($0, decimals: 1, sign: true) } ?? "-",
                     ],
                     widths: queueWidths
                 )
@@ -140,7 +144,7 @@ public struct StatusReport: Sendable {
             switch series.name {
             case "celerity_backup_last_success_timestamp_seconds": lines.append("backup \(label): last success \(when)")
             case "celerity_backup_last_verification_timestamp_seconds": lines.append("backup \(label): restore verified \(when)")
-            case "celerity_inflation_rate_applied_ratio": lines.append(String(format: "inflation: rate %.4f applied", value))
+            case "celerity_inflation_rate_applied_ratio": lines.append("inflation: rate " + TimeText.fixed(value, decimals: 4) + " applied")
             case "celerity_inflation_rate_updated_timestamp_seconds": lines.append("inflation: updated \(when)")
             case "celerity_secret_rotation_last_status": lines.append("secret rotation: last \(value == 1 ? "succeeded" : "FAILED")")
             case "celerity_secret_rotation_last_run_timestamp_seconds": lines.append("secret rotation: last run \(when)")

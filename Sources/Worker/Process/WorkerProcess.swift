@@ -13,9 +13,12 @@ import TaskAPI
 import Glibc
 #endif
 
-/// One worker process: takes one message at a time from Redis into its processing list, runs it,
-/// stores the result and only then acknowledges it. Started by the ``Supervisor`` as a separate
-/// process of the same binary; all Redis I/O happens on its own thread, never on the cooperative pool.
+/// One worker process: takes messages from Redis into its processing list — one while the queue is shallow,
+/// a batch of up to ``WorkerConfiguration/prefetchBatch`` when there is a backlog — runs them one at a time in
+/// order, stores each result and only then acknowledges the message. The results of a batch's fast tasks are
+/// stored together by the step that takes the next batch; a task that runs longer than the hold has what the
+/// process holds handed back first (``HeldBatch``). Started by the ``Supervisor`` as a separate process of the
+/// same binary; all Redis I/O happens on its own threads, never on the cooperative pool.
 package final class WorkerProcess: @unchecked Sendable {
     private let configuration: WorkerConfiguration
     private let registry: TaskRegistry
@@ -26,8 +29,11 @@ package final class WorkerProcess: @unchecked Sendable {
     private let supervisor: SupervisorChannel
     private let stopRequested = Atomic<Bool>(false)
     private var queueOrder: [String]
-    /// The next message, already in the processing list: taken by the step that acknowledged the last one.
-    private var prefetched: Delivery?
+    /// The batch beyond the running task: messages taken and not started, results not yet stored.
+    private let batch: HeldBatch
+    /// How many messages the next step may take: ``WorkerConfiguration/prefetchBatch`` at first, 1 after a task
+    /// longer than the hold (whose batch was handed back), doubling again after each shorter one.
+    private var batchLimit: Int
     private var processed = 0
     private let handlers = HandlerRunner()
     /// Where handlers' ``TaskSender``s put their steps: this process's connection.
@@ -51,6 +57,8 @@ package final class WorkerProcess: @unchecked Sendable {
         self.events = configuration.sendTaskEvents
             ? CeleryEvents(node: configuration.nodeName, database: configuration.redis.database) : nil
         self.queueOrder = configuration.queues
+        self.batch = HeldBatch(hold: configuration.batchHold)
+        self.batchLimit = configuration.prefetchBatch
     }
 
     /// Runs until SIGTERM (finish the current task, then exit) or until the supervisor goes away.
@@ -58,6 +66,17 @@ package final class WorkerProcess: @unchecked Sendable {
         installSignalHandling()
         watchSupervisor()
         supervisor.send(["tasks"] + registry.names + registry.aliasNames.map(\.alias))
+        if configuration.prefetchBatch > 1 {
+            batch.watch { [self] state in
+                do {
+                    try handBack(&state)
+                    return true
+                } catch {
+                    logger.error("cannot hand back the rest of a batch; retrying", metadata: ["error": "\(error)"])
+                    return false
+                }
+            }
+        }
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             PosixThread.start(name: "worker-loop", stackSize: 8 << 20) { [self] in
                 loop()
@@ -93,18 +112,14 @@ package final class WorkerProcess: @unchecked Sendable {
     private func loop() {
         var failures = 0
         while true {
-            // A message taken with the last acknowledgement is ours already: it runs even when a stop
-            // was requested meanwhile (a warm stop finishes what the process holds).
-            if let delivery = prefetched {
-                prefetched = nil
-                handle(delivery)
-                continue
-            }
-            if stopRequested.load(ordering: .acquiring) { break }
             do {
-                guard let delivery = try fetchNext() else { continue }
+                guard let delivery = try next() else { break }
                 failures = 0
+                let started = ContinuousClock.now
                 handle(delivery)
+                batch.taskEnded()
+                let slow = ContinuousClock.now - started > batch.hold
+                batchLimit = slow ? 1 : min(configuration.prefetchBatch, batchLimit * 2)
             } catch let error as RedisError where error.isFatal {
                 logger.critical("Redis refuses the configuration; stopping", metadata: ["error": "\(error)"])
                 exit(WorkerExit.configurationError)
@@ -118,38 +133,87 @@ package final class WorkerProcess: @unchecked Sendable {
 
     // MARK: - Fetch
 
-    struct Delivery {
+    struct Delivery: Sendable {
         var raw: String
-        /// Whether the task is revoked (checked by the script that took the message).
+        /// Whether the task is revoked (checked by the script that took the message, or checked it again).
         var revoked: Bool
         /// How many times the message was recovered from a process that died running it.
         var recoveries: Int
     }
 
-    private var fetchKeys: [String] { PriorityBuckets.listKeys(queues: queueOrder) }
+    /// A finished task: the next step stores its result and acknowledges its message, in that order.
+    struct Completion: Sendable {
+        var resultKey: String
+        /// Message, delivery tag, result document ('' for none), time to live: as ``WorkerScripts/take`` reads them.
+        var arguments: [String]
+    }
 
-    /// Takes the next message, lower priority number first, queues rotated after each delivery
-    /// (kombu's round robin). When everything is empty, blocks briefly on the first queue's default
-    /// bucket with `BLMOVE`, pipelined with the fetch script: Redis runs the script as soon as `BLMOVE`
-    /// returns, so the message it moved comes back with its revocation checked in the same round trip.
-    private func fetchNext() throws -> Delivery? {
-        let now = String(Date().timeIntervalSince1970)
-        let fetchKeys = [processing, WorkerKeys.revoked, WorkerKeys.deliveries] + self.fetchKeys
-        let reply = try connection.evaluate(WorkerScripts.fetch, keys: fetchKeys, arguments: [now])
-        if let delivery = fetched(reply) { return delivery }
-        let wait = configuration.idlePollInterval
-        let replies = try connection.pipeline(
-            [
-                ["BLMOVE", queueOrder[0], processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)],
-                ["EVAL", WorkerScripts.fetch.source, String(fetchKeys.count)] + fetchKeys + [now],
-            ],
-            blockingFor: wait
-        )
-        for case .error(let message) in replies {
-            throw RedisError(code: .reply, message: "idle fetch: \(message)", endpoint: configuration.redis.redactedURL)
+    private var readyKeys: [String] { PriorityBuckets.listKeys(queues: queueOrder) }
+
+    /// The next message to run, taking more from Redis when the batch is used up; `nil` once a stop was
+    /// requested, after handing back what was not started (a warm stop finishes only the running task).
+    private func next() throws -> Delivery? {
+        while true {
+            if stopRequested.load(ordering: .acquiring) {
+                try batch.withState { try handBack(&$0) }
+                return nil
+            }
+            switch batch.next() {
+            case .start(let delivery):
+                return delivery
+            case .stale:
+                try take(limit: 0)
+            case .empty:
+                if try !take(limit: batchLimit) { try idleTake() }
+            }
         }
-        if replies[0].string != nil { rotate(afterKeyIndex: 0) }
-        return fetched(replies[1])
+    }
+
+    /// Stores the finished tasks' results and acknowledges them, then checks the waiting messages' revocation
+    /// again (`limit` 0) or takes up to `limit` messages (``WorkerScripts/take``). Returns whether any waits.
+    @discardableResult
+    private func take(limit: Int) throws -> Bool {
+        try batch.step { finished in
+            let keys = [processing, WorkerKeys.revoked, WorkerKeys.deliveries] + readyKeys + finished.map(\.resultKey)
+            let arguments = [String(Date().timeIntervalSince1970), String(limit), String(readyKeys.count)]
+                + finished.flatMap(\.arguments)
+            return taken(try persist { try connection.evaluate(WorkerScripts.take, keys: keys, arguments: arguments) })
+        }
+    }
+
+    /// With nothing ready, blocks briefly on the first queue's default bucket with `BLMOVE`, pipelined with
+    /// ``WorkerScripts/take``: Redis runs the script as soon as `BLMOVE` returns, so the message it moved
+    /// comes back with its revocation checked in the same round trip (or, after the timeout, the script
+    /// looks at the other queues and buckets).
+    private func idleTake() throws {
+        _ = try batch.step { finished in
+            let wait = configuration.idlePollInterval
+            let keys = [processing, WorkerKeys.revoked, WorkerKeys.deliveries] + readyKeys + finished.map(\.resultKey)
+            let replies = try connection.pipeline(
+                [
+                    ["BLMOVE", queueOrder[0], processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)],
+                    ["EVAL", WorkerScripts.take.source, String(keys.count)] + keys
+                        + [String(Date().timeIntervalSince1970), "1", String(readyKeys.count)] + finished.flatMap(\.arguments),
+                ],
+                blockingFor: wait
+            )
+            for case .error(let message) in replies {
+                throw RedisError(code: .reply, message: "idle fetch: \(message)", endpoint: configuration.redis.redactedURL)
+            }
+            if replies[0].string != nil { rotate(afterKeyIndex: 0) }
+            return taken(replies[1])
+        }
+    }
+
+    /// Stores the finished tasks' results and sends the waiting messages back to the head of their queues
+    /// (``WorkerScripts/handBack``). Runs on the loop's thread (stopping) or the watchdog's (a long task).
+    private func handBack(_ state: inout HeldBatch.State) throws {
+        guard state.holdsMessages else { return }
+        let keys = [processing, WorkerKeys.deliveries] + state.finished.map(\.resultKey)
+        let arguments = [String(state.finished.count)] + state.finished.flatMap(\.arguments) + state.waiting.map(\.raw)
+        try persist { try connection.evaluate(WorkerScripts.handBack, keys: keys, arguments: arguments) }
+        state.finished = []
+        state.waiting = []
     }
 
     /// A timeout as Redis reads it, seconds with three decimals: `1.000`, `0.250`.
@@ -159,11 +223,20 @@ package final class WorkerProcess: @unchecked Sendable {
         return "\(milliseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
-    /// The message a fetch script returned (rotating the queues after it), or `nil` when all were empty.
-    private func fetched(_ reply: RedisReply) -> Delivery? {
-        guard let parts = reply.array, parts.count == 4, let raw = parts[0].string else { return nil }
-        if let list = parts[2].integer, list > 0 { rotate(afterKeyIndex: list - 1) }
-        return Delivery(raw: raw, revoked: parts[1].integer == 1, recoveries: parts[3].integer ?? 0)
+    /// The messages a ``WorkerScripts/take`` call returned, in the order they run (rotating the queues after them).
+    private func taken(_ reply: RedisReply) -> [Delivery] {
+        guard let parts = reply.array, let index = parts.first?.integer else { return [] }
+        if index > 0 { rotate(afterKeyIndex: index - 1) }
+        var deliveries: [Delivery] = []
+        deliveries.reserveCapacity((parts.count - 1) / 3)
+        var at = 1
+        while at + 2 < parts.count {
+            if let raw = parts[at].string {
+                deliveries.append(Delivery(raw: raw, revoked: parts[at + 1].integer == 1, recoveries: parts[at + 2].integer ?? 0))
+            }
+            at += 3
+        }
+        return deliveries
     }
 
     private func rotate(afterKeyIndex index: Int) {
@@ -215,14 +288,14 @@ package final class WorkerProcess: @unchecked Sendable {
         do {
             if delivery.revoked {
                 log.info("task revoked; not run")
-                try complete(message, raw: delivery.raw, result: Revocations.revokedResult(taskID: message.id, reason: "revoked"))
+                complete(message, raw: delivery.raw, result: Revocations.revokedResult(taskID: message.id, reason: "revoked"))
                 supervisor.send(TaskReport(taskID: message.id, outcome: .revoked, name: message.task, queue: message.queue))
                 notify(context(for: message, delivery: delivery, limits: limits, logger: log), .revoked(reason: "revoked"))
                 return
             }
             if let expires = message.expires, expires < now {
                 log.info("task expired; not run", metadata: ["task.expires": "\(CeleryTime.format(expires))"])
-                try complete(message, raw: delivery.raw, result: Revocations.revokedResult(taskID: message.id, reason: "expired"))
+                complete(message, raw: delivery.raw, result: Revocations.revokedResult(taskID: message.id, reason: "expired"))
                 supervisor.send(TaskReport(taskID: message.id, outcome: .revoked, name: message.task, queue: message.queue))
                 notify(context(for: message, delivery: delivery, limits: limits, logger: log), .revoked(reason: "expired"))
                 return
@@ -316,11 +389,11 @@ package final class WorkerProcess: @unchecked Sendable {
             let followUps = Canvas.followUps(after: message, result: value)
             try sendFollowUps(followUps)
             try joinChord(message, state: .success, value: value)
-            let result = TaskResult(
+            let result = message.ignoreResult ? nil : TaskResult(
                 taskID: message.id, state: .success, result: value, children: Canvas.children(followUps), dateDone: Date(),
                 groupID: message.group, parentID: message.parentID, extended: extendedFields(message)
             )
-            try complete(message, raw: raw, result: message.ignoreResult ? nil : result)
+            complete(message, raw: raw, result: result)
             (report.outcome, report.runtime) = (.succeeded, runtime)
             log.info("task succeeded", metadata: ["task.runtime": "\(runtime)"])
             notify(context, .succeeded(runtime: elapsed))
@@ -368,7 +441,7 @@ package final class WorkerProcess: @unchecked Sendable {
                 )
                 notify(context, .deadLettered(reason: reason, error: TaskError(remote)))
             } else {
-                try complete(message, raw: raw, result: message.ignoreResult ? nil : failure)
+                complete(message, raw: raw, result: message.ignoreResult ? nil : failure)
                 log.error("task failed", metadata: ["task.runtime": "\(runtime)", "error": "\(remote)"])
                 notify(context, softFired ? .timeLimitExceeded(runtime: elapsed) : .failed(error: TaskError(remote), runtime: elapsed))
             }
@@ -431,23 +504,16 @@ package final class WorkerProcess: @unchecked Sendable {
         try sendFollowUps(Canvas.errbacks(after: message))
     }
 
-    /// Stores the result and acknowledges the message; unless a stop was requested, the same script
-    /// call also takes the next message (``WorkerScripts/completeAndFetch``), held in ``prefetched``.
-    private func complete(_ message: TaskMessage, raw: String, result: TaskResult?) throws {
+    /// Hands the result to the batch: the next step stores it and then acknowledges the message, before it
+    /// takes anything new; the watchdog does it sooner when the next task runs long.
+    private func complete(_ message: TaskMessage, raw: String, result: TaskResult?) {
         let invocation = result.map { configuration.results.storeInvocation($0) }
-        let keys = [processing, WorkerKeys.deliveries, invocation?.keys[0] ?? ResultBackend.key(taskID: message.id)]
-        let arguments = [raw, message.deliveryTag, invocation?.arguments[0] ?? "", invocation?.arguments[1] ?? "0"]
-        if stopRequested.load(ordering: .acquiring) {
-            try persist { try connection.evaluate(WorkerScripts.complete, keys: keys, arguments: arguments) }
-            return
-        }
-        let now = String(Date().timeIntervalSince1970)
-        let reply = try persist {
-            try connection.evaluate(
-                WorkerScripts.completeAndFetch, keys: keys + [WorkerKeys.revoked] + fetchKeys, arguments: arguments + [now]
+        batch.finish(
+            Completion(
+                resultKey: invocation?.keys[0] ?? ResultBackend.key(taskID: message.id),
+                arguments: [raw, message.deliveryTag, invocation?.arguments[0] ?? "", invocation?.arguments[1] ?? "0"]
             )
-        }
-        prefetched = fetched(reply)
+        )
     }
 
     private func retry(_ message: TaskMessage, raw: String, error: RemoteError, delay: Duration) throws {

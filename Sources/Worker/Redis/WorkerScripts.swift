@@ -70,78 +70,126 @@ enum WorkerScripts {
     /// The prelude, for tests that call its functions directly.
     static var preludeForTesting: String { prelude }
 
-    /// Moves the next message into the processing list: the first non-empty list in consumption order.
-    /// A message already in the processing list comes first: it was moved there by a fetch (or BLMOVE)
-    /// whose reply was lost when the connection broke, and nothing else would ever run or recover it
-    /// while this process is alive and its lease is renewed.
-    /// KEYS: processing, revoked, deliveries, ready lists… ARGV: now.
-    /// Returns `{message, revoked (0/1), index of the list it came from (1-based; 0 = already held),
-    /// times it was recovered from a dead process}` or nil.
-    static let fetch = RedisScript(
-        name: "fetch",
-        source: fetchFunction + """
-            return fetch_next(KEYS[1], KEYS[2], KEYS[3], 4, ARGV[1])
-            """
-    )
-
-    /// `fetch_next(processing, revoked, deliveries, first, now)`: the body of ``fetch``, shared with
-    /// ``completeAndFetch``; the ready lists are `KEYS[first...]`. The recovery count is looked up only when
-    /// some message has one (the deliveries hash is empty while no process has died).
-    private static let fetchFunction = """
-        local function fetch_next(processing, revoked, deliveries, first, now)
-          local function recoveries(message)
-            if redis.call('HLEN', deliveries) == 0 then return 0 end
-            local ok, env = pcall(cjson.decode, message)
-            if ok and type(env) == 'table' and type(env['properties']) == 'table'
-              and type(env['properties']['delivery_tag']) == 'string' then
-              return tonumber(redis.call('HGET', deliveries, env['properties']['delivery_tag'])) or 0
-            end
-            return 0
-          end
-          local function is_revoked(message)
-            if redis.call('EXISTS', revoked) == 0 then return 0 end
-            local ok, env = pcall(cjson.decode, message)
-            if ok and type(env) == 'table' and type(env['headers']) == 'table' and type(env['headers']['id']) == 'string' then
-              local until_ = redis.call('ZSCORE', revoked, env['headers']['id'])
-              if until_ and tonumber(until_) > tonumber(now) then return 1 end
-            end
-            return 0
-          end
-          local held = redis.call('LINDEX', processing, -1)
-          if held then return {held, is_revoked(held), 0, recoveries(held)} end
-          for i = first, #KEYS do
-            local message = redis.call('LMOVE', KEYS[i], processing, 'RIGHT', 'LEFT')
-            if message then return {message, is_revoked(message), i - first + 1, recoveries(message)} end
-          end
-          return false
-        end
-
-        """
-
-    /// Stores a result (unless SUCCESS is stored) and acknowledges the message, in one step:
-    /// the message leaves the processing list only once its result is safe.
-    /// KEYS: processing, deliveries, result key. ARGV: message, delivery tag, result document ('' for none), ttl.
-    static let complete = RedisScript(
-        name: "complete",
+    /// Stores the results of finished tasks and acknowledges them, then reports what the processing list holds,
+    /// taking a batch into it first when it is empty: one step, so a busy worker process needs one round trip
+    /// per batch. A message leaves the processing list only once its result is stored.
+    ///
+    /// - Held messages come first: they were taken by an earlier call (this process's batch not yet started,
+    ///   or a call whose reply was lost when the connection broke), and nothing else would run or recover
+    ///   them while this process is alive and its lease is renewed. Their revocation is checked again.
+    /// - Otherwise, when `max batch` > 0, messages move from the first non-empty ready list (consumption
+    ///   order, so a batch never mixes priorities): half of that list's length, at least 1 and at most
+    ///   `max batch` — one message while the queue is shallow, a batch when there is a backlog. A message
+    ///   already recovered from a dead process is taken alone, so a poison message's crash counts a
+    ///   delivery against no one else.
+    ///
+    /// Idempotent: run again after a lost reply, it stores nothing new and returns the messages the lost reply held.
+    /// KEYS: processing, revoked, deliveries, ready lists… (`ARGV[3]` of them), one result key per completion.
+    /// ARGV: now, max batch, ready list count, then per completion: message, delivery tag, result document ('' for none), ttl.
+    /// Returns `{list index (1-based; 0 = held or none), then per message: message, revoked (0/1), recoveries}`,
+    /// messages in the order they are to run.
+    static let take = RedisScript(
+        name: "take",
         source: prelude + """
-            store_result(KEYS[3], ARGV[3], ARGV[4])
-            acknowledge(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
-            return 1
+            local processing, revoked, deliveries = KEYS[1], KEYS[2], KEYS[3]
+            local now, max_batch, lists = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+            local done = (#ARGV - 3) / 4
+            local check_recoveries = redis.call('HLEN', deliveries) > 0
+            for c = 0, done - 1 do
+              store_result(KEYS[4 + lists + c], ARGV[6 + 4 * c], ARGV[7 + 4 * c])
+            end
+            for c = 0, done - 1 do
+              redis.call('LREM', processing, -1, ARGV[4 + 4 * c])
+              if check_recoveries and ARGV[5 + 4 * c] ~= '' then redis.call('HDEL', deliveries, ARGV[5 + 4 * c]) end
+            end
+            local check_revoked = redis.call('EXISTS', revoked) == 1
+            if check_recoveries then check_recoveries = redis.call('HLEN', deliveries) > 0 end
+            -- {revoked (0/1), recoveries}: each looked up only when some message has one.
+            local function describe(message)
+              if not check_revoked and not check_recoveries then return 0, 0 end
+              local ok, env = pcall(cjson.decode, message)
+              if not ok or type(env) ~= 'table' then return 0, 0 end
+              local is_revoked, count = 0, 0
+              if check_revoked and type(env['headers']) == 'table' and type(env['headers']['id']) == 'string' then
+                local until_ = redis.call('ZSCORE', revoked, env['headers']['id'])
+                if until_ and tonumber(until_) > now then is_revoked = 1 end
+              end
+              if check_recoveries and type(env['properties']) == 'table' and type(env['properties']['delivery_tag']) == 'string' then
+                count = tonumber(redis.call('HGET', deliveries, env['properties']['delivery_tag'])) or 0
+              end
+              return is_revoked, count
+            end
+            local reply = {0}
+            local held = redis.call('LRANGE', processing, 0, -1)
+            if #held > 0 or max_batch <= 0 then
+              for i = #held, 1, -1 do
+                local is_revoked, count = describe(held[i])
+                reply[#reply + 1] = held[i]; reply[#reply + 1] = is_revoked; reply[#reply + 1] = count
+              end
+              return reply
+            end
+            for i = 1, lists do
+              local key = KEYS[3 + i]
+              local length = redis.call('LLEN', key)
+              if length > 0 then
+                reply[1] = i
+                local count = math.min(max_batch, math.max(1, math.floor(length / 2)))
+                if count > 1 and not check_recoveries then
+                  -- The head of the queue is its right end: move the `count` rightmost in one LPUSH, oldest first.
+                  local items = redis.call('LRANGE', key, -count, -1)
+                  redis.call('LTRIM', key, 0, -count - 1)
+                  local order = {}
+                  for j = #items, 1, -1 do order[#order + 1] = items[j] end
+                  redis.call('LPUSH', processing, unpack(order))
+                  for _, message in ipairs(order) do
+                    local is_revoked = describe(message)
+                    reply[#reply + 1] = message; reply[#reply + 1] = is_revoked; reply[#reply + 1] = 0
+                  end
+                  return reply
+                end
+                for _ = 1, count do
+                  local message = redis.call('LMOVE', key, processing, 'RIGHT', 'LEFT')
+                  local is_revoked, count = describe(message)
+                  if count > 0 and #reply > 1 then
+                    redis.call('LMOVE', processing, key, 'LEFT', 'RIGHT')
+                    break
+                  end
+                  reply[#reply + 1] = message; reply[#reply + 1] = is_revoked; reply[#reply + 1] = count
+                  if count > 0 then break end
+                end
+                return reply
+              end
+            end
+            return reply
             """
     )
 
-    /// ``complete`` and then ``fetch`` in one step, so a busy worker process needs one round trip per
-    /// task: the result is stored and the message acknowledged before the next one is moved into the
-    /// processing list. Idempotent like both halves: run again after a lost reply, it stores nothing
-    /// new and returns the message the lost reply held.
-    /// KEYS: processing, deliveries, result key, revoked, ready lists…
-    /// ARGV: message, delivery tag, result document ('' for none), ttl, now. Returns what ``fetch`` returns.
-    static let completeAndFetch = RedisScript(
-        name: "complete-and-fetch",
-        source: prelude + fetchFunction + """
-            store_result(KEYS[3], ARGV[3], ARGV[4])
-            acknowledge(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
-            return fetch_next(KEYS[1], KEYS[4], KEYS[2], 5, ARGV[5])
+    /// Hands back the part of a batch that has not started, so it is not delayed behind a long task: stores the
+    /// results of finished tasks and acknowledges them, then moves each not-started message that is still in the
+    /// processing list back to the head of its queue, in order (the next to run is taken first again).
+    /// KEYS: processing, deliveries, one result key per completion.
+    /// ARGV: completion count, per completion: message, delivery tag, result document ('' for none), ttl;
+    /// then the messages to hand back, next to run first. Returns how many went back.
+    static let handBack = RedisScript(
+        name: "hand-back",
+        source: prelude + """
+            local completions = tonumber(ARGV[1])
+            for c = 0, completions - 1 do
+              local at = 2 + 4 * c
+              store_result(KEYS[3 + c], ARGV[at + 2], ARGV[at + 3])
+              acknowledge(KEYS[1], KEYS[2], ARGV[at], ARGV[at + 1])
+            end
+            local returned = 0
+            for i = #ARGV, 2 + 4 * completions, -1 do
+              if redis.call('LREM', KEYS[1], -1, ARGV[i]) > 0 then
+                local ok, env = pcall(cjson.decode, ARGV[i])
+                local key = 'celery'
+                if ok and type(env) == 'table' then key = bucket_key(env) end
+                redis.call('RPUSH', key, ARGV[i])
+                returned = returned + 1
+              end
+            end
+            return returned
             """
     )
 
@@ -264,12 +312,22 @@ enum WorkerScripts {
     )
 
     /// Drops the message of a process the supervisor killed on purpose (hard time limit, revoke
-    /// --terminate), storing the result that says why, and forgets the process.
-    /// KEYS: processing, processes, lease, result key. ARGV: process id, result document, ttl.
+    /// --terminate), storing the result that says why, and forgets the process. Any other message the process
+    /// held (the rest of a batch) goes back to the head of its queue, in order.
+    /// KEYS: processing, processes, lease, result key. ARGV: process id, result document, ttl, the killed task's id.
     static let discard = RedisScript(
         name: "discard",
         source: prelude + """
             store_result(KEYS[4], ARGV[2], ARGV[3])
+            for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+              local ok, env = pcall(cjson.decode, raw)
+              local killed = ok and type(env) == 'table' and type(env['headers']) == 'table' and env['headers']['id'] == ARGV[4]
+              if not killed then
+                local key = 'celery'
+                if ok and type(env) == 'table' then key = bucket_key(env) end
+                redis.call('RPUSH', key, raw)
+              end
+            end
             redis.call('DEL', KEYS[1])
             redis.call('DEL', KEYS[3])
             redis.call('SREM', KEYS[2], ARGV[1])

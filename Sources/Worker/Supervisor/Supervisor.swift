@@ -493,13 +493,13 @@ package final class Supervisor: @unchecked Sendable {
         return (requeued, dead)
     }
 
-    /// Drops a killed process's message, storing the result that explains why.
+    /// Drops a killed process's message, storing the result that explains why (the rest of its batch is requeued).
     private func discard(processID: String, result: TaskResult) throws {
         let invocation = configuration.results.storeInvocation(result)
         try connection.evaluate(
             WorkerScripts.discard,
             keys: [WorkerKeys.processing(processID), WorkerKeys.processes, WorkerKeys.lease(processID), invocation.keys[0]],
-            arguments: [processID] + invocation.arguments
+            arguments: [processID] + invocation.arguments + [result.taskID]
         )
     }
 
