@@ -85,11 +85,6 @@ def used_memory(server: bench.RedisServer) -> int:
     return int(server.client.info("memory")["used_memory"])
 
 
-def redis_cpu_seconds(server: bench.RedisServer) -> float:
-    info = server.client.info("cpu")
-    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
-
-
 def pool_cpu(pool: bench.Pool, seconds: float) -> float:
     """CPU of every process of the pool over `seconds`, in % of one core."""
     pids = pool.all_pids()
@@ -121,16 +116,14 @@ def curve_drain(settings, size: int) -> list[dict]:
         sample = server.client.lindex("celery", 0) or b""
         system.stage("ignored")
         timeline = watch_probe(system)
-        redis_before = redis_cpu_seconds(server)
         result = bench.drain(system, "ignored", size, [])
-        redis_seconds = redis_cpu_seconds(server) - redis_before
-        redis_cpu = 100 * redis_seconds / result["seconds"]
         first, last = timeline[0], timeline[-1]
         records.append({"curve": "drain", "system": "celerity", "size": size, "rate": result["rate"],
                         "seconds": result["seconds"], "pickup_ms": result["pickup_ms"],
                         "enqueue_rate": sent["rate"], "bytes_per_message": (after - before) / size,
                         "message_bytes": len(sample), "used_memory_mib": after / 2**20,
-                        "redis_cpu_percent": redis_cpu, "redis_cpu_ms_per_1k": 1e6 * redis_seconds / size,
+                        "redis_cpu_ms_per_1k": result["redis_cpu_us_per_task"],
+                        "redis_script_calls_per_task": result["redis_script_calls_per_task"],
                         "pool_cpu_ms_per_1k": 1e6 * (last[2] - first[2]) / size,
                         "pool_wait_per_s": (last[3] - first[3]) / (last[0] - first[0]), "timeline": timeline})
     finally:
@@ -292,7 +285,7 @@ def curve_queues(settings, size: int) -> list[dict]:
         pool = system.start_pool(f"queues-{size}")
         try:
             pids = pool.all_pids()
-            redis_start, pool_start = redis_cpu_seconds(server), sum(cpu_ticks(pid) for pid in pids) / CLOCK_TICKS
+            redis_start, pool_start = bench.redis_cpu_seconds(client), sum(cpu_ticks(pid) for pid in pids) / CLOCK_TICKS
             system.release("ignored")
             released = time.perf_counter()
             start, timeline, last_sample = None, [], -1.0
@@ -309,16 +302,16 @@ def curve_queues(settings, size: int) -> list[dict]:
                 if total == 0 and busy == 0 and start is not None:
                     done = now
                     timeline.append([round(now - start, 3), remaining])
-                    redis_drain = redis_cpu_seconds(server) - redis_start
+                    redis_drain = bench.redis_cpu_seconds(client) - redis_start
                     pool_drain = sum(cpu_ticks(pid) for pid in pids) / CLOCK_TICKS - pool_start
                     break
                 if now - released > 600:
                     raise RuntimeError("queues drain did not finish in 600 s")
                 time.sleep(0.002)
             time.sleep(1.0)
-            redis_before = redis_cpu_seconds(server)
+            redis_before = bench.redis_cpu_seconds(client)
             idle = pool_cpu(pool, settings.idle)
-            redis_idle = 100 * (redis_cpu_seconds(server) - redis_before) / settings.idle
+            redis_idle = 100 * (bench.redis_cpu_seconds(client) - redis_before) / settings.idle
         finally:
             pool.stop()
         seconds = done - start
@@ -401,14 +394,14 @@ def curve_nodes(settings, size: int) -> list[dict]:
                         bucket[category] = bucket.get(category, 0) + 1
 
             client.config_resetstat()
-            redis_before = redis_cpu_seconds(server)
+            redis_before = bench.redis_cpu_seconds(client)
             thread = threading.Thread(target=watch, daemon=True)
             thread.start()
             idle = pool_cpu(pool, settings.window)
             stop.set()
             client.ping()  # wakes the monitor so it sees the stop
             thread.join(5)
-            redis_idle = 100 * (redis_cpu_seconds(server) - redis_before) / settings.window
+            redis_idle = 100 * (bench.redis_cpu_seconds(client) - redis_before) / settings.window
             stats = client.info("commandstats")
         finally:
             pool.stop()
@@ -499,6 +492,7 @@ def environment(settings) -> dict:
     commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     return {"curve": "meta", "cores": os.cpu_count(), "kernel": platform.release(), "redis": version,
             "python": platform.python_version(), "commit": commit, "label": settings.label,
+            "celerity_prefetch_batch": os.environ.get("CELERITY_PREFETCH_BATCH", "default"),
             "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
 
