@@ -387,7 +387,7 @@ def curve_nodes(settings, size: int) -> list[dict]:
                         if not command:
                             continue
                         arguments = command.split()
-                        if arguments[0].upper() == "EVAL" and "fetch_next" in command:
+                        if arguments[0].upper() == "EVAL" and "celerity:processing:" in command:
                             arguments = ["EVAL", "-", "-", "celerity:processing:"]  # the idle poll's fetch, sent as source
                         bucket = inner if entry.get("client_type") == "lua" else calls
                         category = classify(arguments)
@@ -612,32 +612,37 @@ def plot(by_curve: dict[str, list[dict]], jsonl: Path) -> list[Path]:
         written.append(path)
 
     if "drain" in by_curve:
-        fig, (left, mid, right) = plt.subplots(1, 3, figsize=(15, 4))
+        fig, (left, mid, right) = plt.subplots(1, 3, figsize=(15, 4.5))
         rows = [r for r in by_curve["drain"] if r["system"] == "celerity"]
-        for label in dict.fromkeys(r.get("label", "") for r in rows):
+        labels = list(dict.fromkeys(r.get("label", "") for r in rows))
+        for number, label in enumerate(labels):
+            color = f"C{number}"
             group = sorted((r for r in rows if r.get("label", "") == label), key=lambda r: r["size"])
-            left.plot([r["size"] for r in group], [r["rate"] for r in group], "o-", label=label or "main")
-            right.plot([r["size"] for r in group], [r["bytes_per_message"] for r in group], "o-", label=f"Celerity {label or 'main'}")
+            left.plot([r["size"] for r in group], [r["rate"] for r in group], "o-", color=color, label=label or "main")
             base = group[0]["rate"]
-            left.axhspan(base * 0.9, base * 1.1, alpha=0.1)
-            deepest = group[-1]
-            windows = window_rates(deepest.get("timeline"))
+            left.axhspan(base * 0.9, base * 1.1, color=color, alpha=0.08)
+            windows = window_rates(group[-1].get("timeline"))
             if windows:
-                mid.plot([ready for ready, _ in windows], [rate for _, rate in windows], ".-",
-                         label=f"{deepest['size']:,} backlog, {label or 'main'}")
-        for r in by_curve["drain"]:
-            if r["system"] == "celery":
-                right.axhline(r["bytes_per_message"], color="grey", linestyle="--", label="Celery 5.7.0")
-        left.set(xscale="log", xlabel="backlog (messages)", ylabel="drain rate (tasks/s)", title="Drain rate (band: ±10 % of 10k)")
+                mid.plot([ready for ready, _ in windows], [rate for _, rate in windows], ".-", color=color,
+                         label=label or "main")
+        latest = sorted((r for r in rows if r.get("label", "") == labels[-1]), key=lambda r: r["size"])
+        right.plot([r["size"] for r in latest], [r["bytes_per_message"] for r in latest], "o-", label="Celerity")
+        celery = [r for r in by_curve["drain"] if r["system"] == "celery"]
+        if celery:
+            right.axhline(celery[-1]["bytes_per_message"], color="grey", linestyle="--",
+                          label=f"Celery 5.7.0 ({celery[-1]['bytes_per_message']:,.0f} B)")
+        left.set(xscale="log", xlabel="backlog (messages)", ylabel="drain rate (tasks/s)",
+                 title="Drain rate (bands: ±10 % of each 10k figure)")
         left.set_ylim(bottom=0)
-        right.set(xscale="log", xlabel="backlog (messages)", ylabel="Redis bytes per queued message", title="Memory per message")
-        right.set_ylim(bottom=0)
-        mid.set(xlabel="messages still ready", ylabel="tasks/s over 2 s", title="Rate during the deepest drain")
+        left.legend(fontsize=7)
+        mid.set(xlabel="messages still ready", ylabel="tasks/s over 2 s", title="Rate during each 1M drain")
         mid.set_ylim(bottom=0)
         mid.invert_xaxis()
-        mid.legend(fontsize=8)
-        left.legend()
-        right.legend()
+        mid.legend(fontsize=7)
+        right.set(xscale="log", xlabel="backlog (messages)", ylabel="Redis bytes per queued message",
+                  title="Memory per queued message")
+        right.set_ylim(bottom=0)
+        right.legend(fontsize=8, loc="lower right")
         save(fig, "drain")
     if "eta" in by_curve:
         fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
