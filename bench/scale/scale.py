@@ -351,8 +351,9 @@ def classify(arguments: list[str]) -> str:
         if key == "celerity:lock:reaper":
             return "reaper"
         return "other script"
-    if name == "BLMOVE" or (name in ("LMOVE", "LINDEX", "EXISTS", "HLEN") and key != "" and
-                            (key.startswith("celerity:processing:") or not key.startswith("celerity:"))):
+    if name == "BLMOVE" or (name in ("LMOVE", "LINDEX", "LLEN", "LRANGE", "EXISTS", "HLEN") and key != "" and
+                            (key.startswith("celerity:processing:") or key in ("celerity:deliveries", "celerity:revoked")
+                             or not key.startswith("celerity:"))):
         return "fetch (idle poll)"
     if name in ("ZRANGEBYSCORE", "ZREM") and key == "celerity:eta":
         return "ETA scan"
@@ -530,6 +531,7 @@ def report(jsonl: Path) -> None:
         out.append(f"- {meta['time']} [{meta.get('label') or 'main'}]: {meta['cores']} cores, Linux {meta['kernel']}, "
                    f"Redis {meta['redis']}, Python {meta['python']}, commit {meta['commit']}")
     out.append("")
+    order = {label: index for index, label in enumerate(dict.fromkeys(r.get("label", "") for r in records))}
     by_curve: dict[str, list[dict]] = {}
     for record in records:
         by_curve.setdefault(record["curve"], []).append(record)
@@ -558,7 +560,7 @@ def report(jsonl: Path) -> None:
         out += ["## ETA burst: every task due in the same second", "",
                 "| label | tasks | all deferred before due | all started after due (s) | median start after due (s) | promote calls > 100 µs | their median (ms) | longest promote call (ms) | promote calls > 5 ms | slowest call of any kind (ms) |",
                 "|---|---|---|---|---|---|---|---|---|---|"]
-        for r in sorted(by_curve["eta"], key=lambda r: (r.get("label", ""), r["size"])):
+        for r in sorted(by_curve["eta"], key=lambda r: (order[r.get("label", "")], r["size"])):
             out.append(f"| {r.get('label') or 'main'} | {r['size']:,} | {'yes' if r['deferred_before_due'] else 'no'} ({r['deferred_seconds']:.1f} s) | "
                        f"{fmt(r['all_started_s'], 2)} | {fmt(r['p50_start_s'], 2)} | {r['promote_calls_over_100us']} | "
                        f"{fmt(r.get('promote_median_ms'), 2)} | "
@@ -568,14 +570,14 @@ def report(jsonl: Path) -> None:
         out += ["## Many queues × 4 priority buckets", "",
                 "| label | queues | lists | tasks | fetch rate (tasks/s) | pool CPU per 1k tasks (ms) | Redis CPU per 1k tasks (ms) | pool idle CPU (% of a core) | Redis idle CPU (%) | first queue empty (s) | last queue empty (s) | slowest queue's share done at half-drain |",
                 "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-        for r in sorted(by_curve["queues"], key=lambda r: (r.get("label", ""), r["size"])):
+        for r in sorted(by_curve["queues"], key=lambda r: (order[r.get("label", "")], r["size"])):
             out.append(f"| {r.get('label') or 'main'} | {r['size']} | {r['buckets']} | {r['tasks']:,} | {fmt(r['rate'])} | {fmt(r.get('pool_cpu_ms_per_1k'))} | "
                        f"{fmt(r.get('redis_cpu_ms_per_1k'))} | {r['idle_cpu_percent']:.1f} | "
                        f"{r['redis_idle_cpu_percent']:.1f} | {r['first_queue_empty_s']:.2f} | {r['last_queue_empty_s']:.2f} | "
                        f"{100 * r['slowest_queue_done_at_half']:.0f} % |")
         out.append("")
     if "nodes" in by_curve:
-        rows = sorted(by_curve["nodes"], key=lambda r: (r.get("label", ""), r["size"]))
+        rows = sorted(by_curve["nodes"], key=lambda r: (order[r.get("label", "")], r["size"]))
         categories = sorted({c for r in rows for c in r["calls_per_s"]})
         out += ["## Idle nodes on one Redis: commands per second by purpose", "",
                 "| label | nodes | processes | " + " | ".join(categories) + " | all calls | per node | commands inside scripts | Redis CPU (%) | pool CPU (% of a core) |",
@@ -588,7 +590,7 @@ def report(jsonl: Path) -> None:
                        f"{r['redis_cpu_percent']:.1f} | {r['pool_idle_cpu_percent']:.1f} |")
         out.append("")
     if "dlq" in by_curve:
-        rows = sorted(by_curve["dlq"], key=lambda r: (r.get("label", ""), r["size"]))
+        rows = sorted(by_curve["dlq"], key=lambda r: (order[r.get("label", "")], r["size"]))
         out += ["## Dead-letter queue", "",
                 "| label | entries | `dlq list` first page (s) | last page (`--offset`) (s) | `dlq requeue --all` (s) | requeued | requeue script calls > 100 µs | their median (ms) | longest (ms) |",
                 "|---|---|---|---|---|---|---|---|---|"]
