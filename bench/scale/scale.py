@@ -525,8 +525,9 @@ def report(jsonl: Path) -> None:
     records = [json.loads(line) for line in jsonl.read_text().splitlines() if line.strip()]
     metas = [r for r in records if r["curve"] == "meta"]
     out = [f"# Scale curves ({jsonl.stem})", "",
-           "`bash bench/scale/run.sh` (bench/README.md, \"Scale curves\", says what each number means). "
-           "One run per size, each on a fresh redis-server; JSON lines beside this file.", ""]
+           "`bash bench/scale/run.sh`. bench/README.md, \"Scale curves\", says what each number means, what bent, "
+           "what was fixed and what is left. One run per size and label, each on a fresh redis-server; JSON lines "
+           "beside this file. Labels name the code measured, in the order measured.", ""]
     for meta in metas:
         out.append(f"- {meta['time']} [{meta.get('label') or 'main'}]: {meta['cores']} cores, Linux {meta['kernel']}, "
                    f"Redis {meta['redis']}, Python {meta['python']}, commit {meta['commit']}")
