@@ -654,36 +654,47 @@ def plot(by_curve: dict[str, list[dict]], jsonl: Path) -> list[Path]:
         save(fig, "drain")
     if "eta" in by_curve:
         fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-        for label in dict.fromkeys(r.get("label", "") for r in by_curve["eta"]):
+        for number, label in enumerate(dict.fromkeys(r.get("label", "") for r in by_curve["eta"])):
             rows = sorted((r for r in by_curve["eta"] if r.get("label", "") == label), key=lambda r: r["size"])
-            name = label or "main"
-            left.plot([r["size"] for r in rows], [r["all_started_s"] for r in rows], "o-", label=f"all started, {name}")
-            left.plot([r["size"] for r in rows], [r["p50_start_s"] for r in rows], "o--", label=f"median start, {name}")
-            right.plot([r["size"] for r in rows], [r["promote_max_ms"] for r in rows], "o-", label=f"longest promote call, {name}")
-        left.set(xscale="log", xlabel="tasks due in one second", ylabel="seconds after the due second", title="ETA burst")
-        left.legend(fontsize=8)
+            name, color = label or "main", f"C{number}"
+            sizes = [r["size"] for r in rows]
+            left.plot(sizes, [r["all_started_s"] for r in rows], "o-", color=color, label=name)
+            left.plot(sizes, [r["p50_start_s"] for r in rows], "o:", color=color)
+            right.plot(sizes, [r["promote_max_ms"] for r in rows], "o:", color=color)
+            medians = [(r["size"], r["promote_median_ms"]) for r in rows if r.get("promote_median_ms") == r.get("promote_median_ms")
+                       and r.get("promote_median_ms") is not None]
+            if medians:
+                right.plot([m[0] for m in medians], [m[1] for m in medians], "o-", color=color, label=name)
+        left.set(xscale="log", xlabel="tasks due in one second", ylabel="seconds after the due second",
+                 title="ETA burst: all started (solid), median (dotted)")
+        left.legend(fontsize=7)
         right.axhline(PROMOTE_LIMIT_MS, color="red", linestyle="--", label="5 ms bound")
-        right.set(xscale="log", xlabel="tasks due in one second", ylabel="ms", title="Longest single promote script call")
-        right.set_ylim(bottom=0)
-        right.legend(fontsize=8)
+        right.set(xscale="log", yscale="log", xlabel="tasks due in one second", ylabel="ms",
+                  title="Promote calls: median (solid), longest (dotted)")
+        right.legend(fontsize=7)
         save(fig, "eta")
     if "queues" in by_curve:
-        rows = sorted(by_curve["queues"], key=lambda r: r["size"])
         fig, (left, mid, right) = plt.subplots(1, 3, figsize=(14, 4))
-        left.plot([r["size"] for r in rows], [r["rate"] for r in rows], "o-")
-        left.set(xlabel="queues (× 4 priority buckets)", ylabel="tasks/s", title="Fetch rate")
+        for number, label in enumerate(dict.fromkeys(r.get("label", "") for r in by_curve["queues"])):
+            rows = sorted((r for r in by_curve["queues"] if r.get("label", "") == label), key=lambda r: r["size"])
+            color, sizes = f"C{number}", [r["size"] for r in rows]
+            left.plot(sizes, [r["rate"] for r in rows], "o-", color=color, label=label or "main")
+            if all(r.get("redis_cpu_ms_per_1k") for r in rows):
+                mid.plot(sizes, [r["redis_cpu_ms_per_1k"] for r in rows], "o-", color=color, label=f"Redis, {label or 'main'}")
+                mid.plot(sizes, [r["pool_cpu_ms_per_1k"] for r in rows], "o:", color=color, label=f"pool, {label or 'main'}")
+        left.set(xlabel="queues (× 4 priority buckets)", ylabel="tasks/s", title="Fetch (drain) rate")
         left.set_ylim(bottom=0)
-        mid.plot([r["size"] for r in rows], [r["idle_cpu_percent"] for r in rows], "o-", label="pool")
-        mid.plot([r["size"] for r in rows], [r["redis_idle_cpu_percent"] for r in rows], "o-", label="Redis")
-        mid.set(xlabel="queues (× 4 priority buckets)", ylabel="% of a core", title="Idle CPU")
+        left.legend(fontsize=7)
+        mid.set(xlabel="queues (× 4 priority buckets)", ylabel="CPU ms per 1,000 tasks", title="Cost per task")
         mid.set_ylim(bottom=0)
-        mid.legend()
-        biggest = next((r for r in reversed(rows) if r.get("timeline")), None)
+        mid.legend(fontsize=7)
+        biggest = next((r for r in reversed(by_curve["queues"]) if r.get("timeline")), None)
         if biggest:
             times = [t for t, _ in biggest["timeline"]]
             for index in range(biggest["size"]):
                 right.plot(times, [rem[index] for _, rem in biggest["timeline"]], linewidth=0.7)
-            right.set(xlabel="seconds into the drain", ylabel="messages left", title=f"Each of {biggest['size']} queues")
+            right.set(xlabel="seconds into the drain", ylabel="messages left",
+                      title=f"Each of {biggest['size']} queues (last run)")
         save(fig, "queues")
     if "nodes" in by_curve:
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
