@@ -347,36 +347,35 @@ enum WorkerScripts {
             """
     )
 
-    /// Moves up to `limit` due messages from the ETA set to the front of their ready lists.
+    /// Moves up to `limit` due messages from the ETA set to the front of their ready lists, in one bounded step:
+    /// the due messages are the set's lowest ranks, removed with one `ZREMRANGEBYRANK` (a `ZREM` per message
+    /// compared whole messages along the skip list, since a burst shares one score), and pushed with one
+    /// `RPUSH` per list, in the order single pushes would leave them.
     /// KEYS: scheduled. ARGV: now, limit. Returns how many moved.
     static let promote = RedisScript(
         name: "promote-due",
         source: prelude + """
             local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+            if #due == 0 then return 0 end
+            redis.call('ZREMRANGEBYRANK', KEYS[1], 0, #due - 1)
+            local lists, order = {}, {}
             for _, raw in ipairs(due) do
-              redis.call('ZREM', KEYS[1], raw)
+              local key = 'celery'
               local ok, env = pcall(cjson.decode, raw)
-              if ok and type(env) == 'table' then
-                redis.call('RPUSH', bucket_key(env), raw)
-              else
-                redis.call('RPUSH', 'celery', raw)
+              if ok and type(env) == 'table' then key = bucket_key(env) end
+              if not lists[key] then
+                lists[key] = {}
+                order[#order + 1] = key
               end
+              table.insert(lists[key], raw)
             end
+            for _, key in ipairs(order) do redis.call('RPUSH', key, unpack(lists[key])) end
             return #due
             """
     )
 
-    /// Releases a lock only if it is still ours.
-    /// KEYS: lock. ARGV: token.
-    static let releaseLock = RedisScript(
-        name: "release-lock",
-        source: """
-            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-            return 0
-            """
-    )
-
-    /// Puts dead-lettered messages back on their queues (at the back: they wait their turn).
+    /// Puts dead-lettered messages back on their queues (at the back: they wait their turn). Every id named
+    /// leaves the index, also one whose entry is gone, so `requeue --all` always ends.
     /// KEYS: dlq index, dlq entries. ARGV: entry ids… Returns how many were requeued.
     static let requeueDeadLetters = RedisScript(
         name: "requeue-dead-letters",
@@ -394,8 +393,8 @@ enum WorkerScripts {
                   requeued = requeued + 1
                 end
                 redis.call('HDEL', KEYS[2], ARGV[i])
-                redis.call('ZREM', KEYS[1], ARGV[i])
               end
+              redis.call('ZREM', KEYS[1], ARGV[i])
             end
             return requeued
             """
