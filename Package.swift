@@ -1,9 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Settings shared by every Swift target: Swift 6 language mode with strict concurrency.
+/// Settings shared by every Swift target: Swift 6 language mode with strict concurrency. `MemberImportVisibility`:
+/// a file sees only the members of modules it imports itself, so one `import Foundation` in a module cannot make
+/// its other files use (and its binaries load) Foundation without saying so.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(

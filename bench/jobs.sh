@@ -46,10 +46,10 @@ export CELERITY_DATABASE_URL="postgresql://postgres@127.0.0.1:$pgport/postgres"
 sql() { "$pgbin/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$CELERITY_DATABASE_URL" -c "$1"; }
 "$celerity" db migrate >/dev/null
 
-ocrport=$(freeport)
-python3 scripts/fake_services.py "$ocrport" --ocr-delay-ms 100 >"$state/ocr.log" 2>&1 &
+python3 scripts/fake_services.py "$state/ocr.port" --ocr-delay-ms 100 >"$state/ocr.log" 2>&1 &
 pids+=($!)
-export CELERITY_OCR_URL="http://127.0.0.1:$ocrport/ocr"
+for _ in $(seq 100); do [ -s "$state/ocr.port" ] && break; sleep 0.05; done
+export CELERITY_OCR_URL="http://127.0.0.1:$(cat "$state/ocr.port")/ocr"
 
 rows=()
 for c in 2 8; do

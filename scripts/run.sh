@@ -61,9 +61,12 @@ fi
 echo "--- database migrations"
 "$celerity" db migrate
 
-# inflation.update and the JWT rotation run against local fake endpoints (scripts/fake-endpoints.py) and env files
-# in the state directory; a second worker consumes the `security` queue of the rotation.
-python3 scripts/fake-endpoints.py "$state/fake.port" >"$state/fake.log" 2>&1 &
+# The jobs' outside services (OCR, the webhook receiver, the inflation source, a service's reload hook and health URL,
+# Slack) are local stand-ins (scripts/fake_services.py); env files live in the state directory. A second worker
+# consumes the `security` queue of the rotation.
+# The receiver verifies the completion webhook's signature with the same secret the worker signs with.
+export CELERITY_WEBHOOK_SECRET="${CELERITY_WEBHOOK_SECRET:-run-sh-demo-secret}"
+python3 scripts/fake_services.py "$state/fake.port" >"$state/fake.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$state/fake.port" ] && break; sleep 0.05; done
 fake="http://127.0.0.1:$(cat "$state/fake.port")"
@@ -85,12 +88,8 @@ pids+=($!)
 for _ in $(seq 200); do curl -sf "http://$metrics/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
 "$celerity" worker --queues security --concurrency 1 --metrics-address 0 &
 pids+=($!)
-# The user's jobs (docs/jobs.md) on their own queues, against a local fake OCR service and webhook receiver.
-export CELERITY_WEBHOOK_SECRET="${CELERITY_WEBHOOK_SECRET:-run-sh-demo-secret}"
-fakeport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 scripts/fake_services.py "$fakeport" >"$state/fake_services.log" 2>&1 &
-pids+=($!)
-CELERITY_OCR_URL="${CELERITY_OCR_URL:-http://127.0.0.1:$fakeport/ocr}" "$celerity" worker -Q purchases,invoices --concurrency 4 \
+# The user's jobs (docs/jobs.md) on their own queues, against the local OCR stand-in and webhook receiver.
+CELERITY_OCR_URL="${CELERITY_OCR_URL:-$fake/ocr}" "$celerity" worker -Q purchases,invoices --concurrency 4 \
     --metrics-address 0 &
 pids+=($!)
 "$celerity" schedule check deploy/schedule.yaml --count 1
@@ -122,7 +121,7 @@ echo "secrets rotate             -> $("$celerity" secrets rotate | tail -n 1)"
 echo ".env.production (values hidden): $(sed 's/=.*/=***/' "$state/.env.production" | tr '\n' ' ')"
 "$celerity" secrets history
 echo "Slack messages:"
-sed 's/^/    /' "$state/fake.log"
+grep '^slack:' "$state/fake.log" | sed 's/^/    /'
 
 echo "--- purchase unlocks (docs/jobs.md): item 9 unlocks three things; user 7 paid for it"
 psql="psql"
@@ -138,7 +137,7 @@ echo "user:7:* cache keys left: $(redis-cli -u "$CELERITY_REDIS_URL" --scan --pa
 
 echo "--- an invoice batch: 30 invoices, 6 unreadable, with a completion webhook"
 batch="run-$(date +%s)-$$"
-kwargs=$(python3 - "$batch" "http://127.0.0.1:$fakeport/webhook" <<'PY'
+kwargs=$(python3 - "$batch" "$fake/webhook" <<'PY'
 import base64, json, sys
 texts = [f"unreadable-{n}" if n % 5 == 0 else f"invoice-{n}" for n in range(30)]
 invoices = [{"image": base64.b64encode(t.encode()).decode(), "metadata": {"n": n}} for n, t in enumerate(texts)]
@@ -159,7 +158,8 @@ print(b["status"], b["processed"], b["total"], b["succeeded"], b["failed"], b["w
 done
 "$celerity" batch status "$batch"
 echo "--- the webhook the fake receiver verified"
-grep '^webhook' "$state/fake_services.log" | cut -c1-240
+grep '^webhook' "$state/fake.log" | cut -c1-240
+grep -q '^webhook verified' "$state/fake.log" || { echo "the receiver did not verify the completion webhook" >&2; exit 1; }
 
 echo "--- queues"
 "$celerity" queues

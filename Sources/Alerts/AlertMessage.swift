@@ -1,3 +1,5 @@
+import Broker
+
 /// The Slack text of an alert transition: severity, name, subject, the value against the threshold, and the runbook.
 enum AlertMessage {
     static func text(rule: AlertRule, subject: String, value: Double, transition: AlertState.Transition) -> String {

@@ -1,3 +1,4 @@
+import Broker
 import Foundation
 
 /// A failed HTTP exchange, saying whether trying again later may succeed.

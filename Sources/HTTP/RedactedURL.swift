@@ -1,3 +1,5 @@
+import Foundation
+
 /// A URL reduced to what may be shown: `scheme://host:port/***`.
 ///
 /// Webhook URLs (Slack's above all) carry their secret in the path or query, and any URL may carry a password in

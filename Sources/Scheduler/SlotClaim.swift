@@ -26,12 +26,14 @@ enum SlotClaim {
             -- KEYS[1] the entry's state hash, KEYS[2] the queue's priority-bucket list, KEYS[3] the entry-name set
             -- ARGV[1] slot (Unix seconds)  ARGV[2] Celery message envelope  ARGV[3] task id  ARGV[4] next slot or ''
             -- ARGV[5] entry name  ARGV[6] enqueued-at (ISO)  ARGV[7] slot (ISO)  ARGV[8] task name
+            -- KEYS[4] the sent-counter hash (SentCounter), ARGV[9] its field
             local last = tonumber(redis.call('HGET', KEYS[1], 'last_slot'))
             local slot = tonumber(ARGV[1])
             if last ~= nil and last >= slot then
                 return {0, last}
             end
             redis.call('LPUSH', KEYS[2], ARGV[2])
+            redis.call('HINCRBY', KEYS[4], ARGV[9], 1)
             redis.call('HSET', KEYS[1], 'last_slot', ARGV[1], 'last_slot_at', ARGV[7], 'last_task_id', ARGV[3],
                 'enqueued_at', ARGV[6], 'next_slot', ARGV[4], 'task', ARGV[8])
             redis.call('SADD', KEYS[3], ARGV[5])
@@ -57,10 +59,11 @@ enum SlotClaim {
         let next = entry.slots.nextSlot(after: slot).map { String(Slot.seconds($0)) } ?? ""
         let reply = try await redis.evaluate(
             script,
-            keys: [ScheduleKeys.entry(entry.name), message.listKey, ScheduleKeys.entries],
+            keys: [ScheduleKeys.entry(entry.name), message.listKey, ScheduleKeys.entries, SentCounter.key],
             arguments: [
                 String(Slot.seconds(slot)), message.encoded(), message.id, next, entry.name, CeleryTime.format(now),
                 CeleryTime.format(slot), entry.task,
+                SentCounter.field(queue: message.queue, name: message.task, sender: SentCounter.clientSender),
             ]
         )
         guard let parts = reply.array, parts.count == 2, let flag = parts[0].integer, let last = parts[1].integer else {

@@ -3,6 +3,7 @@ import CelerityCLI
 import Foundation
 import Logging
 import Postgres
+import TaskAPI
 import Tasks
 
 /// `celerity db migrate | status`: the application's schema steps (``TaskMigrations``) on PostgreSQL.

@@ -71,15 +71,25 @@ struct DeadLetterCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List dead-lettered messages, newest first.")
         @OptionGroup var redis: RedisOptions
-        @Option(help: "At most this many entries.") var limit = 50
+        @Option(help: "At most this many entries (one page).") var limit = 50
+        @Option(help: "Skip this many of the newest entries: the next page starts at --offset <offset + limit>.") var offset = 0
+
+        func validate() throws {
+            if limit < 1 { throw ValidationError("--limit must be at least 1") }
+            if offset < 0 { throw ValidationError("--offset must not be negative") }
+        }
 
         func run() async throws {
             let client = RedisClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
-            let limit = self.limit
+            let (limit, offset) = (self.limit, self.offset)
             let (entries, total) = try await client.withConnection { connection in
-                (try DeadLetterQueue().list(limit: limit, on: connection), try DeadLetterQueue().count(on: connection))
+                (try DeadLetterQueue().list(limit: limit, offset: offset, on: connection), try DeadLetterQueue().count(on: connection))
             }
             print("\(total) dead-lettered message(s)")
+            if !entries.isEmpty, offset > 0 || offset + entries.count < total {
+                let next = offset + entries.count < total ? "; next page: --offset \(offset + entries.count)" : ""
+                print("showing \(offset + 1)–\(offset + entries.count), newest first\(next)")
+            }
             for entry in entries {
                 let when = CeleryTime.format(entry.time)
                 let task = entry.task.isEmpty ? "?" : entry.task

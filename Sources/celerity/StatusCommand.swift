@@ -8,7 +8,7 @@ import Worker
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "One screen for on-call: queues (depth by priority, oldest age), workers, dead letters, ETA set, schedules, job families.",
+        abstract: "One screen for on-call: queues (depth by priority, oldest age, in/out rates), workers, dead letters, ETA set, schedules, job families.",
         discussion: "Queues are those of -Q, those Celery clients declared (kombu bindings) and those of live workers. "
             + "The same view is served as a page at / on every worker's metrics port."
     )
@@ -21,7 +21,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    @Option(help: "Seconds between the two reads that give the change rates (0: one read, no rates).")
+    @Option(help: "Seconds between the two reads that give the in, out and change rates (0: one read, no rates).")
     var rateInterval: Double = 1
 
     func run() async throws {

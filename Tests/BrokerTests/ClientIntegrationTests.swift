@@ -22,9 +22,13 @@ import Testing
                 )
                 sent[key] = (id, priority, queue)
             }
-            // Exactly these lists exist, one message each: the client writes nothing else.
+            // Exactly these lists exist, one message each, and the sent counter: the client writes nothing else.
             let keys = try #require(try server.command(["KEYS", "*"]).strings).compactMap { $0 }
-            #expect(Set(keys) == Set(sent.keys))
+            #expect(Set(keys) == Set(sent.keys).union([SentCounter.key]))
+            for (queue, count) in [("backups", "3"), ("celery", "2")] {
+                let field = SentCounter.field(queue: queue, name: "backups.run", sender: client.sender)
+                #expect(try server.command(["HGET", SentCounter.key, field]).string == count, "sent to \(queue)")
+            }
             for (key, expected) in sent {
                 #expect(try server.command(["TYPE", key]).string == "list")
                 #expect(try server.command(["LLEN", key]).integer == 1, "LLEN \(key.debugDescription)")

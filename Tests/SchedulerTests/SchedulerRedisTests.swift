@@ -57,6 +57,9 @@ import Testing
             #expect(fields["last_task_id"] == taskID)
             #expect(fields["next_slot"] == String(Int64(slot.timeIntervalSince1970) + 1))
             #expect(fields["task"] == "demo.tick")
+            // Counted once in celery_task_sent_total, by the script that pushed it.
+            let sent = try await first.send(["HGETALL", SentCounter.key]).array?.compactMap(\.string)
+            #expect(sent == [SentCounter.field(queue: "ticks", name: "demo.tick", sender: SentCounter.clientSender), "1"])
         }
     }
 

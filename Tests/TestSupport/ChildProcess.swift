@@ -111,15 +111,20 @@ public final class ChildProcess: Sendable {
             }
             var variables = inheritEnvironment ? ProcessInfo.processInfo.environment : [:]
             variables.merge(environment) { _, new in new }
-            self.pid = try Spawn.start(
-                path: resolved,
-                arguments: [resolved] + arguments,
-                environment: variables.map { "\($0.key)=\($0.value)" },
-                workingDirectory: workingDirectory?.path,
-                standardInput: inputPath,
-                standardOutput: outputURL.path,
-                standardError: errorURL?.path
-            )
+            let append = O_WRONLY | O_CREAT | O_APPEND
+            do {
+                self.pid = try ProcessSpawn.start(
+                    path: resolved, arguments: arguments, environment: variables,
+                    descriptors: [
+                        0: .open(path: inputPath, flags: O_RDONLY),
+                        1: .open(path: outputURL.path, flags: append, mode: 0o644),
+                        2: errorURL.map { .open(path: $0.path, flags: append, mode: 0o644) } ?? .duplicate(1),
+                    ],
+                    workingDirectory: workingDirectory?.path
+                )
+            } catch {
+                throw HarnessError(.processFailed, "\(error)")
+            }
             self.executable = resolved
             self.arguments = arguments
             self.outputURL = outputURL

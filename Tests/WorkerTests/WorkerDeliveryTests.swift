@@ -161,6 +161,9 @@ extension WorkerTests {
                 #expect(flaky[2].at - flaky[1].at >= .milliseconds(380), "second backoff \(flaky[2].at - flaky[1].at)")
             }
             #expect(try await f.send("GET", "rec:flaky").integer == 3)
+            // Each retry sends a new message: counted in celery_task_sent_total under the node that retried.
+            let retriesSent = SentCounter.field(queue: "celery", name: "test.flaky", sender: node.name)
+            #expect(try await f.send("HGET", SentCounter.key, retriesSent).string == "2")
 
             // test.always_fail: two retries, then FAILURE and a dead-letter entry with the last error.
             let failID = UUID().uuidString.lowercased()

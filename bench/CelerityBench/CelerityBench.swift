@@ -82,10 +82,24 @@ struct Enqueue: AsyncParsableCommand {
     @Flag(help: "Send with ignore_result=true.")
     var ignoreResult = false
 
+    @Option(help: "Comma-separated queues to cycle through, message by message (bulk only; default: --queue).")
+    var queues: String?
+
+    @Option(help: "Comma-separated priorities to cycle through, message by message (bulk only).")
+    var priorities = "0"
+
+    @Option(help: "ETA of every task, Unix seconds; bench.latency then records its start minus this ETA.")
+    var eta: Double?
+
     func run() async throws {
         let client = try options.client()
         try await client.redis.send(["PING"])  // connect before the clock starts
         let taskOptions = TaskOptions(queue: options.queue, ignoreResult: ignoreResult)
+        // The scale curves (bench/scale): many queues and priority buckets, and one due second for all.
+        let queueCycle = queues.map { $0.split(separator: ",").map(String.init) } ?? [options.queue]
+        let priorityCycle = priorities.split(separator: ",").compactMap { Int($0) }
+        let due = eta.map { Date(timeIntervalSince1970: $0) }
+        let args: [JSONValue] = task == "bench.latency" ? [.double(eta ?? Date().timeIntervalSince1970)] : []
         var lastIDs: [String] = []
         let clock = ContinuousClock()
         let start = clock.now
@@ -104,7 +118,14 @@ struct Enqueue: AsyncParsableCommand {
             var sent = 0
             while sent < count {
                 let size = min(batch, count - sent)
-                let messages = (0..<size).map { _ in TaskMessage.make(task: task, options: taskOptions) }
+                let messages = (0..<size).map { offset in
+                    var options = taskOptions
+                    let index = sent + offset
+                    options.queue = queueCycle[index % queueCycle.count]
+                    options.priority = priorityCycle.isEmpty ? 0 : priorityCycle[(index / queueCycle.count) % priorityCycle.count]
+                    options.eta = due
+                    return TaskMessage.make(task: task, args: args, options: options)
+                }
                 try await client.send(batch: messages)
                 for (offset, message) in messages.enumerated() where sent + offset >= count - 256 {
                     lastIDs.append(message.id)

@@ -12,15 +12,19 @@ public final class CelerityClient: Sendable {
     public let redis: RedisClient
     /// Where results are read.
     public let results: ResultBackend
+    /// The `hostname` label of this client's sends in `celery_task_sent_total` (``SentCounter``).
+    public let sender: String
     private let logger: Logger
 
     /// Creates a client; it connects on first use.
+    /// - Parameter sender: who its sends are counted under: `gen@<host>` unless given.
     public init(
-        configuration: RedisConfiguration, results: ResultBackend = ResultBackend(),
+        configuration: RedisConfiguration, results: ResultBackend = ResultBackend(), sender: String = SentCounter.clientSender,
         logger: Logger = Logger(label: "celerity.client")
     ) {
         self.redis = RedisClient(configuration: configuration, logger: logger)
         self.results = results
+        self.sender = sender
         self.logger = logger
     }
 
@@ -54,22 +58,24 @@ public final class CelerityClient: Sendable {
         }
     }
 
-    /// Pushes an already built message onto its queue's priority bucket (`LPUSH`, as kombu does).
+    /// Pushes an already built message onto its queue's priority bucket (`LPUSH`, as kombu does) and counts
+    /// it in `celery_task_sent_total` in the same round trip.
     public func send(_ message: TaskMessage) async throws {
-        try await redis.send(["LPUSH", message.listKey, message.encoded()])
+        let commands = [
+            ["LPUSH", message.listKey, message.encoded()],
+            SentCounter.command(queue: message.queue, name: message.task, sender: sender),
+        ]
+        _ = try await redis.withConnection { try $0.sendAll(commands) }
         logger.debug(
             "task sent",
             metadata: ["task.id": "\(message.id)", "task.name": "\(message.task)", "queue.name": "\(message.queue)"]
         )
     }
 
-    /// Pushes many messages in one pipelined round trip.
+    /// Pushes many messages in one pipelined round trip, counting them as ``send(_:)`` does.
     public func send(batch messages: [TaskMessage]) async throws {
-        let commands = messages.map { ["LPUSH", $0.listKey, $0.encoded()] }
-        let replies = try await redis.pipeline(commands)
-        if let failure = replies.first(where: { if case .error = $0 { return true } else { return false } }) {
-            throw RedisError(code: .reply, message: "\(failure)", endpoint: redis.connection.configuration.redactedURL)
-        }
+        let commands = messages.map { ["LPUSH", $0.listKey, $0.encoded()] } + SentCounter.commands(for: messages, sender: sender)
+        _ = try await redis.withConnection { try $0.sendAll(commands) }
     }
 
     /// The task's current state: PENDING when nothing is stored.

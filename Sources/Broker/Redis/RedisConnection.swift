@@ -69,6 +69,14 @@ public final class RedisConnection: Sendable {
         }
     }
 
+    /// Sends several commands in one write, like ``pipeline(_:blockingFor:)``, but throws the first error reply
+    /// as ``send(_:blockingFor:)`` does (so a master demoted by a Sentinel failover is a transport error).
+    /// - Throws: ``RedisError`` `.reply` for an error reply, `.transport`/`.timeout` when the connection failed.
+    @discardableResult
+    public func sendAll(_ commands: [[String]]) throws(RedisError) -> [RedisReply] {
+        try withSession { session throws(RedisError) in try session.sendAll(commands) }
+    }
+
     /// Runs a Lua script with EVALSHA, loading it first when Redis does not know it (also after a restart).
     /// - Throws: ``RedisError`` `.reply` when the script raised an error.
     @discardableResult
@@ -149,6 +157,13 @@ private struct Session: ~Copyable {
         let reply = try roundTrip([arguments], blockingFor: blockingFor)[0]
         if case .error(let message) = reply { throw refusal(message) }
         return reply
+    }
+
+    mutating func sendAll(_ commands: [[String]]) throws(RedisError) -> [RedisReply] {
+        try ensureConnected()
+        let replies = try roundTrip(commands, blockingFor: .zero)
+        for case .error(let message) in replies { throw refusal(message) }
+        return replies
     }
 
     /// An error reply as an error. Through Sentinel, `READONLY` means the server was demoted by a failover: the

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Broker
+import Logging
 import TaskAPI
 
 /// `backups.postgres`, `backups.redis`, `backups.config` and `backups.verify`, on the `backups` queue

@@ -1,3 +1,4 @@
+import Broker
 import Foundation
 
 #if canImport(Glibc)
@@ -6,7 +7,7 @@ import Glibc
 
 /// A program a backup step runs (`pg_dump`, `gzip`, `redis-cli`, the off-site copy command, …).
 ///
-/// It is started with `posix_spawn`: no shell (each argument reaches the program as it is), its own process
+/// It is started with `ProcessSpawn`: no shell (each argument reaches the program as it is), its own process
 /// group (a timeout or a cancelled task kills the whole group), default signal dispositions, an empty signal
 /// mask, no descriptors but 0, 1 and 2, and an explicit environment — `PATH`, `LC_ALL=C`, `TZ=UTC` and only the
 /// variables the step gives, such as `PGPASSWORD`. The worker's own environment (database URLs, the Slack
@@ -89,38 +90,14 @@ struct ExternalCommand: Sendable {
         guard output >= 0 else { throw BackupError(.io, "cannot create \(standardOutput ?? "/dev/null"): \(Self.lastError)") }
         defer { Glibc.close(output) }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, input, 0)
-        posix_spawn_file_actions_adddup2(&actions, output, 1)
-        posix_spawn_file_actions_adddup2(&actions, standardError, 2)
-        if let closeFrom = Self.closeFrom { _ = closeFrom(&actions, 3) }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+        do {
+            return try ProcessSpawn.start(
+                path: path, arguments: arguments, environment: environment,
+                descriptors: [0: .duplicate(input), 1: .duplicate(output), 2: .duplicate(standardError)]
+            )
+        } catch {
+            throw BackupError(.command, "cannot start \(displayName): \(String(cString: strerror(error.errorNumber)))")
         }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        guard result == 0 else {
-            throw BackupError(.command, "cannot start \(displayName): \(String(cString: strerror(result)))")
-        }
-        return pid
     }
 
     /// Waits for `pid` to exit, polling `waitpid`; kills its process group at the deadline or on cancellation.
@@ -149,17 +126,6 @@ struct ExternalCommand: Sendable {
     }
 
     private static var lastError: String { String(cString: strerror(errno)) }
-
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34), declared only under `_GNU_SOURCE`, which Swift's
-    /// Glibc module does not define: looked up once. Without it, descriptors the process opened without
-    /// `O_CLOEXEC` would reach the child.
-    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
-        else { return nil }
-        return unsafeBitCast(
-            symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32).self
-        )
-    }()
 
     /// An unlinked temporary file the child writes its standard error to; read after it exits.
     private final class ErrorCapture: Sendable {

@@ -1,3 +1,4 @@
+import Foundation
 import TaskAPI
 
 /// What `inflation.update` reads from the worker's settings (docs/jobs.md).

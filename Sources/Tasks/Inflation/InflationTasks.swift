@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Broker
 import HTTP
+import Logging
 import Postgres
 import TaskAPI
 

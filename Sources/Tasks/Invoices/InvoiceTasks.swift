@@ -1,6 +1,7 @@
 import Broker
 import Foundation
 import HTTP
+import Logging
 import Postgres
 import TaskAPI
 

@@ -47,12 +47,17 @@ package final class ClusterScrape {
             ["ZCARD", WorkerKeys.deadLetterIndex],
             ["HGETALL", JobMetric.key],
             Self.eval(Self.schedules, keys: ["celerity:schedule:entries"], arguments: ["celerity:schedule:entry:"]),
+            ["HGETALL", SentCounter.key],
         ]
         commands += bindingKeys.map { ["SMEMBERS", $0] }
         for (queue, step) in bucketKeys {
             let key = PriorityBuckets.listKey(queue: queue, priority: step)
             commands.append(
-                Self.eval(QueueSampling.script, keys: [key, QueueSampling.samplesKey(key)], arguments: [String(now.timeIntervalSince1970)])
+                Self.eval(
+                    QueueSampling.script,
+                    keys: [key, QueueSampling.samplesKey(key), QueueArrivals.poppedKey(key), QueueArrivals.recordsKey(key)],
+                    arguments: [String(now.timeIntervalSince1970)]
+                )
             )
         }
         let started = ContinuousClock.now
@@ -74,7 +79,8 @@ package final class ClusterScrape {
         }.sorted { $0.name < $1.name }
         nodeQueues = Set(live.flatMap(\.queues))
 
-        var index = 6
+        let sent = boundedSent(replies[6].array ?? [])
+        var index = 7
         var discovered = Set<String>()
         for _ in bindingKeys {
             discovered.formUnion((replies[index].array ?? []).compactMap { $0.string.flatMap(Self.queue(inBinding:)) })
@@ -86,8 +92,9 @@ package final class ClusterScrape {
         for (queue, step) in bucketKeys {
             let parts = replies[index].array ?? []
             index += 1
-            var entry = byQueue[queue] ?? ClusterSnapshot.Queue(name: queue, buckets: [:], oldestAge: nil, workers: 0, processes: 0)
+            var entry = byQueue[queue] ?? ClusterSnapshot.Queue(name: queue, buckets: [:], oldestAge: nil, workers: 0, processes: 0, popped: 0)
             entry.buckets[step] = parts.first?.integer ?? 0
+            if parts.count > 2 { entry.popped += parts[2].integer ?? 0 }
             if parts.count > 1, let seen = parts[1].string.flatMap(Double.init), seen > 0 {
                 let age = max(0, now.timeIntervalSince1970 - seen)
                 entry.oldestAge = max(entry.oldestAge ?? 0, age)
@@ -125,8 +132,32 @@ package final class ClusterScrape {
         return ClusterSnapshot(
             time: now, queues: queues.compactMap { byQueue[$0] }, nodes: nodes, etaMessages: replies[1].integer ?? 0,
             etaNextDue: next.count == 2 ? next[1].string.flatMap(Double.init).map(Date.init(timeIntervalSince1970:)) : nil,
-            deadLetters: replies[3].integer ?? 0, schedule: schedule, jobGauges: gauges, roundTrip: roundTrip
+            deadLetters: replies[3].integer ?? 0, schedule: schedule, jobGauges: gauges, sent: sent, roundTrip: roundTrip
         )
+    }
+
+    /// Label values of `celery_task_sent_total` passed so far; later new ones become `other`. Fields are
+    /// offered in sorted order, so nodes agree on which pass, and a value that passed once always passes:
+    /// every series, `other` included, only grows.
+    private var sentNames = LabelLimiter(limit: 200)
+    private var sentSenders = LabelLimiter(limit: 100)
+    private var sentQueues = LabelLimiter(limit: 100)
+
+    /// The sent-counter hash (`HGETALL` reply) as bounded series.
+    private func boundedSent(_ pairs: [RedisReply]) -> [ClusterSnapshot.SentSeries: Int] {
+        var fields: [(String, Int)] = []
+        for pair in stride(from: 0, to: pairs.count - 1, by: 2) {
+            if let field = pairs[pair].string, let count = pairs[pair + 1].string.flatMap(Int.init) { fields.append((field, count)) }
+        }
+        var sent: [ClusterSnapshot.SentSeries: Int] = [:]
+        for (field, count) in fields.sorted(by: { $0.0 < $1.0 }) {
+            guard let parts = SentCounter.parts(ofField: field) else { continue }
+            let series = ClusterSnapshot.SentSeries(
+                queue: sentQueues.value(parts.queue), name: sentNames.value(parts.name), hostname: sentSenders.value(parts.sender)
+            )
+            sent[series, default: 0] += count
+        }
+        return sent
     }
 
     /// Rescans kombu's binding sets (SCAN, not KEYS: the broker's Redis may hold millions of result keys).

@@ -19,6 +19,8 @@ public struct ClusterSnapshot: Sendable {
         /// Live nodes that consume it, and their processes.
         public var workers: Int
         public var processes: Int
+        /// Messages Celerity workers have taken from it so far, all buckets (``QueueArrivals`` pop counters).
+        public var popped: Int
 
         /// Every priority bucket together: what `celery_queue_length` reports.
         public var length: Int { buckets.values.reduce(0, +) }
@@ -51,6 +53,14 @@ public struct ClusterSnapshot: Sendable {
         }
     }
 
+    /// One series of `celery_task_sent_total`.
+    public struct SentSeries: Sendable, Hashable {
+        public var queue: String
+        public var name: String
+        /// The sender's node name (``SentCounter/sender(fromNodeName:)``).
+        public var hostname: String
+    }
+
     public var time: Date
     public var queues: [Queue]
     public var nodes: [Node]
@@ -60,6 +70,8 @@ public struct ClusterSnapshot: Sendable {
     public var schedule: [ScheduleEntry]
     /// The job families' gauges (``JobMetric``), by series.
     public var jobGauges: [JobMetric.Series: Double]
+    /// Messages sent cluster-wide per series (``SentCounter``), label values bounded.
+    public var sent: [SentSeries: Int]
     /// Seconds the pipelined read took.
     public var roundTrip: Double
 }

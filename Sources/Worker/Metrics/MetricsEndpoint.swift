@@ -1,5 +1,11 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Logging
+import Prometheus
 import Synchronization
 
 /// A worker node's HTTP endpoint: `/metrics` (this node's task counters plus the cluster-wide numbers
@@ -16,6 +22,13 @@ final class MetricsEndpoint: Sendable {
 
     /// The supervisor's own connection, whose reconnections are counted with the endpoint's.
     private let supervisorConnection: RedisConnection?
+    /// Counts Python clients' `task-sent` events into `celery_task_sent_total`.
+    private let sentEvents: SentEventCounter
+    /// The node's ready lists, sampled every ``arrivalInterval`` for queue waits (``QueueArrivals``).
+    private let lists: [String]
+    private let redis: RedisConfiguration
+    private let stopped = Atomic(false)
+    static let arrivalInterval = Duration.seconds(1)
 
     init(configuration: WorkerConfiguration, node: NodeMetrics, supervisorConnection: RedisConnection? = nil, logger: Logger) {
         self.supervisorConnection = supervisorConnection
@@ -26,6 +39,9 @@ final class MetricsEndpoint: Sendable {
         self.node = node
         self.logger = logger
         self.nodeName = configuration.nodeName
+        self.sentEvents = SentEventCounter(configuration: configuration, logger: logger)
+        self.lists = PriorityBuckets.listKeys(queues: configuration.queues)
+        self.redis = configuration.redis
     }
 
     /// Starts serving on `address`.
@@ -35,6 +51,8 @@ final class MetricsEndpoint: Sendable {
     func start(address: MetricsAddress) throws -> Int {
         let server = try MetricsServer(address: address) { [self] method, path in respond(path: path) }
         self.server.withLock { $0 = server }
+        sentEvents.start { [self] in stopped.load(ordering: .relaxed) }
+        PosixThread.start(name: "queue-arrivals") { [self] in sampleArrivals() }
         logger.info(
             "serving /metrics, /healthz and the status page",
             metadata: ["metrics.url": "http://\(MetricsAddress(host: address.host, port: server.port))/"]
@@ -43,7 +61,30 @@ final class MetricsEndpoint: Sendable {
     }
 
     func stop() {
+        stopped.store(true, ordering: .relaxed)
         server.withLock { $0?.stop(); $0 = nil }
+    }
+
+    /// Every second: records the arrivals of the node's lists and hands the newest records to ``NodeMetrics``.
+    private func sampleArrivals() {
+        let connection = RedisConnection(configuration: redis, logger: logger)
+        defer { connection.close() }
+        while !stopped.load(ordering: .relaxed) {
+            let now = Date().timeIntervalSince1970
+            let commands = lists.map { list in
+                ["EVAL", QueueArrivals.sample.source, "3", list, QueueArrivals.poppedKey(list), QueueArrivals.recordsKey(list), String(now), "64"]
+            }
+            do {
+                let replies = try connection.pipeline(commands)
+                for (list, reply) in zip(lists, replies) {
+                    guard let records = reply.array else { continue }
+                    node.arrivalsSampled(list: list, newestFirst: records.compactMap { $0.string.flatMap(QueueArrivals.Record.init) }, now: now)
+                }
+            } catch {
+                logger.debug("cannot sample queue arrivals", metadata: ["error": "\(error)"])
+            }
+            PosixThread.sleep(for: Self.arrivalInterval)
+        }
     }
 
     /// The response for `path`.

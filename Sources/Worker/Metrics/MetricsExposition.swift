@@ -1,4 +1,9 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Prometheus
 
 /// Renders a ``ClusterSnapshot`` in the Prometheus text format: celery-exporter's queue and worker
@@ -61,6 +66,15 @@ enum MetricsExposition {
         }
         for (series, value) in snapshot.jobGauges.sorted(by: { $0.key.field < $1.key.field }) {
             gauge(series.name, JobMetric.help[series.name] ?? "", series.labels, value)
+        }
+        let sentDescriptor = MetricNameDescriptor(
+            metricName: "celery_task_sent", unitName: "total", helpText: "Sent when a task message is published."
+        )
+        for (series, count) in snapshot.sent.sorted(by: { ($0.key.queue, $0.key.name, $0.key.hostname) < ($1.key.queue, $1.key.name, $1.key.hostname) }) {
+            registry.makeCounter(
+                descriptor: sentDescriptor,
+                labels: [("name", series.name), ("hostname", series.hostname), ("queue_name", series.queue)]
+            ).increment(by: Int64(count))
         }
         gauge(
             "celerity_redis_round_trip_seconds", "Seconds the last metrics read took: one pipelined round trip to Redis.", [],

@@ -68,7 +68,11 @@ final class NodeMetrics: Sendable {
         case .rejected:
             counter("rejected", labels).increment()
         }
-        if let wait = report.queueWait { histogram(queueWait: labels).record(wait) }
+        if let wait = report.queueWait {
+            histogram(queueWait: labels).record(wait)
+        } else if let pop = report.pop {
+            estimateQueueWait(pop, labels)
+        }
         if let reason = report.deadLetter { deadLettered(reason) }
     }
 
@@ -143,10 +147,52 @@ final class NodeMetrics: Sendable {
 
     private let reconnectsCounted = Mutex(0)
 
+    // MARK: - Queue wait from arrival counting (QueueArrivals)
+
+    private struct PendingWait: Sendable {
+        var pop: TaskReport.Pop
+        var labels: [(String, String)]
+    }
+
+    private let arrivals = Mutex<(histories: [String: QueueArrivals.History], pending: [PendingWait])>(([:], []))
+    /// Waits not yet resolved are dropped after this many seconds, or beyond this many.
+    static let pendingLimit = (seconds: 30.0, count: 10_000)
+
+    private func estimateQueueWait(_ pop: TaskReport.Pop, _ labels: [(String, String)]) {
+        let estimate = arrivals.withLock { state in
+            let estimate = state.histories[pop.list, default: QueueArrivals.History()].arrival(ofPop: pop.number, started: pop.started)
+            if estimate == .pending, state.pending.count < Self.pendingLimit.count {
+                state.pending.append(PendingWait(pop: pop, labels: labels))
+            }
+            return estimate
+        }
+        if case .arrived(let time, _) = estimate { histogram(queueWait: labels).record(max(0, pop.started - time)) }
+    }
+
+    /// Takes the newest arrival records of `list` (read by the endpoint's sampler) and resolves the waits that waited for them.
+    func arrivalsSampled(list: String, newestFirst records: [QueueArrivals.Record], now: Double) {
+        let resolved = arrivals.withLock { state -> [(PendingWait, Double)] in
+            state.histories[list, default: QueueArrivals.History()].merge(newestFirst: records)
+            guard let history = state.histories[list] else { return [] }
+            var resolved: [(PendingWait, Double)] = []
+            state.pending.removeAll { wait in
+                guard wait.pop.list == list else { return false }
+                switch history.arrival(ofPop: wait.pop.number, started: wait.pop.started) {
+                case .pending: return now - wait.pop.started > Self.pendingLimit.seconds
+                case .unknown: return true
+                case .arrived(let time, _):
+                    resolved.append((wait, max(0, wait.pop.started - time)))
+                    return true
+                }
+            }
+            return resolved
+        }
+        for (wait, seconds) in resolved { histogram(queueWait: wait.labels).record(seconds) }
+    }
+
     // MARK: - celery-exporter's families
 
     private static let help: [String: String] = [
-        "sent": "Sent when a task message is published.",
         "received": "Sent when the worker receives a task.",
         "started": "Sent just before the worker executes the task.",
         "succeeded": "Sent if the task executed successfully.",
@@ -183,7 +229,8 @@ final class NodeMetrics: Sendable {
     }
 
     /// As celery-exporter: the first event of a label set makes every counter of that set visible at 0
-    /// (failed with an empty exception), so rates over them exist before the first failure.
+    /// (failed with an empty exception), so rates over them exist before the first failure. The queue-wait
+    /// histogram too, since its observations may come a sample later (``estimateQueueWait(_:_:)``).
     private func instantiate(_ labels: [(String, String)]) {
         let key = labels.map(\.1)
         guard seen.withLock({ $0.insert(key).inserted }) else { return }
@@ -191,5 +238,6 @@ final class NodeMetrics: Sendable {
             counter(state, labels).increment(by: Int64(0))
         }
         counter("failed", [labels[0], labels[1], ("exception", ""), labels[2]]).increment(by: Int64(0))
+        _ = histogram(queueWait: labels)
     }
 }

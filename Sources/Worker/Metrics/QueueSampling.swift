@@ -16,15 +16,17 @@ enum QueueSampling {
     /// The sample list of a queue list.
     static func samplesKey(_ listKey: String) -> String { "celerity:queue-samples:" + listKey }
 
-    /// KEYS[1] the queue list, KEYS[2] its sample list (newest first, elements "<seen at> <message>");
-    /// ARGV[1] now (Unix seconds). Returns {length, seen-at of the oldest queued sample or 0}.
+    /// KEYS[1] the queue list, KEYS[2] its sample list (newest first, elements "<seen at> <message>"), KEYS[3]
+    /// its pop counter and KEYS[4] its arrival records (``QueueArrivals``, recorded too);
+    /// ARGV[1] now (Unix seconds). Returns {length, seen-at of the oldest queued sample or 0, messages popped}.
     static let script = RedisScript(
         name: "celerity.metrics.sample",
-        source: """
+        source: QueueArrivals.recordFunction + """
+            local arrived = record_arrivals(KEYS[1], KEYS[3], KEYS[4], ARGV[1])
             local length = redis.call('LLEN', KEYS[1])
             if length == 0 then
                 redis.call('DEL', KEYS[2])
-                return {0, '0'}
+                return {0, '0', arrived}
             end
             local head = redis.call('LINDEX', KEYS[1], 0)
             local newest = redis.call('LINDEX', KEYS[2], 0)
@@ -45,7 +47,7 @@ enum QueueSampling {
             if redis.call('LLEN', KEYS[2]) > \(maxSamples) then
                 redis.call('LREM', KEYS[2], -1, redis.call('LINDEX', KEYS[2], -2))
             end
-            return {length, seen}
+            return {length, seen, arrived - length}
             """
     )
 }

@@ -1,7 +1,8 @@
 /// What a worker process tells its supervisor when it is done with a message (the `done` line of the
 /// ``SupervisorChannel``), for the task counters and histograms of `/metrics`.
 ///
-/// Line: `done <task id> <outcome> <task name> <queue> <runtime s or -> <queue wait s or -> <exception type or -> <dead-letter reason or ->`.
+/// Line: `done <task id> <outcome> <task name> <queue> <runtime s or -> <queue wait s or -> <exception type or -> <dead-letter reason or ->
+/// [<ready list> <pop number> <started at>]`.
 /// It carries no arguments and no error message: only what may become a metric label or value.
 struct TaskReport: Sendable, Equatable {
     /// How the message ended, as celery-exporter names its counters.
@@ -22,18 +23,27 @@ struct TaskReport: Sendable, Equatable {
     var exception: String?
     /// Why the message went to the dead-letter queue, when it did.
     var deadLetter: DeadLetterReason?
+    /// Where and when a message without an ETA was popped, for its queue wait (``QueueArrivals``).
+    var pop: Pop?
+
+    /// The ready list a message was popped from, its pop number there, and when it started (Unix seconds).
+    struct Pop: Sendable, Equatable {
+        var list: String
+        var number: Int
+        var started: Double
+    }
 
     /// The tab-separated fields after `done`.
     var fields: [String] {
         [
             taskID, outcome?.rawValue ?? "-", Self.clean(name), Self.clean(queue), runtime.map { String($0) } ?? "-",
             queueWait.map { String($0) } ?? "-", exception.map(Self.clean) ?? "-", deadLetter?.rawValue ?? "-",
-        ]
+        ] + (pop.map { [Self.clean($0.list), String($0.number), String($0.started)] } ?? [])
     }
 
     init(
         taskID: String, outcome: Outcome?, name: String, queue: String, runtime: Double? = nil, queueWait: Double? = nil,
-        exception: String? = nil, deadLetter: DeadLetterReason? = nil
+        exception: String? = nil, deadLetter: DeadLetterReason? = nil, pop: Pop? = nil
     ) {
         self.taskID = taskID
         self.outcome = outcome
@@ -43,6 +53,7 @@ struct TaskReport: Sendable, Equatable {
         self.queueWait = queueWait
         self.exception = exception
         self.deadLetter = deadLetter
+        self.pop = pop
     }
 
     /// Parses the fields of a `done` line (without `done`); `nil` for a line of an older format.
@@ -54,6 +65,9 @@ struct TaskReport: Sendable, Equatable {
             queueWait: Double(values[5]), exception: values[6] == "-" ? nil : values[6],
             deadLetter: DeadLetterReason(rawValue: values[7])
         )
+        if values.count >= 11, let number = Int(values[9]), let started = Double(values[10]) {
+            pop = Pop(list: values[8], number: number, started: started)
+        }
     }
 
     /// A field cannot hold the line's separators.

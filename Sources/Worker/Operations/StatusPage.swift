@@ -15,7 +15,7 @@ enum StatusPage {
         body += "<h1>Celerity <small>\(escape(node)) · \(escape(TimeText.utc(now))) · refreshes every \(refreshSeconds) s</small></h1>\n"
 
         body += "<h2>Queues</h2>\n<table id=\"queues\"><tr><th>queue</th><th>ready</th><th>p0</th><th>p3</th><th>p6</th><th>p9</th>"
-            + "<th>oldest</th><th>workers</th><th>processes</th><th>change/s</th></tr>\n"
+            + "<th>oldest</th><th>workers</th><th>processes</th><th>in/s</th><th>out/s</th><th>change/s</th></tr>\n"
         for queue in snapshot.queues {
             let name = escape(queue.name)
             // Over the seeds' backlog threshold, or messages that no live node consumes.
@@ -25,7 +25,8 @@ enum StatusPage {
                 + cell("p6", queue.buckets[6] ?? 0) + cell("p9", queue.buckets[9] ?? 0)
                 + "<td data-field=\"oldest\" data-value=\"\(queue.oldestAge ?? 0)\">\(queue.oldestAge.map(TimeText.duration) ?? "-")</td>"
                 + cell("workers", queue.workers) + cell("processes", queue.processes)
-                + "<td>\(report.queueChangeRates?[queue.name].map { TimeText.fixed($0, decimals: 1, sign: true) } ?? "-")</td></tr>\n"
+                + rate("in", report.queueRates?[queue.name]?.in) + rate("out", report.queueRates?[queue.name]?.out)
+                + rate("change", report.queueRates?[queue.name]?.change, signed: true) + "</tr>\n"
         }
         body += "</table>\n"
 
@@ -77,6 +78,11 @@ enum StatusPage {
             \(body)</body></html>
 
             """
+    }
+
+    private static func rate(_ field: String, _ value: Double?, signed: Bool = false) -> String {
+        guard let value else { return "<td data-field=\"\(field)\">-</td>" }
+        return "<td data-field=\"\(field)\" data-value=\"\(value)\">\(TimeText.fixed(value, decimals: 1, sign: signed))</td>"
     }
 
     private static func cell(_ field: String, _ value: Int) -> String {

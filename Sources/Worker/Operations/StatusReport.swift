@@ -5,17 +5,27 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The on-call view: queues (depth by priority, oldest age, change rate), worker nodes, dead letters by
+/// The on-call view: queues (depth by priority, oldest age, in and out rates), worker nodes, dead letters by
 /// reason, the ETA set, schedules and the job families' last outcomes. Rendered as text (`celerity
 /// status`), JSON (`--json`) and HTML (the status page at `/` on the metrics port).
 public struct StatusReport: Sendable {
     public var snapshot: ClusterSnapshot
     /// Dead letters by reason (``DeadLetterReason`` raw values), over the newest ``deadLetterSample`` entries.
     public var deadLettersByReason: [String: Int]
-    /// Per queue, the change in ready messages per second since the previous report (`nil` for the first).
-    public var queueChangeRates: [String: Double]?
+    /// Per queue, messages per second in and out since the previous report (`nil` for the first).
+    public var queueRates: [String: QueueRate]?
     /// Tasks finished per second by all live nodes since the previous report.
     public var processedRate: Double?
+
+    /// One queue's traffic over the interval between two reports, in messages per second.
+    public struct QueueRate: Sendable, Hashable {
+        /// Taken by Celerity workers: the growth of the queue's pop counters (``QueueArrivals``).
+        public var out: Double
+        /// Arrived: `out` plus the change in ready messages (at least 0: a purge is not negative traffic).
+        public var `in`: Double
+        /// The change in ready messages.
+        public var change: Double
+    }
 
     /// The newest dead-letter entries classified by reason (the queue is capped at 10,000 by default).
     static let deadLetterSample = 1000
@@ -38,13 +48,15 @@ public struct StatusReport: Sendable {
                 }
             }
         }
-        var report = StatusReport(snapshot: snapshot, deadLettersByReason: reasons, queueChangeRates: nil, processedRate: nil)
+        var report = StatusReport(snapshot: snapshot, deadLettersByReason: reasons, queueRates: nil, processedRate: nil)
         if let previous {
             let elapsed = snapshot.time.timeIntervalSince(previous.snapshot.time)
             if elapsed > 0 {
-                let before = Dictionary(previous.snapshot.queues.map { ($0.name, $0.length) }) { a, _ in a }
-                report.queueChangeRates = Dictionary(
-                    snapshot.queues.compactMap { queue in before[queue.name].map { (queue.name, Double(queue.length - $0) / elapsed) } }
+                let before = Dictionary(previous.snapshot.queues.map { ($0.name, $0) }) { a, _ in a }
+                report.queueRates = Dictionary(
+                    snapshot.queues.compactMap { queue in
+                        before[queue.name].map { old in (queue.name, QueueRate(queue, since: old, seconds: elapsed)) }
+                    }
                 ) { a, _ in a }
                 let processed = { (s: ClusterSnapshot) in s.nodes.filter(\.up).reduce(0) { $0 + ($1.info?.processed ?? 0) } }
                 report.processedRate = max(0, Double(processed(snapshot) - processed(previous.snapshot)) / elapsed)
@@ -64,7 +76,7 @@ public struct StatusReport: Sendable {
                 + (processedRate.map { ", " + TimeText.fixed($0, decimals: 1) + " tasks/s" } ?? "")
         )
         lines.append("")
-        lines.append(row(["QUEUE", "READY", "P0", "P3", "P6", "P9", "OLDEST", "WORKERS", "PROCS", "CHANGE/S"], widths: queueWidths))
+        lines.append(row(["QUEUE", "READY", "P0", "P3", "P6", "P9", "OLDEST", "WORKERS", "PROCS", "IN/S", "OUT/S", "CHANGE/S"], widths: queueWidths))
         if snapshot.queues.isEmpty { lines.append("  (no queues)") }
         for queue in snapshot.queues {
             lines.append(
@@ -73,7 +85,9 @@ public struct StatusReport: Sendable {
                         queue.name, String(queue.length), String(queue.buckets[0] ?? 0), String(queue.buckets[3] ?? 0),
                         String(queue.buckets[6] ?? 0), String(queue.buckets[9] ?? 0), queue.oldestAge.map(TimeText.duration) ?? "-",
                         String(queue.workers), String(queue.processes),
-                        queueChangeRates?[queue.name].map { TimeText.fixed($0, decimals: 1, sign: true) } ?? "-",
+                        queueRates?[queue.name].map { TimeText.fixed($0.in, decimals: 1) } ?? "-",
+                        queueRates?[queue.name].map { TimeText.fixed($0.out, decimals: 1) } ?? "-",
+                        queueRates?[queue.name].map { TimeText.fixed($0.change, decimals: 1, sign: true) } ?? "-",
                     ],
                     widths: queueWidths
                 )
@@ -122,7 +136,7 @@ public struct StatusReport: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    private let queueWidths = [22, 7, 6, 6, 6, 6, 10, 8, 6, 9]
+    private let queueWidths = [22, 7, 6, 6, 6, 6, 10, 8, 6, 9, 9, 9]
     private let workerWidths = [34, 6, 11, 10, 9, 12]
     private let scheduleWidths = [24, 26, 16, 16, 8]
 
@@ -164,7 +178,10 @@ public struct StatusReport: Sendable {
                 "name": .string(queue.name), "ready": .int(queue.length),
                 "by_priority": .object(JSONObject(queue.buckets.sorted { $0.key < $1.key }.map { (String($0.key), JSONValue.int($0.value)) })),
                 "oldest_age_seconds": queue.oldestAge.map(JSONValue.double) ?? .null, "workers": .int(queue.workers),
-                "processes": .int(queue.processes), "change_per_second": queueChangeRates?[queue.name].map(JSONValue.double) ?? .null,
+                "processes": .int(queue.processes), "popped": .int(queue.popped),
+                "in_per_second": queueRates?[queue.name].map { .double($0.in) } ?? .null,
+                "out_per_second": queueRates?[queue.name].map { .double($0.out) } ?? .null,
+                "change_per_second": queueRates?[queue.name].map { .double($0.change) } ?? .null,
             ]
         }
         let workers: [JSONValue] = snapshot.nodes.map { node in
@@ -198,5 +215,14 @@ public struct StatusReport: Sendable {
             "eta": ["waiting": .int(snapshot.etaMessages), "next_due": time(snapshot.etaNextDue)],
             "schedules": .array(schedule), "job_families": .array(families),
         ]
+    }
+}
+
+extension StatusReport.QueueRate {
+    /// The rates of `queue` since `old`, `seconds` earlier. Pops that went down (Redis restarted empty) count as 0.
+    init(_ queue: ClusterSnapshot.Queue, since old: ClusterSnapshot.Queue, seconds: Double) {
+        let out = Double(max(0, queue.popped - old.popped)) / seconds
+        let change = Double(queue.length - old.length) / seconds
+        self.init(out: out, in: max(0, out + change), change: change)
     }
 }

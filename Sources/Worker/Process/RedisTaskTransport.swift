@@ -9,16 +9,20 @@ final class RedisTaskTransport: TaskTransport, @unchecked Sendable {
     private let logger: Logger
     /// How long a sent step is remembered; a parent re-run later than this sends its steps again.
     private let memory: Duration
+    /// The node name its sends are counted under (``SentCounter``).
+    private let sender: String
 
-    init(connection: RedisConnection, memory: Duration, logger: Logger) {
+    init(connection: RedisConnection, memory: Duration, sender: String, logger: Logger) {
         self.connection = connection
         self.memory = memory
+        self.sender = sender
         self.logger = logger
     }
 
     @discardableResult
     func send(step: String?, preparation: [[String]], messages: [TaskMessage]) async throws -> Bool {
         let commands = preparation + messages.map { ["LPUSH", $0.listKey, $0.encoded()] }
+            + SentCounter.commands(for: messages, sender: sender)
         var arguments = [String(max(1, memory.wholeMilliseconds / 1000)), String(commands.count)]
         for command in commands { arguments += [String(command.count)] + command }
         let reply = try retryingTransportErrors(logger: logger) {

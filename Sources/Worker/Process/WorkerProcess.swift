@@ -4,7 +4,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import Dispatch
 import Logging
 import Synchronization
 import TaskAPI
@@ -12,6 +11,10 @@ import TaskAPI
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Set by this process's SIGTERM handler (only an atomic store is safe in a signal handler); one worker process
+/// per OS process, so one flag.
+private let workerStopRequested = Atomic<Bool>(false)
 
 /// One worker process: takes messages from Redis into its processing list — one while the queue is shallow,
 /// a batch of up to ``WorkerConfiguration/prefetchBatch`` when there is a backlog — runs them one at a time in
@@ -27,7 +30,6 @@ package final class WorkerProcess: @unchecked Sendable {
     private let connection: RedisConnection
     private let processing: String
     private let supervisor: SupervisorChannel
-    private let stopRequested = Atomic<Bool>(false)
     private var queueOrder: [String]
     /// The batch beyond the running task: messages taken and not started, results not yet stored.
     private let batch: HeldBatch
@@ -40,7 +42,6 @@ package final class WorkerProcess: @unchecked Sendable {
     private let transport: RedisTaskTransport
     private let events: CeleryEvents?
     /// The SIGTERM handler, kept alive while the process runs.
-    private var signalSource: (any DispatchSourceSignal)?
 
     /// A worker process running the tasks of `registry` (from the application's setup).
     package init(configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger) {
@@ -51,7 +52,8 @@ package final class WorkerProcess: @unchecked Sendable {
         self.connection = RedisConnection(configuration: configuration.redis, logger: logger)
         self.processing = WorkerKeys.processing(processID)
         self.transport = RedisTaskTransport(
-            connection: connection, memory: max(.seconds(86400), configuration.results.timeToLive ?? .zero), logger: logger
+            connection: connection, memory: max(.seconds(86400), configuration.results.timeToLive ?? .zero),
+            sender: configuration.nodeName, logger: logger
         )
         self.supervisor = SupervisorChannel(descriptor: SupervisorChannel.childDescriptor)
         self.events = configuration.sendTaskEvents
@@ -89,13 +91,11 @@ package final class WorkerProcess: @unchecked Sendable {
     // MARK: - Lifecycle
 
     private func installSignalHandling() {
-        // The supervisor decides about shutdown: SIGTERM means "finish the current task, then stop".
+        // The supervisor decides about shutdown: SIGTERM means "finish the current task, then stop". A plain
+        // handler, installed in one step: ignoring the signal first and handing it to a dispatch source after
+        // would lose a SIGTERM that arrives in between, and the process would never stop.
         signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        source.setEventHandler { [self] in stopRequested.store(true, ordering: .releasing) }
-        source.resume()
-        signalSource = source
+        signal(SIGTERM) { _ in workerStopRequested.store(true, ordering: .releasing) }
     }
 
     /// Exits at once when the supervisor dies: its end of our stdin pipe closes.
@@ -139,6 +139,8 @@ package final class WorkerProcess: @unchecked Sendable {
         var revoked: Bool
         /// How many times the message was recovered from a process that died running it.
         var recoveries: Int
+        /// The ready list it was popped from and its pop number there (``QueueArrivals``); `nil` when held already.
+        var pop: (list: String, number: Int)? = nil
     }
 
     /// A finished task: the next step stores its result and acknowledges its message, in that order.
@@ -149,12 +151,14 @@ package final class WorkerProcess: @unchecked Sendable {
     }
 
     private var readyKeys: [String] { PriorityBuckets.listKeys(queues: queueOrder) }
+    /// The pop numbers of the last batch taken from a ready list, by message (loop thread only).
+    private var batchPops: [String: (list: String, number: Int)] = [:]
 
     /// The next message to run, taking more from Redis when the batch is used up; `nil` once a stop was
     /// requested, after handing back what was not started (a warm stop finishes only the running task).
     private func next() throws -> Delivery? {
         while true {
-            if stopRequested.load(ordering: .acquiring) {
+            if workerStopRequested.load(ordering: .acquiring) {
                 try batch.withState { try handBack(&$0) }
                 return nil
             }
@@ -192,6 +196,10 @@ package final class WorkerProcess: @unchecked Sendable {
             let replies = try connection.pipeline(
                 [
                     ["BLMOVE", queueOrder[0], processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)],
+                    [
+                        "EVAL", QueueArrivals.countBlockingPop.source, "2", processing, QueueArrivals.poppedKey(queueOrder[0]),
+                        String(finished.count),
+                    ],
                     ["EVAL", WorkerScripts.take.source, String(keys.count)] + keys
                         + [String(Date().timeIntervalSince1970), "1", String(readyKeys.count)] + finished.flatMap(\.arguments),
                 ],
@@ -200,8 +208,15 @@ package final class WorkerProcess: @unchecked Sendable {
             for case .error(let message) in replies {
                 throw RedisError(code: .reply, message: "idle fetch: \(message)", endpoint: configuration.redis.redactedURL)
             }
+            let blockedOn = queueOrder[0]
             if replies[0].string != nil { rotate(afterKeyIndex: 0) }
-            return taken(replies[1])
+            var deliveries = taken(replies[2])
+            if let moved = replies[0].string, let number = replies[1].integer, number > 0,
+                let index = deliveries.firstIndex(where: { $0.raw == moved })
+            {
+                deliveries[index].pop = (blockedOn, number)
+            }
+            return deliveries
         }
     }
 
@@ -226,6 +241,7 @@ package final class WorkerProcess: @unchecked Sendable {
     /// The messages a ``WorkerScripts/take`` call returned, in the order they run (rotating the queues after them).
     private func taken(_ reply: RedisReply) -> [Delivery] {
         guard let parts = reply.array, let index = parts.first?.integer else { return [] }
+        let list = index > 0 ? readyKeys[index - 1] : nil
         if index > 0 { rotate(afterKeyIndex: index - 1) }
         var deliveries: [Delivery] = []
         deliveries.reserveCapacity((parts.count - 1) / 3)
@@ -235,6 +251,17 @@ package final class WorkerProcess: @unchecked Sendable {
                 deliveries.append(Delivery(raw: raw, revoked: parts[at + 1].integer == 1, recoveries: parts[at + 2].integer ?? 0))
             }
             at += 3
+        }
+        // After messages taken from a ready list: the first one's pop number (QueueArrivals), the rest follow it.
+        // Held messages read again (their revocation re-checked) keep the numbers they were taken with.
+        if let list, at < parts.count, let first = parts[at].integer {
+            batchPops = [:]
+            for position in deliveries.indices {
+                deliveries[position].pop = (list, first + position)
+                batchPops[deliveries[position].raw] = (list, first + position)
+            }
+        } else if list == nil, !batchPops.isEmpty {
+            for position in deliveries.indices { deliveries[position].pop = batchPops[deliveries[position].raw] }
         }
         return deliveries
     }
@@ -357,10 +384,12 @@ package final class WorkerProcess: @unchecked Sendable {
             "start", message.id, message.task, limits.hard.map { String($0.seconds) } ?? "-",
             String(Date().timeIntervalSince1970), message.queue
         )
-        // Queue wait is known only for a message with an ETA (countdown, retry): a Celery message has no enqueue time.
+        // Queue wait: from the ETA when there is one, else estimated by the supervisor from the pop number (QueueArrivals).
         var report = TaskReport(
             taskID: message.id, outcome: nil, name: message.task, queue: message.queue,
-            queueWait: message.eta.map { max(0, Date().timeIntervalSince($0)) }
+            queueWait: message.eta.map { max(0, Date().timeIntervalSince($0)) },
+            pop: message.eta == nil
+                ? delivery.pop.map { TaskReport.Pop(list: $0.list, number: $0.number, started: Date().timeIntervalSince1970) } : nil
         )
         defer { supervisor.send(report) }
         if configuration.trackStarted {
@@ -467,7 +496,8 @@ package final class WorkerProcess: @unchecked Sendable {
     /// Sends chain continuations and link callbacks before the task is acknowledged (at least once).
     private func sendFollowUps(_ messages: [TaskMessage]) throws {
         guard !messages.isEmpty else { return }
-        try persist { try connection.pipeline(messages.map { ["LPUSH", $0.listKey, $0.encoded()] }) }
+        let counts = SentCounter.commands(for: messages, sender: configuration.nodeName)
+        try persist { try connection.pipeline(messages.map { ["LPUSH", $0.listKey, $0.encoded()] } + counts) }
     }
 
     /// Joins a chord this task is a header member of; the member that completes it sends (or fails) the body.
@@ -529,10 +559,11 @@ package final class WorkerProcess: @unchecked Sendable {
         try persist {
             try connection.evaluate(
             WorkerScripts.retry,
-            keys: [processing, WorkerKeys.deliveries, WorkerKeys.scheduled, invocation.keys[0]],
+            keys: [processing, WorkerKeys.deliveries, WorkerKeys.scheduled, invocation.keys[0], SentCounter.key],
             arguments: [
                 raw, message.deliveryTag, next.encoded(), String(eta.timeIntervalSince1970),
                 message.ignoreResult ? "" : invocation.arguments[0], invocation.arguments[1],
+                SentCounter.field(queue: next.queue, name: next.task, sender: configuration.nodeName),
             ]
             )
         }

@@ -87,7 +87,8 @@ enum WorkerScripts {
     /// KEYS: processing, revoked, deliveries, ready lists… (`ARGV[3]` of them), one result key per completion.
     /// ARGV: now, max batch, ready list count, then per completion: message, delivery tag, result document ('' for none), ttl.
     /// Returns `{list index (1-based; 0 = held or none), then per message: message, revoked (0/1), recoveries}`,
-    /// messages in the order they are to run.
+    /// messages in the order they are to run, and after messages taken from a ready list the pop number of the
+    /// first (``QueueArrivals``: the `celerity:popped:<list>` counter counts them).
     static let take = RedisScript(
         name: "take",
         source: prelude + """
@@ -128,6 +129,12 @@ enum WorkerScripts {
               end
               return reply
             end
+            -- QueueArrivals: count the messages taken from `key`; a trailing element is the first one's pop number.
+            local function counted(key)
+              local n = (#reply - 1) / 3
+              if n > 0 then reply[#reply + 1] = redis.call('INCRBY', 'celerity:popped:' .. key, n) - n + 1 end
+              return reply
+            end
             for i = 1, lists do
               local key = KEYS[3 + i]
               local length = redis.call('LLEN', key)
@@ -145,7 +152,7 @@ enum WorkerScripts {
                     local is_revoked = describe(message)
                     reply[#reply + 1] = message; reply[#reply + 1] = is_revoked; reply[#reply + 1] = 0
                   end
-                  return reply
+                  return counted(key)
                 end
                 for _ = 1, count do
                   local message = redis.call('LMOVE', key, processing, 'RIGHT', 'LEFT')
@@ -157,7 +164,7 @@ enum WorkerScripts {
                   reply[#reply + 1] = message; reply[#reply + 1] = is_revoked; reply[#reply + 1] = count
                   if count > 0 then break end
                 end
-                return reply
+                return counted(key)
               end
             end
             return reply
@@ -186,6 +193,7 @@ enum WorkerScripts {
                 local key = 'celery'
                 if ok and type(env) == 'table' then key = bucket_key(env) end
                 redis.call('RPUSH', key, ARGV[i])
+                redis.call('DECR', 'celerity:popped:' .. key)  -- QueueArrivals: not taken after all
                 returned = returned + 1
               end
             end
@@ -226,7 +234,9 @@ enum WorkerScripts {
     /// A process that no longer holds the old message (its lease expired while it was paused or cut off, and the
     /// message was recovered), or whose task has succeeded elsewhere meanwhile, schedules nothing: the recovered
     /// copy is the one that runs, so a late retry never adds a run of completed work. Returns 1, or 0 for that case.
-    /// KEYS: processing, deliveries, scheduled, result key. ARGV: old message, old tag, new message, due, RETRY document, ttl.
+    /// The new message counts as sent (`celery_task_sent_total`, as Celery's retry sends one) when KEYS[5] is given.
+    /// KEYS: processing, deliveries, scheduled, result key[, sent counter hash].
+    /// ARGV: old message, old tag, new message, due, RETRY document, ttl[, sent counter field].
     static let retry = RedisScript(
         name: "retry",
         source: prelude + """
@@ -241,6 +251,7 @@ enum WorkerScripts {
               return 0
             end
             redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+            if KEYS[5] then redis.call('HINCRBY', KEYS[5], ARGV[7], 1) end
             store_result(KEYS[4], ARGV[5], ARGV[6])
             acknowledge(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
             return 1
@@ -301,6 +312,7 @@ enum WorkerScripts {
                 dead = dead + 1
               else
                 redis.call('RPUSH', bucket_key(env), raw)
+                redis.call('DECR', 'celerity:popped:' .. bucket_key(env))  -- QueueArrivals: not taken after all
                 requeued = requeued + 1
               end
             end
@@ -335,36 +347,35 @@ enum WorkerScripts {
             """
     )
 
-    /// Moves up to `limit` due messages from the ETA set to the front of their ready lists.
+    /// Moves up to `limit` due messages from the ETA set to the front of their ready lists, in one bounded step:
+    /// the due messages are the set's lowest ranks, removed with one `ZREMRANGEBYRANK` (a `ZREM` per message
+    /// compared whole messages along the skip list, since a burst shares one score), and pushed with one
+    /// `RPUSH` per list, in the order single pushes would leave them.
     /// KEYS: scheduled. ARGV: now, limit. Returns how many moved.
     static let promote = RedisScript(
         name: "promote-due",
         source: prelude + """
             local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+            if #due == 0 then return 0 end
+            redis.call('ZREMRANGEBYRANK', KEYS[1], 0, #due - 1)
+            local lists, order = {}, {}
             for _, raw in ipairs(due) do
-              redis.call('ZREM', KEYS[1], raw)
+              local key = 'celery'
               local ok, env = pcall(cjson.decode, raw)
-              if ok and type(env) == 'table' then
-                redis.call('RPUSH', bucket_key(env), raw)
-              else
-                redis.call('RPUSH', 'celery', raw)
+              if ok and type(env) == 'table' then key = bucket_key(env) end
+              if not lists[key] then
+                lists[key] = {}
+                order[#order + 1] = key
               end
+              table.insert(lists[key], raw)
             end
+            for _, key in ipairs(order) do redis.call('RPUSH', key, unpack(lists[key])) end
             return #due
             """
     )
 
-    /// Releases a lock only if it is still ours.
-    /// KEYS: lock. ARGV: token.
-    static let releaseLock = RedisScript(
-        name: "release-lock",
-        source: """
-            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-            return 0
-            """
-    )
-
-    /// Puts dead-lettered messages back on their queues (at the back: they wait their turn).
+    /// Puts dead-lettered messages back on their queues (at the back: they wait their turn). Every id named
+    /// leaves the index, also one whose entry is gone, so `requeue --all` always ends.
     /// KEYS: dlq index, dlq entries. ARGV: entry ids… Returns how many were requeued.
     static let requeueDeadLetters = RedisScript(
         name: "requeue-dead-letters",
@@ -382,8 +393,8 @@ enum WorkerScripts {
                   requeued = requeued + 1
                 end
                 redis.call('HDEL', KEYS[2], ARGV[i])
-                redis.call('ZREM', KEYS[1], ARGV[i])
               end
+              redis.call('ZREM', KEYS[1], ARGV[i])
             end
             return requeued
             """

@@ -1,3 +1,4 @@
+import Broker
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -8,10 +9,9 @@ import Foundation
 import Glibc
 #endif
 
-/// A worker process started with `posix_spawn` (never `fork` without `exec`): the same binary with
-/// the hidden `worker-process` subcommand. Its stdin is a pipe whose closing tells it the supervisor
-/// died; descriptor 3 is the ``SupervisorChannel`` back to us. It runs in its own process group, so a
-/// terminal's Ctrl-C reaches only the supervisor, which decides how to stop.
+/// A worker process started with `ProcessSpawn`: the same binary with the hidden `worker-process` subcommand.
+/// Its stdin is a pipe whose closing tells it the supervisor died; descriptor 3 is the ``SupervisorChannel`` back to us; standard output and error are ours. It runs in its
+/// own process group, so a terminal's Ctrl-C reaches only the supervisor, which decides how to stop.
 struct SpawnedProcess {
     let pid: pid_t
     /// Our end of the child's stdin; closing it (or dying) tells the child to exit.
@@ -33,38 +33,24 @@ struct SpawnedProcess {
         // makes the worker wait for the next tick.
         _ = fcntl(eventPipe[0], linuxSetPipeSize, 1 << 20)
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, lifelinePipe[0], STDIN_FILENO)
-        posix_spawn_file_actions_adddup2(&actions, eventPipe[1], SupervisorChannel.childDescriptor)
-        posix_spawn_file_actions_addclose(&actions, lifelinePipe[0])
-        posix_spawn_file_actions_addclose(&actions, eventPipe[1])
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var defaultSignals = sigset_t()
-        sigemptyset(&defaultSignals)
-        for signal in [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaultSignals, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        close(lifelinePipe[0])
-        close(eventPipe[1])
-        guard status == 0 else {
+        let pid: pid_t
+        do {
+            pid = try ProcessSpawn.start(
+                path: executable, arguments: arguments, environment: nil,
+                descriptors: [
+                    STDIN_FILENO: .duplicate(lifelinePipe[0]),
+                    SupervisorChannel.childDescriptor: .duplicate(eventPipe[1]),
+                ]
+            )
+        } catch {
+            close(lifelinePipe[0])
+            close(eventPipe[1])
             close(lifelinePipe[1])
             close(eventPipe[0])
-            throw SpawnError(message: "posix_spawn \(executable) failed: \(String(cString: strerror(status)))")
+            throw SpawnError(message: "\(error)")
         }
+        close(lifelinePipe[0])
+        close(eventPipe[1])
         return SpawnedProcess(pid: pid, lifeline: lifelinePipe[1], events: eventPipe[0])
     }
 

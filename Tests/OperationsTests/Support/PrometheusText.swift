@@ -1,3 +1,4 @@
+import Foundation
 /// A parsed Prometheus text exposition: samples by series, and the HELP and TYPE of each family.
 /// Tests parse instead of comparing text: swift-prometheus emits families in no fixed order.
 struct PrometheusText {
