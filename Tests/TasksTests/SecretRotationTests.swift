@@ -170,15 +170,9 @@ struct SecretRotationTests {
             let envFile = fixture.directory.appending(".env.production")
             try fixture.write(Self.initialFile(), to: envFile, mode: 0o600)
             let celerity = try BackupTaskTests.celerity()
-            let worker = try ChildProcess(
-                celerity, arguments: ["worker", "-Q", "security", "-c", "1"],
-                environment: [
-                    "CELERITY_REDIS_URL": fixture.redis.url, "CELERITY_DATABASE_URL": fixture.databaseURL,
-                    "CELERITY_SECRETS_ENV_FILE": envFile, "CELERITY_SECRETS_GRACE": "3",
-                    "CELERITY_SECRETS_RELOAD_URL": fixture.reload.url("/reload"),
-                    "CELERITY_SECRETS_HEALTH_URLS": fixture.health.url("/healthz") + "," + fixture.health.url("/ready"),
-                    "SLACK_WEBHOOK_URL": fixture.slack.url(MonthlyJobsFixture.slackPath),
-                ]
+            let worker = try startWorker(
+                celerity, fixture, envFile: envFile, healthPaths: ["/healthz", "/ready"],
+                extra: ["CELERITY_SECRETS_GRACE": "3"]
             )
             let environment = ["CELERITY_REDIS_URL": fixture.redis.url, "CELERITY_DATABASE_URL": fixture.databaseURL]
             let rotate = try await ChildProcess.run(
@@ -242,16 +236,7 @@ struct SecretRotationTests {
             try fixture.write(Self.initialFile(), to: envFile, mode: 0o600)
             fixture.reloadDelay.withLock { $0 = .seconds(60) }
             let celerity = try BackupTaskTests.celerity()
-            let worker = try ChildProcess(
-                celerity, arguments: ["worker", "-Q", "security", "-c", "1"],
-                environment: [
-                    "CELERITY_REDIS_URL": fixture.redis.url, "CELERITY_DATABASE_URL": fixture.databaseURL,
-                    "CELERITY_SECRETS_ENV_FILE": envFile,
-                    "CELERITY_SECRETS_RELOAD_URL": fixture.reload.url("/reload"),
-                    "CELERITY_SECRETS_HEALTH_URLS": fixture.health.url("/healthz"),
-                    "SLACK_WEBHOOK_URL": fixture.slack.url(MonthlyJobsFixture.slackPath),
-                ]
-            )
+            let worker = try startWorker(celerity, fixture, envFile: envFile, healthPaths: ["/healthz"])
             let client = CelerityClient(configuration: try RedisConfiguration(url: fixture.redis.url))
             let rotationID = try await client.enqueue(SecretsTasks.RotateJWT())
 
@@ -282,6 +267,23 @@ struct SecretRotationTests {
             for value in Self.oldValues + firstValues { #expect(!worker.output.contains(value)) }
             await worker.stop()
         }
+    }
+
+    /// `celerity worker -Q security -c 1` rotating `envFile` with the fixture's reload hook, health URLs and Slack.
+    private func startWorker(
+        _ celerity: String, _ fixture: MonthlyJobsFixture, envFile: String, healthPaths: [String],
+        extra: [String: String] = [:]
+    ) throws -> ChildProcess {
+        try ChildProcess(
+            celerity, arguments: ["worker", "-Q", "security", "-c", "1"],
+            environment: [
+                "CELERITY_REDIS_URL": fixture.redis.url, "CELERITY_DATABASE_URL": fixture.databaseURL,
+                "CELERITY_SECRETS_ENV_FILE": envFile,
+                "CELERITY_SECRETS_RELOAD_URL": fixture.reload.url("/reload"),
+                "CELERITY_SECRETS_HEALTH_URLS": healthPaths.map { fixture.health.url($0) }.joined(separator: ","),
+                "SLACK_WEBHOOK_URL": fixture.slack.url(MonthlyJobsFixture.slackPath),
+            ].merging(extra) { _, new in new }
+        )
     }
 
     private func service(_ fixture: MonthlyJobsFixture, envFile: String) throws -> SecretRotation {
