@@ -10,6 +10,7 @@ struct Celerity: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "celerity",
         abstract: "A Celery-compatible job runner for Redis, written in Swift.",
+        version: celerityVersion,
         subcommands: [
             EnqueueCommand.self,
             ResultCommand.self,
