@@ -53,7 +53,7 @@ struct CeleryEvents: Sendable {
         return [
             "freq": .double(frequency), "active": .int(active), "processed": .int(processed),
             "loadavg": .array(load.map { .double(($0 * 100).rounded() / 100) }),
-            "sw_ident": "celerity", "sw_ver": "0.1.0", "sw_sys": "Linux",
+            "sw_ident": "celerity", "sw_ver": .string(CelerityVersion.current), "sw_sys": "Linux",
         ]
     }
 
@@ -72,9 +72,12 @@ struct CeleryEvents: Sendable {
 
 /// Celery's Lamport clock for events and control replies.
 final class LamportClock: Sendable {
-    private let value = Atomic<Int>(0)
+    private let counter = Atomic<Int>(0)
+
+    /// The clock's current value, unchanged.
+    var value: Int { counter.load(ordering: .relaxed) }
 
     func tick() -> Int {
-        value.wrappingAdd(1, ordering: .relaxed).newValue
+        counter.wrappingAdd(1, ordering: .relaxed).newValue
     }
 }

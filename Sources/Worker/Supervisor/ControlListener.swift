@@ -12,7 +12,16 @@ import Glibc
 
 /// What the supervisor exposes to control commands (`celery inspect …`), refreshed by its loop.
 struct NodeSnapshot: Sendable {
-    var active: [(id: String, name: String, started: Date)] = []
+    /// A task running in one of the node's processes.
+    struct Task: Sendable {
+        var id: String
+        var name: String
+        var started: Date
+        var queue: String
+        var pid: Int?
+    }
+
+    var active: [Task] = []
     var processed = 0
     var processPIDs: [Int] = []
     var taskNames: [String] = []
@@ -86,80 +95,23 @@ final class ControlListener: @unchecked Sendable {
         let arguments = body["arguments"]?.objectValue ?? [:]
         let reply: JSONValue?
         switch method {
-        case "ping":
-            reply = ["ok": "pong"]
         case "revoke", "terminate":  // `celery control terminate SIGNAL ID` is revoke(ID, terminate=True)
-            let ids: [String]
-            switch arguments["task_id"] {
-            case .string(let id)?: ids = [id]
-            case .array(let list)?: ids = list.compactMap(\.stringValue)
-            default: ids = []
-            }
-            let terminating = method == "terminate" || arguments["terminate"]?.boolValue == true
-            do {
-                for id in ids {
-                    try Revocations().record(taskID: id, on: commands)
-                    if terminating {
-                        terminate(id)
-                    } else {
-                        try configuration.results.store(Revocations.revokedResult(taskID: id, reason: "revoked"), on: commands)
-                    }
-                }
-            } catch {
-                logger.error("cannot record a revoke from Celery control", metadata: ["error": "\(error)"])
-            }
-            logger.info("revoke received over Celery control", metadata: ["task.ids": "\(ids)", "terminate": "\(terminating)"])
-            if terminating {
-                // As Celery: the node running the task names it, the others say they do not know it.
-                let running = Set(snapshot().active.map(\.id)).intersection(ids).sorted()
-                let names = running.isEmpty ? "tasks unknown" : running.joined(separator: ", ")
-                reply = ["ok": .string("terminate: \(names)")]
-            } else {
-                reply = ["ok": .string("tasks \(ids.joined(separator: ", ")) flagged as revoked")]
-            }
+            reply = revoke(method: method, arguments: arguments, commands: commands)
         case "shutdown":
             // Celery's remote warm shutdown (`celery control shutdown`, Flower's button): no reply, as Celery.
             logger.warning("shutdown requested over Celery control")
             kill(getpid(), SIGTERM)
             reply = nil
-        case "stats":
-            let state = snapshot()
-            reply = [
-                "pid": .int(Int(getpid())), "clock": .string(String(clock.tick())),
-                "uptime": .int(Int(Date().timeIntervalSince(started))),
-                "total": .object(JSONObject([("processed", .int(state.processed))])),
-                "pool": [
-                    "max-concurrency": .int(configuration.concurrency), "processes": .array(state.processPIDs.map(JSONValue.int)),
-                    "implementation": "celerity:prefork",
-                ],
-                "broker": ["transport": "redis", "hostname": .string(configuration.redis.address)],
-                "prefetch_count": .int(configuration.concurrency), "sw_ident": "celerity",
-            ]
-        case "active":
-            reply = .array(snapshot().active.map { task in
-                [
-                    "id": .string(task.id), "name": .string(task.name), "hostname": .string(configuration.nodeName),
-                    "time_start": .double(task.started.timeIntervalSince1970), "acknowledged": false,
-                    "worker_pid": nil, "args": [], "kwargs": [:],
-                ]
-            })
-        case "active_queues":
-            reply = .array(configuration.queues.map { queue in
-                [
-                    "name": .string(queue), "exchange": ["name": "", "type": "direct"], "routing_key": .string(queue),
-                    "durable": true, "exclusive": false, "auto_delete": false, "no_ack": false,
-                ]
-            })
-        case "registered":
-            reply = .array(snapshot().taskNames.map(JSONValue.string))
-        case "scheduled", "reserved":
-            reply = []
-        case "revoked":
-            reply = .array(((try? commands.send(["ZRANGE", WorkerKeys.revoked, "0", "-1"]).array) ?? []).compactMap { $0.string.map(JSONValue.string) })
-        case "conf":
-            reply = ["broker_url": .string(configuration.redis.redactedURL), "worker_concurrency": .int(configuration.concurrency)]
+        case "hello":
+            reply = hello(arguments: arguments, commands: commands)
         default:
-            reply = nil  // Celery ignores what it does not know; so do we (e.g. mingle's `hello`).
+            let replies = ControlReplies(configuration: configuration, state: snapshot(), clock: clock, started: started)
+            let revoked = { ((try? commands.send(["ZRANGE", WorkerKeys.revoked, "0", "-1"]).array) ?? []).compactMap(\.string) }
+            guard let known = replies.inspect(method, arguments: arguments, revoked: revoked) else {
+                logger.debug("ignoring an unknown Celery control command", metadata: ["method": "\(method)"])
+                return
+            }
+            reply = known
         }
         guard let reply, let replyTo = body["reply_to"]?.objectValue, let routingKey = replyTo["routing_key"]?.stringValue
         else { return }
@@ -175,4 +127,58 @@ final class ControlListener: @unchecked Sendable {
             logger.warning("cannot reply to a Celery control command", metadata: ["method": "\(method)", "error": "\(error)"])
         }
     }
+
+    /// `revoke` / `terminate`: records each id in the persistent revoked set; with terminate, kills the process
+    /// running it. Replies as Celery does.
+    private func revoke(method: String, arguments: JSONObject, commands: RedisConnection) -> JSONValue {
+        let ids: [String]
+        switch arguments["task_id"] {
+        case .string(let id)?: ids = [id]
+        case .array(let list)?: ids = list.compactMap(\.stringValue)
+        default: ids = []
+        }
+        let terminating = method == "terminate" || arguments["terminate"]?.boolValue == true
+        do {
+            for id in ids {
+                try Revocations().record(taskID: id, on: commands)
+                if terminating {
+                    terminate(id)
+                } else {
+                    try configuration.results.store(Revocations.revokedResult(taskID: id, reason: "revoked"), on: commands)
+                }
+            }
+        } catch {
+            logger.error("cannot record a revoke from Celery control", metadata: ["error": "\(error)"])
+        }
+        logger.info("revoke received over Celery control", metadata: ["task.ids": "\(ids)", "terminate": "\(terminating)"])
+        guard terminating else { return ["ok": .string("tasks \(ids.joined(separator: ", ")) flagged as revoked")] }
+        // As Celery: the node running the task names it, the others say they do not know it.
+        let running = Set(snapshot().active.map(\.id)).intersection(ids).sorted()
+        return ["ok": .string("terminate: \(running.isEmpty ? "tasks unknown" : running.joined(separator: ", "))")]
+    }
+
+    /// Mingle's `hello` from a starting Celery worker: remember the revoked ids it brings (as Celery merges them)
+    /// and answer with this node's revoked ids and clock. A node's own hello gets no answer.
+    private func hello(arguments: JSONObject, commands: RedisConnection) -> JSONValue? {
+        guard let from = arguments["from_node"]?.stringValue, from != configuration.nodeName else { return nil }
+        logger.info("sync with \(from)")
+        if case .array(let theirs)? = arguments["revoked"] {
+            for id in theirs.prefix(Self.helloRevokedLimit).compactMap(\.stringValue) where Self.isAcceptableID(id) {
+                do { try Revocations().record(taskID: id, on: commands) } catch {
+                    logger.warning("cannot record a revoked id from \(from)", metadata: ["error": "\(error)"])
+                    break
+                }
+            }
+        }
+        let ours = ((try? commands.send(["ZRANGE", WorkerKeys.revoked, "0", "-1"]).array) ?? []).compactMap(\.string)
+        return ["revoked": .array(ours.map(JSONValue.string)), "clock": .int(clock.tick())]
+    }
+
+    /// An id another node may hand us: at most 255 bytes, no control characters (as the decoder requires of task ids).
+    static func isAcceptableID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 255 && !id.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
+    /// Most revoked ids taken from one `hello` (Celery's revoked set holds at most 50,000 of them).
+    static let helloRevokedLimit = 50_000
 }

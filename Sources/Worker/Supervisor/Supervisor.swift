@@ -411,7 +411,14 @@ package final class Supervisor: @unchecked Sendable {
         }
         let active = slots.compactMap(\.running)
         snapshot.value = NodeSnapshot(
-            active: active.map { ($0.id, $0.name, Date().addingTimeInterval(-(ContinuousClock.now - $0.startedAt).seconds)) },
+            active: slots.compactMap { slot in
+                slot.running.map { task in
+                    NodeSnapshot.Task(
+                        id: task.id, name: task.name, started: Date().addingTimeInterval(-(ContinuousClock.now - task.startedAt).seconds),
+                        queue: task.queue, pid: slot.process.map { Int($0.pid) }
+                    )
+                }
+            },
             processed: processed, processPIDs: slots.compactMap { $0.process.map { Int($0.pid) } }, taskNames: taskNames
         )
         let eventType = sentOnline ? "worker-heartbeat" : "worker-online"
