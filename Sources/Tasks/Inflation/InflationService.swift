@@ -81,14 +81,14 @@ final class InflationService: Sendable {
         var outcome = InflationOutcome(status: "applied", period: period.description, rate: rate, source: source)
         outcome.previousRate = previous
         outcome.change = previous.map { ((rate - $0) * 1_000_000).rounded() / 1_000_000 }
-        var text = "Inflation rate for \(period) applied: \(Self.percent(rate)) (INFLATION_RATE=\(Self.text(rate)))"
+        var text: SlackText = "Inflation rate for \(period) applied: \(Self.percent(rate)) (INFLATION_RATE=\(Self.text(rate)))"
         if let previous {
             let points = (rate - previous) * 100
-            text +=
-                ", \(points >= 0 ? "+" : "")\(String(format: "%.2f", points)) points from \(period.adding(months: -1))"
+            text = text
+                + ", \(points >= 0 ? "+" : "")\(String(format: "%.2f", points)) points from \(period.adding(months: -1))"
                 + " (\(Self.percent(previous)))"
         } else {
-            text += "; no rate stored for \(period.adding(months: -1))"
+            text = text + "; no rate stored for \(period.adding(months: -1))"
         }
         slack.notify(text + ". Source: \(source).", deadline: deadline)
         logger.info("inflation rate applied", metadata: ["period": "\(period)", "rate": "\(rate)"])
