@@ -147,8 +147,11 @@ final class InflationService: Sendable {
     private func apply(
         rate: Double, period: InflationPeriod, logger: Logger, deadline: ContinuousClock.Instant?
     ) async throws {
+        // Held until the last restore: a rotation of the same file waits, and our rollback cannot revert it.
+        let envLock = try EnvFileLock(path: configuration.envFile)
+        defer { withExtendedLifetime(envLock) {} }
         var file = try EnvFile(path: configuration.envFile)
-        file.set("INFLATION_RATE", Self.text(rate))
+        try file.set("INFLATION_RATE", Self.text(rate))
         let control = configuration.control
         do {
             try file.write()
