@@ -156,13 +156,16 @@ struct BackupFileTests {
     @Test("the tool target keeps the password off the arguments, in PGPASSWORD")
     func toolTarget() throws {
         let target = try PostgresToolTarget(url: "postgresql://app:s3cr%40t@db:5433/app?sslmode=require", name: "X")
-        #expect(target.arguments.sorted() == ["--dbname=app", "--host=db", "--no-password", "--port=5433", "--username=app"])
+        #expect(target.arguments.sorted() == ["--dbname=dbname='app'", "--host=db", "--no-password", "--port=5433", "--username=app"])
         #expect(target.environment["PGPASSWORD"] == "s3cr@t")
         #expect(target.environment["PGSSLMODE"] == "require")
         #expect(target.databaseName == "app")
-        #expect(target.database("scratch").arguments.contains("--dbname=scratch"))
+        #expect(target.database("scratch").arguments.contains("--dbname=dbname='scratch'"))
         let query = try PostgresToolTarget(url: "postgresql://app@db/app?password=pw&sslmode=disable", name: "X")
         #expect(!query.arguments.joined().contains("pw"))
         #expect(query.environment["PGPASSWORD"] == "pw")
+        // A database name holding `=` stays one quoted value: it cannot become a connection string (review L11).
+        let hostile = try PostgresToolTarget(url: "postgresql://app@db/db%20host%3Devil%20it's", name: "X")
+        #expect(hostile.arguments.contains(#"--dbname=dbname='db host=evil it\'s'"#), "\(hostile.arguments)")
     }
 }

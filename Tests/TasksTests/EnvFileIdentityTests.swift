@@ -141,6 +141,37 @@ struct EnvFileIdentityTests {
         _ = try EnvFileLock(path: path, timeout: .milliseconds(300))
     }
 
+    @Test("a reload hook that prints the env file (set -x, a compose warning): no old or new value reaches the error")
+    func reloadHookOutputIsScrubbed() async throws {
+        try await MonthlyJobsFixture.with { fixture in
+            let envFile = fixture.directory.appending(".env.production")
+            let seen = fixture.directory.appending("seen.env")
+            try fixture.write("JWT_SECRET_KEY=old-secret-value-1234\n", to: envFile, mode: 0o600)
+            let hook = fixture.directory.appending("reload.sh")
+            try fixture.write("#!/bin/sh\ncat '\(envFile)' >> '\(seen)'\ncat '\(envFile)' >&2\nexit 1\n", to: hook, mode: 0o755)
+            let rotation = SecretRotation(
+                configuration: SecretsConfiguration(
+                    envFile: envFile, control: ServiceControl(reload: .command([hook]), healthURLs: []),
+                    grace: .seconds(3600)),
+                http: HTTPClient(logger: fixture.logs.logger), database: fixture.database, slack: fixture.notifier(),
+                redis: RedisConnection(configuration: try RedisConfiguration(url: fixture.redis.url)))
+            let sender = TaskSender(parentID: "r", rootID: "r", transport: RecordingTaskTransport())
+            let failure = await #expect(throws: TaskError.self) {
+                try await rotation.rotate(dryRun: false, rotationID: "rot-s", sender: sender, logger: fixture.logs.logger)
+            }
+            let message = failure?.message ?? ""
+            #expect(message.contains("reload command failed"), "\(message)")
+            let values = try String(contentsOfFile: seen, encoding: .utf8).split(separator: "\n")
+                .compactMap { $0.split(separator: "=", maxSplits: 1).last.map(String.init) }
+                .filter { $0.count >= 16 && !$0.hasPrefix("20") }
+            #expect(values.count >= 3, "the hook saw the old value and the new one: \(values.count)")
+            let logged = try RotationRecord.find(fixture.database, id: "rot-s")?.error ?? ""
+            for value in values {
+                #expect(!message.contains(value) && !logged.contains(value), "a secret value reached the error")
+            }
+        }
+    }
+
     @Test("secrets.retire_previous refuses before the grace period ends, and runs early only with force")
     func retirementWaitsForTheGracePeriod() async throws {
         try await MonthlyJobsFixture.with { fixture in

@@ -30,9 +30,10 @@ final class InflationService: Sendable {
     /// Runs one update for `period` (`YYYY-MM`), or for the latest published month when `nil`.
     /// - Returns: `applied`, `unchanged` or `rejected` (with the reason).
     /// - Throws: `HTTPError` / `PostgresError` (transient ones are retried by the task's policy), `TaskError`
-    ///   `ValueError` for a malformed period, `RuntimeError` when applying failed (after the restore).
+    ///   `ValueError` for a malformed period or one older than the newest applied (unless `force`), `RuntimeError` when applying failed (after the restore).
     func update(
-        period requested: String?, taskID: String, logger: Logger, deadline: ContinuousClock.Instant? = nil
+        period requested: String?, force: Bool = false, taskID: String, logger: Logger,
+        deadline: ContinuousClock.Instant? = nil
     ) async throws -> InflationOutcome {
         var wanted: InflationPeriod?
         if let requested {
@@ -64,6 +65,15 @@ final class InflationService: Sendable {
         if let current = storedRates[period.description], current == rate {
             logger.info("inflation rate already applied", metadata: ["period": "\(period)", "rate": "\(rate)"])
             return InflationOutcome(status: "unchanged", period: period.description, rate: rate, source: source)
+        }
+        if !force,
+            let newest = try database.query("SELECT max(period) AS newest FROM inflation_rates", [], deadline: deadline)
+                .first?.decodeIfPresent("newest", as: String.self),
+            newest > period.description
+        {
+            throw TaskError.valueError(
+                "inflation.update: \(period) is older than \(newest), the newest month applied; applying it would roll "
+                    + "the live rate back. Pass force=True to do that on purpose")
         }
         let previous = storedRates[period.adding(months: -1).description]
 
