@@ -64,8 +64,8 @@ struct BackupChildProcessTests {
 
             let runs = try await fixture.postgres.psql(
                 "SELECT status || '|' || error FROM backup_runs WHERE kind = 'postgres'", database: "celerity")
-            #expect(runs.contains("failure|"), runs)
-            #expect(runs.contains("time limit"), runs)
+            #expect(runs.contains("failure|"), "\(runs)")
+            #expect(runs.contains("time limit"), "\(runs)")
             _ = try await fixture.slack.waitForRequests(count: 1, timeout: .seconds(10))
             #expect(fixture.slackMessages.contains { $0.contains("`postgres` FAILED") }, "\(fixture.slackMessages)")
             let directory = fixture.directory.appending("backups/postgresql")

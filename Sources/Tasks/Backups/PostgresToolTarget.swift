@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 
 /// How a libpq command-line tool (`pg_dump`, `pg_restore`) reaches a database: host, port, user and database as
