@@ -139,7 +139,8 @@ import Testing
         let host = "<!channel>"
         #expect(notifier.notify("the webhook to \(host) failed") == .sent)
         let body = try JSONValue.parse(bytes: try #require(server.requests.first).body)
-        #expect(body["text"]?.stringValue == "the webhook to &lt;!channel&gt; failed")
-        #expect(!(body["text"]?.stringValue ?? "<!").contains("<!"))
+        let text = try #require(body["text"]?.stringValue)
+        #expect(text == "the webhook to &lt;!channel&gt; failed")
+        #expect(!text.contains("<!"), "\(text)")
     }
 }
