@@ -101,7 +101,7 @@ struct EnvFileIdentityTests {
         let path = directory.appending("app.env")
         let values = [
             "V1": "a$b", "V2": "has space # not a comment", "V3": #"say "hi" `now` \ back"#, "V4": "it's",
-            "V5": #"it's "quoted""#, "V6": "plain-value_1.2", "V7": "${HOME}",
+            "V5": #"it's "quoted""#, "V6": "plain-value_1.2", "V7": "$HOME and $(id)",
         ]
         var file = try EnvFile(path: path)
         for (key, value) in values.sorted(by: { $0.key < $1.key }) { try file.set(key, value) }
@@ -119,7 +119,7 @@ struct EnvFileIdentityTests {
             == keys.map { values[$0]! })
         #expect(try EnvFile(path: path).value("V3") == values["V3"])
 
-        for bad in ["line\nbreak", "cr\r", #"it's $x"#] {
+        for bad in ["line\nbreak", "cr\r", #"it's $x"#, "${HOME}"] {
             #expect(throws: EnvFileError.self) { try file.set("BAD", bad) }
         }
         try Data("A=1\r\nB='two words'\r\n".utf8).write(to: URL(fileURLWithPath: path))

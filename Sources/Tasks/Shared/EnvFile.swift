@@ -46,8 +46,9 @@ struct EnvFile: Sendable {
         }
         original = Array(data)
         originalMode = status.st_mode & 0o7777
-        let text = String(decoding: data, as: UTF8.self)
-        var split = text.components(separatedBy: "\n")
+        // Split on the byte: "\r\n" is one Character, so a Character split would keep a CRLF file as one line.
+        var split = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
         if split.last == "" { split.removeLast() }
         lines = split
     }
@@ -65,13 +66,14 @@ struct EnvFile: Sendable {
     /// A bare word is written as it is; anything else in single quotes (nothing is interpolated in them), or, when
     /// the value holds a `'`, in double quotes with `"` and `\` escaped.
     /// - Throws: ``EnvFileError`` for a value no quoting keeps intact for every reader: a control character
-    ///   (newline, CR, tab…), or a `'` together with `$`, a backtick or a backslash.
+    ///   (newline, CR, tab…), `${` (python-dotenv expands it even in single quotes), or a `'` together with `$`, a
+    ///   backtick or a backslash.
     mutating func set(_ key: String, _ value: String) throws(EnvFileError) {
         guard let rendered = Self.rendered(value) else {
             throw EnvFileError(
                 path: path,
-                "cannot hold the value of \(key): it contains a control character, or a single quote together with "
-                    + "$, ` or \\, which shells, docker compose and dotenv read differently; choose another value")
+                "cannot hold the value of \(key): it contains a control character, \"${\", or a single quote together "
+                    + "with $, ` or \\, which shells, docker compose and dotenv read differently; choose another value")
         }
         var found = false
         for index in lines.indices {
@@ -140,7 +142,8 @@ struct EnvFile: Sendable {
 
     /// How `value` is written, or `nil` when no quoting is read back the same by a shell, compose and dotenv.
     static func rendered(_ value: String) -> String? {
-        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return nil }
+        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }), !value.contains("${")
+        else { return nil }
         if !value.isEmpty, value.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:/+=@,%".contains($0) }) {
             return value
         }
