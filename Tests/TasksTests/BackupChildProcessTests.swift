@@ -1,5 +1,7 @@
 import Broker
 import Foundation
+import HTTP
+import TaskAPI
 import TestSupport
 import Testing
 
@@ -73,6 +75,35 @@ struct BackupChildProcessTests {
             #expect(!left.contains { $0.hasPrefix(BackupStaging.prefix) }, "\(left)")
             await worker.stop()
         }
+    }
+
+    @Test("every backup task has a soft limit before its hard one; a step is killed at the task's deadline")
+    func stepsEndAtTheTaskDeadline() async throws {
+        let logs = LogRecorder()
+        let service = BackupService(
+            configuration: BackupConfiguration(
+                directory: "/nonexistent", databaseURL: nil, redis: try RedisConfiguration(url: "redis://127.0.0.1:1/0")),
+            recordsDatabase: nil,
+            slack: SlackNotifier(configuration: .init(webhookURL: nil), client: HTTPClient(logger: logs.logger), logger: logs.logger),
+            logger: logs.logger)
+        let definitions = BackupTasks.definitions(service)
+        #expect(definitions.count == 4)
+        for definition in definitions {
+            let soft = try #require(definition.timeLimit.soft, "\(definition.name) has no soft limit")
+            let hard = try #require(definition.timeLimit.hard)
+            #expect(soft < hard, "\(definition.name)")
+        }
+
+        let started = ContinuousClock.now
+        let error = await #expect(throws: BackupError.self) {
+            try await ExternalCommand.$taskDeadline.withValue(started + .seconds(1)) {
+                try await ExternalCommand(executable: "sleep", arguments: ["30"], timeout: .seconds(3600))
+                    .run(scrubber: SecretScrubber(secrets: []))
+            }
+        }
+        #expect(error?.code == .timeLimit, "\(String(describing: error))")
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(!BackupTasks.retry.shouldRetry(try #require(error)), "a retry would hit the same limit")
     }
 
     @Test("a pg_dump still running when the supervisor kills the worker process at the hard limit is killed too")

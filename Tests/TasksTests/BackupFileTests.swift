@@ -108,6 +108,27 @@ struct BackupFileTests {
         }
     }
 
+    @Test("the off-site command gets HOME, the cloud prefixes and the named variables, nothing else of the worker's")
+    func offsiteEnvironmentIsMinimal() async throws {
+        let directory = try TemporaryDirectory(prefix: "celerity-offsite-env")
+        let source = directory.appending("backup.gz")
+        FileManager.default.createFile(atPath: source, contents: Data("backup".utf8))
+        let probes = [
+            "DATABASE_URL_CELERITY_PROBE": false, "PGPASSWORD_CELERITY_PROBE": false, "AWS_CELERITY_PROBE": true,
+            "OFFSITE_CELERITY_PROBE": true,
+        ]
+        for name in probes.keys { setenv(name, "probe-value", 1) }
+        defer { for name in probes.keys { unsetenv(name) } }
+        var copy = try OffsiteCopy(template: #"sh -c "env > {file}.env""#)
+        copy.passedVariables = ["OFFSITE_CELERITY_PROBE"]
+        try await copy.copy([source], scrubber: SecretScrubber(secrets: []))
+        let seen = try String(contentsOfFile: source + ".env", encoding: .utf8).split(separator: "\n")
+            .compactMap { $0.split(separator: "=").first.map(String.init) }
+        for (name, passed) in probes { #expect(seen.contains(name) == passed, "\(name)") }
+        let others = seen.filter { name in !OffsiteCopy.passedPrefixes.contains { name.hasPrefix($0) } }
+        #expect(Set(others).isSubset(of: ["PATH", "LC_ALL", "TZ", "HOME", "PWD", "SHLVL", "_"] + probes.keys), "\(seen)")
+    }
+
     @Test("a failing program's error names it, its exit status and its last stderr lines, scrubbed of secrets")
     func commandFailure() async throws {
         let command = ExternalCommand(
