@@ -7,8 +7,9 @@ Binds a free loopback port and writes it to PORT_FILE. Endpoints:
 
 POST /ocr      a fake OCR service: JSON {"invoice_id", "image": base64, "metadata"} in; images starting with
                "unreadable" get a 422, the rest {"vendor", "total", "text"} after --ocr-delay-ms.
-POST /webhook  a completion-webhook receiver: verifies X-Celerity-Signature with CELERITY_WEBHOOK_SECRET (from the
-               environment) as docs/postgres-http.md shows, prints one line `webhook verified|rejected DELIVERY BODY`.
+POST /webhook  a completion-webhook receiver: verifies X-Celerity-Signature (version 2) with its receiver key, derived
+               from CELERITY_WEBHOOK_SECRET (environment) and its origin as docs/jobs.md shows; prints one line
+               `webhook verified|rejected DELIVERY BODY`.
 GET  /series   the datos.gob.ar series API shape (INDEC CPI, percent_change) with the last three months.
 POST /reload   a service's reload hook (204).
 GET  /healthz  a service's health URL (200).
@@ -26,13 +27,21 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-def verify(secret: bytes, headers, body: bytes, tolerance: int = 300) -> bool:
+def verify(key: bytes, headers, body: bytes, tolerance: int = 300) -> bool:
     timestamp = headers.get("X-Celerity-Timestamp", "")
-    signature = headers.get("X-Celerity-Signature", "")
+    if headers.get("X-Celerity-Signature-Version") != "2":
+        return False
     if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance:
         return False
-    expected = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest("sha256=" + expected, signature)
+    event, delivery = headers.get("X-Celerity-Event", ""), headers.get("X-Celerity-Delivery", "")
+    signed = f"{timestamp}.{event}.{delivery}.".encode() + body
+    expected = hmac.new(key, signed, hashlib.sha256).hexdigest()
+    return hmac.compare_digest("sha256=" + expected, headers.get("X-Celerity-Signature", ""))
+
+
+def receiver_key(secret: bytes, origin: str) -> bytes:
+    """What the operator gives the receiver at `origin` (scheme://host:port): HMAC(secret, origin), hex."""
+    return hmac.new(secret, origin.encode(), hashlib.sha256).hexdigest().encode()
 
 
 def months_back(count: int) -> list:
@@ -72,7 +81,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path.startswith("/webhook"):
-            ok = verify(os.environ.get("CELERITY_WEBHOOK_SECRET", "").encode(), self.headers, body)
+            origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+            key = receiver_key(os.environ.get("CELERITY_WEBHOOK_SECRET", "").encode(), origin)
+            ok = verify(key, self.headers, body)
             print("webhook", "verified" if ok else "rejected", self.headers.get("X-Celerity-Delivery"),
                   body.decode(), flush=True)
             self.answer(204 if ok else 401, "")

@@ -64,8 +64,10 @@ echo "--- database migrations"
 # The jobs' outside services (OCR, the webhook receiver, the inflation source, a service's reload hook and health URL,
 # Slack) are local stand-ins (scripts/fake_services.py); env files live in the state directory. A second worker
 # consumes the `security` queue of the rotation.
-# The receiver verifies the completion webhook's signature with the same secret the worker signs with.
+# The receiver verifies the completion webhook's signature with its key, derived from the worker's secret. It runs on
+# loopback, which webhooks may reach only when allow-listed, over plain http only when allowed (never in production).
 export CELERITY_WEBHOOK_SECRET="${CELERITY_WEBHOOK_SECRET:-run-sh-demo-secret}"
+export CELERITY_WEBHOOK_ALLOWED_HOSTS=127.0.0.1 CELERITY_WEBHOOK_ALLOW_HTTP=1
 python3 scripts/fake_services.py "$state/fake.port" >"$state/fake.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$state/fake.port" ] && break; sleep 0.05; done

@@ -1,9 +1,11 @@
 import Broker
+import HTTP
 
 /// The Slack text of an alert transition: severity, name, subject, the value against the threshold, and the runbook.
+/// The subject (a queue name, declared by any client) is escaped (``SlackText``).
 enum AlertMessage {
-    static func text(rule: AlertRule, subject: String, value: Double, transition: AlertState.Transition) -> String {
-        let what: String
+    static func text(rule: AlertRule, subject: String, value: Double, transition: AlertState.Transition) -> SlackText {
+        let what: SlackText
         switch rule.condition {
         case .depthAbove: what = "queue \(subject): \(Int(value)) ready messages (threshold \(Int(rule.threshold)))"
         case .oldestAgeAbove: what = "queue \(subject): oldest message waiting \(Int(value)) s (threshold \(Int(rule.threshold)) s)"

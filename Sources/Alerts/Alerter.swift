@@ -97,7 +97,7 @@ public final class Alerter: Sendable {
                     "alert \(transition.rawValue)",
                     metadata: ["alert.name": "\(rule.name)", "alert.subject": "\(subject)", "slack.outcome": "\(outcome)"]
                 )
-                messages.append(text)
+                messages.append(text.mrkdwn)
             }
         }
         return messages

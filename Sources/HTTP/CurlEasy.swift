@@ -35,14 +35,42 @@ final class CurlEasy {
 
     deinit { curl_easy_cleanup(handle) }
 
-    /// Performs one exchange without following redirects.
+    /// The host (IPv6 in brackets) and port (the scheme's default when absent) of `url`, parsed by libcurl itself,
+    /// so a destination check sees the host exactly as the connection will.
+    static func hostAndPort(_ url: String, redacted: RedactedURL) throws(HTTPError) -> (host: String, port: Int) {
+        guard let handle = curl_url() else {
+            throw HTTPError(code: .invalidRequest, message: "libcurl could not parse the URL", url: redacted)
+        }
+        defer { curl_url_cleanup(handle) }
+        var host: UnsafeMutablePointer<CChar>?
+        var port: UnsafeMutablePointer<CChar>?
+        defer {
+            curl_free(host)
+            curl_free(port)
+        }
+        guard curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK,
+            curl_url_get(handle, CURLUPART_HOST, &host, 0) == CURLUE_OK,
+            curl_url_get(handle, CURLUPART_PORT, &port, UInt32(CURLU_DEFAULT_PORT)) == CURLUE_OK,
+            let host, let port, let number = Int(String(cString: port))
+        else {
+            throw HTTPError(code: .invalidRequest, message: "the URL has no usable host", url: redacted)
+        }
+        return (String(cString: host), number)
+    }
+
+    /// Performs one exchange without following redirects; with a `pin` (a `CURLOPT_RESOLVE` entry) the connection
+    /// goes to the pinned addresses, on a fresh connection, without a proxy.
     func perform(
-        _ request: HTTPRequest, connectTimeout: Duration, totalTimeout: Duration, maxResponseBytes: Int,
+        _ request: HTTPRequest, pin: String?, connectTimeout: Duration, totalTimeout: Duration, maxResponseBytes: Int,
         userAgent: String
     ) throws(Failure) -> Exchange {
         curl_easy_reset(handle)
         var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
+        var resolveList: UnsafeMutablePointer<curl_slist>?
+        defer {
+            curl_slist_free_all(headerList)
+            curl_slist_free_all(resolveList)
+        }
         for (name, value) in request.headers + [("Expect", "")] {
             // An empty `Expect:` line tells libcurl not to send its own (no 1 s wait for 100-continue).
             let line = value.isEmpty ? "\(name):" : "\(name): \(value)"
@@ -66,6 +94,15 @@ final class CurlEasy {
         codes.append(celerity_curl_setopt_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(maxResponseBytes)))
         codes.append(celerity_curl_setopt_string(handle, CURLOPT_USERAGENT, userAgent))
         codes.append(celerity_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
+        if request.destinationPolicy != nil {
+            if let pin {
+                resolveList = curl_slist_append(nil, pin)
+                codes.append(celerity_curl_setopt_slist(handle, CURLOPT_RESOLVE, resolveList))
+            }
+            codes.append(celerity_curl_setopt_long(handle, CURLOPT_FRESH_CONNECT, 1))
+            codes.append(celerity_curl_setopt_long(handle, CURLOPT_FORBID_REUSE, 1))
+            codes.append(celerity_curl_setopt_string(handle, CURLOPT_NOPROXY, "*"))
+        }
         codes.append(celerity_curl_setopt_write_function(handle, ResponseSink.writeBody))
         codes.append(celerity_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer))
         codes.append(celerity_curl_setopt_header_function(handle, ResponseSink.writeHeader))

@@ -9,7 +9,8 @@ import Synchronization
 /// time on its own thread, so a task calls it directly; calls from several threads are serialised (one libcurl
 /// handle is used by one thread at a time). TLS certificates and host names are always verified. Redirects are
 /// followed up to ``Configuration/maxRedirects`` times, never from https to http, and never to another host when
-/// the request carries credentials. URLs appear in logs and errors only as ``RedactedURL`` (`https://host/***`).
+/// the request carries credentials. A request with a ``DestinationPolicy`` is checked (and pinned to the checked
+/// addresses) on every hop. URLs appear in logs and errors only as ``RedactedURL`` (`https://host/***`).
 public final class HTTPClient: Sendable {
     /// Timeouts, the size cap and redirect policy, with defaults.
     public struct Configuration: Sendable {
@@ -83,13 +84,17 @@ public final class HTTPClient: Sendable {
         while true {
             let url = RedactedURL(request.url)
             try validate(request, url: url)
+            let pin = try request.destinationPolicy.flatMap { policy throws(HTTPError) in
+                let target = try CurlEasy.hostAndPort(request.url, redacted: url)
+                return try policy.check(scheme: url.scheme, host: target.host, port: target.port, url: url)
+            }
             let remaining = end - clock.now
             guard remaining > .zero else {
                 throw HTTPError(
                     code: .timeout, message: "the deadline passed before the request could be sent", url: url
                 )
             }
-            let exchange = try perform(request, url: url, remaining: remaining)
+            let exchange = try perform(request, url: url, pin: pin, remaining: remaining)
             let response = HTTPResponse(
                 status: exchange.status, headers: exchange.headers, body: exchange.body, url: url)
             if [301, 302, 303, 307, 308].contains(exchange.status), let location = exchange.redirectURL {
@@ -108,7 +113,7 @@ public final class HTTPClient: Sendable {
         }
     }
 
-    private func perform(_ request: HTTPRequest, url: RedactedURL, remaining: Duration) throws(HTTPError)
+    private func perform(_ request: HTTPRequest, url: RedactedURL, pin: String?, remaining: Duration) throws(HTTPError)
         -> CurlEasy.Exchange
     {
         let result: Result<CurlEasy.Exchange, CurlEasy.Failure> = easy.withLock { easy in
@@ -118,7 +123,7 @@ public final class HTTPClient: Sendable {
             }
             return Result { () throws(CurlEasy.Failure) in
                 try handle.perform(
-                    request, connectTimeout: min(configuration.connectTimeout, remaining), totalTimeout: remaining,
+                    request, pin: pin, connectTimeout: min(configuration.connectTimeout, remaining), totalTimeout: remaining,
                     maxResponseBytes: configuration.maxResponseBytes, userAgent: configuration.userAgent
                 )
             }

@@ -4,7 +4,8 @@ import Foundation
 /// A failed HTTP exchange, saying whether trying again later may succeed.
 ///
 /// Transient: timeouts, refused or broken connections, 5xx, 408 and 429 (with its `Retry-After`). Permanent:
-/// every other 4xx, an invalid request, a TLS verification failure, an oversize response, a refused redirect.
+/// every other 4xx, an invalid request, a TLS verification failure, an oversize response, a refused redirect, a
+/// destination refused by policy.
 /// A task's retry policy is then one line: `retryIf: { ($0 as? HTTPError)?.isTransient ?? false }`.
 /// The description names the redacted URL (`https://host/***`) and never a header value or a body.
 public struct HTTPError: Error, Sendable, CustomStringConvertible {
@@ -20,6 +21,7 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
             case responseTooLarge = "response too large"
             case redirect = "redirect refused"
             case invalidResponse = "invalid response"
+            case refusedByPolicy = "refused by policy"
         }
 
         fileprivate let base: Base
@@ -42,6 +44,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         public static let redirect = Code(base: .redirect)
         /// The response could not be decoded as the caller asked.
         public static let invalidResponse = Code(base: .invalidResponse)
+        /// The destination is not allowed by the request's ``DestinationPolicy`` (an internal address, plain http).
+        public static let refusedByPolicy = Code(base: .refusedByPolicy)
 
         /// A short name for the code.
         public var description: String { base.rawValue }
@@ -74,7 +78,7 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         case .status:
             guard let status else { return false }
             return status >= 500 || status == 429 || status == 408
-        case .invalidRequest, .tls, .responseTooLarge, .redirect, .invalidResponse: return false
+        case .invalidRequest, .tls, .responseTooLarge, .redirect, .invalidResponse, .refusedByPolicy: return false
         }
     }
 

@@ -17,11 +17,14 @@ public struct HTTPRequest: Sendable {
     /// `Proxy-Authorization`, `Cookie` or `X-Api-Key` header, or a user part in the URL): such a request is never
     /// redirected to another host.
     public var carriesCredentials: Bool
+    /// Checks the destination of every hop (for URLs that came from outside, such as a webhook's `callback_url`);
+    /// `nil` for URLs from the configuration, which go anywhere.
+    public var destinationPolicy: DestinationPolicy?
 
     /// Creates a request.
     public init(
         method: HTTPMethod = .get, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
-        timeout: Duration? = nil, carriesCredentials: Bool = false
+        timeout: Duration? = nil, carriesCredentials: Bool = false, destinationPolicy: DestinationPolicy? = nil
     ) {
         self.method = method
         self.url = url
@@ -29,6 +32,7 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.timeout = timeout
         self.carriesCredentials = carriesCredentials
+        self.destinationPolicy = destinationPolicy
     }
 
     /// A request whose body is `json` serialised, with `Content-Type: application/json`.

@@ -83,18 +83,19 @@ public final class SlackNotifier: Sendable {
     /// Posts `text` (and `blocks`, Slack Block Kit objects) to the webhook; never throws.
     ///
     /// - Parameters:
-    ///   - text: The message text (also the fallback when `blocks` are given).
+    ///   - text: The message text (also the fallback when `blocks` are given); its interpolated values are escaped
+    ///     (``SlackText``), so text from outside cannot mention the channel or post links.
     ///   - blocks: Optional Block Kit blocks.
     ///   - deadline: When the caller must move on; pacing waits and `Retry-After` waits stop there.
     /// - Returns: Whether the message was sent, dropped or failed.
     @discardableResult
-    public func notify(_ text: String, blocks: [JSONValue]? = nil, deadline: ContinuousClock.Instant? = nil) -> Outcome
+    public func notify(_ text: SlackText, blocks: [JSONValue]? = nil, deadline: ContinuousClock.Instant? = nil) -> Outcome
     {
         guard let url = configuration.webhookURL else {
-            logger.info("Slack notification dropped: SLACK_WEBHOOK_URL is not set", metadata: ["slack.text": "\(text)"])
+            logger.info("Slack notification dropped: SLACK_WEBHOOK_URL is not set", metadata: ["slack.text": "\(text.mrkdwn)"])
             return .dropped
         }
-        var message: JSONObject = ["text": .string(text)]
+        var message: JSONObject = ["text": .string(text.mrkdwn)]
         if let blocks { message["blocks"] = .array(blocks) }
         let request = HTTPRequest.json(url: url, body: .object(message), timeout: configuration.timeout)
         let endpoint = RedactedURL(url)

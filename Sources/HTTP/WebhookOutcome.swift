@@ -20,6 +20,16 @@ public struct WebhookOutcome: Sendable, Hashable {
     public var attempts: Int
     /// The status code of the last answer, if any answer came.
     public var lastStatusCode: Int?
-    /// The last error's description (redacted), or `nil` when delivered.
+    /// The last error's description (redacted), or `nil` when delivered: for logs, never for the caller who chose
+    /// the URL (it tells open ports from closed ones); store ``summary`` instead.
     public var error: String?
+    /// Whether the destination policy refused the URL (an internal address, plain http).
+    public var refusedByPolicy = false
+
+    /// What may be stored and shown to whoever chose the URL: `nil` when delivered, else "refused by policy" or
+    /// "failed after N attempts" (no status, no connection detail: no port-scan oracle).
+    public var summary: String? {
+        guard status != .delivered else { return nil }
+        return refusedByPolicy ? "refused by policy" : "failed after \(attempts) attempt(s)"
+    }
 }

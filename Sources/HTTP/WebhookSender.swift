@@ -5,9 +5,12 @@ import Logging
 /// Sends signed JSON webhooks (completion callbacks), retrying transient failures with backoff and jitter.
 ///
 /// Each attempt is a `POST` with `Content-Type: application/json`, ``WebhookSignature/timestampHeader`` (Unix
-/// seconds), ``WebhookSignature/signatureHeader`` (`sha256=` HMAC-SHA256 over `timestamp + "." + body` with the
-/// secret from `CELERITY_WEBHOOK_SECRET`), ``WebhookSignature/eventHeader`` and ``WebhookSignature/deliveryHeader``
-/// (the same id on every attempt, so a receiver can drop duplicates). Transient errors (timeouts, refused
+/// seconds), ``WebhookSignature/signatureHeader`` (scheme 2: `sha256=` HMAC-SHA256 over
+/// `timestamp.event.delivery_id.body` under the receiver's key, derived from `CELERITY_WEBHOOK_SECRET` and the
+/// callback's origin), ``WebhookSignature/versionHeader``, ``WebhookSignature/eventHeader`` and
+/// ``WebhookSignature/deliveryHeader`` (the same id on every attempt, so a receiver can drop duplicates). The URL
+/// comes from outside, so every hop is checked by the configuration's ``DestinationPolicy`` (no internal
+/// addresses, no plain http unless allowed); a refusal is permanent. Transient errors (timeouts, refused
 /// connections, 5xx, 429) are retried up to ``Configuration/maxAttempts`` with full-jitter exponential backoff
 /// (a `Retry-After` is honoured when longer); permanent ones (other 4xx, TLS, redirects) stop at once.
 /// ``send(to:event:deliveryID:payload:deadline:)`` blocks and never throws: it returns the final ``WebhookOutcome``.
@@ -22,13 +25,17 @@ public struct WebhookSender: Sendable {
         public var backoff = Backoff(base: .milliseconds(500), cap: .seconds(30))
         /// How long one attempt may take. Default 10 s.
         public var attemptTimeout: Duration = .seconds(10)
+        /// Where deliveries may go (`CELERITY_WEBHOOK_ALLOWED_HOSTS`, `CELERITY_WEBHOOK_ALLOW_HTTP`); default: public
+        /// https addresses only.
+        public var destinations = DestinationPolicy()
 
         /// A configuration signing with `secret`.
         public init(secret: String) { self.secret = secret }
 
         /// The settings with the secret hidden.
         public var description: String {
-            "WebhookSender(secret: ***, maxAttempts: \(maxAttempts), backoff: \(backoff.base)…\(backoff.cap))"
+            "WebhookSender(secret: ***, maxAttempts: \(maxAttempts), backoff: \(backoff.base)…\(backoff.cap), "
+                + "allowedHosts: \(destinations.allowedHosts.sorted()), allowsPlainHTTP: \(destinations.allowsPlainHTTP))"
         }
     }
 
@@ -76,6 +83,7 @@ public struct WebhookSender: Sendable {
             status: .failed, event: event, deliveryID: deliveryID, host: endpoint.host, attempts: 0,
             lastStatusCode: nil, error: nil
         )
+        let key = WebhookSignature.receiverKey(secret: configuration.secret, origin: WebhookSignature.origin(of: url))
         let metadata: Logger.Metadata = [
             "webhook.url": "\(endpoint)", "webhook.event": "\(event)", "webhook.delivery": "\(deliveryID)",
         ]
@@ -86,17 +94,20 @@ public struct WebhookSender: Sendable {
             }
             outcome.attempts += 1
             let timestamp = Int(Date().timeIntervalSince1970)
-            let signature = WebhookSignature.sign(body: body, timestamp: timestamp, secret: configuration.secret)
+            let signature = WebhookSignature.sign(
+                body: body, timestamp: timestamp, event: event, deliveryID: deliveryID, key: key)
             let request = HTTPRequest(
                 method: .post, url: url,
                 headers: [
                     ("Content-Type", "application/json"),
                     (WebhookSignature.timestampHeader, "\(timestamp)"),
                     (WebhookSignature.signatureHeader, signature),
+                    (WebhookSignature.versionHeader, WebhookSignature.version),
                     (WebhookSignature.eventHeader, event),
                     (WebhookSignature.deliveryHeader, deliveryID),
                 ],
-                body: body, timeout: configuration.attemptTimeout, carriesCredentials: true
+                body: body, timeout: configuration.attemptTimeout, carriesCredentials: true,
+                destinationPolicy: configuration.destinations
             )
             do throws(HTTPError) {
                 let response = try client.send(request, deadline: deadline)
@@ -109,6 +120,7 @@ public struct WebhookSender: Sendable {
             } catch {
                 outcome.lastStatusCode = error.status
                 outcome.error = error.description
+                outcome.refusedByPolicy = error.code == .refusedByPolicy
                 guard error.isTransient, outcome.attempts < configuration.maxAttempts else { break }
                 let backoff = configuration.backoff.delay(afterAttempts: outcome.attempts - 1, random: random())
                 let wait = max(backoff, error.retryAfter ?? .zero)

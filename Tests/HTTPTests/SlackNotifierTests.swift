@@ -116,3 +116,31 @@ import Testing
         #expect(breaker.state == .halfOpen)
     }
 }
+
+/// Slack text cannot page the channel (issue 25, part 3).
+@Suite struct SlackTextTests {
+    @Test func interpolatedValuesAreEscapedAndLiteralsKept() {
+        let batchID = "<!channel>"
+        let link = "<https://evil.example|Rotate keys here>"
+        let text: SlackText = ":rotating_light: *batch* \(batchID) & \(link)"
+        #expect(text.mrkdwn == ":rotating_light: *batch* &lt;!channel&gt; & &lt;https://evil.example|Rotate keys here&gt;")
+        #expect(SlackText(escaping: "a & b").mrkdwn == "a &amp; b")
+        let nested: SlackText = "outer \(SlackText(escaping: "<x>"))"
+        #expect(nested.mrkdwn == "outer &lt;x&gt;", "an escaped text is not escaped twice")
+    }
+
+    @Test func aRealSlackEndpointReceivesNoMention() throws {
+        let server = try LoopbackHTTPServer { _ in .init(status: 200, body: "ok") }
+        defer { server.stop() }
+        let log = LogRecorder()
+        let notifier = SlackNotifier(
+            configuration: SlackNotifier.Configuration(webhookURL: server.url("/services/T/B/X")),
+            client: HTTPClient(logger: log.logger), logger: log.logger)
+        let host = "<!channel>"
+        #expect(notifier.notify("the webhook to \(host) failed") == .sent)
+        let body = try JSONValue.parse(bytes: try #require(server.requests.first).body)
+        let text = try #require(body["text"]?.stringValue)
+        #expect(text == "the webhook to &lt;!channel&gt; failed")
+        #expect(!text.contains("<!"), "\(text)")
+    }
+}

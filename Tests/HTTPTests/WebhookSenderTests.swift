@@ -11,6 +11,8 @@ import Testing
     func sender(secret: String, clock: ManualClock = ManualClock(), maxAttempts: Int = 5) -> WebhookSender {
         var configuration = WebhookSender.Configuration(secret: secret)
         configuration.maxAttempts = maxAttempts
+        // The receivers here are loopback stand-ins over plain http: allowed explicitly.
+        configuration.destinations = DestinationPolicy(allowedHosts: ["127.0.0.1"], allowsPlainHTTP: true)
         return WebhookSender(
             configuration: configuration, client: HTTPClient(logger: log.logger), logger: log.logger,
             clock: clock.clock, random: { 1.0 }
@@ -70,13 +72,18 @@ import Testing
         for request in requests {
             #expect(request.header("content-type") == "application/json")
             #expect(request.header(WebhookSignature.eventHeader) == "batch.done")
+            #expect(request.header(WebhookSignature.versionHeader) == "2")
             let timestamp = try #require(request.header(WebhookSignature.timestampHeader).flatMap { Int($0) })
             let signature = try #require(request.header(WebhookSignature.signatureHeader))
+            let key = WebhookSignature.receiverKey(secret: "s", origin: WebhookSignature.origin(of: server.url("/")))
             #expect(
-                WebhookSignature.isValid(signature: signature, body: request.body, timestamp: timestamp, secret: "s"))
+                WebhookSignature.isValid(
+                    signature: signature, body: request.body, timestamp: timestamp, event: "batch.done",
+                    deliveryID: "task-7", key: key))
             #expect(
                 !WebhookSignature.isValid(
-                    signature: signature, body: request.body, timestamp: timestamp + 1, secret: "s"))
+                    signature: signature, body: request.body, timestamp: timestamp + 1, event: "batch.done",
+                    deliveryID: "task-7", key: key))
         }
     }
 
@@ -103,7 +110,8 @@ import Testing
         #expect(outcome.status == .failed)
         #expect(outcome.attempts == 3)
         #expect(outcome.lastStatusCode == nil)
-        #expect(outcome.error?.contains("connection failed") == true)
+        #expect(outcome.error?.contains("connection failed") == true, "the details, for the log")
+        #expect(outcome.summary == "failed after 3 attempt(s)", "what the caller may see")
         #expect(clock.sleeps.count == 2)
     }
 

@@ -100,8 +100,11 @@ import Testing
             let db = try server.connection(database: "app")
             let receiver = try LoopbackHTTPServer { _ in .init(status: 204) }
             defer { receiver.stop() }
+            var configuration = WebhookSender.Configuration(secret: "s")
+            // The receiver is a loopback stand-in over plain http: allowed explicitly.
+            configuration.destinations = DestinationPolicy(allowedHosts: ["127.0.0.1"], allowsPlainHTTP: true)
             let sender = WebhookSender(
-                configuration: .init(secret: "s"), client: HTTPClient(logger: LogRecorder().logger),
+                configuration: configuration, client: HTTPClient(logger: LogRecorder().logger),
                 logger: LogRecorder().logger
             )
             for _ in 0..<2 {

@@ -108,6 +108,27 @@ struct BackupFileTests {
         }
     }
 
+    @Test("the off-site command gets HOME, the cloud prefixes and the named variables, nothing else of the worker's")
+    func offsiteEnvironmentIsMinimal() async throws {
+        let directory = try TemporaryDirectory(prefix: "celerity-offsite-env")
+        let source = directory.appending("backup.gz")
+        FileManager.default.createFile(atPath: source, contents: Data("backup".utf8))
+        let probes = [
+            "DATABASE_URL_CELERITY_PROBE": false, "PGPASSWORD_CELERITY_PROBE": false, "AWS_CELERITY_PROBE": true,
+            "OFFSITE_CELERITY_PROBE": true,
+        ]
+        for name in probes.keys { setenv(name, "probe-value", 1) }
+        defer { for name in probes.keys { unsetenv(name) } }
+        var copy = try OffsiteCopy(template: #"sh -c "env > {file}.env""#)
+        copy.passedVariables = ["OFFSITE_CELERITY_PROBE"]
+        try await copy.copy([source], scrubber: SecretScrubber(secrets: []))
+        let seen = try String(contentsOfFile: source + ".env", encoding: .utf8).split(separator: "\n")
+            .compactMap { $0.split(separator: "=").first.map(String.init) }
+        for (name, passed) in probes { #expect(seen.contains(name) == passed, "\(name)") }
+        let others = seen.filter { name in !OffsiteCopy.passedPrefixes.contains { name.hasPrefix($0) } }
+        #expect(Set(others).isSubset(of: ["PATH", "LC_ALL", "TZ", "HOME", "PWD", "SHLVL", "_"] + probes.keys), "\(seen)")
+    }
+
     @Test("a failing program's error names it, its exit status and its last stderr lines, scrubbed of secrets")
     func commandFailure() async throws {
         let command = ExternalCommand(
@@ -156,13 +177,16 @@ struct BackupFileTests {
     @Test("the tool target keeps the password off the arguments, in PGPASSWORD")
     func toolTarget() throws {
         let target = try PostgresToolTarget(url: "postgresql://app:s3cr%40t@db:5433/app?sslmode=require", name: "X")
-        #expect(target.arguments.sorted() == ["--dbname=app", "--host=db", "--no-password", "--port=5433", "--username=app"])
+        #expect(target.arguments.sorted() == ["--dbname=dbname='app'", "--host=db", "--no-password", "--port=5433", "--username=app"])
         #expect(target.environment["PGPASSWORD"] == "s3cr@t")
         #expect(target.environment["PGSSLMODE"] == "require")
         #expect(target.databaseName == "app")
-        #expect(target.database("scratch").arguments.contains("--dbname=scratch"))
+        #expect(target.database("scratch").arguments.contains("--dbname=dbname='scratch'"))
         let query = try PostgresToolTarget(url: "postgresql://app@db/app?password=pw&sslmode=disable", name: "X")
         #expect(!query.arguments.joined().contains("pw"))
         #expect(query.environment["PGPASSWORD"] == "pw")
+        // A database name holding `=` stays one quoted value: it cannot become a connection string (review L11).
+        let hostile = try PostgresToolTarget(url: "postgresql://app@db/db%20host%3Devil%20it's", name: "X")
+        #expect(hostile.arguments.contains(#"--dbname=dbname='db host=evil it\'s'"#), "\(hostile.arguments)")
     }
 }

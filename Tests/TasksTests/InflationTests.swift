@@ -118,6 +118,16 @@ struct InflationTests {
             #expect(missing.status == "rejected" && missing.reason == "missing")
             #expect(try fixture.snapshot(envFile).bytes == after.bytes)
             #expect(!fixture.logs.messages.joined().contains(MonthlyJobsFixture.password))
+
+            // January after March was applied would roll the live rate back: refused unless forced (review L12).
+            let rollback = await #expect(throws: TaskError.self) {
+                try await service.update(period: "2025-01", taskID: "t-jan", logger: fixture.logs.logger)
+            }
+            #expect(rollback?.type == "ValueError" && rollback?.message.contains("force=True") == true)
+            #expect(try fixture.snapshot(envFile).bytes == after.bytes)
+            let forced = try await service.update(
+                period: "2025-01", force: true, taskID: "t-jan-forced", logger: fixture.logs.logger)
+            #expect(forced.status == "applied" && forced.period == "2025-01")
         }
     }
 

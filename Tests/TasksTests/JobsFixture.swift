@@ -109,6 +109,8 @@ struct JobsFixture {
                 "CELERITY_DATABASE_URL": databaseURL,
                 "CELERITY_OCR_URL": ocr.url("/ocr"),
                 "CELERITY_WEBHOOK_SECRET": Self.webhookSecret,
+                // The receiver stand-in is on loopback over plain http: allowed explicitly, as run.sh does.
+                "CELERITY_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "CELERITY_WEBHOOK_ALLOW_HTTP": "1",
                 "SLACK_WEBHOOK_URL": slack.url("/services/T1/B1/jobs-slack-secret"),
             ].merging(settings) { $1 }
         )
@@ -122,11 +124,11 @@ struct JobsFixture {
     }
 
     /// Sends `invoices.process_batch` as the app does and returns its result once it is stored.
-    func submitBatch(_ batchID: String, _ texts: [String], callback: Bool = true, worker: ChildProcess) async throws
-        -> TaskResult
-    {
+    func submitBatch(
+        _ batchID: String, _ texts: [String], callback: Bool = true, callbackURL: String? = nil, worker: ChildProcess
+    ) async throws -> TaskResult {
         var kwargs: JSONObject = ["batch_id": .string(batchID), "invoices": .array(Self.invoices(texts))]
-        if callback { kwargs["callback_url"] = .string(callbackURL) }
+        if callback { kwargs["callback_url"] = .string(callbackURL ?? self.callbackURL) }
         let id = try await client.enqueue(
             "invoices.process_batch", kwargs: kwargs, options: TaskOptions(queue: "invoices"))
         let result = try await client.result(id, timeout: .seconds(60))

@@ -80,7 +80,7 @@ struct PostgresBackupTests {
             let run = try await backup
             #expect(run.status == .success)
 
-            #expect(commandLine.contains("--host=127.0.0.1") && commandLine.contains("--dbname=app"))
+            #expect(commandLine.contains("--host=127.0.0.1") && commandLine.contains("--dbname=dbname='app'"))
             #expect(!commandLine.contains(BackupFixture.password))
             #expect(environment.contains("PGPASSWORD=\(BackupFixture.password)"))
             // The worker's own variables do not reach the child.

@@ -22,7 +22,7 @@ struct SecretRotationTests {
     }
 
     @Test(
-        "applied: mode 0600, five new 256-bit values, the old ones as _PREVIOUS with their expiry, fingerprints logged, retirement sent with the grace as countdown; then a failing health check rolls back byte for byte; no value anywhere"
+        "applied: mode 0640 (others removed), five new 256-bit values, the old ones as _PREVIOUS with their expiry, fingerprints logged, retirement sent with the grace as countdown; then a failing health check rolls back byte for byte; no value anywhere"
     )
     func rotationAndRollbackLeakNothing() async throws {
         try await MonthlyJobsFixture.with { fixture in
@@ -38,7 +38,7 @@ struct SecretRotationTests {
                 dryRun: false, rotationID: "rot-1", sender: sender, logger: fixture.logs.logger)
             #expect(applied.status == "applied")
             let written = try EnvFile(path: envFile)
-            #expect(try fixture.snapshot(envFile).mode == 0o600)
+            #expect(try fixture.snapshot(envFile).mode == 0o640, "0644 minus others' bits: the group keeps reading")
             var newValues: [String] = []
             for (name, old) in zip(Self.names, Self.oldValues) {
                 let value = try #require(written.value(name))

@@ -52,7 +52,7 @@ public struct BackupConfiguration: Sendable {
     }
 
     /// Reads `CELERITY_BACKUP_DIR`, `CELERITY_BACKUP_DATABASE_URL` (else `CELERITY_DATABASE_URL`),
-    /// `CELERITY_REDIS_URL`, `CELERITY_BACKUP_CONFIG_FILES` (comma-separated), `CELERITY_BACKUP_OFFSITE_COMMAND`,
+    /// `CELERITY_REDIS_URL`, `CELERITY_BACKUP_CONFIG_FILES` (comma-separated), `CELERITY_BACKUP_OFFSITE_COMMAND`, `CELERITY_BACKUP_OFFSITE_ENV`,
     /// `CELERITY_BACKUP_RETENTION_POSTGRES` / `_REDIS` / `_CONFIG` (days) and
     /// `CELERITY_BACKUP_VERIFY_MIN_TABLES`.
     ///
@@ -99,7 +99,12 @@ public struct BackupConfiguration: Sendable {
             redis: redis,
             configFiles: (value("CELERITY_BACKUP_CONFIG_FILES") ?? "").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
-            offsiteCopy: try value("CELERITY_BACKUP_OFFSITE_COMMAND").map { try OffsiteCopy(template: $0) },
+            offsiteCopy: try value("CELERITY_BACKUP_OFFSITE_COMMAND").map {
+                var copy = try OffsiteCopy(template: $0)
+                copy.passedVariables = (value("CELERITY_BACKUP_OFFSITE_ENV") ?? "").split(separator: ",")
+                    .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                return copy
+            },
             postgresRetentionDays: try days("CELERITY_BACKUP_RETENTION_POSTGRES", default: 30),
             redisRetentionDays: try days("CELERITY_BACKUP_RETENTION_REDIS", default: 7),
             configRetentionDays: try days("CELERITY_BACKUP_RETENTION_CONFIG", default: 30)

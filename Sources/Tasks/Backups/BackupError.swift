@@ -22,6 +22,8 @@ public struct BackupError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let io = Code(name: "io")
         /// A step took longer than allowed.
         public static let timeout = Code(name: "timeout")
+        /// A program was killed because the task's time limit came: a retry would hit it again.
+        public static let timeLimit = Code(name: "timeLimit")
         /// The restore was not confirmed.
         public static let notConfirmed = Code(name: "notConfirmed")
         /// The database could not be reached or gave up for a while (connection, timeout, serialization, shutdown):

@@ -71,7 +71,11 @@ public final class BackupService: Sendable {
             )
             return run
         } catch {
-            let message = (error as? BackupError)?.message ?? "\(error)"
+            let message =
+                (error as? BackupError)?.message
+                ?? (error is CancellationError
+                    ? "the task's time limit came (or it was revoked): the run was cancelled and its programs killed"
+                    : "\(error)")
             run.status = .failure
             run.error = message
             run.durationSeconds = (ContinuousClock.now - clock).seconds

@@ -63,7 +63,9 @@ public enum BackupTasks {
     /// broker), where the `CelerityBackupTooOld` and `CelerityBackupVerificationTooOld` alerts read it.
     public static func definitions(_ service: BackupService, metrics: RedisConnection? = nil) -> [TaskDefinition] {
         @Sendable func run(_ kind: BackupKind, _ context: TaskContext) async throws -> BackupRun {
-            let run = try await service.run(kind, taskID: context.taskID, logger: context.logger)
+            let run = try await ExternalCommand.$taskDeadline.withValue(context.deadline) {
+                try await service.run(kind, taskID: context.taskID, logger: context.logger)
+            }
             guard let metrics else { return run }
             let series: [JobMetric] =
                 kind == .verify
@@ -77,19 +79,26 @@ public enum BackupTasks {
             return run
         }
         return [
-            TaskDefinition(Postgres.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(4 * 3600))) { _, context in
+            TaskDefinition(Postgres.self, retry: retry, timeLimit: limits(4 * 3600, soft: 4 * 3600 - 600)) { _, context in
                 try await run(.postgres, context)
             },
-            TaskDefinition(Redis.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(3600))) { _, context in
+            TaskDefinition(Redis.self, retry: retry, timeLimit: limits(3600, soft: 3300)) { _, context in
                 try await run(.redis, context)
             },
-            TaskDefinition(Config.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(600))) { _, context in
+            TaskDefinition(Config.self, retry: retry, timeLimit: limits(600, soft: 540)) { _, context in
                 try await run(.config, context)
             },
-            TaskDefinition(Verify.self, retry: retry, timeLimit: TimeLimit(hard: .seconds(4 * 3600))) { _, context in
+            TaskDefinition(Verify.self, retry: retry, timeLimit: limits(4 * 3600, soft: 4 * 3600 - 600)) { _, context in
                 try await run(.verify, context)
             },
         ]
+    }
+
+    /// A hard limit and a soft one before it: at the soft limit the run is cancelled, its programs are killed, the
+    /// failure is recorded in `backup_runs` and posted to Slack, and the staging directory is removed, all before
+    /// the hard limit would kill the worker process.
+    private static func limits(_ hard: Int, soft: Int) -> TimeLimit {
+        TimeLimit(hard: .seconds(hard), soft: .seconds(soft))
     }
 
     /// Two retries, 2 then 4 minutes apart (with jitter), for failures that may pass.

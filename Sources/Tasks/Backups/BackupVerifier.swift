@@ -81,10 +81,11 @@ struct BackupVerifier: Sendable {
         for name in names {
             let stamp = name.dropFirst(Self.scratchPrefix.count).prefix(15)
             guard let date = BackupTimestamp.parse(stamp), now.timeIntervalSince(date) > 12 * 3600,
-                name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+                name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5f })
             else { continue }
             logger.info("dropping an abandoned scratch database", metadata: ["backup.database": "\(name)"])
-            try admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", [])
+            // ASCII lower-case letters, digits and `_` only, and quoted: the identifier is exactly the name listed.
+            try admin.execute("DROP DATABASE IF EXISTS \"\(name)\" WITH (FORCE)", [])
         }
     }
 

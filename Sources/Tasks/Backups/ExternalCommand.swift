@@ -8,10 +8,11 @@ import Glibc
 /// A program a backup step runs (`pg_dump`, `gzip`, `redis-cli`, the off-site copy command, …).
 ///
 /// It is started with `ProcessSpawn`: no shell (each argument reaches the program as it is), its own process
-/// group (a timeout or a cancelled task kills the whole group), default signal dispositions, an empty signal
+/// group (a timeout, the task's deadline or a cancelled task kills the whole group; when the supervisor kills the
+/// worker process at its hard limit or on revoke, it kills its children's groups too), default signal dispositions, an empty signal
 /// mask, no descriptors but 0, 1 and 2, and an explicit environment — `PATH`, `LC_ALL=C`, `TZ=UTC` and only the
-/// variables the step gives, such as `PGPASSWORD`. The worker's own environment (database URLs, the Slack
-/// webhook) is not passed on, and no password is ever an argument: `/proc/<pid>/cmdline` is readable by every
+/// variables the step gives, such as `PGPASSWORD` (the off-site command: its cloud credentials). The worker's
+/// own environment (database URLs, the Slack webhook, application secrets) is not passed on, and no password is ever an argument: `/proc/<pid>/cmdline` is readable by every
 /// user of the machine. The parent reaps the child with `waitpid`, polling every 10 ms: no `SIGCHLD` handler, no
 /// helper thread.
 struct ExternalCommand: Sendable {
@@ -25,24 +26,17 @@ struct ExternalCommand: Sendable {
     var standardInput: String?
     /// A file created (mode 0600, must not exist) for standard output; `/dev/null` when `nil`.
     var standardOutput: String?
-    /// How long the program may run before it is killed and the step fails.
+    /// How long the program may run before it is killed and the step fails; never past ``taskDeadline``.
     var timeout: Duration = .seconds(3600)
-    /// Whether the program starts from the worker's environment without Celerity's own variables (`CELERITY_*`,
-    /// `SLACK_WEBHOOK_URL`) instead of the minimal one: for the off-site copy command, which needs its own
-    /// credentials (`AWS_*`, `HOME`).
-    var inheritsEnvironment = false
+
+    /// The deadline of the task running the backup (its soft limit): every program is killed by then, so a step
+    /// can never outlive its task. Set by the backup tasks around the run.
+    @TaskLocal static var taskDeadline: ContinuousClock.Instant?
 
     /// The variables every program gets: `PATH` (the worker's, or the usual directories), `LC_ALL=C`, `TZ=UTC`.
     static var baseEnvironment: [String: String] {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         return ["PATH": path, "LC_ALL": "C", "TZ": "UTC"]
-    }
-
-    /// The worker's environment without Celerity's own variables, which hold database URLs and the webhook.
-    static var inheritedEnvironment: [String: String] {
-        ProcessInfo.processInfo.environment.filter { key, _ in
-            !key.hasPrefix("CELERITY_") && key != "SLACK_WEBHOOK_URL"
-        }
     }
 
     /// The program's name as shown in errors: its last path component.
@@ -55,20 +49,23 @@ struct ExternalCommand: Sendable {
     ///   is killed (with the last lines of its standard error), `timeout` when it runs past ``timeout``, or
     ///   `CancellationError` when the task is cancelled (the program is killed first).
     func run(scrubber: SecretScrubber) async throws {
-        let variables = (inheritsEnvironment ? Self.inheritedEnvironment : Self.baseEnvironment)
-            .merging(environment) { _, new in new }
+        let variables = Self.baseEnvironment.merging(environment) { _, new in new }
         guard let path = Self.resolve(executable, path: variables["PATH"] ?? "") else {
             throw BackupError(.command, "\(displayName) is not installed (not found on PATH)")
         }
         let errors = try ErrorCapture()
         defer { errors.close() }
         let pid = try spawn(path: path, environment: variables, standardError: errors.descriptor)
-        let deadline = ContinuousClock.now.advanced(by: timeout)
+        let ownDeadline = ContinuousClock.now.advanced(by: timeout)
+        let deadline = min(ownDeadline, Self.taskDeadline ?? ownDeadline)
         let status: Int32
         do {
             status = try await Self.waitForExit(pid, deadline: deadline)
-        } catch let error as BackupError {
-            throw BackupError(error.code, "\(displayName) ran longer than \(timeout) and was killed")
+        } catch is BackupError {
+            guard deadline < ownDeadline else {
+                throw BackupError(.timeout, "\(displayName) ran longer than \(timeout) and was killed")
+            }
+            throw BackupError(.timeLimit, "\(displayName) was killed at the task's time limit (still running)")
         }
         guard status == 0 else {
             let signal = status & 0x7F

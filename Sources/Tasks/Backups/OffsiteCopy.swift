@@ -6,11 +6,17 @@ import Foundation
 /// The template is split into words once, when the configuration is read (whitespace separates words;
 /// `'…'` or `"…"` keep spaces inside one word), and `{file}` is replaced inside each word by the file's path.
 /// No shell runs it, so a file name or path can never add a command. A non-zero exit fails the backup job.
-/// It runs with the worker's environment minus Celerity's own variables, so its credentials (`AWS_*`, `HOME`)
-/// reach it and the database URLs and the Slack webhook do not.
+/// It runs with a minimal environment: `PATH`, `LC_ALL`, `TZ`, `HOME`, the cloud tools' own variables
+/// (`AWS_*`, `GOOGLE_*`, `AZURE_*`) and the variables named in `CELERITY_BACKUP_OFFSITE_ENV` — nothing else of the
+/// worker's (database URLs, `PGPASSWORD`, application secrets, the Slack webhook).
 public struct OffsiteCopy: Sendable, Hashable {
     /// The words of the template, `{file}` still in place.
     public let words: [String]
+    /// The worker's variables the command gets besides `HOME` and the cloud prefixes (`CELERITY_BACKUP_OFFSITE_ENV`).
+    public var passedVariables: [String] = []
+
+    /// The prefixes of variables the off-site command always gets (the cloud tools' credentials and settings).
+    static let passedPrefixes = ["AWS_", "GOOGLE_", "AZURE_"]
 
     /// Parses a template.
     ///
@@ -52,8 +58,12 @@ public struct OffsiteCopy: Sendable, Hashable {
     /// The command that copies the file at `path`.
     func command(for path: String) -> ExternalCommand {
         let words = self.words.map { $0.replacingOccurrences(of: "{file}", with: path) }
+        let names = Set(passedVariables + ["HOME"])
+        let passed = ProcessInfo.processInfo.environment.filter { name, _ in
+            names.contains(name) || Self.passedPrefixes.contains { name.hasPrefix($0) }
+        }
         return ExternalCommand(
-            executable: words[0], arguments: Array(words.dropFirst()), timeout: .seconds(3600), inheritsEnvironment: true
+            executable: words[0], arguments: Array(words.dropFirst()), environment: passed, timeout: .seconds(3600)
         )
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 
 /// How a libpq command-line tool (`pg_dump`, `pg_restore`) reaches a database: host, port, user and database as
@@ -35,13 +36,20 @@ struct PostgresToolTarget: Sendable {
         return PostgresToolTarget(configuration: configuration)
     }
 
-    /// `--host`, `--port`, `--username`, `--dbname`: everything but the password.
+    /// `--host`, `--port`, `--username`, `--dbname`: everything but the password. The database is passed as a
+    /// quoted connection-string value (`--dbname=dbname='app'`): a bare `--dbname` holding `=` is read as a whole
+    /// connection string, so a database named `db host=elsewhere` would send the dump, and the password, elsewhere.
     var arguments: [String] {
         var arguments = ["--port=\(configuration.port)", "--no-password"]
         if let host = configuration.host { arguments.append("--host=\(host)") }
         if let user = configuration.user { arguments.append("--username=\(user)") }
-        if let database = configuration.database { arguments.append("--dbname=\(database)") }
+        if let database = configuration.database { arguments.append("--dbname=dbname=\(Self.quoted(database))") }
         return arguments
+    }
+
+    /// A libpq connection-string value in single quotes, `\` and `'` escaped with a backslash.
+    static func quoted(_ value: String) -> String {
+        "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
     }
 
     /// The tools' environment: the password, the TLS mode, a connect timeout and an application name.

@@ -30,9 +30,10 @@ final class InflationService: Sendable {
     /// Runs one update for `period` (`YYYY-MM`), or for the latest published month when `nil`.
     /// - Returns: `applied`, `unchanged` or `rejected` (with the reason).
     /// - Throws: `HTTPError` / `PostgresError` (transient ones are retried by the task's policy), `TaskError`
-    ///   `ValueError` for a malformed period, `RuntimeError` when applying failed (after the restore).
+    ///   `ValueError` for a malformed period or one older than the newest applied (unless `force`), `RuntimeError` when applying failed (after the restore).
     func update(
-        period requested: String?, taskID: String, logger: Logger, deadline: ContinuousClock.Instant? = nil
+        period requested: String?, force: Bool = false, taskID: String, logger: Logger,
+        deadline: ContinuousClock.Instant? = nil
     ) async throws -> InflationOutcome {
         var wanted: InflationPeriod?
         if let requested {
@@ -65,6 +66,15 @@ final class InflationService: Sendable {
             logger.info("inflation rate already applied", metadata: ["period": "\(period)", "rate": "\(rate)"])
             return InflationOutcome(status: "unchanged", period: period.description, rate: rate, source: source)
         }
+        if !force,
+            let newest = try database.query("SELECT max(period) AS newest FROM inflation_rates", [], deadline: deadline)
+                .first?.decodeIfPresent("newest", as: String.self),
+            newest > period.description
+        {
+            throw TaskError.valueError(
+                "inflation.update: \(period) is older than \(newest), the newest month applied; applying it would roll "
+                    + "the live rate back. Pass force=True to do that on purpose")
+        }
         let previous = storedRates[period.adding(months: -1).description]
 
         try await apply(rate: rate, period: period, logger: logger, deadline: deadline)
@@ -81,14 +91,14 @@ final class InflationService: Sendable {
         var outcome = InflationOutcome(status: "applied", period: period.description, rate: rate, source: source)
         outcome.previousRate = previous
         outcome.change = previous.map { ((rate - $0) * 1_000_000).rounded() / 1_000_000 }
-        var text = "Inflation rate for \(period) applied: \(Self.percent(rate)) (INFLATION_RATE=\(Self.text(rate)))"
+        var text: SlackText = "Inflation rate for \(period) applied: \(Self.percent(rate)) (INFLATION_RATE=\(Self.text(rate)))"
         if let previous {
             let points = (rate - previous) * 100
-            text +=
-                ", \(points >= 0 ? "+" : "")\(String(format: "%.2f", points)) points from \(period.adding(months: -1))"
+            text = text
+                + ", \(points >= 0 ? "+" : "")\(String(format: "%.2f", points)) points from \(period.adding(months: -1))"
                 + " (\(Self.percent(previous)))"
         } else {
-            text += "; no rate stored for \(period.adding(months: -1))"
+            text = text + "; no rate stored for \(period.adding(months: -1))"
         }
         slack.notify(text + ". Source: \(source).", deadline: deadline)
         logger.info("inflation rate applied", metadata: ["period": "\(period)", "rate": "\(rate)"])
@@ -147,8 +157,11 @@ final class InflationService: Sendable {
     private func apply(
         rate: Double, period: InflationPeriod, logger: Logger, deadline: ContinuousClock.Instant?
     ) async throws {
+        // Held until the last restore: a rotation of the same file waits, and our rollback cannot revert it.
+        let envLock = try EnvFileLock(path: configuration.envFile)
+        defer { withExtendedLifetime(envLock) {} }
         var file = try EnvFile(path: configuration.envFile)
-        file.set("INFLATION_RATE", Self.text(rate))
+        try file.set("INFLATION_RATE", Self.text(rate))
         let control = configuration.control
         do {
             try file.write()

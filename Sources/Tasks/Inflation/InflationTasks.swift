@@ -13,13 +13,18 @@ import TaskAPI
 /// consuming service (docs/jobs.md). Sent by the schedule (`deploy/schedule.yaml`), by
 /// `celerity enqueue inflation.update`, and by the app's `POST /api/v1/ml/inflation/update` from Python.
 public enum InflationTasks {
-    /// `inflation.update(period=None)`; `period` is `YYYY-MM`, the latest published month when absent.
+    /// `inflation.update(period=None, force=False)`; `period` is `YYYY-MM`, the latest published month when absent.
+    /// A month older than the newest one applied is refused unless `force` is true (a rollback of the live rate).
     public struct Update: TaskParameters {
         public static let taskName = "inflation.update"
-        public static let parameters = ["period"]
+        public static let parameters = ["period", "force"]
         public var period: String?
+        public var force: Bool?
 
-        public init(period: String? = nil) { self.period = period }
+        public init(period: String? = nil, force: Bool? = nil) {
+            self.period = period
+            self.force = force
+        }
     }
 
     /// Transient faults (the source or the database not answering, 5xx, 429) retry with backoff; a rejected rate,
@@ -47,7 +52,7 @@ public enum InflationTasks {
                     slack: resources.slack
                 )
                 let outcome = try await service.update(
-                    period: update.period, taskID: context.taskID, logger: context.logger, deadline: context.deadline
+                    period: update.period, force: update.force ?? false, taskID: context.taskID, logger: context.logger, deadline: context.deadline
                 )
                 if outcome.status == "applied", let rate = outcome.rate {
                     // For the InflationRateNotUpdated alert and the dashboard; never a reason to fail the task.

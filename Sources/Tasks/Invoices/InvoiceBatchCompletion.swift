@@ -126,17 +126,19 @@ struct InvoiceBatchCompletion: Sendable {
         let outcome = webhooks.send(
             to: url, event: Self.event, deliveryID: deliveryID, payload: batch.json, deadline: deadline
         )
+        // Coarse on the batch (its caller chose the URL: no status code or connection error, no port-scan oracle);
+        // the details are in the sender's log lines.
         try database.withTransaction { tx in
             try WebhookDeliveryLog.record(outcome, in: tx)
             try store(
                 tx, batch.batchID, deliveryID: deliveryID, status: outcome.status.rawValue, attempts: outcome.attempts,
-                code: outcome.lastStatusCode, error: outcome.error
+                code: outcome.status == .delivered ? outcome.lastStatusCode : nil, error: outcome.summary
             )
         }
-        if outcome.status != .delivered {
+        if let summary = outcome.summary {
             slack.notify(
-                "Invoice batch \(batch.batchID): the completion webhook to \(outcome.host) failed after "
-                    + "\(outcome.attempts) attempt(s): \(outcome.error ?? "no answer").",
+                "Invoice batch \(batch.batchID): the completion webhook to \(outcome.host) \(summary) (details in the "
+                    + "worker's log).",
                 deadline: deadline
             )
         }

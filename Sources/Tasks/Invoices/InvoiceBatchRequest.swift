@@ -15,6 +15,20 @@ struct InvoiceBatchRequest: Sendable {
     /// The longest batch id.
     static let maximumBatchIDLength = 128
 
+    /// Whether `batchID` matches `[A-Za-z0-9._-]{1,128}`: it names database rows, Redis channels and Slack text.
+    static func isValidBatchID(_ batchID: String) -> Bool {
+        (1...maximumBatchIDLength).contains(batchID.utf8.count)
+            && batchID.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                    return true
+                default:
+                    return false
+                }
+            }
+    }
+
     /// One invoice: the image bytes, their SHA-256 (hex) and the app's metadata object.
     struct Invoice: Sendable {
         var image: [UInt8]

@@ -137,11 +137,10 @@ public enum InvoiceTasks {
         _ batch: ProcessBatch, context: TaskContext, resources: TaskResources, configuration: InvoiceConfiguration
     ) async throws -> Accepted {
         let batchID = batch.batch_id
-        guard !batchID.isEmpty, batchID.count <= InvoiceBatchRequest.maximumBatchIDLength,
-            !batchID.contains(where: \.isWhitespace)
-        else {
+        guard InvoiceBatchRequest.isValidBatchID(batchID) else {
             throw TaskError.valueError(
-                "batch_id must be 1 to \(InvoiceBatchRequest.maximumBatchIDLength) characters without spaces (a UUID)"
+                "batch_id must be 1 to \(InvoiceBatchRequest.maximumBatchIDLength) characters from A-Z, a-z, 0-9, "
+                    + "'.', '_' and '-' (a UUID)"
             )
         }
         let store = InvoiceBatchStore(database: try resources.requireDatabase())

@@ -43,6 +43,7 @@ final class SecretRotation: Sendable {
     func rotate(
         dryRun: Bool, rotationID: String, sender: TaskSender, logger: Logger, deadline: ContinuousClock.Instant? = nil
     ) async throws -> RotationOutcome {
+        try Self.validate(rotationID)
         try holdLock(for: "secrets.rotate_jwt", holder: rotationID)
         defer { lock.release(for: rotationID) }
         let rollbackCopy = Self.rollbackCopyPath(configuration.envFile, rotationID: rotationID)
@@ -63,13 +64,19 @@ final class SecretRotation: Sendable {
             [.text(rotationID), .json(.array(names.map { .string($0) })), .timestamp(now())], deadline: deadline
         )
 
+        // Held until the last restore: an inflation update of the same file waits, and neither rollback reverts the
+        // other's change.
+        let envLock: EnvFileLock
         var file: EnvFile
         do {
+            envLock = try EnvFileLock(path: configuration.envFile)
             file = try EnvFile(path: configuration.envFile)
         } catch {
             try fail(rotationID, status: "failed", "\(error)", logger: logger, deadline: deadline)
         }
+        defer { withExtendedLifetime(envLock) {} }
         var newValues: [String: String] = [:]
+        var oldValues: [String] = []
         var plan: [String] = []
         /// What a rollback puts back: the file as it was before this rotation wrote it (`nil`: unknown, see below).
         let beforeRotation: EnvFile?
@@ -81,7 +88,10 @@ final class SecretRotation: Sendable {
             // A redelivery after this rotation's worker died with the new values written: they are in the file,
             // with the values from before as _PREVIOUS. Resume at the reload; new values would overwrite _PREVIOUS,
             // which every token issued before the rotation is signed with.
-            for name in names { newValues[name] = file.value(name) }
+            for name in names {
+                newValues[name] = file.value(name)
+                if let old = file.value("\(name)_PREVIOUS") { oldValues.append(old) }
+            }
             expiresAt = logged.previousExpiresAt ?? logged.startedAt.addingTimeInterval(configuration.grace.seconds)
             resumed = true
             // The copy is written before the file; if someone removed it since, a failure below cannot roll back.
@@ -96,15 +106,23 @@ final class SecretRotation: Sendable {
                 let value = JWTSecret.generate()
                 newValues[name] = value
                 if let old = file.value(name), !old.isEmpty {
-                    file.set("\(name)_PREVIOUS", old)
-                    file.set("\(name)_PREVIOUS_EXPIRES_AT", expiry)
+                    guard EnvFile.rendered(old) != nil else {
+                        try fail(
+                            rotationID, status: "failed",
+                            "the current value of \(name) cannot be kept as \(name)_PREVIOUS: it contains a control "
+                                + "character, or a single quote together with $, ` or \\ (nothing was changed)",
+                            logger: logger, deadline: deadline)
+                    }
+                    oldValues.append(old)
+                    try file.set("\(name)_PREVIOUS", old)
+                    try file.set("\(name)_PREVIOUS_EXPIRES_AT", expiry)
                     plan.append("\(name): new value; the current one kept as \(name)_PREVIOUS until \(expiry)")
                 } else {
                     file.remove("\(name)_PREVIOUS")
                     file.remove("\(name)_PREVIOUS_EXPIRES_AT")
                     plan.append("\(name): new value (not set before, so no previous value)")
                 }
-                file.set(name, value)
+                try file.set(name, value)
             }
             beforeRotation = file
         }
@@ -133,14 +151,15 @@ final class SecretRotation: Sendable {
             do {
                 try recordPlanned(rotationID, fingerprints: fingerprints, expiresAt: expiresAt, deadline: deadline)
                 try file.saveOriginal(to: rollbackCopy)
-                try file.write(mode: 0o600)
+                try file.write(removing: 0o007)
             } catch {
                 unlink(rollbackCopy)
                 try fail(rotationID, status: "failed", "\(error) (nothing was changed)", logger: logger, deadline: deadline)
             }
         }
+        let secrets = Array(newValues.values) + oldValues
         do {
-            try await configuration.control.reloadService(http: http, logger: logger)
+            try await configuration.control.reloadService(http: http, logger: logger, secrets: secrets)
             try configuration.control.checkHealth(http: http)
             let written = try EnvFile(path: configuration.envFile)
             try checkTokens(
@@ -154,7 +173,7 @@ final class SecretRotation: Sendable {
                 }
                 try beforeRotation.restore(to: configuration.envFile)
                 unlink(rollbackCopy)
-                try await configuration.control.reloadService(http: http, logger: logger)
+                try await configuration.control.reloadService(http: http, logger: logger, secrets: secrets)
             } catch let restoreError {
                 restored = "RESTORING FAILED (\(restoreError)): check \(configuration.envFile) now (the file as it "
                     + "was before the rotation is kept in \(rollbackCopy))"
@@ -185,9 +204,10 @@ final class SecretRotation: Sendable {
     /// since superseded, rolled back or already retired) changes nothing.
     /// - Throws: `TaskError` `ValueError` for an unknown rotation, `RuntimeError` when the reload or health check
     ///   failed (after restoring the file).
-    func retire(rotationID: String, logger: Logger, deadline: ContinuousClock.Instant? = nil) async throws
-        -> RotationOutcome
+    func retire(rotationID: String, force: Bool = false, logger: Logger, deadline: ContinuousClock.Instant? = nil)
+        async throws -> RotationOutcome
     {
+        try Self.validate(rotationID)
         try holdLock(for: "secrets.retire_previous", holder: "retire:\(rotationID)")
         defer { lock.release(for: "retire:\(rotationID)") }
         guard let record = try RotationRecord.find(database, id: rotationID) else {
@@ -198,27 +218,36 @@ final class SecretRotation: Sendable {
             outcome.plan = ["nothing to retire: the rotation is \(record.status)"]
             return outcome
         }
+        if !force, let expires = record.previousExpiresAt, now() < expires.addingTimeInterval(-Self.clockSkew) {
+            throw TaskError.valueError(
+                "secrets.retire_previous: the grace period of rotation \(rotationID) ends at "
+                    + "\(Self.iso8601(expires)); retiring now would log out every session signed with the previous "
+                    + "values. Wait, or pass force=True")
+        }
         let newer =
             try database.query(
                 "SELECT count(*) AS n FROM secret_rotations WHERE status = 'applied' AND started_at > $1",
                 [.timestamp(record.startedAt)], deadline: deadline
             ).first?.decode("n", as: Int.self) ?? 0
         if newer == 0 {
+            let envLock = try EnvFileLock(path: configuration.envFile)
+            defer { withExtendedLifetime(envLock) {} }
             var file = try EnvFile(path: configuration.envFile)
+            let secrets = record.names.compactMap { file.value("\($0)_PREVIOUS") }
             for name in record.names {
                 file.remove("\(name)_PREVIOUS")
                 file.remove("\(name)_PREVIOUS_EXPIRES_AT")
             }
             if file.isChanged {
                 do {
-                    try file.write(mode: 0o600)
-                    try await configuration.control.reloadService(http: http, logger: logger)
+                    try file.write(removing: 0o007)
+                    try await configuration.control.reloadService(http: http, logger: logger, secrets: secrets)
                     try configuration.control.checkHealth(http: http)
                 } catch {
                     var restored = "the env file was restored and the services reloaded"
                     do {
                         try file.restore()
-                        try await configuration.control.reloadService(http: http, logger: logger)
+                        try await configuration.control.reloadService(http: http, logger: logger, secrets: secrets)
                     } catch let restoreError {
                         restored = "RESTORING FAILED (\(restoreError)): check \(configuration.envFile) now"
                     }
@@ -282,6 +311,20 @@ final class SecretRotation: Sendable {
 
     private static func fingerprintObject(_ fingerprints: [String: String]) -> JSONValue {
         .object(JSONObject(fingerprints.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+    }
+
+    /// How early a retirement may run and still count as after the grace period (clocks of two machines differ).
+    static let clockSkew: TimeInterval = 60
+
+    /// Refuses a rotation id (the task id) that is not `[A-Za-z0-9-]{1,64}`: it becomes part of a file name.
+    static func validate(_ rotationID: String) throws {
+        let allowed = rotationID.utf8.allSatisfy { byte in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
+        }
+        guard allowed, (1...64).contains(rotationID.utf8.count) else {
+            throw TaskError.valueError("the rotation id (task id) must be 1 to 64 characters from A-Z, a-z, 0-9 and '-'")
+        }
     }
 
     /// Where a rotation keeps the env file as it was before it wrote it, until the rotation has finished: beside

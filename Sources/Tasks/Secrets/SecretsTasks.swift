@@ -20,14 +20,19 @@ public enum SecretsTasks {
         public init(dry_run: Bool? = nil) { self.dry_run = dry_run }
     }
 
-    /// `secrets.retire_previous(rotation_id)`: sent by a successful rotation with the grace period as countdown.
+    /// `secrets.retire_previous(rotation_id, force=False)`: sent by a successful rotation with the grace period as
+    /// countdown. It refuses to run before the grace period has ended unless `force` is true.
     public struct RetirePrevious: TaskParameters {
         public static let taskName = "secrets.retire_previous"
-        public static let parameters = ["rotation_id"]
+        public static let parameters = ["rotation_id", "force"]
         public static let queue = "security"
         public var rotation_id: String
+        public var force: Bool?
 
-        public init(rotation_id: String) { self.rotation_id = rotation_id }
+        public init(rotation_id: String, force: Bool? = nil) {
+            self.rotation_id = rotation_id
+            self.force = force
+        }
     }
 
     /// Both tasks, on the resources of this worker process. Neither retries on its own: a failed rotation was
@@ -65,7 +70,8 @@ public enum SecretsTasks {
             },
             TaskDefinition(RetirePrevious.self, timeLimit: limit) { parameters, context in
                 try await rotation().retire(
-                    rotationID: parameters.rotation_id, logger: context.logger, deadline: context.deadline
+                    rotationID: parameters.rotation_id, force: parameters.force ?? false, logger: context.logger,
+                    deadline: context.deadline
                 )
             },
         ]

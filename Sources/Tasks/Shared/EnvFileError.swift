@@ -10,5 +10,11 @@ struct EnvFileError: Error, Sendable, CustomStringConvertible {
         self.message = "\(path) \(problem): \(String(cString: strerror(code))); check the path and its permissions"
     }
 
+    /// An error that is not a failed system call: what is wrong and what to do.
+    init(path: String, _ problem: String) {
+        self.path = path
+        self.message = "\(path) \(problem)"
+    }
+
     var description: String { message }
 }

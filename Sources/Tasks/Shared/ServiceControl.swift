@@ -40,8 +40,10 @@ struct ServiceControl: Sendable {
     }
 
     /// Runs the reload hook (nothing when there is none).
+    /// - Parameter secrets: Values scrubbed from the hook's output before it reaches an error (a rotation's old and
+    ///   new secrets: a hook run with `set -x` would print them).
     /// - Throws: ``ServiceControlError`` saying what failed.
-    func reloadService(http: HTTPClient, logger: Logger) async throws(ServiceControlError) {
+    func reloadService(http: HTTPClient, logger: Logger, secrets: [String] = []) async throws(ServiceControlError) {
         switch reload {
         case nil:
             return
@@ -58,7 +60,7 @@ struct ServiceControl: Sendable {
         case .command(let words):
             let command = ExternalCommand(executable: words[0], arguments: Array(words.dropFirst()), timeout: timeout)
             do {
-                try await command.run(scrubber: SecretScrubber(secrets: []))
+                try await command.run(scrubber: SecretScrubber(secrets: secrets))
             } catch {
                 throw ServiceControlError("the reload command failed: \(error)")
             }

@@ -16,7 +16,8 @@ public final class TaskResources: Sendable {
     public let http: HTTPClient
     /// Slack (`SLACK_WEBHOOK_URL`); logs and drops messages when not configured.
     public let slack: SlackNotifier
-    /// The signed-webhook sender (`CELERITY_WEBHOOK_SECRET`); `nil` when no secret is configured.
+    /// The signed-webhook sender (`CELERITY_WEBHOOK_SECRET`, with the destination policy of
+    /// `CELERITY_WEBHOOK_ALLOWED_HOSTS` and `CELERITY_WEBHOOK_ALLOW_HTTP`); `nil` when no secret is configured.
     public let webhooks: WebhookSender?
     /// The broker's Redis, for caches and progress channels.
     public let broker: RedisConnection
@@ -46,8 +47,11 @@ public final class TaskResources: Sendable {
             configuration: SlackNotifier.Configuration(webhookURL: context.settings["SLACK_WEBHOOK_URL"]), client: http,
             logger: context.logger
         )
+        let destinations = DestinationPolicy.fromSettings { context.settings[$0] }
         webhooks = context.settings["CELERITY_WEBHOOK_SECRET"].map {
-            WebhookSender(configuration: WebhookSender.Configuration(secret: $0), client: http, logger: context.logger)
+            var configuration = WebhookSender.Configuration(secret: $0)
+            configuration.destinations = destinations
+            return WebhookSender(configuration: configuration, client: http, logger: context.logger)
         }
         broker = RedisConnection(configuration: context.broker, logger: context.logger)
     }

@@ -3,6 +3,7 @@ import Postgres
 
 /// Records a ``WebhookOutcome`` in `webhook_deliveries` (migration 0001), one row per delivery id.
 ///
+/// The error stored is the coarse ``WebhookOutcome/summary``; the details are in the sender's log lines.
 /// The row is upserted on the delivery id, so a task that runs twice (at-least-once delivery) leaves one row
 /// holding the latest outcome.
 public enum WebhookDeliveryLog {
@@ -28,7 +29,7 @@ public enum WebhookDeliveryLog {
     private static func parameters(_ outcome: WebhookOutcome) -> [PostgresValue?] {
         [
             .text(outcome.deliveryID), .text(outcome.event), .text(outcome.host), .text(outcome.status.rawValue),
-            .int(outcome.attempts), outcome.lastStatusCode.map { .int($0) }, outcome.error.map { .text($0) },
+            .int(outcome.attempts), outcome.lastStatusCode.map { .int($0) }, outcome.summary.map { .text($0) },
         ]
     }
 }

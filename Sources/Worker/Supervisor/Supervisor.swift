@@ -373,6 +373,7 @@ package final class Supervisor: @unchecked Sendable {
         for index in slots.indices {
             guard let process = slots[index].process else { continue }
             if slots[index].killReason == nil { slots[index].killReason = reason }
+            ProcessGroups.killChildGroups(of: process.pid)
             kill(process.pid, SIGKILL)
         }
     }
@@ -385,6 +386,7 @@ package final class Supervisor: @unchecked Sendable {
                 slots[index].killReason == nil, now - running.startedAt > .milliseconds(Int64(limit * 1000))
             else { continue }
             slots[index].killReason = .hardTimeLimit(taskID: running.id, task: running.name, limit: limit)
+            ProcessGroups.killChildGroups(of: process.pid)
             kill(process.pid, SIGKILL)
         }
     }
@@ -394,6 +396,7 @@ package final class Supervisor: @unchecked Sendable {
             for index in slots.indices where slots[index].running?.id == taskID && slots[index].killReason == nil {
                 guard let process = slots[index].process else { continue }
                 slots[index].killReason = .terminated(taskID: taskID)
+                ProcessGroups.killChildGroups(of: process.pid)
                 kill(process.pid, SIGKILL)
             }
         }
