@@ -118,6 +118,12 @@ final class OutboxRelayLoop {
                 }
             }
             let pushed = try push(items)
+            if pushed < items.count {
+                logger.info(
+                    "outbox rows were already queued by an earlier relay; marking them sent without pushing again",
+                    metadata: ["outbox.already_queued": "\(items.count - pushed)"]
+                )
+            }
             if !items.isEmpty {
                 try transaction.query(OutboxSQL.markSent, [.text(OutboxSQL.textArray(items.map(\.taskID)))])
             }
