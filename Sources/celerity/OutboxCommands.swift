@@ -67,7 +67,7 @@ struct OutboxCommand: AsyncParsableCommand {
                 throw DatabaseCommand.fail("outbox relay", error)
             }
             let relay = OutboxRelay(configuration: configuration, logger: Logger(label: "celerity.outbox"))
-            try await Self.runUntilSignalled { await relay.run() }
+            await Self.runUntilSignalled { await relay.run() }
         }
 
         /// The settings, then these flags over them.
@@ -89,7 +89,7 @@ struct OutboxCommand: AsyncParsableCommand {
         }
 
         /// Runs `body` until SIGTERM or SIGINT cancels it.
-        static func runUntilSignalled(_ body: @escaping @Sendable () async -> Void) async throws {
+        static func runUntilSignalled(_ body: @escaping @Sendable () async -> Void) async {
             let (signals, delivery) = AsyncStream.makeStream(of: Int32.self)
             var sources: [any DispatchSourceSignal] = []
             for signalNumber in [SIGTERM, SIGINT] {

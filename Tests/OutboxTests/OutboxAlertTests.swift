@@ -23,7 +23,7 @@ struct OutboxAlertTests {
             }
             relay.kill()
             _ = try await relay.waitForExit(timeout: .seconds(10))
-            try fixture.database.withTransaction { transaction in
+            _ = try fixture.database.withTransaction { transaction in
                 try transaction.enqueue("demo.add", args: [1, 2])
             }
 

@@ -29,15 +29,17 @@ struct SwiftEnqueueTests {
             }
             #expect(try observer.query("SELECT count(*) AS n FROM celerity_outbox WHERE task_id = $1", [.text(taskID)])[0].decode("n", as: Int.self) == 1)
             // A payment that fails after its enqueue rolls the task back with it.
-            struct PaymentDeclined: Error {}
+            struct PaymentDeclined: Error { var taskID: String }
             var rolledBackID: String?
-            #expect(throws: PaymentDeclined.self) {
+            do {
                 try db.withTransaction { transaction in
                     try transaction.query("INSERT INTO purchases (user_id, item_id, status) VALUES (8, 10, 'pending')")
-                    rolledBackID = try transaction.enqueue(PurchaseTasks.ApplyPurchaseUnlocks(user_id: 8, item_id: 10))
-                    throw PaymentDeclined()
+                    throw PaymentDeclined(taskID: try transaction.enqueue(PurchaseTasks.ApplyPurchaseUnlocks(user_id: 8, item_id: 10)))
                 }
+            } catch let declined as PaymentDeclined {
+                rolledBackID = declined.taskID
             }
+            #expect(rolledBackID != nil)
             // A bad row fails the application's own INSERT, naming the check.
             #expect {
                 try db.withTransaction { transaction in
@@ -68,9 +70,9 @@ struct SwiftEnqueueTests {
             let metrics = try await pollForValue(timeout: .seconds(30), interval: .milliseconds(200), "the outbox families in /metrics") {
                 let result = try await ChildProcess.run("curl", arguments: ["-s", "-m", "5", "http://127.0.0.1:\(port)/metrics"])
                 let body = result.standardOutput
-                return body.contains("celerity_outbox_relayed_total 1") && body.contains("celerity_outbox_pending 0") ? body : nil
+                return body.contains("celerity_outbox_relayed_total 1") && body.contains("celerity_outbox_pending 0.0") ? body : nil
             }
-            #expect(metrics.contains("celerity_outbox_oldest_age_seconds 0"))
+            #expect(metrics.contains("celerity_outbox_oldest_age_seconds 0.0"))
             #expect(metrics.contains("celerity_outbox_last_count_timestamp_seconds"))
             let status = try await ChildProcess.run(
                 try OutboxFixture.binary("celerity"), arguments: ["status"], environment: ["CELERITY_REDIS_URL": fixture.redis.url]
