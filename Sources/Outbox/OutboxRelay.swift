@@ -111,7 +111,7 @@ final class OutboxRelayLoop {
             items.reserveCapacity(rows.count)
             for row in rows {
                 let outboxRow = try OutboxRow(row: row)
-                do {
+                do throws(OutboxRowError) {
                     items.append(OutboxPush.Item(taskID: outboxRow.taskID, message: try outboxRow.message()))
                 } catch {
                     failed.append(error)

@@ -1,4 +1,7 @@
+import Broker
 import Foundation
+import Outbox
+import Postgres
 import TestSupport
 import Testing
 

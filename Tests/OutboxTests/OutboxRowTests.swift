@@ -54,15 +54,14 @@ struct OutboxRowTests {
         #expect(eta.eta == Date(timeIntervalSince1970: 1_800_007_200.25))
     }
 
-    @Test(
-        "a row whose options cannot make a message fails with the option named",
-        arguments: [
-            (["priority": 12] as JSONObject, "priority"), (["eta": "tomorrow"], "eta"), (["countdown": "soon"], "countdown"),
-            (["expires": true], "expires"), (["time_limit": 0], "time_limit"), (["ignore_result": "yes"], "ignore_result"),
-            (["headers": ["id": "forged"]], "header \"id\""), (["headers": ["task": "other.task"]], "header \"task\""),
-            (["retry": 3], "unknown option \"retry\""),
-        ]
-    )
+    static let badOptionCases: [(JSONObject, String)] = [
+        (["priority": 12], "priority"), (["eta": "tomorrow"], "eta"), (["countdown": "soon"], "countdown"),
+        (["expires": true], "expires"), (["time_limit": 0], "time_limit"), (["ignore_result": "yes"], "ignore_result"),
+        (["headers": ["id": "forged"]], "header \"id\""), (["headers": ["task": "other.task"]], "header \"task\""),
+        (["retry": 3], "unknown option \"retry\""),
+    ]
+
+    @Test("a row whose options cannot make a message fails with the option named", arguments: badOptionCases)
     func badOptions(options: JSONObject, named: String) {
         #expect {
             try Self.row(options).message()
