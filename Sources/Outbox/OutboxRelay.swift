@@ -161,7 +161,7 @@ final class OutboxRelayLoop {
                 deleted = try database.query(OutboxSQL.prune, [.text(seconds), .int(OutboxSQL.pruneChunk)]).affectedRows
                 if deleted > 0 { logger.info("outbox rows pruned", metadata: ["outbox.deleted": "\(deleted)"]) }
             } while deleted == OutboxSQL.pruneChunk && !stopped
-            nextPrune = now + configuration.pruneInterval
+            nextPrune = now + min(configuration.pruneInterval, configuration.retention)
         }
     }
 

@@ -24,7 +24,7 @@ public struct OutboxRelayConfiguration: Sendable {
     public var markerTTL: Duration = .seconds(86_400)
     /// How often the pending count is written for `/metrics` and `celerity status`. Default 5 s.
     public var reportInterval: Duration = .seconds(5)
-    /// How often sent rows past the retention are deleted. Default 60 s.
+    /// How often sent rows past the retention are deleted (at least once per retention). Default 60 s.
     public var pruneInterval: Duration = .seconds(60)
 
     /// A configuration with the defaults.
@@ -96,7 +96,7 @@ extension OutboxRelayConfiguration {
     /// - Throws: ``OutboxConfigurationError`` naming the missing database URL or the invalid setting (never the
     ///   password).
     public init(settings: Settings, redis: RedisConfiguration) throws(OutboxConfigurationError) {
-        guard let url = settings.secret("CELERITY_DATABASE_URL")?.value else {
+        guard let url = settings.secret("CELERITY_DATABASE_URL")?.value, !url.isEmpty else {
             throw OutboxConfigurationError(
                 "the outbox needs the application's database: pass --database-url or set CELERITY_DATABASE_URL "
                     + "(postgresql://user:password@host:port/database)"
