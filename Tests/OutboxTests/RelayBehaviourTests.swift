@@ -14,8 +14,8 @@ struct RelayBehaviourTests {
             let relays = try (0..<3).map { _ in try fixture.startRelay(["--batch-size", "10", "--log-level", "debug"]) }
             defer { relays.forEach { $0.kill() } }
             try await poll(timeout: .seconds(30), "three relays listening") {
-                relays.allSatisfy { $0.output.contains("outbox relay started") }
-                    && (try await fixture.count("SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN celerity_outbox'")) == 3
+                let listening = try await fixture.count("SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN celerity_outbox'")
+                return listening == 3 && relays.allSatisfy { $0.output.contains("outbox relay started") }
             }
             try fixture.database.withTransaction { transaction in
                 for _ in 0..<3000 { try transaction.enqueue("test.record", args: ["outbox:ran"], options: TaskOptions(queue: "outbox")) }
