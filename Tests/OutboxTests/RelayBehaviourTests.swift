@@ -29,6 +29,47 @@ struct RelayBehaviourTests {
         }
     }
 
+    @Test("one relay outlives PostgreSQL and Redis restarts: it LISTENs again and relays rows committed after each")
+    func relayOutlivesRestarts() async throws {
+        try await OutboxFixture.with(appendOnly: true) { fixture in
+            let relay = try fixture.startRelay(["--poll-interval", "30"])  // Only a NOTIFY wakes it within this test.
+            defer { relay.kill() }
+            let listening = "SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN celerity_outbox'"
+            try await poll(timeout: .seconds(30), "the relay listening") { try await fixture.count(listening) == 1 }
+            func commitAndSee(_ n: Int) async throws {
+                _ = try fixture.database.withTransaction { transaction in
+                    try transaction.enqueue("demo.add", args: [.int(n), 1], options: TaskOptions(queue: "outbox"))
+                }
+                try await poll(timeout: .seconds(20), interval: .milliseconds(50), "row \(n) relayed") {
+                    try fixture.redis.command(["LLEN", "outbox"]).integer == n
+                }
+            }
+            try await commitAndSee(1)
+            try await fixture.postgres.restart()
+            try await poll(timeout: .seconds(30), "the relay listening again") { try await fixture.count(listening) == 1 }
+            try await commitAndSee(2)
+            try await fixture.redis.restart()
+            try await commitAndSee(3)
+            #expect(relay.isRunning, "the relay exited: \(relay.diagnostics())")
+            #expect(try fixture.redis.command(["HGET", "celerity:outbox:stats", "relayed"]).integer == 3)
+        }
+    }
+
+    @Test("with --no-listen the relay polls")
+    func pollsWithoutListen() async throws {
+        try await OutboxFixture.with { fixture in
+            let relay = try fixture.startRelay(["--no-listen", "--poll-interval", "0.2"])
+            defer { relay.kill() }
+            _ = try fixture.database.withTransaction { transaction in
+                try transaction.enqueue("demo.add", args: [1, 2], options: TaskOptions(queue: "outbox"))
+            }
+            try await poll(timeout: .seconds(20), interval: .milliseconds(50), "the row relayed by polling") {
+                try fixture.redis.command(["LLEN", "outbox"]).integer == 1
+            }
+            #expect(try await fixture.count("SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN celerity_outbox'") == 0)
+        }
+    }
+
     @Test("sent rows are deleted after the retention; a row that cannot become a message is kept with its error")
     func pruneAndFailedRows() async throws {
         try await OutboxFixture.with { fixture in
