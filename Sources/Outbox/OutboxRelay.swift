@@ -110,8 +110,8 @@ final class OutboxRelayLoop {
             var failed: [OutboxRowError] = []
             items.reserveCapacity(rows.count)
             for row in rows {
-                let outboxRow = try OutboxRow(row: row)
                 do throws(OutboxRowError) {
+                    let outboxRow = try OutboxRow(row: row)
                     items.append(OutboxPush.Item(taskID: outboxRow.taskID, message: try outboxRow.message()))
                 } catch {
                     failed.append(error)

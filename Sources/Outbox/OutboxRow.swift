@@ -33,14 +33,21 @@ struct OutboxRow: Sendable, Hashable {
 
     /// Reads a row selected with ``columns``; the table's checks already made args an array, kwargs and options
     /// objects.
-    init(row: PostgresRow) throws(PostgresError) {
-        taskID = try row.decode("task_id")
-        taskName = try row.decode("task_name")
-        queue = try row.decode("queue")
-        args = try row.decode("args", as: JSONValue.self).arrayValue ?? []
-        kwargs = try row.decode("kwargs", as: JSONValue.self).objectValue ?? [:]
-        options = try row.decode("options", as: JSONValue.self).objectValue ?? [:]
-        createdAt = try row.decode("created_at")
+    /// - Throws: ``OutboxRowError`` when a column cannot be read (a number too large for JSON, say), so that one
+    ///   such row is set aside instead of stopping the relay.
+    init(row: PostgresRow) throws(OutboxRowError) {
+        let taskID = (try? row.decode("task_id", as: String.self)) ?? ""
+        do throws(PostgresError) {
+            taskName = try row.decode("task_name")
+            queue = try row.decode("queue")
+            args = try row.decode("args", as: JSONValue.self).arrayValue ?? []
+            kwargs = try row.decode("kwargs", as: JSONValue.self).objectValue ?? [:]
+            options = try row.decode("options", as: JSONValue.self).objectValue ?? [:]
+            createdAt = try row.decode("created_at")
+        } catch {
+            throw OutboxRowError(taskID: taskID, reason: "the row cannot be read: \(error.message)")
+        }
+        self.taskID = taskID
     }
 
     /// The message: task id, queue and options from the row; `countdown` and a numeric `expires` count from
