@@ -5,10 +5,11 @@ import Postgres
 import TestSupport
 import Testing
 
-/// The shipped outbox alert in a real Prometheus, scraping a real worker node, with the relay stopped.
+/// The shipped outbox alert in a real Prometheus, scraping a real worker node: with the relay stopped, then with a
+/// relay back and one row stuck.
 @Suite("outbox: the alert in a live Prometheus", .serialized)
 struct OutboxAlertTests {
-    @Test("with every relay stopped, CelerityOutboxStuck fires in Prometheus within a minute and a half")
+    @Test("CelerityOutboxStuck fires with every relay stopped (no_relay), then for a stuck row a relay counts (oldest_pending)")
     func firesWithTheRelayStopped() async throws {
         try await OutboxFixture.with { fixture in
             let port = try FreePort.allocate()
@@ -55,20 +56,56 @@ struct OutboxAlertTests {
             )
             defer { prometheus.kill() }
 
-            let started = ContinuousClock.now
-            let firing = try await pollForValue(timeout: .seconds(120), interval: .milliseconds(500), "CelerityOutboxStuck firing") {
+            /// The firing CelerityOutboxStuck alerts' `reason` labels and summaries.
+            func firing() async throws -> [String: String] {
                 if let ended = prometheus.termination { throw HarnessError(.processFailed, "prometheus exited (\(ended))\n\(prometheus.diagnostics())") }
-                let result = try await ChildProcess.run(
-                    "curl", arguments: ["-s", "-m", "5", "http://127.0.0.1:\(prometheusPort)/api/v1/alerts"]
-                )
-                let body = result.standardOutput
-                return body.contains("\"alertname\":\"CelerityOutboxStuck\"") && body.contains("\"state\":\"firing\"") ? body : nil
+                let result = try await ChildProcess.run("curl", arguments: ["-s", "-m", "5", "http://127.0.0.1:\(prometheusPort)/api/v1/alerts"])
+                let json = try? JSONValue.parse(result.standardOutput)
+                var reasons: [String: String] = [:]
+                for alert in json?["data"]?["alerts"]?.arrayValue ?? [] where alert["state"]?.stringValue == "firing"
+                    && alert["labels"]?["alertname"]?.stringValue == "CelerityOutboxStuck"
+                {
+                    reasons[alert["labels"]?["reason"]?.stringValue ?? "?"] = alert["annotations"]?["summary"]?.stringValue ?? ""
+                }
+                return reasons
             }
-            #expect(firing.contains("\"reason\":\"no_relay\""), "\(firing)")
-            #expect(firing.contains("No outbox relay has counted the outbox for"))
-            print("outbox alert fired \(ContinuousClock.now - started) after Prometheus started")
+
+            let started = ContinuousClock.now
+            let noRelay = try await pollForValue(timeout: .seconds(120), interval: .milliseconds(500), "CelerityOutboxStuck firing, no relay") {
+                try await firing()["no_relay"]
+            }
+            #expect(noRelay.hasPrefix("No outbox relay has counted the outbox for"), "\(noRelay)")
+            print("outbox alert (no relay) fired \(ContinuousClock.now - started) after Prometheus started")
             // The row committed while no relay ran is still there, pending, not lost.
             #expect(try await fixture.pending() == 1)
+
+            // A relay comes back, but one row stays stuck (an open transaction holds its lock, so SKIP LOCKED passes
+            // it by; it was inserted 5 minutes ago): the relay counts it, and the oldest-pending way in fires.
+            try await fixture.postgres.psql(
+                "INSERT INTO celerity_outbox (task_id, task_name, created_at) VALUES ('stuck', 'demo.add', now() - interval '5 minutes')",
+                database: "celerity"
+            )
+            let holder = try ChildProcess(
+                fixture.postgres.binDirectory.appendingPathComponent("psql").path,
+                arguments: [
+                    "-X", "-h", "127.0.0.1", "-p", "\(fixture.postgres.port)", "-U", "postgres", "-d", "celerity", "-c",
+                    "BEGIN; SELECT task_id FROM celerity_outbox WHERE task_id = 'stuck' FOR UPDATE; SELECT pg_sleep(300);",
+                ]
+            )
+            defer { holder.kill() }
+            try await poll(timeout: .seconds(30), "the stuck row locked") {
+                try await fixture.count("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.query LIKE '%pg_sleep(300)%' AND l.mode = 'RowShareLock'") > 0
+            }
+            let secondRelay = try fixture.startRelay()
+            defer { secondRelay.kill() }
+            let restarted = ContinuousClock.now
+            let oldestPending = try await pollForValue(timeout: .seconds(60), interval: .milliseconds(500), "CelerityOutboxStuck firing, oldest pending") {
+                let reasons = try await firing()
+                return reasons["no_relay"] == nil ? reasons["oldest_pending"] : nil
+            }
+            #expect(oldestPending.hasPrefix("The oldest pending outbox row has waited 5m"), "\(oldestPending)")
+            print("outbox alert (oldest pending) fired \(ContinuousClock.now - restarted) after the relay came back")
+            #expect(try await fixture.pending() == 1, "only the locked row is left")
         }
     }
 }
