@@ -106,14 +106,21 @@ let package = Package(
                 .embedInCode("Migrations/0030_invoice_batches.sql"),
                 .embedInCode("Migrations/0040_inflation_rates.sql"),
                 .embedInCode("Migrations/0050_secret_rotations.sql"),
+                .embedInCode("Migrations/0060_outbox.sql"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The transactional outbox: `PostgresTransaction.enqueue` and the relay that moves committed rows to Redis.
+        .target(
+            name: "Outbox",
+            dependencies: ["Broker", "TaskAPI", "Postgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // Options and commands shared by every binary that runs tasks: --redis-url, logging, `worker`.
         .target(
             name: "CelerityCLI",
             dependencies: [
-                "Broker", "TaskAPI", "Worker",
+                "Broker", "TaskAPI", "Worker", "Outbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -123,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "celerity",
             dependencies: [
-                "Broker", "Worker", "Scheduler", "Tasks", "TaskAPI", "CelerityCLI", "Postgres", "Alerts", "HTTP",
+                "Broker", "Worker", "Scheduler", "Tasks", "TaskAPI", "CelerityCLI", "Postgres", "Alerts", "HTTP", "Outbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -201,6 +208,13 @@ let package = Package(
         ),
         // The HTTP client, Slack notifier and webhook sender against real loopback HTTP servers.
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Broker", "TestSupport"], swiftSettings: swiftSettings),
+        // The outbox against real PostgreSQL, redis-server, Python (psycopg, Celery), Prometheus and Alertmanager.
+        .testTarget(
+            name: "OutboxTests",
+            dependencies: ["Outbox", "Postgres", "Broker", "TaskAPI", "Tasks", "TestSupport", "celerity", "celerity-test-worker"],
+            exclude: ["python"],
+            swiftSettings: swiftSettings
+        ),
         // The PostgreSQL client and migrations against real PostgreSQL; `celerity db` as a real process.
         .testTarget(
             name: "PostgresTests", dependencies: ["Postgres", "HTTP", "Broker", "Tasks", "TestSupport", "celerity"],

@@ -92,7 +92,7 @@ for _ in $(seq 200); do curl -sf "http://$metrics/healthz" >/dev/null 2>&1 && br
 pids+=($!)
 # The user's jobs (docs/jobs.md) on their own queues, against the local OCR stand-in and webhook receiver.
 CELERITY_OCR_URL="${CELERITY_OCR_URL:-$fake/ocr}" "$celerity" worker -Q purchases,invoices --concurrency 4 \
-    --metrics-address 0 &
+    --metrics-address 0 --outbox &
 pids+=($!)
 "$celerity" schedule check deploy/schedule.yaml --count 1
 "$celerity" scheduler --schedule deploy/schedule.yaml &
@@ -130,11 +130,17 @@ psql="psql"
 [ -n "${pgbin:-}" ] && psql="$pgbin/psql"
 "$psql" -X -q -v ON_ERROR_STOP=1 "$CELERITY_DATABASE_URL" -c "
     INSERT INTO item_unlock_rules (item_id, unlock_key) VALUES (9, 'chapter:1'), (9, 'chapter:2'), (9, 'vip')
-        ON CONFLICT DO NOTHING;
-    INSERT INTO purchases (user_id, item_id, status, paid_at) VALUES (7, 9, 'paid', now());"
+        ON CONFLICT DO NOTHING;"
 redis-cli -u "$CELERITY_REDIS_URL" SET user:7:balance cached >/dev/null
-echo "apply_purchase_unlocks_async(7, 9) -> $("$celerity" enqueue myapp.tasks.apply_purchase_unlocks_async \
-    --args '[7, 9]' --queue purchases --wait | tail -n 1)"
+# The payment and its task commit together, through the outbox (docs/outbox.md); the purchase worker relays it.
+unlock="run-unlock-$(date +%s)-$$"
+"$psql" -X -q -v ON_ERROR_STOP=1 "$CELERITY_DATABASE_URL" -c "
+    BEGIN;
+    INSERT INTO purchases (user_id, item_id, status, paid_at) VALUES (7, 9, 'paid', now());
+    INSERT INTO celerity_outbox (task_id, task_name, queue, args)
+        VALUES ('$unlock', 'myapp.tasks.apply_purchase_unlocks_async', 'purchases', '[7, 9]');
+    COMMIT;"
+echo "apply_purchase_unlocks_async(7, 9) via the outbox -> $("$celerity" result "$unlock" --wait 30 | tail -n 1)"
 echo "user:7:* cache keys left: $(redis-cli -u "$CELERITY_REDIS_URL" --scan --pattern 'user:7:*' | wc -l)"
 
 echo "--- an invoice batch: 30 invoices, 6 unreadable, with a completion webhook"

@@ -6,6 +6,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import Outbox
 import TaskAPI
 import Worker
 
@@ -78,6 +79,9 @@ public struct WorkerOptions: ParsableArguments {
         )
     )
     public var aliases: [String] = []
+
+    @Flag(help: "Also relay the application's celerity_outbox table to Redis (docs/outbox.md; needs the database URL).")
+    public var outbox = false
 
     @Option(help: "Log format: text or json.")
     public var logFormat: LogFormat = .text
@@ -192,6 +196,13 @@ public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand 
             configuration: configuration, childArguments: childOptions + ["--hostname", configuration.nodeName],
             logger: logger
         )
+        guard options.outbox else { return try await supervisor.run() }
+        let relayConfiguration: OutboxRelayConfiguration
+        do { relayConfiguration = try OutboxRelayConfiguration(settings: check.settings, redis: configuration.redis) } catch {
+            throw CommandError("--outbox: \(error)")
+        }
+        let relay = Task { await OutboxRelay(configuration: relayConfiguration, logger: Logger(label: "celerity.outbox")).run() }
+        defer { relay.cancel() }
         try await supervisor.run()
     }
 }

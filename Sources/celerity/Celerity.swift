@@ -28,6 +28,7 @@ struct Celerity: AsyncParsableCommand {
             AlertsCommand.self,
             SecretsCommand.self,
             BatchCommand.self,
+            OutboxCommand.self,
         ]
     )
 }

@@ -13,6 +13,7 @@ public enum TaskMigrations {
         step(30, "invoice_batches", PackageResources._030_invoice_batches_sql),
         step(40, "inflation_rates", PackageResources._040_inflation_rates_sql),
         step(50, "secret_rotations", PackageResources._050_secret_rotations_sql),
+        step(60, "outbox", PackageResources._060_outbox_sql),
     ]
 
     private static func step(_ version: Int, _ name: String, _ bytes: [UInt8]) -> Migration {

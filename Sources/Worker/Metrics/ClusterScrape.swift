@@ -60,6 +60,7 @@ package final class ClusterScrape {
                 )
             )
         }
+        commands.append(["HMGET", OutboxReport.key] + OutboxReport.fields)  // Last, so the indexes above stay.
         let started = ContinuousClock.now
         let replies = try connection.pipeline(commands)
         let roundTrip = (ContinuousClock.now - started).seconds
@@ -132,7 +133,8 @@ package final class ClusterScrape {
         return ClusterSnapshot(
             time: now, queues: queues.compactMap { byQueue[$0] }, nodes: nodes, etaMessages: replies[1].integer ?? 0,
             etaNextDue: next.count == 2 ? next[1].string.flatMap(Double.init).map(Date.init(timeIntervalSince1970:)) : nil,
-            deadLetters: replies[3].integer ?? 0, schedule: schedule, jobGauges: gauges, sent: sent, roundTrip: roundTrip
+            deadLetters: replies[3].integer ?? 0, schedule: schedule, jobGauges: gauges, sent: sent, roundTrip: roundTrip,
+            outbox: OutboxReport(values: (replies.last?.array ?? []).map(\.string))
         )
     }
 

@@ -74,4 +74,6 @@ public struct ClusterSnapshot: Sendable {
     public var sent: [SentSeries: Int]
     /// Seconds the pipelined read took.
     public var roundTrip: Double
+    /// What the outbox relays last counted (docs/outbox.md); `nil` when no relay has reported.
+    public var outbox: OutboxReport? = nil
 }

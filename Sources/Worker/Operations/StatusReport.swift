@@ -115,6 +115,7 @@ public struct StatusReport: Sendable {
             "ETA SET       \(snapshot.etaMessages) waiting"
                 + (snapshot.etaNextDue.map { ", next due \(TimeText.relative($0, now: now))" } ?? "")
         )
+        if let outbox = outboxLine() { lines.append("OUTBOX        " + outbox) }
         lines.append("")
         lines.append(row(["SCHEDULE", "TASK", "LAST RUN", "NEXT RUN", "LAG"], widths: scheduleWidths))
         if snapshot.schedule.isEmpty { lines.append("  (no schedule state in Redis)") }
@@ -168,6 +169,15 @@ public struct StatusReport: Sendable {
         return lines
     }
 
+    /// The outbox relays' last count as one sentence; `nil` when no relay has reported.
+    func outboxLine() -> String? {
+        guard let outbox = snapshot.outbox else { return nil }
+        let now = snapshot.time
+        return "\(outbox.pending) pending" + (outbox.pending > 0 ? ", oldest " + TimeText.duration(outbox.oldestAge(now: now)) : "")
+            + (outbox.failed > 0 ? ", \(outbox.failed) FAILED" : "") + ", \(outbox.relayed) relayed, counted "
+            + TimeText.relative(outbox.observedAt, now: now)
+    }
+
     // MARK: - JSON
 
     /// The same data for scripts.
@@ -214,6 +224,12 @@ public struct StatusReport: Sendable {
             ],
             "eta": ["waiting": .int(snapshot.etaMessages), "next_due": time(snapshot.etaNextDue)],
             "schedules": .array(schedule), "job_families": .array(families),
+            "outbox": snapshot.outbox.map { outbox in
+                [
+                    "pending": .int(outbox.pending), "oldest_age_seconds": .double(outbox.oldestAge(now: snapshot.time)),
+                    "failed": .int(outbox.failed), "relayed": .int(outbox.relayed), "counted_at": time(outbox.observedAt),
+                ]
+            } ?? .null,
         ]
     }
 }
