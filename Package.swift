@@ -141,7 +141,12 @@ let package = Package(
         ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TaskAPITests", dependencies: ["TaskAPI", "Broker"], swiftSettings: swiftSettings),
-        .testTarget(name: "CelerityCLITests", dependencies: ["CelerityCLI"], swiftSettings: swiftSettings),
+        // The version constant against VERSION and CHANGELOG.md, and a worker binary's root command.
+        .testTarget(
+            name: "CelerityCLITests",
+            dependencies: ["CelerityCLI", "TaskAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
         // A worker binary with test tasks (crash, flaky, record); built with the tests.
         .executableTarget(
             name: "celerity-test-worker",

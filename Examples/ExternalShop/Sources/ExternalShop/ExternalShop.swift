@@ -43,21 +43,29 @@ struct Invoice: Encodable, Sendable {
 enum ExternalShop: TaskApplication {
     static func setup(_ context: SetupContext) async throws -> TaskRegistry {
         try TaskRegistry([
-            TaskDefinition(LineTotal.self) { line, _ in
-                let discount = line.discount_percent ?? 0
-                guard line.unit_cents >= 0, line.quantity >= 0, (0...100).contains(discount) else {
-                    throw TaskError.valueError("line_total needs a price and quantity of 0 or more and a discount of 0-100")
-                }
-                let gross = try checked(line.unit_cents.multipliedReportingOverflow(by: line.quantity))
-                return gross - (try checked(gross.multipliedReportingOverflow(by: discount))) / 100
-            },
-            TaskDefinition(InvoiceTotal.self) { invoice, _ in
-                var total = 0
-                for line in invoice.line_totals { total = try checked(total.addingReportingOverflow(line)) }
-                return Invoice(invoice_id: invoice.invoice_id, lines: invoice.line_totals.count, total_cents: total)
-            },
+            TaskDefinition(LineTotal.self) { line, _ in try lineTotal(line) },
+            TaskDefinition(InvoiceTotal.self) { invoice, _ in try invoiceTotal(invoice) },
         ])
     }
+}
+
+/// The line's price less its discount, rounded down to the cent.
+/// - Throws: a `ValueError` ``TaskError`` for a negative amount, a discount outside 0–100 or an amount too large.
+func lineTotal(_ line: LineTotal) throws -> Int {
+    let discount = line.discount_percent ?? 0
+    guard line.unit_cents >= 0, line.quantity >= 0, (0...100).contains(discount) else {
+        throw TaskError.valueError("line_total needs a price and quantity of 0 or more and a discount of 0-100")
+    }
+    let gross = try checked(line.unit_cents.multipliedReportingOverflow(by: line.quantity))
+    return gross - (try checked(gross.multipliedReportingOverflow(by: discount))) / 100
+}
+
+/// The sum of an invoice's line totals.
+/// - Throws: a `ValueError` ``TaskError`` when the sum is too large.
+func invoiceTotal(_ invoice: InvoiceTotal) throws -> Invoice {
+    var total = 0
+    for line in invoice.line_totals { total = try checked(total.addingReportingOverflow(line)) }
+    return Invoice(invoice_id: invoice.invoice_id, lines: invoice.line_totals.count, total_cents: total)
 }
 
 /// The result of checked arithmetic, or a `ValueError` when it overflowed: a large amount never traps.
