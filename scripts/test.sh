@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 swift build --build-tests
+# An application in its own package (Examples/ExternalShop), built as a user builds it; ExternalShopTests runs it.
+(cd Examples/ExternalShop && swift build -c release)
 # deploy/: systemd units, compose file, Prometheus rules and their unit tests, Alertmanager, Grafana.
 bash scripts/validate-deploy.sh
 # One test at a time: the integration tests start real servers and worker pools, and on a 2-core
