@@ -17,11 +17,11 @@ let package = Package(
     // Scheduler, Alerts) and Celerity's own jobs (Tasks) are not products: the `celerity` binary runs them.
     products: [
         .executable(name: "celerity", targets: ["celerity"]),
-        .library(name: "TaskAPI", targets: ["TaskAPI"]),
         .library(name: "Broker", targets: ["Broker"]),
+        .library(name: "TaskAPI", targets: ["TaskAPI"]),
         .library(name: "CelerityCLI", targets: ["CelerityCLI"]),
-        .library(name: "Postgres", targets: ["Postgres"]),
         .library(name: "HTTP", targets: ["HTTP"]),
+        .library(name: "Postgres", targets: ["Postgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
