@@ -14,6 +14,7 @@ public struct RedisOptions: ParsableArguments {
     /// Options with no flag given yet: ArgumentParser fills them.
     public init() {}
 
+    /// The `--redis-url` flag's value, if given.
     @Option(
         name: .customLong("redis-url"),
         help: ArgumentHelp(
@@ -22,7 +23,6 @@ public struct RedisOptions: ParsableArguments {
             valueName: "url"
         )
     )
-    /// The `--redis-url` flag's value, if given.
     public var redisURL: String?
 
     /// The URL from the flag, else `CELERITY_REDIS_URL`, else the local default.
