@@ -12,13 +12,16 @@ let swiftSettings: [SwiftSetting] = [
 let package = Package(
     name: "Celerity",
     platforms: [.macOS(.v15)],
+    // What an application in its own package imports (docs/tasks.md, "In your own package"): the task API, the
+    // client and protocol types, the worker commands, the PostgreSQL and HTTP clients and the transactional outbox.
+    // The engine (Worker, Scheduler, Alerts) and Celerity's own jobs (Tasks) are not products: the `celerity` binary
+    // runs them.
     products: [
         .executable(name: "celerity", targets: ["celerity"]),
         .library(name: "Broker", targets: ["Broker"]),
         .library(name: "TaskAPI", targets: ["TaskAPI"]),
-        .library(name: "Worker", targets: ["Worker"]),
-        .library(name: "Scheduler", targets: ["Scheduler"]),
-        .library(name: "Tasks", targets: ["Tasks"]),
+        .library(name: "CelerityCLI", targets: ["CelerityCLI"]),
+        .library(name: "Outbox", targets: ["Outbox"]),
         .library(name: "HTTP", targets: ["HTTP"]),
         .library(name: "Postgres", targets: ["Postgres"]),
     ],
@@ -116,7 +119,8 @@ let package = Package(
             dependencies: ["Broker", "TaskAPI", "Postgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        // Options and commands shared by every binary that runs tasks: --redis-url, logging, `worker`.
+        // The worker commands every application binary uses (`worker`, the hidden `worker-process`, `--version`),
+        // and the options the `celerity` binary's other commands share: --redis-url, logging, settings.
         .target(
             name: "CelerityCLI",
             dependencies: [
@@ -146,6 +150,12 @@ let package = Package(
         ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TaskAPITests", dependencies: ["TaskAPI", "Broker"], swiftSettings: swiftSettings),
+        // The version constant against VERSION and CHANGELOG.md, and a worker binary's root command.
+        .testTarget(
+            name: "CelerityCLITests",
+            dependencies: ["CelerityCLI", "TaskAPI", "Broker", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
         // A worker binary with test tasks (crash, flaky, record); built with the tests.
         .executableTarget(
             name: "celerity-test-worker",

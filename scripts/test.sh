@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 swift build --build-tests
+# An application in its own package (Examples/ExternalShop), built in release as a user builds it, but in this
+# package's build directory: it reuses the release builds of swift-nio & co. that scripts/run.sh and bench/ make
+# (docs/testing.md). ExternalShopTests runs it.
+(cd Examples/ExternalShop && swift build -c release --scratch-path ../../.build)
+export CELERITY_EXTERNAL_SHOP_WORKER="$PWD/.build/release/external-shop-worker"
 # deploy/: systemd units, compose file, Prometheus rules and their unit tests, Alertmanager, Grafana.
 bash scripts/validate-deploy.sh
 # One test at a time: the integration tests start real servers and worker pools, and on a 2-core

@@ -12,10 +12,8 @@ import TaskAPI
 /// `app.send_task("shop.order_total", args=[7])` or `order_total.delay(7, currency="EUR")`.
 @main
 struct ShopWorker: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "celerity-example",
-        abstract: "The example shop application's worker (docs/tasks.md).",
-        subcommands: [WorkerCommand<Shop>.self, WorkerProcessCommand<Shop>.self]
+    static let configuration = CommandConfiguration.worker(
+        Shop.self, commandName: "celerity-example", abstract: "The example shop application's worker (docs/tasks.md)."
     )
 }
 

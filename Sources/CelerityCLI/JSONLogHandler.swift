@@ -14,23 +14,23 @@ import Glibc
 
 /// Writes one JSON object per log line to standard error, for log shippers:
 /// `{"time": ..., "level": ..., "label": ..., "message": ..., "task.id": ..., ...}`.
-public struct JSONLogHandler: LogHandler {
-    public var logLevel: Logger.Level = .info
-    public var metadata: Logger.Metadata = [:]
+package struct JSONLogHandler: LogHandler {
+    package var logLevel: Logger.Level = .info
+    package var metadata: Logger.Metadata = [:]
     private let label: String
     /// Standard error, locked so lines from different threads never interleave.
     private static let standardError = Mutex<Int32>(STDERR_FILENO)
 
-    public init(label: String) {
+    package init(label: String) {
         self.label = label
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var object: JSONObject = [
             "time": .string(CeleryTime.format(Date())), "level": .string(event.level.rawValue), "label": .string(label),
             "message": .string("\(event.message)"),

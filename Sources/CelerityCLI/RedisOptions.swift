@@ -8,10 +8,13 @@ import Foundation
 import Logging
 import TaskAPI
 
-/// `--redis-url`, shared by every subcommand that talks to Redis.
+/// `--redis-url`, shared by every subcommand that talks to Redis; an application's own commands that enqueue use
+/// it too (`@OptionGroup var redis: RedisOptions`, then `CelerityClient(configuration: try redis.configuration())`).
 public struct RedisOptions: ParsableArguments {
+    /// Options with no flag given yet: ArgumentParser fills them.
     public init() {}
 
+    /// The `--redis-url` flag's value, if given.
     @Option(
         name: .customLong("redis-url"),
         help: ArgumentHelp(
@@ -23,6 +26,7 @@ public struct RedisOptions: ParsableArguments {
     public var redisURL: String?
 
     /// The URL from the flag, else `CELERITY_REDIS_URL`, else the local default.
+    /// - Throws: An error naming what is wrong with the URL (never the URL, which may carry a password).
     public func configuration() throws -> RedisConfiguration {
         let text = redisURL ?? ProcessInfo.processInfo.environment["CELERITY_REDIS_URL"]
         guard let text, !text.isEmpty else { return .localDefault }
@@ -34,7 +38,7 @@ public struct RedisOptions: ParsableArguments {
     }
 
     /// A configuration for short-lived commands: give up quickly when Redis is not there.
-    public func commandLineConfiguration() throws -> RedisConfiguration {
+    package func commandLineConfiguration() throws -> RedisConfiguration {
         var configuration = try configuration()
         configuration.connectTimeout = .seconds(2)
         configuration.reconnectTimeout = .seconds(1)
@@ -42,7 +46,7 @@ public struct RedisOptions: ParsableArguments {
     }
 
     /// A logger for short-lived commands: only errors, since failures are reported as the command's error.
-    public var quietLogger: Logger {
+    package var quietLogger: Logger {
         var logger = Logger(label: "celerity.cli")
         logger.logLevel = .error
         return logger
@@ -50,7 +54,7 @@ public struct RedisOptions: ParsableArguments {
 }
 
 /// Parses a JSON command-line argument, naming the option and the position of a defect.
-public func parseJSONArgument(_ text: String, option: String) throws -> JSONValue {
+package func parseJSONArgument(_ text: String, option: String) throws -> JSONValue {
     do {
         return try JSONValue.parse(text)
     } catch {
@@ -59,14 +63,14 @@ public func parseJSONArgument(_ text: String, option: String) throws -> JSONValu
 }
 
 /// A failure reported as one line (`Error: …`) and exit status 1, without the usage text.
-public struct CommandError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct CommandError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// `--config FILE` and `--set KEY=VALUE`: the application's ``Settings`` (flags, then environment, then file).
-public struct SettingsOptions: ParsableArguments {
-    public init() {}
+package struct SettingsOptions: ParsableArguments {
+    package init() {}
 
     @Option(
         name: .customLong("config"),
@@ -76,14 +80,14 @@ public struct SettingsOptions: ParsableArguments {
             valueName: "file"
         )
     )
-    public var configFile: String?
+    package var configFile: String?
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Set a configuration key, overriding the environment (repeatable).", valueName: "KEY=VALUE"))
-    public var values: [String] = []
+    package var values: [String] = []
 
     /// The settings these options describe, plus `extra` flag values (named flags such as `--database-url`).
     /// - Throws: ``CommandError`` naming a malformed `--set` or an unreadable file (never a value).
-    public func settings(extra: [String: String] = [:]) throws -> Settings {
+    package func settings(extra: [String: String] = [:]) throws -> Settings {
         var flags: [String: String] = [:]
         for pair in values {
             guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {

@@ -15,51 +15,51 @@ import Glibc
 #endif
 
 /// The options of `worker` (and of the processes it starts).
-public struct WorkerOptions: ParsableArguments {
-    public init() {}
+package struct WorkerOptions: ParsableArguments {
+    package init() {}
 
-    @OptionGroup public var redis: RedisOptions
+    @OptionGroup package var redis: RedisOptions
 
     @Option(name: [.customShort("Q"), .long], help: "Comma-separated queues to consume, e.g. celery,backups.")
-    public var queues: String = "celery"
+    package var queues: String = "celery"
 
     @Option(name: [.customShort("c"), .long], help: "Worker processes (default: number of cores).")
-    public var concurrency: Int?
+    package var concurrency: Int?
 
     @Option(name: [.customShort("n"), .customLong("hostname")], help: "Node name (default: celerity.<pid>@<host>).")
-    public var nodeName: String?
+    package var nodeName: String?
 
     @Option(help: "Seconds a warm shutdown waits for running tasks before requeueing them.")
-    public var shutdownTimeout: Double = 30
+    package var shutdownTimeout: Double = 30
 
     @Option(help: "Seconds a worker process's lease lasts without renewal.")
-    public var leaseTimeout: Double = 10
+    package var leaseTimeout: Double = 10
 
     @Option(help: "Seconds between looks for dead worker processes of any node.")
-    public var reapInterval: Double = 5
+    package var reapInterval: Double = 5
 
     @Option(help: "Deliveries to dying processes before a message is dead-lettered as poison.")
-    public var maxDeliveries: Int = 3
+    package var maxDeliveries: Int = 3
 
     @Option(help: "Seconds results are kept (0: forever).")
-    public var resultExpires: Double = 86400
+    package var resultExpires: Double = 86400
 
     @Option(help: "Most messages (1-1000) a worker process takes in one step when its queue has a backlog (half the queue, at most this; 1 disables batching; default: $CELERITY_PREFETCH_BATCH, then 32).")
-    public var prefetchBatch: Int?
+    package var prefetchBatch: Int?
 
     @Option(help: "Seconds a task may run before its process hands back the rest of its batch and stores the results before it.")
-    public var batchHold: Double = 0.002
+    package var batchHold: Double = 0.002
 
     @Flag(help: "Store STARTED when a task starts (Celery's task_track_started).")
-    public var trackStarted = false
+    package var trackStarted = false
 
     @Flag(name: [.customShort("E"), .customLong("task-events")], help: "Send Celery task events (for Flower and celery events).")
-    public var taskEvents = false
+    package var taskEvents = false
 
     @Option(help: "Where to serve /metrics, /healthz and the status page: host:port, or 0 to disable (default: $CELERITY_METRICS_ADDRESS, then 127.0.0.1:9808).")
-    public var metricsAddress: String?
+    package var metricsAddress: String?
 
-    @OptionGroup public var settings: SettingsOptions
+    @OptionGroup package var settings: SettingsOptions
 
     @Option(
         name: .customLong("database-url"),
@@ -68,7 +68,7 @@ public struct WorkerOptions: ParsableArguments {
             discussion: "Defaults to $CELERITY_DATABASE_URL.", valueName: "url"
         )
     )
-    public var databaseURL: String?
+    package var databaseURL: String?
 
     @Option(
         name: .customLong("alias"),
@@ -78,19 +78,19 @@ public struct WorkerOptions: ParsableArguments {
             valueName: "alias=task"
         )
     )
-    public var aliases: [String] = []
+    package var aliases: [String] = []
 
     @Flag(help: "Also relay the application's celerity_outbox table to Redis (docs/outbox.md; needs the database URL).")
     public var outbox = false
 
     @Option(help: "Log format: text or json.")
-    public var logFormat: LogFormat = .text
+    package var logFormat: LogFormat = .text
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    public var logLevel: String = "info"
+    package var logLevel: String = "info"
 
     /// The worker configuration these options describe.
-    public func configuration() throws -> WorkerConfiguration {
+    package func configuration() throws -> WorkerConfiguration {
         var configuration = WorkerConfiguration(redis: try redis.configuration())
         configuration.queues = queues.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
         guard !configuration.queues.isEmpty else { throw CommandError("--queues names no queue") }
@@ -138,12 +138,12 @@ public struct WorkerOptions: ParsableArguments {
 }
 
 /// The log line format.
-public enum LogFormat: String, ExpressibleByArgument, Sendable {
+package enum LogFormat: String, ExpressibleByArgument, Sendable {
     case text
     case json
 
     /// Sends this process's logs to standard error in `format` at `level` (a `Logger.Level` name; `info` if unknown).
-    public static func bootstrap(_ format: LogFormat, level: String) {
+    package static func bootstrap(_ format: LogFormat, level: String) {
         let level = Logger.Level(rawValue: level.lowercased()) ?? .info
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler =
@@ -154,8 +154,11 @@ public enum LogFormat: String, ExpressibleByArgument, Sendable {
     }
 }
 
-/// `worker`: the supervisor and its pool of worker processes.
+/// `worker`: the supervisor and its pool of worker processes, running `Application`'s tasks. A binary becomes a
+/// worker with ``ArgumentParser/CommandConfiguration/worker(_:commandName:abstract:version:subcommands:)``, which
+/// adds this command and ``WorkerProcessCommand``.
 public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand {
+    /// `worker`, with its help text.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "worker",
@@ -164,10 +167,13 @@ public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand 
         )
     }
 
-    @OptionGroup public var options: WorkerOptions
+    @OptionGroup package var options: WorkerOptions
 
+    /// A command with no options parsed yet: ArgumentParser fills them.
     public init() {}
 
+    /// Checks the application's setup once, then supervises the worker processes until SIGTERM or SIGINT.
+    /// - Throws: A one-line error when the options, the configuration or the application's setup are wrong.
     public func run() async throws {
         options.bootstrapLogging()
         let configuration = try options.configuration()
@@ -244,6 +250,7 @@ extension WorkerCommand {
 /// `worker-process` (hidden): one worker process, started by the supervisor. It runs the application's
 /// setup once, then takes tasks until the supervisor stops it, then runs the setup's shutdown steps.
 public struct WorkerProcessCommand<Application: TaskApplication>: AsyncParsableCommand {
+    /// `worker-process`, hidden from the help.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: "worker-process", abstract: "A worker process (started by `worker`).", shouldDisplay: false)
     }
@@ -251,10 +258,13 @@ public struct WorkerProcessCommand<Application: TaskApplication>: AsyncParsableC
     @Option(help: "The id the supervisor gave this process.")
     var processID: String
 
-    @OptionGroup public var options: WorkerOptions
+    @OptionGroup package var options: WorkerOptions
 
+    /// A command with no options parsed yet: ArgumentParser fills them.
     public init() {}
 
+    /// Runs the application's setup, then tasks until the supervisor stops this process, then the shutdown steps.
+    /// - Throws: A one-line error when the options or the application's setup are wrong.
     public func run() async throws {
         options.bootstrapLogging()
         var logger = Logger(label: "celerity.worker")

@@ -7,19 +7,17 @@ import Worker
 /// The `celerity` command: one root with a subcommand per job.
 @main
 struct Celerity: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration.worker(
+        CelerityTasks.self,
         commandName: "celerity",
         abstract: "A Celery-compatible job runner for Redis, written in Swift.",
-        version: celerityVersion,
         subcommands: [
             EnqueueCommand.self,
             ResultCommand.self,
             QueuesCommand.self,
-            WorkerCommand<CelerityTasks>.self,
             WorkersCommand.self,
             RevokeCommand.self,
             DeadLetterCommand.self,
-            WorkerProcessCommand<CelerityTasks>.self,
             SchedulerCommand.self,
             ScheduleCommand.self,
             DatabaseCommand.self,

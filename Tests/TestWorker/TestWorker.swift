@@ -10,10 +10,7 @@ import Tasks
 /// its Redis connection is opened once per worker process, in ``TestTasks/setup(_:)``, and captured by the handlers.
 @main
 struct TestWorker: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "celerity-test-worker",
-        subcommands: [WorkerCommand<TestTasks>.self, WorkerProcessCommand<TestTasks>.self]
-    )
+    static let configuration = CommandConfiguration.worker(TestTasks.self, commandName: "celerity-test-worker")
 }
 
 enum TestTasks: TaskApplication {

@@ -13,12 +13,10 @@ import TaskAPI
 /// that records its enqueue→start latency.
 @main
 struct CelerityBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "celerity-bench",
+    static let configuration = CommandConfiguration.worker(
+        BenchTasks.self, commandName: "celerity-bench",
         abstract: "Celerity's side of the benchmark in bench/: enqueue timings and a worker with bench tasks.",
-        subcommands: [
-            Enqueue.self, SendAtRate.self, WorkerCommand<BenchTasks>.self, WorkerProcessCommand<BenchTasks>.self,
-        ]
+        subcommands: [Enqueue.self, SendAtRate.self]
     )
 }
 

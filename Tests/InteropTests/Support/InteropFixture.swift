@@ -73,7 +73,12 @@ final class InteropFixture: Sendable {
     }()
 
     /// The path of a binary built with the tests (`celerity`, `celerity-test-worker`).
+    /// A name with a `/` is a path to a binary built elsewhere (`Examples/ExternalShop`'s worker).
     static func binary(_ name: String) throws -> String {
+        if name.contains("/") {
+            guard FileManager.default.isExecutableFile(atPath: name) else { throw InteropFailure("no executable at \(name)") }
+            return name
+        }
         let path = buildDirectory + "/" + name
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw InteropFailure("\(name) not found next to the test bundle; build with `swift build --build-tests`")
@@ -89,7 +94,7 @@ final class InteropFixture: Sendable {
     ///   - queues: The queues to consume.
     ///   - concurrency: Worker processes.
     ///   - options: More worker options, e.g. `["-E"]` or `["--track-started"]`.
-    ///   - binary: The worker binary: the test worker, or `celerity-example` (the example application).
+    ///   - binary: The worker binary: the test worker, `celerity-example` (the example application), or a path.
     @discardableResult
     func startCelerity(
         queues: [String] = ["celery"], concurrency: Int = 2, options: [String] = [], binary: String = "celerity-test-worker"
