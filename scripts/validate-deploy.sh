@@ -20,7 +20,7 @@ step "systemd units"
 mkdir "$work/units"
 for unit in deploy/systemd/*.service; do
     # verify checks that ExecStart's binary exists: point the units at the one just built.
-    sed "s#/usr/local/bin/celerity#$binary#g" "$unit" >"$work/units/$(basename "$unit")"
+    sed "s#/usr/bin/celerity#$binary#g" "$unit" >"$work/units/$(basename "$unit")"
 done
 # systemd-analyze reports unknown keys as warnings with exit 0: any output is a failure.
 (cd "$work/units" && systemd-analyze verify ./*.service) >"$work/systemd.log" 2>&1 || true
