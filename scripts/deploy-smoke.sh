@@ -57,7 +57,10 @@ cleanup() {
         apt-get -o DPkg::Lock::Timeout=300 purge -y celerity >/dev/null 2>&1
         rm -f "$marker"
         $home_existed || rm -rf /var/lib/celerity
-        $user_existed || { getent passwd celerity >/dev/null && userdel celerity; }
+        if ! $user_existed && getent passwd celerity >/dev/null; then
+            poll 30 sh -c '! pgrep -u celerity'
+            userdel celerity
+        fi
     fi
     if [ $status -ne 0 ]; then
         for log in "$state"/*.log; do [ -s "$log" ] && { echo "=== $(basename "$log") (last 30 lines)"; tail -n 30 "$log"; }; done >&2
@@ -77,6 +80,9 @@ poll() {
         sleep 0.2
     done
 }
+
+# A child that exited stays a zombie until `wait`: kill -0 still finds it.
+exited() { ! kill -0 "$1" 2>/dev/null || [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = Z ]; }
 
 say "package"
 started=$SECONDS
@@ -220,7 +226,7 @@ for name in "${!unit_pids[@]}"; do kill -TERM "${unit_pids[$name]}"; done
 for name in "${!unit_pids[@]}"; do
     pid=${unit_pids[$name]}
     limit=$(sed -n 's/^TimeoutStopSec=\([0-9]*\)$/\1/p' "/lib/systemd/system/$name.service")
-    poll $((limit < 60 ? limit : 60)) sh -c "! kill -0 $pid" || die "$name did not stop within its TimeoutStopSec"
+    poll $((limit < 60 ? limit : 60)) exited "$pid" || die "$name did not stop within its TimeoutStopSec (60 s at most here)"
     wait "$pid" && code=0 || code=$?
     [ $code -eq 0 ] || die "$name exited $code after SIGTERM"
     if [[ $name == celerity-worker-* ]]; then grep -q 'warm shutdown' "$state/$name.log" || die "$name logged no warm shutdown"; fi
