@@ -14,7 +14,7 @@ while [ $# -gt 0 ]; do
         *) echo "package.sh: unknown argument $1 (usage: package.sh [--out DIR])" >&2; exit 1 ;;
     esac
 done
-for tool in dpkg-deb dpkg-query ldd strip; do
+for tool in dpkg-deb dpkg-query ldd readelf strip; do
     command -v "$tool" >/dev/null || { echo "package.sh: $tool is missing (apt-get install dpkg-dev binutils)" >&2; exit 1; }
 done
 
@@ -44,16 +44,20 @@ install -m 0644 README.md docs/*.md "$root/usr/share/doc/celerity/"
 install -m 0644 deploy/README.md "$root/usr/share/doc/celerity/deploy.md"
 install -m 0644 deploy/runbooks/*.md "$root/usr/share/doc/celerity/runbooks/"
 
-# Depends: the package of every shared library the binary loads (hiredis, libpq, libcurl, libc...), at least the
-# version built against; tzdata for schedule time zones, ca-certificates for HTTPS, passwd for useradd.
+# Depends: the package of every shared library the binary names (DT_NEEDED: hiredis, libpq, libcurl, libc...; their
+# own dependencies are theirs), at least the version built against; tzdata for schedule time zones,
+# ca-certificates for HTTPS, passwd for useradd.
 depends=()
+needed="$(readelf -d "$bin/celerity" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')"
 while read -r library; do
+    [[ $library != missing:* ]] || { echo "package.sh: the binary needs ${library#missing:}, which is not installed" >&2; exit 1; }
     owner="$(dpkg-query -S "$library" 2>/dev/null || dpkg-query -S "$(realpath "$library")" 2>/dev/null || true)"
     [ -n "$owner" ] || { echo "package.sh: no installed package owns $library" >&2; exit 1; }
     package="${owner%%:*}"
     upstream="$(dpkg-query -W -f='${Version}' "$package" | sed 's/^[0-9]*://; s/-[^-]*$//')"
     depends+=("$package (>= $upstream)")
-done < <(ldd "$bin/celerity" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }')
+done < <(ldd "$bin/celerity" | awk -v needed="$needed" 'BEGIN { split(needed, names, "\n"); for (i in names) want[names[i]] = 1 }
+    $2 == "=>" && ($1 in want) { if ($3 !~ /^\//) { print "missing:" $1; next } print $3 }')
 depends+=(tzdata ca-certificates passwd)
 depends_line="$(printf '%s\n' "${depends[@]}" | sort -u | paste -sd, | sed 's/,/, /g')"
 
