@@ -63,7 +63,7 @@ cleanup() {
         fi
     fi
     if [ $status -ne 0 ]; then
-        for log in "$state"/*.log; do [ -s "$log" ] && { echo "=== $(basename "$log") (last 30 lines)"; tail -n 30 "$log"; }; done >&2
+        for log in "$state"/*.log "$state"/pg/*.log; do [ -s "$log" ] && { echo "=== $(basename "$log") (last 30 lines)"; tail -n 30 "$log"; }; done >&2
     fi
     rm -rf "$state"
     exit $status
@@ -122,7 +122,7 @@ runuser -u postgres -- "$pgbin/initdb" -D "$state/pg/data" -U postgres --pwfile=
     -E UTF8 --no-locale --no-sync >"$state/initdb.log" 2>&1 || die "initdb failed"
 pgdata="$state/pg/data"
 db_port=$(freeport)
-runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -l "$state/postgres.log" -w -t 60 \
+runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -l "$state/pg/postgres.log" -w -t 60 \
     -o "-p $db_port -k $state/pg -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null || die "PostgreSQL did not start"
 database_url="postgresql://postgres:$db_password@127.0.0.1:$db_port/postgres"
 
@@ -167,7 +167,9 @@ for unit in "${units[@]}"; do
 done
 for port in "${ports[@]}"; do
     poll 180 curl -sf "http://127.0.0.1:$port/metrics" || die "nothing answers /metrics on port $port"
-    curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^celery_worker_up' || die "port $port's /metrics has no celery_worker_up"
+    # The node's own heartbeat shows up in the next scrape or so.
+    poll 60 sh -c "curl -sf http://127.0.0.1:$port/metrics | grep -q '^celery_worker_up{.*} 1'" \
+        || die "port $port's /metrics reports no live worker (celery_worker_up 1)"
 done
 for name in "${!unit_pids[@]}"; do
     kill -0 "${unit_pids[$name]}" 2>/dev/null || die "$name exited early"
