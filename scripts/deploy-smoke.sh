@@ -152,7 +152,8 @@ ports=()
 for unit in "${units[@]}"; do
     port=$(sed -n 's/^ExecStart=.*--metrics-address [0-9.]*:\([0-9]*\).*/\1/p' "$unit")
     if [ -n "$port" ]; then
-        python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1])))" "$port" 2>/dev/null \
+        # A worker started without --metrics-address (a test) takes 9808 for a moment: wait a little for it.
+        poll 60 python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1])))" "$port" \
             || die "port $port of $(basename "$unit") is in use on this machine"
         ports+=("$port")
     fi
