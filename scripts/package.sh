@@ -32,6 +32,7 @@ fi
 
 arch="$(dpkg --print-architecture)"
 root="$(mktemp -d /tmp/celerity-package.XXXXXX)"
+chmod 0755 "$root"   # the archive's ./ entry: never 0700
 trap 'rm -rf "$root"' EXIT
 install -D -m 0755 "$bin/celerity" "$root/usr/bin/celerity"
 strip --strip-debug "$root/usr/bin/celerity"
@@ -83,5 +84,5 @@ CONTROL
 
 mkdir -p "$out"
 deb="$out/celerity_${version}_${arch}.deb"
-dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >&2
+dpkg-deb --root-owner-group -Zgzip --build "$root" "$deb" >&2
 echo "$deb"
