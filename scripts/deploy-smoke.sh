@@ -2,7 +2,7 @@
 # The deploy smoke test: runs the deploy files instead of linting them. As root, on a CI machine (never a host
 # where celerity is installed for real):
 #   1. builds the .deb (scripts/package.sh) and installs it: `apt-get install -y ./celerity_*.deb`;
-#   2. checks the installed files: --version, no Swift runtime from the toolchain in `ldd`, the celerity user,
+#   2. checks the installed files: --version, no Swift runtime in `ldd` and a run with the toolchain hidden, the user,
 #      /etc/celerity/env 0600 celerity, /var/lib/celerity/backups 0700;
 #   3. starts a throwaway redis-server (with a password) and PostgreSQL (with a password) on free ports, writes
 #      /etc/celerity/env as an operator would, and adds a 2-second entry to /etc/celerity/schedule.yaml;
@@ -13,7 +13,8 @@
 #      consumes its queue;
 #   6. SIGTERM stops each unit warmly (a running task finishes first); `apt-get remove` leaves no process.
 # It cleans up after itself on any exit (trap): processes, servers, the package (purged), the celerity user and
-# /var/lib/celerity when it created them. About 2-4 minutes once the release build is up to date.
+# /var/lib/celerity when it created them. About 35 s (2 min on a loaded machine) once the release build is up to
+# date; a cold release build (scripts/build-release.sh) adds 10-20 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
