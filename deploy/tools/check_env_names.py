@@ -14,8 +14,6 @@ import re
 import subprocess
 import sys
 
-import yaml
-
 root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..")
 os.chdir(root)
 NAME = r"[A-Z_][A-Z0-9_]*"
@@ -47,11 +45,31 @@ compose = subprocess.run(
     ["docker-compose", "-f", "deploy/docker-compose.yml", "--env-file", "deploy/compose.env.example", "config"],
     check=True, capture_output=True, text=True, env={"PATH": os.environ["PATH"]},
 ).stdout
-for service, definition in yaml.safe_load(compose)["services"].items():
-    if "build" not in definition:
+# `config` prints normalized YAML (two-space indents, anchors resolved): read services/<name>/{build,environment}
+# line by line, so that no YAML library is needed.
+services, service, section = {}, None, None
+in_services = False
+for line in compose.splitlines():
+    indent = len(line) - len(line.lstrip(" "))
+    if indent == 0:
+        in_services = line.rstrip() == "services:"
         continue
-    for name in definition.get("environment") or {}:
-        deploy_sets.setdefault(name, []).append(f"deploy/docker-compose.yml ({service})")
+    if not in_services:
+        continue
+    if indent == 2:
+        service, section = line.strip().rstrip(":"), None
+        services[service] = {"build": False, "environment": []}
+    elif indent == 4:
+        section = line.strip().split(":")[0]
+        services[service]["build"] |= section == "build"
+    elif indent == 6 and section == "environment":
+        services[service]["environment"].append(line.strip().split(":")[0])
+for service, definition in services.items():
+    if definition["build"]:
+        for name in definition["environment"]:
+            deploy_sets.setdefault(name, []).append(f"deploy/docker-compose.yml ({service})")
+if not any(definition["build"] for definition in services.values()):
+    sys.exit("check_env_names: no compose service is built from this repository (`build:`): nothing to check")
 
 documentation = "\n".join(read(path) for path in ["README.md", "deploy/README.md", *glob.glob("docs/*.md")])
 problems = []
