@@ -13,8 +13,7 @@ if [ -n "${CELERITY_BIN:-}" ]; then
     celerity="$(realpath "$CELERITY_BIN")"
     build="$CELERITY_BIN"
 else
-    swift build -c release --product celerity
-    celerity="$(swift build -c release --show-bin-path)/celerity"
+    celerity="$(bash scripts/build-release.sh | tail -n 1)/celerity"
     build="release build"
 fi
 state="$(mktemp -d /tmp/celerity-jobs-bench.XXXXXX)"

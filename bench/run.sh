@@ -14,8 +14,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 command -v redis-benchmark >/dev/null || { echo "redis-benchmark is missing (apt-get install redis-tools)" >&2; exit 1; }
 
-swift build -c release --product celerity-bench
-bin="$(swift build -c release --show-bin-path)"
+# The one release build (scripts/build-release.sh: every binary, Swift runtime linked statically).
+bin="$(bash scripts/build-release.sh | tail -n 1)"
 
 venv=".build/bench-venv"
 pins=("celery[redis]==5.7.0" "rq==3.0.0" "dramatiq[redis]==2.2.1" "redis==8.1.0")

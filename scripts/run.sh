@@ -10,8 +10,7 @@ once=false
 [ "${1:-}" = "--once" ] && once=true
 
 bash scripts/install-deps.sh
-swift build -c release --product celerity
-celerity="$(swift build -c release --show-bin-path)/celerity"
+celerity="$(bash scripts/build-release.sh | tail -n 1)/celerity"
 
 state="$(mktemp -d /tmp/celerity-run.XXXXXX)"
 pids=()

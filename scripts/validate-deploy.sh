@@ -2,7 +2,9 @@
 # Validates everything under deploy/ with the tools that will run it (docs/operations.md):
 # systemd units (systemd-analyze verify), docker-compose.yml (docker-compose config, no engine needed),
 # Prometheus config, rules and rule unit tests (promtool), Alertmanager config (amtool), the Grafana
-# dashboard (structure + every query through promtool), and one runbook per alert.
+# dashboard (structure + every query through promtool), one runbook per alert, the Dockerfile (a structural
+# lint: no Docker engine here) and the environment names (deploy/ sets only what the code reads; every CELERITY_*
+# the code reads is documented).
 # Usage: scripts/validate-deploy.sh [CELERITY_BINARY]   (default: the debug build's celerity)
 # Fails loudly when a tool is missing: scripts/install-deps.sh installs them.
 set -euo pipefail
@@ -20,7 +22,7 @@ step "systemd units"
 mkdir "$work/units"
 for unit in deploy/systemd/*.service; do
     # verify checks that ExecStart's binary exists: point the units at the one just built.
-    sed "s#/usr/local/bin/celerity#$binary#g" "$unit" >"$work/units/$(basename "$unit")"
+    sed "s#/usr/bin/celerity#$binary#g" "$unit" >"$work/units/$(basename "$unit")"
 done
 # systemd-analyze reports unknown keys as warnings with exit 0: any output is a failure.
 (cd "$work/units" && systemd-analyze verify ./*.service) >"$work/systemd.log" 2>&1 || true
@@ -64,4 +66,11 @@ for alert in $alerts; do
     [ -s "deploy/runbooks/$alert.md" ] || { echo "validate-deploy: no runbook deploy/runbooks/$alert.md" >&2; exit 1; }
 done
 echo "$(echo "$alerts" | wc -w) alerts, each with a runbook"
+
+step "Dockerfile (structure; scripts/deploy-smoke.sh runs the package build it calls)"
+python3 deploy/tools/lint_dockerfile.py Dockerfile
+
+step "environment names"
+python3 deploy/tools/check_env_names.py
+
 echo "deploy/ is valid"

@@ -152,7 +152,7 @@ struct BackupFileTests {
     @Test("configuration: defaults, the database URL fallback, one-line errors naming the variable")
     func configuration() throws {
         let defaults = try BackupConfiguration.fromEnvironment([:])
-        #expect(defaults.directory == "/var/backups/celerity")
+        #expect(defaults.directory == "/var/lib/celerity/backups")
         #expect(defaults.postgresRetentionDays == 30 && defaults.redisRetentionDays == 7)
         #expect(defaults.configRetentionDays == 30 && defaults.verifyMinimumTables == 3)
         #expect(defaults.databaseURL == nil)

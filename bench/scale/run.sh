@@ -13,9 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 bash scripts/install-deps.sh
-swift build -c release --product celerity-bench
-swift build -c release --product celerity
-bin="$(swift build -c release --show-bin-path)"
+bin="$(bash scripts/build-release.sh | tail -n 1)"
 
 venv=".build/scale-venv"
 pins=("celery[redis]==5.7.0" "redis==8.1.0" "matplotlib==3.11.2")

@@ -4,7 +4,7 @@ import Foundation
 /// Where backups go, what they cover and how long they are kept; read from the environment by
 /// ``fromEnvironment(_:)``.
 public struct BackupConfiguration: Sendable {
-    /// The root directory: `postgresql/`, `redis/` and `config/` live under it. Default `/var/backups/celerity`.
+    /// The root directory: `postgresql/`, `redis/` and `config/` live under it. Default `/var/lib/celerity/backups`.
     public var directory: String
     /// The database to back up, a `postgresql://` URL (`CELERITY_BACKUP_DATABASE_URL`, else
     /// `CELERITY_DATABASE_URL`); `nil` when neither is set.
@@ -94,7 +94,7 @@ public struct BackupConfiguration: Sendable {
         }
         let minimumTables = value("CELERITY_BACKUP_VERIFY_MIN_TABLES")
         var configuration = BackupConfiguration(
-            directory: value("CELERITY_BACKUP_DIR") ?? "/var/backups/celerity",
+            directory: value("CELERITY_BACKUP_DIR") ?? "/var/lib/celerity/backups",
             databaseURL: databaseURL,
             redis: redis,
             configFiles: (value("CELERITY_BACKUP_CONFIG_FILES") ?? "").split(separator: ",")
