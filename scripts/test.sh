@@ -7,8 +7,9 @@ bash scripts/install-deps.sh
 swift build --build-tests
 # An application in its own package (Examples/ExternalShop), built in release as a user builds it, but in this
 # package's build directory: it reuses the release builds of swift-nio & co. that scripts/run.sh and bench/ make
-# (docs/testing.md). ExternalShopTests runs it.
-(cd Examples/ExternalShop && swift build -c release --scratch-path ../../.build)
+# (docs/testing.md), with the same flags as scripts/build-release.sh so that neither rebuilds what the other built.
+# ExternalShopTests runs it.
+(cd Examples/ExternalShop && swift build -c release --static-swift-stdlib --scratch-path ../../.build)
 export CELERITY_EXTERNAL_SHOP_WORKER="$PWD/.build/release/external-shop-worker"
 # deploy/: systemd units, compose file, Prometheus rules and their unit tests, Alertmanager, Grafana.
 bash scripts/validate-deploy.sh
