@@ -296,7 +296,7 @@ private struct JSONParser {
 /// JSON text in Python's `json.dumps` style; the output is always ASCII.
 extension TextBuffer {
     /// Appends `value` as JSON.
-    mutating func writeJSON(_ value: JSONValue) {
+    package mutating func writeJSON(_ value: JSONValue) {
         switch value {
         case .null: append("null")
         case .bool(let flag): flag ? append("true") : append("false")
@@ -308,7 +308,7 @@ extension TextBuffer {
         }
     }
 
-    mutating func writeJSON(_ elements: [JSONValue]) {
+    package mutating func writeJSON(_ elements: [JSONValue]) {
         append(UInt8(ascii: "["))
         for index in elements.indices {
             if index > 0 { append(", ") }
@@ -317,7 +317,7 @@ extension TextBuffer {
         append(UInt8(ascii: "]"))
     }
 
-    mutating func writeJSON(_ object: JSONObject) {
+    package mutating func writeJSON(_ object: JSONObject) {
         append(UInt8(ascii: "{"))
         let members = object.members
         for index in members.indices {
@@ -339,7 +339,7 @@ extension TextBuffer {
     private static let hexDigits: StaticString = "0123456789abcdef"
 
     /// A quoted string; printable ASCII is copied as is, everything else escaped (`ensure_ascii`).
-    mutating func writeJSON(_ string: String) {
+    package mutating func writeJSON(_ string: String) {
         append(UInt8(ascii: "\""))
         var string = string
         let copied = string.withUTF8 { utf8 in
