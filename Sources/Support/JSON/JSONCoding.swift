@@ -5,6 +5,12 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     /// The zero-based byte offset where the parser stopped.
     public var offset: Int
 
+    /// An error at byte `offset`; the parser's, and tests' expected values.
+    package init(reason: String, offset: Int) {
+        self.reason = reason
+        self.offset = offset
+    }
+
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
@@ -18,6 +24,8 @@ extension JSONValue {
 
     /// Parses one JSON document from UTF-8 bytes.
     /// - Throws: ``JSONParseError`` naming the defect and its byte offset.
+    /// Inlinable so that a caller in another module (Broker decoding a message) gets it specialized for its type.
+    @inlinable
     public static func parse(bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
         let parsed = bytes.withContiguousStorageIfAvailable { buffer in
             Result { () throws(JSONParseError) in try parse(buffer: buffer) }
@@ -28,7 +36,8 @@ extension JSONValue {
         }.get()
     }
 
-    private static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+    @usableFromInline
+    static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: buffer)
         return try parser.parseDocument()
     }
