@@ -40,7 +40,9 @@ import Testing
         let closedPort = try FreePort.allocate()
         var configuration = try RedisConfiguration(url: "redis://127.0.0.1:\(closedPort)/0")
         configuration.reconnectTimeout = .zero
-        let refused = try #require(throws: RedisError.self) { try RedisConnection(configuration: configuration).connect() }
+        let refused = try #require(throws: RedisError.self) {
+            try RedisConnection(configuration: configuration).connect()
+        }
         #expect(refused.code == .transport)
         #expect(isTransient(refused))
 
@@ -67,9 +69,11 @@ import Testing
         #expect(error.isTransient == transient)
     }
 
-    @Test func protocolViolationIsPermanent() {
-        #expect(!RedisError(code: .protocolViolation, message: "a reply of an unknown type", endpoint: "redis://h:1/0").isTransient)
-        #expect(RedisError(code: .timeout, message: "no reply in 10 s", endpoint: "redis://h:1/0").isTransient)
+    @Test func protocolViolationIsPermanentTimeoutTransient() {
+        let endpoint = "redis://h:1/0"
+        let violation = RedisError(code: .protocolViolation, message: "a reply of an unknown type", endpoint: endpoint)
+        #expect(!violation.isTransient)
+        #expect(RedisError(code: .timeout, message: "no reply in 10 s", endpoint: endpoint).isTransient)
     }
 
     private func refusal(_ client: RedisClient, _ command: [String]) async throws -> RedisError {

@@ -14,11 +14,13 @@ import Testing
         #expect(!policy.shouldRetry(InvoiceRejected()))
         #expect(!policy.shouldRetry(PlainError()), "an error that does not say is permanent")
 
-        let endpoint = "redis://h:1/0"
-        #expect(policy.shouldRetry(RedisError(code: .transport, message: "Connection reset by peer", endpoint: endpoint)))
-        #expect(policy.shouldRetry(RedisError(code: .reply, message: "READONLY You can't write against a read only replica.", endpoint: endpoint)))
-        #expect(!policy.shouldRetry(RedisError(code: .reply, message: "WRONGTYPE Operation against a key holding the wrong kind of value", endpoint: endpoint)))
-        #expect(!policy.shouldRetry(RedisError(code: .configuration, message: "AUTH failed", endpoint: endpoint)))
+        func redis(_ code: RedisError.Code, _ message: String) -> RedisError {
+            RedisError(code: code, message: message, endpoint: "redis://h:1/0")
+        }
+        #expect(policy.shouldRetry(redis(.transport, "Connection reset by peer")))
+        #expect(policy.shouldRetry(redis(.reply, "READONLY You can't write against a read only replica.")))
+        #expect(!policy.shouldRetry(redis(.reply, "WRONGTYPE Operation against a key holding the wrong kind of value")))
+        #expect(!policy.shouldRetry(redis(.configuration, "AUTH failed")))
     }
 
     @Test func everyErrorRetriesWithoutAFilter() {
