@@ -49,7 +49,7 @@ public struct RedisError: TransientError, Sendable, CustomStringConvertible {
     public var isFatal: Bool { code == .configuration }
 
     /// Whether running the same work again later may succeed: a transport failure or timeout, or an error reply
-    /// that names a passing state of the server (``transientReplyCodes``: a replica after a failover, a server
+    /// that names a passing state of the server (`transientReplyCodes`: a replica after a failover, a server
     /// still loading or out of memory, a busy script). Other error replies, protocol violations and
     /// configuration errors are permanent.
     public var isTransient: Bool {
@@ -63,7 +63,7 @@ public struct RedisError: TransientError, Sendable, CustomStringConvertible {
     /// Error-reply codes of a state that passes: `READONLY` (the server became a replica), `LOADING` (the
     /// dataset is still loading), `OOM` (over `maxmemory`), `BUSY` (a script is running), `MASTERDOWN`
     /// (a replica lost its primary), `TRYAGAIN` and `CLUSTERDOWN` (a cluster is resharding or failing over).
-    public static let transientReplyCodes: Set<String> = [
+    static let transientReplyCodes: Set<String> = [
         "READONLY", "LOADING", "OOM", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN",
     ]
 
