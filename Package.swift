@@ -40,10 +40,13 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
-        // Redis connection, Celery protocol v2 codec, client API, result backend.
+        // What is not Celery-on-Redis, shared by Broker, Postgres and HTTP: JSON, text, backoff, locks, threads,
+        // process spawning. Package-internal (not a product); Broker re-exports it to applications.
+        .target(name: "Support", swiftSettings: swiftSettings),
+        // Redis connection, Celery protocol v2 codec, client API, result backend. Re-exports Support.
         .target(
             name: "Broker",
-            dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Support", "CHiredis", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // What applications import to define tasks: definitions, typed parameters, the context and its sender,
@@ -73,19 +76,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // HTTP over libcurl (timeouts, size cap, safe redirects, redacted URLs), Slack notifications, signed webhooks.
+        // On Support, not Broker: an HTTP job does not link hiredis.
         .target(
             name: "HTTP",
             dependencies: [
-                "CCurl", "Broker",
+                "CCurl", "Support",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
         // PostgreSQL over libpq: parameterised queries, text decoding, transactions, reconnects, migrations.
+        // On Support, not Broker: a database job does not link hiredis.
         .target(
             name: "Postgres",
-            dependencies: ["CLibPQ", "Broker", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CLibPQ", "Support", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // The built-in queue alerter: rules over the queues /metrics reads, posted to Slack once per transition.

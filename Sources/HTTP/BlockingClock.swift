@@ -1,4 +1,4 @@
-import Broker
+import Support
 
 /// The time source and blocking sleep used by the notifier and the webhook sender; tests substitute a manual one.
 package struct BlockingClock: Sendable {

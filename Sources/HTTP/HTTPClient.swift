@@ -1,4 +1,4 @@
-import Broker
+import Support
 import Foundation
 import Logging
 import Synchronization

@@ -1,4 +1,4 @@
-import Broker
+import Support
 import Foundation
 
 /// A failed HTTP exchange, saying whether trying again later may succeed.
@@ -6,9 +6,9 @@ import Foundation
 /// Transient: timeouts, refused or broken connections, 5xx, 408 and 429 (with its `Retry-After`). Permanent:
 /// every other 4xx, an invalid request, a TLS verification failure, an oversize response, a refused redirect, a
 /// destination refused by policy.
-/// A task's retry policy is then one line: `retryIf: { ($0 as? HTTPError)?.isTransient ?? false }`.
+/// It is a ``TransientError``: a task's retry policy is then one line, `retryIf: RetryPolicy.isTransient`.
 /// The description names the redacted URL (`https://host/***`) and never a header value or a body.
-public struct HTTPError: Error, Sendable, CustomStringConvertible {
+public struct HTTPError: TransientError, Sendable, CustomStringConvertible {
     /// What kind of failure this is; new kinds may be added.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         fileprivate enum Base: String, Sendable, Hashable {
@@ -71,7 +71,7 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         self.retryAfter = retryAfter
     }
 
-    /// Whether the same request may succeed later (retry it); `false` means retrying cannot help.
+    /// Whether the same request may succeed later (retry it); `false` means retrying cannot help (``TransientError``).
     public var isTransient: Bool {
         switch code.base {
         case .connectionFailed, .timeout, .transport: return true

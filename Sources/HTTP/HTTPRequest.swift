@@ -1,4 +1,4 @@
-import Broker
+import Support
 
 /// One HTTP request: method, URL, headers, body and an optional total timeout.
 public struct HTTPRequest: Sendable {

@@ -1,4 +1,4 @@
-import Broker
+import Support
 
 /// A response: status, headers and body.
 public struct HTTPResponse: Sendable {

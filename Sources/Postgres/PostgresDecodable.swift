@@ -1,4 +1,4 @@
-import Broker
+import Support
 import Foundation
 
 /// A Swift type a column's text value decodes into: `Int`, `Int64`, `Int32`, `String`, `Bool`, `Double`,

@@ -1,11 +1,12 @@
 import Foundation
+import Support
 
 /// A failure talking to PostgreSQL: a struct with an opaque code, the SQLSTATE and the server's message.
 ///
 /// The description never holds a query's parameter values or the password: the server's `DETAIL` (which quotes
 /// values, e.g. `Key (email)=(a@b.c) already exists`) is dropped, and a data error's quoted input is replaced by
 /// `"***"`. It names the endpoint in its redacted form (`postgresql://user:***@host:port/db`).
-public struct PostgresError: Error, Sendable, CustomStringConvertible {
+public struct PostgresError: TransientError, Sendable, CustomStringConvertible {
     /// What kind of failure this is; new kinds may be added.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         fileprivate enum Base: String, Sendable, Hashable {
@@ -59,12 +60,15 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// Whether the connection is gone (reconnecting may help).
     public var isConnectionFailure: Bool { code == .connection }
 
-    /// Whether running the same work again later may succeed: connection failures, timeouts, serialization
-    /// failures and deadlocks (40001, 40P01), and the server shutting down or too busy (class 57P, 53).
+    /// Whether running the same work again later may succeed (``TransientError``): connection failures and
+    /// losses (also class 08 from the server), timeouts, serialization failures and deadlocks (40001, 40P01), and
+    /// the server shutting down or out of resources (classes 57P, 53). Constraint violations, syntax and data
+    /// errors, decoding failures and configuration errors are permanent.
     public var isTransient: Bool {
         if code == .connection || code == .timeout { return true }
         guard let sqlState else { return false }
-        return sqlState == "40001" || sqlState == "40P01" || sqlState.hasPrefix("57P") || sqlState.hasPrefix("53")
+        return sqlState == "40001" || sqlState == "40P01" || sqlState.hasPrefix("08") || sqlState.hasPrefix("57P")
+            || sqlState.hasPrefix("53")
     }
 
     /// `PostgreSQL at postgresql://app:***@db:5432/app: server error 23505: duplicate key value violates …`.

@@ -1,4 +1,4 @@
-import Broker
+import Support
 import CLibPQ
 import Foundation
 import Logging

@@ -1,4 +1,4 @@
-import Broker
+import Support
 import Foundation
 
 /// A query parameter. Sent separately from the SQL (`PQexecParams`), never spliced into it.

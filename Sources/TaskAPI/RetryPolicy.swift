@@ -20,12 +20,20 @@ public struct RetryPolicy: Sendable {
     public static let none = RetryPolicy(maxRetries: 0, backoff: Backoff(), shouldRetry: { _ in false })
 
     /// Retries up to `maxRetries` times, waiting `base × 2^retries` (at most `cap`; with full jitter, a random
-    /// delay between zero and that), for the errors `retryIf` accepts (every error by default).
+    /// delay between zero and that), for the errors `retryIf` accepts (every error by default; ``isTransient``
+    /// for transient faults only).
     public static func exponential(
         maxRetries: Int, base: Duration = .seconds(1), cap: Duration = .seconds(600), jitter: Bool = true,
         retryIf shouldRetry: @escaping @Sendable (any Error) -> Bool = { _ in true }
     ) -> RetryPolicy {
         RetryPolicy(maxRetries: maxRetries, backoff: Backoff(base: base, cap: cap, jitter: jitter), shouldRetry: shouldRetry)
+    }
+
+    /// The filter that retries transient faults only: an error adopting ``TransientError`` (`RedisError`,
+    /// `PostgresError`, `HTTPError`, or an application's own) whose `isTransient` is true. Every other error
+    /// fails at once: `.exponential(maxRetries: 5, retryIf: RetryPolicy.isTransient)`.
+    public static func isTransient(_ error: any Error) -> Bool {
+        (error as? any TransientError)?.isTransient ?? false
     }
 
     /// The delay before retry number `retries + 1`.

@@ -1,7 +1,7 @@
 /// A failure talking to Redis. Transport failures (the connection is gone: reconnect and retry)
 /// are kept apart from error replies (Redis answered, and said no) and from configuration errors
 /// (Redis refuses this client's settings: retrying cannot help, the command should stop).
-public struct RedisError: Error, Sendable, CustomStringConvertible {
+public struct RedisError: TransientError, Sendable, CustomStringConvertible {
     /// What kind of failure this is; new kinds may be added.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         fileprivate enum Base: Sendable, Hashable { case transport, reply, protocolViolation, timeout, configuration }
@@ -47,6 +47,33 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
 
     /// Whether the configuration is wrong, so that no retry can succeed and the command should stop.
     public var isFatal: Bool { code == .configuration }
+
+    /// Whether running the same work again later may succeed: a transport failure or timeout, or an error reply
+    /// that names a passing state of the server (`transientReplyCodes`: a replica after a failover, a server
+    /// still loading or out of memory, a busy script). Other error replies, protocol violations and
+    /// configuration errors are permanent.
+    public var isTransient: Bool {
+        switch code.base {
+        case .transport, .timeout: return true
+        case .reply: return replyCode.map(Self.transientReplyCodes.contains) ?? false
+        case .protocolViolation, .configuration: return false
+        }
+    }
+
+    /// Error-reply codes of a state that passes: `READONLY` (the server became a replica), `LOADING` (the
+    /// dataset is still loading), `OOM` (over `maxmemory`), `BUSY` (a script is running), `MASTERDOWN`
+    /// (a replica lost its primary), `TRYAGAIN` and `CLUSTERDOWN` (a cluster is resharding or failing over).
+    static let transientReplyCodes: Set<String> = [
+        "READONLY", "LOADING", "OOM", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN",
+    ]
+
+    /// The code of an error reply (`OOM` in `script enqueue: OOM command not allowed …`): its first word in
+    /// capital letters, which Redis puts first and this client prefixes only with lower-case context.
+    var replyCode: String? {
+        message.split(separator: " ").lazy.map { $0.hasSuffix(":") ? $0.dropLast() : $0 }
+            .first { $0.count >= 2 && $0.utf8.allSatisfy { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) } }
+            .map(String.init)
+    }
 
     public var description: String {
         switch code.base {

@@ -5,6 +5,12 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     /// The zero-based byte offset where the parser stopped.
     public var offset: Int
 
+    /// An error at byte `offset`; the parser's, and tests' expected values.
+    package init(reason: String, offset: Int) {
+        self.reason = reason
+        self.offset = offset
+    }
+
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
@@ -18,6 +24,8 @@ extension JSONValue {
 
     /// Parses one JSON document from UTF-8 bytes.
     /// - Throws: ``JSONParseError`` naming the defect and its byte offset.
+    /// Inlinable so that a caller in another module (Broker decoding a message) gets it specialized for its type.
+    @inlinable
     public static func parse(bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
         let parsed = bytes.withContiguousStorageIfAvailable { buffer in
             Result { () throws(JSONParseError) in try parse(buffer: buffer) }
@@ -28,7 +36,8 @@ extension JSONValue {
         }.get()
     }
 
-    private static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+    @usableFromInline
+    static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: buffer)
         return try parser.parseDocument()
     }
@@ -296,7 +305,7 @@ private struct JSONParser {
 /// JSON text in Python's `json.dumps` style; the output is always ASCII.
 extension TextBuffer {
     /// Appends `value` as JSON.
-    mutating func writeJSON(_ value: JSONValue) {
+    package mutating func writeJSON(_ value: JSONValue) {
         switch value {
         case .null: append("null")
         case .bool(let flag): flag ? append("true") : append("false")
@@ -308,7 +317,7 @@ extension TextBuffer {
         }
     }
 
-    mutating func writeJSON(_ elements: [JSONValue]) {
+    package mutating func writeJSON(_ elements: [JSONValue]) {
         append(UInt8(ascii: "["))
         for index in elements.indices {
             if index > 0 { append(", ") }
@@ -317,7 +326,7 @@ extension TextBuffer {
         append(UInt8(ascii: "]"))
     }
 
-    mutating func writeJSON(_ object: JSONObject) {
+    package mutating func writeJSON(_ object: JSONObject) {
         append(UInt8(ascii: "{"))
         let members = object.members
         for index in members.indices {
@@ -339,7 +348,7 @@ extension TextBuffer {
     private static let hexDigits: StaticString = "0123456789abcdef"
 
     /// A quoted string; printable ASCII is copied as is, everything else escaped (`ensure_ascii`).
-    mutating func writeJSON(_ string: String) {
+    package mutating func writeJSON(_ string: String) {
         append(UInt8(ascii: "\""))
         var string = string
         let copied = string.withUTF8 { utf8 in

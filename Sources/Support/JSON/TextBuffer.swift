@@ -3,11 +3,12 @@
 ///
 /// Writing a message envelope is ~100 small appends, and `String` or `Array` appends each cost a
 /// uniqueness and capacity check; those checks dominated encoding.
-struct TextBuffer: ~Copyable {
-    private var buffer: UnsafeMutableBufferPointer<UInt8>
-    private var count = 0
+package struct TextBuffer: ~Copyable {
+    @usableFromInline var buffer: UnsafeMutableBufferPointer<UInt8>
+    @usableFromInline var count = 0
 
-    init(capacity: Int) {
+    @inlinable
+    package init(capacity: Int) {
         buffer = .allocate(capacity: max(capacity, 16))
     }
 
@@ -16,38 +17,44 @@ struct TextBuffer: ~Copyable {
     }
 
     /// The text written so far.
-    var text: String { String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self) }
+    @inlinable
+    package var text: String { String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self) }
 
     /// Calls `body` with the bytes written so far.
-    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    @inlinable
+    package func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         body(UnsafeBufferPointer(rebasing: buffer[..<count]))
     }
 
     /// Appends `length` bytes that `fill` writes, all of them, from the pointer it is given.
-    mutating func append(length: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Void) {
+    @inlinable
+    package mutating func append(length: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Void) {
         reserve(length)
         fill(buffer.baseAddress! + count)
         count += length
     }
 
-    mutating func append(_ literal: StaticString) {
+    @inlinable
+    package mutating func append(_ literal: StaticString) {
         append(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
-    mutating func append(contentsOf string: String) {
+    @inlinable
+    package mutating func append(contentsOf string: String) {
         var string = string
         string.withUTF8 { append($0) }
     }
 
-    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+    @inlinable
+    package mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         reserve(bytes.count)
         (buffer.baseAddress! + count).update(from: source, count: bytes.count)
         count += bytes.count
     }
 
-    @inline(__always)
-    mutating func append(_ byte: UInt8) {
+    @inlinable @inline(__always)
+    package mutating func append(_ byte: UInt8) {
         reserve(1)
         buffer[count] = byte
         count += 1
@@ -55,7 +62,8 @@ struct TextBuffer: ~Copyable {
 
     /// Appends `number` in decimal, without going through `String(number)`, after as many zeros as
     /// make it `width` characters long (a minus sign counts, and comes after the zeros).
-    mutating func appendDecimal(_ number: Int, width: Int = 0) {
+    @inlinable
+    package mutating func appendDecimal(_ number: Int, width: Int = 0) {
         var magnitude = number.magnitude
         var digits = 1
         var rest = magnitude / 10
@@ -77,14 +85,14 @@ struct TextBuffer: ~Copyable {
     }
 
     /// Makes room for `extra` more bytes.
-    @inline(__always)
-    private mutating func reserve(_ extra: Int) {
+    @inlinable @inline(__always)
+    mutating func reserve(_ extra: Int) {
         if count + extra > buffer.count { grow(extra) }
     }
 
     /// Doubles the buffer, or more if `extra` bytes need more.
-    @inline(never)
-    private mutating func grow(_ extra: Int) {
+    @usableFromInline @inline(never)
+    mutating func grow(_ extra: Int) {
         let larger = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(buffer.count * 2, count + extra))
         larger.baseAddress!.update(from: buffer.baseAddress!, count: count)
         buffer.deallocate()
