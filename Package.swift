@@ -145,7 +145,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "TaskAPITests", dependencies: ["TaskAPI", "Broker"], swiftSettings: swiftSettings),
+        .testTarget(name: "TaskAPITests", dependencies: ["TaskAPI", "Broker", "TestSupport"], swiftSettings: swiftSettings),
         // A worker binary with test tasks (crash, flaky, record); built with the tests.
         .executableTarget(
             name: "celerity-test-worker",
