@@ -1,4 +1,5 @@
 import Broker
+import Foundation
 import TaskAPI
 import Testing
 
