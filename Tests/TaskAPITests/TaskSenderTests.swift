@@ -115,7 +115,11 @@ extension TaskSenderTests {
             body: Signature("shop.sum_prices", kwargs: ["order_id": 7, "currency": "EUR"], options: TaskOptions(queue: "shop"))
         )
         #expect(typed.messages.count == 2)
-        #expect(typed.messages.map { $0.encoded() } == named.messages.map { $0.encoded() })
+        // Byte for byte, but for the delivery tag, which is random per encoding.
+        func wire(_ message: TaskMessage) -> String {
+            message.encoded().replacing(/"delivery_tag": "[^"]*"/, with: "\"delivery_tag\": \"\"")
+        }
+        #expect(typed.messages.map(wire) == named.messages.map(wire))
         let body = try #require(typed.messages.first?.embed["chord"])
         #expect(body["task"]?.stringValue == "shop.sum_prices")
         #expect(body["args"] == [])
