@@ -14,7 +14,8 @@ enum ParameterContract {
         let recorder = KeyRecorder()
         let complete = (try? type.init(from: ProbeDecoder(recorder: recorder, depth: 0))) != nil
         let declared = type.parameters
-        let typeName = String(reflecting: type)
+        // `Module.Outer.Name`, without the anonymous context Swift names for a private type.
+        let typeName = String(reflecting: type).replacing(/\(unknown context at \$[0-9a-f]+\)\./, with: "")
         if let missing = recorder.keys.first(where: { !declared.contains($0) }) {
             return "\(typeName) has the property '\(missing)', which is not in its `parameters` \(declared): "
                 + "add it there in the Python signature's order (else Swift never sends it and Python raises a "

@@ -51,6 +51,7 @@ private struct Rich: TaskParameters {
             _ = try TaskRegistry([definition])
         } catch {
             let text = "\(error)"
+            #expect(text.contains("TaskAPITests.Forgotten"))
             #expect(text.contains("Forgotten"))
             #expect(text.contains("'note'"))
             #expect(text.contains(definition.location))
