@@ -12,3 +12,16 @@ extension CelerityClient {
         return message.id
     }
 }
+
+extension CelerityClient {
+    /// Sends a chord whose body is the task `body` names: its first parameter receives the header's results
+    /// (the value given for it is not sent), its other parameters go as keyword arguments, on the body's
+    /// queue unless `options` names another (see ``Signature/init(chordBody:options:)``).
+    /// - Throws: ``TaskError`` when `Body` has no parameters, `EncodingError`, or ``RedisError`` when the chord
+    ///   could not be sent.
+    public func chord<Body: TaskParameters>(
+        _ header: [Signature], body: Body, options: SendOptions = SendOptions()
+    ) async throws -> ChordHandle {
+        try await chord(header, body: Signature(chordBody: body, options: options))
+    }
+}

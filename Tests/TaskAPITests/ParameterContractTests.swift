@@ -42,6 +42,14 @@ private struct Rich: TaskParameters {
     }
 }
 
+/// A `URL` refuses the probe's neutral `""`, so the probe stops there; `note`, read before it, is still checked.
+private struct StopsEarly: TaskParameters {
+    static let taskName = "contract.stops_early"
+    static let parameters = ["callback"]
+    var note: String
+    var callback: URL
+}
+
 @Suite struct ParameterContractTests {
     @Test("a stored property missing from `parameters` is an error naming the type, the property and the definition")
     func propertyMissingFromParameters() throws {
@@ -81,5 +89,10 @@ private struct Rich: TaskParameters {
             TaskDefinition("raw.task") { _, _ in 1 },
         ])
         #expect(registry.names == ["contract.rich", "raw.task"])
+    }
+
+    @Test("a property read before one that refuses the probe's neutral value is still checked")
+    func probeStopsEarly() throws {
+        #expect(throws: TaskRegistryError.self) { try TaskRegistry([TaskDefinition(StopsEarly.self) { _, _ in 1 }]) }
     }
 }
