@@ -154,7 +154,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "TaskAPITests", dependencies: ["TaskAPI", "Broker"], swiftSettings: swiftSettings),
+        .testTarget(name: "TaskAPITests", dependencies: ["TaskAPI", "Broker", "TestSupport"], swiftSettings: swiftSettings),
         // The version constant against VERSION and CHANGELOG.md, and a worker binary's root command.
         .testTarget(
             name: "CelerityCLITests",

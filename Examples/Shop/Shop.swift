@@ -92,10 +92,8 @@ enum Shop: TaskApplication {
                 let lines = try store.lines(of: order.order_id)
                 let chord = try await task.sender.chord(
                     try lines.indices.map { try Signature(PriceLine(order_id: order.order_id, line: $0)) },
-                    body: Signature(
-                        SumPrices.taskName, kwargs: ["order_id": .int(order.order_id), "currency": .string(order.currency ?? "USD")],
-                        options: TaskOptions(queue: SumPrices.queue)
-                    )
+                    // `prices` is the header's results: the chord join fills it in.
+                    body: SumPrices(prices: [], order_id: order.order_id, currency: order.currency ?? "USD")
                 )
                 return TotalPending(order_id: order.order_id, lines: lines.count, total_task_id: chord.bodyID)
             },

@@ -20,7 +20,7 @@ extension PostgresTransaction {
     /// - Throws: `EncodingError` when a parameter cannot be encoded, ``PostgresError`` when the row cannot be
     ///   inserted (a check names what is wrong; the transaction then rolls back).
     @discardableResult
-    public func enqueue<Parameters: TaskParameters>(_ parameters: Parameters, options: TaskOptions? = nil) throws -> String {
+    public func enqueue<Parameters: TaskParameters>(_ parameters: Parameters, options: SendOptions = SendOptions()) throws -> String {
         let signature = try Signature(parameters, options: options)
         return try enqueue(signature.task, args: signature.args, kwargs: signature.kwargs, options: signature.options)
     }

@@ -15,6 +15,8 @@ public struct TaskDefinition: Sendable {
     public var handler: @Sendable (TaskArguments, TaskContext) async throws -> JSONValue
     /// Where the definition is written (`Module/File.swift:line`), named when two definitions share a name.
     public var location: String
+    /// The ``TaskParameters`` type the handler binds, checked against its `parameters` at registration.
+    var parametersType: (any TaskParameters.Type)?
 
     /// Defines a task with a handler on the raw arguments.
     public init(
@@ -50,5 +52,6 @@ public struct TaskDefinition: Sendable {
                 throw TaskError(type: "EncodingError", message: "\(name): the result cannot be encoded as JSON: \(error)")
             }
         }
+        self.parametersType = Parameters.self
     }
 }

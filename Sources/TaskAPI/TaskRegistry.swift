@@ -14,9 +14,14 @@ public struct TaskRegistry: Sendable {
     }
 
     /// Adds tasks.
-    /// - Throws: ``TaskRegistryError`` when a name (or alias) is already taken, naming both definitions.
+    /// - Throws: ``TaskRegistryError`` when a name (or alias) is already taken, naming both definitions, or
+    ///   when a ``TaskParameters`` type's properties and its `parameters` disagree, naming the type, the
+    ///   property and the definition.
     public mutating func register(_ definitions: [TaskDefinition]) throws {
         for definition in definitions {
+            if let type = definition.parametersType, let problem = ParameterContract.problem(type) {
+                throw TaskRegistryError("task \"\(definition.name)\" defined at \(definition.location): \(problem)")
+            }
             if let existing = lookup(definition.name) {
                 throw TaskRegistryError(
                     "task \"\(definition.name)\" is defined twice: at \(existing.location) and at \(definition.location)"

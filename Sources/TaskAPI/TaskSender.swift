@@ -36,9 +36,9 @@ public final class TaskSender: Sendable {
         return id
     }
 
-    /// Sends the task that `parameters` names, on its queue unless `options` says otherwise, and returns its id.
+    /// Sends the task that `parameters` names, on its queue unless `options` names another, and returns its id.
     @discardableResult
-    public func send<Parameters: TaskParameters>(_ parameters: Parameters, options: TaskOptions? = nil) async throws -> String {
+    public func send<Parameters: TaskParameters>(_ parameters: Parameters, options: SendOptions = SendOptions()) async throws -> String {
         try await send(Signature(parameters, options: options))
     }
 
@@ -52,8 +52,20 @@ public final class TaskSender: Sendable {
         return GroupHandle(groupID: id(step, "group", 0), taskIDs: ids)
     }
 
-    /// Sends a chord: the header tasks run in parallel, and when all have finished the body runs with the
-    /// list of their results (in header order) as its first argument.
+    /// Sends a chord: the header tasks run in parallel, and when all have finished the task `body` names runs
+    /// with the list of their results (in header order) as its first parameter, as Celery calls a chord body.
+    /// The value of `body`'s first parameter is not sent (Celery fills it in); its other parameters are sent as
+    /// keyword arguments, on the body's queue unless `options` names another.
+    /// - Throws: ``TaskError`` when `Body` declares no parameter to receive the results, `EncodingError` when
+    ///   a parameter cannot be encoded, or the transport's error.
+    public func chord<Body: TaskParameters>(
+        _ header: [Signature], body: Body, options: SendOptions = SendOptions()
+    ) async throws -> ChordHandle {
+        try await chord(header, body: Signature(chordBody: body, options: options))
+    }
+
+    /// Sends a chord whose body is a raw signature (a task with no ``TaskParameters`` type): the body runs
+    /// with the list of the header's results (in header order) as its first argument.
     public func chord(_ header: [Signature], body: Signature) async throws -> ChordHandle {
         let step = nextStep()
         var body = body
@@ -92,13 +104,33 @@ public final class TaskSender: Sendable {
 
 extension Signature {
     /// A signature for the task `parameters` names, with the arguments a Python caller would send,
-    /// on the parameters' queue unless `options` says otherwise.
+    /// on the parameters' queue unless `options` names another.
     /// - Throws: `EncodingError` when a parameter cannot be encoded.
-    public init<Parameters: TaskParameters>(_ parameters: Parameters, options: TaskOptions? = nil) throws {
+    public init<Parameters: TaskParameters>(_ parameters: Parameters, options: SendOptions = SendOptions()) throws {
         let arguments = try TaskArguments(parameters)
         self.init(
             Parameters.taskName, args: arguments.args, kwargs: arguments.kwargs,
-            options: options ?? TaskOptions(queue: Parameters.queue)
+            options: options.taskOptions(defaultQueue: Parameters.queue)
         )
+    }
+
+    /// A chord body for the task `body` names: its first parameter is left for the header's results (Celery
+    /// prepends them to the body's arguments), and its other parameters that have values are keyword arguments.
+    /// - Throws: ``TaskError`` when `Body` has no parameters, `EncodingError` when a parameter cannot be encoded.
+    public init<Body: TaskParameters>(chordBody body: Body, options: SendOptions = SendOptions()) throws {
+        guard let results = Body.parameters.first else {
+            throw TaskError.typeError(
+                "\(Body.taskName) cannot be a chord body: its first parameter receives the header's results, "
+                    + "and it declares none in `parameters`"
+            )
+        }
+        guard case .object(let encoded) = try JSONValue(encoding: body) else {
+            throw TaskError.typeError("\(Body.taskName): parameters must encode as a JSON object")
+        }
+        var kwargs = JSONObject()
+        for name in Body.parameters where name != results {
+            if let value = encoded[name], !value.isNull { kwargs[name] = value }
+        }
+        self.init(Body.taskName, kwargs: kwargs, options: options.taskOptions(defaultQueue: Body.queue))
     }
 }

@@ -100,7 +100,7 @@ import Testing
 extension TaskParametersTests {
     @Test("the client sends a TaskParameters value as the message Django's .delay() would produce")
     func clientMessage() throws {
-        let signature = try Signature(Unlock(user_id: 7, item_id: 9), options: TaskOptions(queue: "urgent"))
+        let signature = try Signature(Unlock(user_id: 7, item_id: 9), options: SendOptions(queue: "urgent"))
         let message = signature.message()
         #expect(message.task == "purchases.apply_purchase_unlocks_async")
         #expect(message.args == [7, 9])

@@ -1,4 +1,5 @@
 import Broker
+import Foundation
 import TaskAPI
 import Testing
 
@@ -69,4 +70,74 @@ import Testing
         #expect(TaskContext(name: "x").schedule == nil)
         #expect(TaskContext(name: "x").timeRemaining() == nil)
     }
+}
+
+private struct Unlock: TaskParameters, Equatable {
+    static let taskName = "purchases.apply_purchase_unlocks_async"
+    static let parameters = ["user_id", "item_id"]
+    static let queue = "purchases"
+    var user_id: Int
+    var item_id: Int
+}
+
+/// `sum_prices(prices, order_id, currency=None)`: a chord body; Celery puts the header's results first.
+private struct SumPrices: TaskParameters {
+    static let taskName = "shop.sum_prices"
+    static let parameters = ["prices", "order_id", "currency"]
+    static let queue = "shop"
+    var prices: [Int]
+    var order_id: Int
+    var currency: String?
+}
+
+extension TaskSenderTests {
+    @Test("a countdown or an ETA keeps the task's default queue; a named queue wins")
+    func countdownKeepsQueue() async throws {
+        let transport = RecordingTaskTransport()
+        let sender = TaskSender(parentID: "parent-q", rootID: "parent-q", transport: transport)
+        try await sender.send(Unlock(user_id: 1, item_id: 2), options: SendOptions(countdown: .seconds(60)))
+        try await sender.send(Unlock(user_id: 1, item_id: 2), options: SendOptions(eta: Date(timeIntervalSinceNow: 60)))
+        try await sender.send(Unlock(user_id: 1, item_id: 2), options: SendOptions(queue: "celery", countdown: .seconds(60)))
+        let messages = transport.messages
+        #expect(messages.map(\.queue) == ["purchases", "purchases", "celery"])
+        #expect(messages.allSatisfy { $0.eta != nil })
+    }
+
+    @Test("a typed chord body sends the bytes of the string-named body: results first, the rest as keywords")
+    func typedChordBody() async throws {
+        let typed = RecordingTaskTransport()
+        let named = RecordingTaskTransport()
+        let header = [try Signature(Unlock(user_id: 1, item_id: 2)), try Signature(Unlock(user_id: 3, item_id: 4))]
+        _ = try await TaskSender(parentID: "p", rootID: "p", transport: typed)
+            .chord(header, body: SumPrices(prices: [], order_id: 7, currency: "EUR"))
+        _ = try await TaskSender(parentID: "p", rootID: "p", transport: named).chord(
+            header,
+            body: Signature("shop.sum_prices", kwargs: ["order_id": 7, "currency": "EUR"], options: TaskOptions(queue: "shop"))
+        )
+        #expect(typed.messages.count == 2)
+        // Byte for byte, but for the delivery tag, which is random per encoding.
+        func wire(_ message: TaskMessage) -> String {
+            message.encoded().replacing(/"delivery_tag": "[^"]*"/, with: "\"delivery_tag\": \"\"")
+        }
+        #expect(typed.messages.map(wire) == named.messages.map(wire))
+        let body = try #require(typed.messages.first?.embed["chord"])
+        #expect(body["task"]?.stringValue == "shop.sum_prices")
+        #expect(body["args"] == [])
+        #expect(body["kwargs"] == ["order_id": 7, "currency": "EUR"])
+        #expect(body["options"]?["queue"]?.stringValue == "shop")
+    }
+
+    @Test("a chord body's unset optional parameters are not sent; a body type with no parameters is refused")
+    func typedChordBodyEdges() async throws {
+        let body = try Signature(chordBody: SumPrices(prices: [5], order_id: 7, currency: nil))
+        #expect(body.args == [])
+        #expect(body.kwargs == ["order_id": 7])
+        #expect(body.options.queue == "shop")
+        #expect(throws: TaskError.self) { try Signature(chordBody: NoParameters()) }
+    }
+}
+
+private struct NoParameters: TaskParameters {
+    static let taskName = "contract.none"
+    static let parameters: [String] = []
 }

@@ -160,12 +160,11 @@ public enum InvoiceTasks {
         )
         // Same calls in the same order on every run: a re-run gets the same ids and sends nothing twice.
         let deadlineTask = try await context.sender.send(
-            BatchDeadline(batch_id: batchID), options: TaskOptions(queue: queue, eta: created.deadline)
+            BatchDeadline(batch_id: batchID), options: SendOptions(eta: created.deadline)
         )
         let chord = try await context.sender.chord(
             try created.invoiceIDs.map { try Signature(Process(invoice_id: $0)) },
-            body: Signature(
-                CompleteBatch.taskName, kwargs: ["batch_id": .string(batchID)], options: TaskOptions(queue: queue))
+            body: CompleteBatch(results: [], batch_id: batchID)  // `results`: the header's, filled in by the join
         )
         context.logger.info(
             "invoice batch accepted",

@@ -184,7 +184,7 @@ final class SecretRotation: Sendable {
         outcome.fingerprints = fingerprints
         outcome.retireTaskID = try await sender.send(
             SecretsTasks.RetirePrevious(rotation_id: rotationID),
-            options: TaskOptions(queue: SecretsTasks.RetirePrevious.queue, countdown: configuration.grace)
+            options: SendOptions(countdown: configuration.grace)
         )
         try finish(
             rotationID, status: "applied", fingerprints: fingerprints, expiresAt: expiresAt,
