@@ -147,10 +147,11 @@ public struct DeadLetterQueue: Sendable {
         return replies.last?.array?.first?.integer ?? 0
     }
 
-    /// Dead-letters a message from a processing list (and optionally stores a result for it).
+    /// Dead-letters `message` from a processing list (and optionally stores a result for it); the entry keeps
+    /// `entry.envelope`, which is the message itself or, for an oversized one, an excerpt.
     func add(
-        _ entry: DeadLetterEntry, deliveryTag: String, processing: String, result: TaskResult?, backend: ResultBackend,
-        on connection: RedisConnection
+        _ entry: DeadLetterEntry, message: String, deliveryTag: String, processing: String, result: TaskResult?,
+        backend: ResultBackend, on connection: RedisConnection
     ) throws {
         let resultKey = result.map { ResultBackend.key(taskID: $0.taskID) } ?? "celerity:none"
         let ttl = backend.timeToLive.map { String(Int($0.seconds)) } ?? "0"
@@ -158,7 +159,7 @@ public struct DeadLetterQueue: Sendable {
             WorkerScripts.deadLetter,
             keys: [processing, WorkerKeys.deliveries, WorkerKeys.deadLetterIndex, WorkerKeys.deadLetterEntries, resultKey],
             arguments: [
-                entry.envelope, deliveryTag, entry.id, entry.json.serialized, String(entry.time.timeIntervalSince1970),
+                message, deliveryTag, entry.id, entry.json.serialized, String(entry.time.timeIntervalSince1970),
                 String(Int(maxAge.seconds)), String(maxEntries), result?.encoded() ?? "", ttl,
             ]
         )

@@ -35,6 +35,35 @@ enum WorkerScripts {
           if step == 0 then return queue end
           return queue .. '\\6\\22' .. step
         end
+        -- The list a message is pushed back to. Its routing key comes from outside: one that names a Celerity,
+        -- result or kombu key, or a key of another type, would make RPUSH fail with WRONGTYPE half-way through a
+        -- script (Redis does not roll back) or write into a key that is not a queue; such a message goes to
+        -- `celery` instead (MessageLimits.reservedKeyPrefixes in Swift holds the same prefixes).
+        local reserved_prefixes = {'celerity:', 'celery-task-meta-', 'celery-taskset-meta-', '_kombu.', 'unacked'}
+        local checked_lists = {}
+        local function safe_list(key)
+          if checked_lists[key] ~= nil then return checked_lists[key] end
+          local safe = key
+          for _, prefix in ipairs(reserved_prefixes) do
+            if string.sub(key, 1, #prefix) == prefix then safe = 'celery' end
+          end
+          if safe == key then
+            local kind = redis.call('TYPE', key)['ok']
+            if kind ~= 'list' and kind ~= 'none' then safe = 'celery' end
+          end
+          checked_lists[key] = safe
+          return safe
+        end
+        local function queue_key(env)
+          if type(env) == 'table' then return safe_list(bucket_key(env)) end
+          return 'celery'
+        end
+        -- The list for a raw message: its queue_key, or `celery` when it is not readable JSON.
+        local function raw_queue_key(raw)
+          local ok, env = pcall(cjson.decode, raw)
+          if ok then return queue_key(env) end
+          return 'celery'
+        end
         local function store_result(key, doc, ttl)
           if doc == nil or doc == '' then return 0 end
           local current = redis.call('GET', key)
@@ -189,15 +218,31 @@ enum WorkerScripts {
             local returned = 0
             for i = #ARGV, 2 + 4 * completions, -1 do
               if redis.call('LREM', KEYS[1], -1, ARGV[i]) > 0 then
-                local ok, env = pcall(cjson.decode, ARGV[i])
-                local key = 'celery'
-                if ok and type(env) == 'table' then key = bucket_key(env) end
+                local key = raw_queue_key(ARGV[i])
                 redis.call('RPUSH', key, ARGV[i])
                 redis.call('DECR', 'celerity:popped:' .. key)  -- QueueArrivals: not taken after all
                 returned = returned + 1
               end
             end
             return returned
+            """
+    )
+
+    /// Sends follow-up messages (chain steps, `link` / `link_error` callbacks) and counts them as sent, in one
+    /// step: either all are stored or, on an error reply (OOM under `noeviction`, READONLY), none is, so the
+    /// caller retries the whole step and only then acknowledges the parent. A target list that is not a queue
+    /// (``safe_list``) is replaced by `celery`, where the message is dead-lettered with its reason at decode.
+    /// KEYS: one list per message, then the sent-counter hash. ARGV: the messages, then the counter fields and increments.
+    /// Returns how many messages were pushed.
+    static let push = RedisScript(
+        name: "push-follow-ups",
+        source: prelude + """
+            local count = #KEYS - 1
+            local lists = {}
+            for i = 1, count do lists[i] = safe_list(KEYS[i]) end
+            for i = 1, count do redis.call('LPUSH', lists[i], ARGV[i]) end
+            for at = count + 1, #ARGV - 1, 2 do redis.call('HINCRBY', KEYS[#KEYS], ARGV[at], tonumber(ARGV[at + 1])) end
+            return count
             """
     )
 
@@ -208,13 +253,16 @@ enum WorkerScripts {
     static let sendStep = RedisScript(
         name: "send-step",
         source: """
-            if #KEYS > 0 and not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+            if #KEYS > 0 and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
             local at = 3
             for _ = 1, tonumber(ARGV[2]) do
               local count = tonumber(ARGV[at])
               redis.call(unpack(ARGV, at + 1, at + count))
               at = at + count + 1
             end
+            -- Marked sent only after its commands ran: an error half-way leaves it unmarked, so a retry resends
+            -- (a duplicate, never a loss).
+            if #KEYS > 0 then redis.call('SET', KEYS[1], '1', 'EX', ARGV[1]) end
             return 1
             """
     )
@@ -311,8 +359,9 @@ enum WorkerScripts {
                 if type(tag) == 'string' then redis.call('HDEL', KEYS[2], tag) end
                 dead = dead + 1
               else
-                redis.call('RPUSH', bucket_key(env), raw)
-                redis.call('DECR', 'celerity:popped:' .. bucket_key(env))  -- QueueArrivals: not taken after all
+                local key = queue_key(env)
+                redis.call('RPUSH', key, raw)
+                redis.call('DECR', 'celerity:popped:' .. key)  -- QueueArrivals: not taken after all
                 requeued = requeued + 1
               end
             end
@@ -336,7 +385,7 @@ enum WorkerScripts {
               local killed = ok and type(env) == 'table' and type(env['headers']) == 'table' and env['headers']['id'] == ARGV[4]
               if not killed then
                 local key = 'celery'
-                if ok and type(env) == 'table' then key = bucket_key(env) end
+                if ok then key = queue_key(env) end
                 redis.call('RPUSH', key, raw)
               end
             end
@@ -360,9 +409,7 @@ enum WorkerScripts {
             redis.call('ZREMRANGEBYRANK', KEYS[1], 0, #due - 1)
             local lists, order = {}, {}
             for _, raw in ipairs(due) do
-              local key = 'celery'
-              local ok, env = pcall(cjson.decode, raw)
-              if ok and type(env) == 'table' then key = bucket_key(env) end
+              local key = raw_queue_key(raw)
               if not lists[key] then
                 lists[key] = {}
                 order[#order + 1] = key
@@ -386,9 +433,7 @@ enum WorkerScripts {
               if entry then
                 local ok, doc = pcall(cjson.decode, entry)
                 if ok and type(doc) == 'table' and type(doc['envelope']) == 'string' then
-                  local okEnv, env = pcall(cjson.decode, doc['envelope'])
-                  local key = 'celery'
-                  if okEnv and type(env) == 'table' then key = bucket_key(env) end
+                  local key = raw_queue_key(doc['envelope'])
                   redis.call('LPUSH', key, doc['envelope'])
                   requeued = requeued + 1
                 end
