@@ -70,7 +70,7 @@ extension WorkerTests {
                         arguments: ["gone@host#0.1", "1", "3", String(Date().timeIntervalSince1970), "e-", "86400", "1000"]
                     )
                 case "hand-back":
-                    _ = try await evaluate(f, WorkerScripts.handBack, keys: [processing, WorkerKeys.deliveries], arguments: ["0"] + all.map { $0.encoded() })
+                    _ = try await evaluate(f, WorkerScripts.handBack, keys: [processing, WorkerKeys.deliveries], arguments: ["0"] + all.flatMap { [$0.encoded(), ""] })
                 default:
                     _ = try await evaluate(
                         f, WorkerScripts.discard, keys: [processing, WorkerKeys.processes, "celerity:lease:gone", "celery-task-meta-none"],

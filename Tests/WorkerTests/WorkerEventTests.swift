@@ -58,7 +58,7 @@ import Testing
 
     @Test("a done report with a non-finite or negative runtime or queue wait is refused (it would be a histogram sample)")
     func reportNumbersAreChecked() {
-        for runtime in ["nan", "inf", "-1", "1e300"] {
+        for runtime in ["nan", "inf", "-1", "-inf", "x"] {
             #expect(TaskReport(fields: ["id", "succeeded", "demo.add", "celery", runtime, "-", "-", "-"]) == nil, "\(runtime)")
             #expect(TaskReport(fields: ["id", "succeeded", "demo.add", "celery", "-", runtime, "-", "-"]) == nil, "\(runtime)")
         }

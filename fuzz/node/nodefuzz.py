@@ -15,6 +15,7 @@ Exit status 0 when every round held, 1 on the first violation (its message says 
 """
 import argparse
 import base64
+import binascii
 import json
 import os
 import random
@@ -114,26 +115,30 @@ PROPERTY_FIELDS = ["correlation_id", "reply_to", "delivery_mode", "delivery_info
 
 
 def decode_body(env):
-    return json.loads(base64.b64decode(env["body"]))
+    """The body as a list, or a fresh one when an earlier mutation broke it."""
+    try:
+        body = json.loads(base64.b64decode(env["body"]))
+        if isinstance(body, list) and len(body) == 3:
+            return body
+    except (ValueError, TypeError, KeyError, RecursionError, binascii.Error):
+        pass
+    return [[1, 2], {}, {"callbacks": None, "errbacks": None, "chain": None, "chord": None}]
 
 
 def encode_body(env, body):
     env["body"] = base64.b64encode(json.dumps(body).encode()).decode()
 
 
-def nested(depth):
-    value = 1
-    for _ in range(depth):
-        value = [value]
-    return value
-
-
-def mutate(env, rng, allow_huge):
-    """Applies one to three structure-aware mutations; returns a list of their names."""
+def mutate(env, rng, huge):
+    """Applies one to three structure-aware mutations (the first a 20 MB body when `huge`); returns their names."""
     names = []
-    for _ in range(rng.choice([1, 1, 2, 3])):
-        kind = rng.choice(["id", "number", "type", "type", "nesting", "base64", "content", "route", "date", "task",
-                           "encoding", "args", "huge" if allow_huge else "number"])
+    for step in range(rng.choice([1, 1, 2, 3])):
+        kind = "huge" if huge and step == 0 else rng.choice(
+            ["id", "number", "type", "type", "nesting", "base64", "content", "route", "date", "task", "encoding", "args"])
+        if not isinstance(env.get("headers"), dict):
+            env["headers"] = {}
+        if not isinstance(env.get("properties"), dict):
+            env["properties"] = {}
         h, p = env["headers"], env["properties"]
         if kind == "id":
             field = rng.choice(["id", "id", "root_id", "parent_id", "group"])
@@ -155,9 +160,9 @@ def mutate(env, rng, allow_huge):
             else:
                 p[rng.choice(PROPERTY_FIELDS)] = rng.choice(TYPES)
         elif kind == "nesting":
-            body = decode_body(env)
-            body[0] = [nested(rng.choice([100, 511, 513, 2000]))]
-            encode_body(env, body)
+            depth = rng.choice([100, 510, 513, 2000, 100_000])
+            text = "[" + "[" * depth + "1" + "]" * depth + ", {}, {}]"
+            env["body"] = base64.b64encode(text.encode()).decode()
         elif kind == "base64":
             env["body"] = rng.choice(["%%% not base64", env["body"][:-3], env["body"] + "=", "", "AAAA" * 3])
         elif kind == "content":
@@ -175,7 +180,7 @@ def mutate(env, rng, allow_huge):
         elif kind == "encoding":
             p["body_encoding"] = rng.choice(["base32", "utf-8", None, 7])
             if rng.random() < 0.5:
-                env["body"] = base64.b64decode(env["body"]).decode("utf-8", "replace")
+                env["body"] = json.dumps(decode_body(env))
         elif kind == "args":
             body = decode_body(env)
             body[rng.choice([0, 1, 2])] = rng.choice(TYPES + [[float("nan")], {"chain": 5}, {"chord": "x"}])
@@ -276,8 +281,12 @@ def used_memory(db):
 
 
 def run(args):
+    global TEMPLATE
     rng = random.Random(args.seed)
     bases = [json.loads(json.loads(line)["envelope"]) for line in open(os.path.join(HERE, "celery-envelopes.jsonl"))]
+    for base in bases:  # the captures route to several queues; this node consumes `celery`
+        base["properties"]["delivery_info"] = {"exchange": "", "routing_key": "celery"}
+    TEMPLATE = bases[0]
     scratch = tempfile.mkdtemp(prefix="celerity-nodefuzz-")
     port = free_port()
     redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
@@ -339,9 +348,10 @@ def _connect(port):
         return None
 
 
-def innocent_message(rng, bases):
+def innocent_message(rng):
+    """A demo.add(a, b) built from a captured Celery envelope: (task id, a + b, raw envelope)."""
     a, b = rng.randrange(10 ** 6), rng.randrange(10 ** 6)
-    env = json.loads(json.dumps(rng.choice(bases) if bases else TEMPLATE))
+    env = json.loads(json.dumps(TEMPLATE))
     task_id = str(uuid.uuid4())
     env["headers"].update({"task": "demo.add", "id": task_id, "root_id": task_id, "parent_id": None, "group": None,
                            "eta": None, "expires": None, "retries": 0, "timelimit": [None, None],
@@ -357,7 +367,7 @@ TEMPLATE = None
 
 
 def innocent_round(db, node, rng, count, stats):
-    messages = [innocent_message(rng, [])for _ in range(count)]
+    messages = [innocent_message(rng) for _ in range(count)]
     db.pipeline([["LPUSH", "celery", raw] for _, _, raw in messages])
     settle(db)
     check_innocent(db, node, messages, stats)
@@ -385,8 +395,6 @@ def check_innocent(db, node, messages, stats):
 
 
 def fuzz_round(db, node, rng, bases, stats, allow_huge):
-    global TEMPLATE
-    TEMPLATE = bases[0]
     hostile = []
     for index in range(20):
         env = json.loads(json.dumps(rng.choice(bases)))
@@ -405,7 +413,7 @@ def fuzz_round(db, node, rng, bases, stats, allow_huge):
         if "huge" in names:
             stats["huge"] += 1
         hostile.append((raw, names))
-    innocent = [innocent_message(rng, [TEMPLATE]) for _ in range(20)]
+    innocent = [innocent_message(rng) for _ in range(20)]
     mixed = [raw for raw, _ in hostile] + [raw for _, _, raw in innocent]
     rng.shuffle(mixed)
     replies = db.pipeline([["LPUSH", "celery", raw] for raw in mixed])
@@ -432,7 +440,10 @@ def fuzz_round(db, node, rng, bases, stats, allow_huge):
         if has_result(db, raw):
             stats["results"] += 1
             continue
-        raise Violation("hostile message (%s) ended neither as a result nor as a dead letter: %r" % (names, raw[:400]))
+        path = os.path.join(os.path.dirname(node.log_path), "unaccounted-message.json")
+        with open(path, "w") as f:
+            f.write(raw)
+        raise Violation("hostile message (%s) ended neither as a result nor as a dead letter (%s): %r" % (names, path, raw[:300]))
 
 
 def has_result(db, raw):

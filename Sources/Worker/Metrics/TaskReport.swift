@@ -1,5 +1,3 @@
-import Broker
-
 /// What a worker process tells its supervisor when it is done with a message (the `done` line of the
 /// ``SupervisorChannel``), for the task counters and histograms of `/metrics`.
 ///
@@ -59,13 +57,15 @@ struct TaskReport: Sendable, Equatable {
     }
 
     /// Parses the fields of a `done` line (without `done`); `nil` for a line of an older format, or one whose
-    /// times are not finite, negative or longer than 10⁷ s (they would become histogram observations).
+    /// times are not finite or negative (they would become histogram observations).
     init?(fields: ArraySlice<String>) {
         let values = Array(fields)
-        guard values.count >= 8, let outcome = Outcome(rawValue: values[1]) else { return nil }
+        // "-": no outcome (the step failed on Redis); the report still ends the running task and counts nothing.
+        guard values.count >= 8, values[1] == "-" || Outcome(rawValue: values[1]) != nil else { return nil }
+        let outcome = Outcome(rawValue: values[1])
         func seconds(_ text: String) -> Double?? {
             if text == "-" { return .some(nil) }
-            guard let value = Double(text), value.isFinite, (0...Duration.longestAcceptedSeconds).contains(value) else { return nil }
+            guard let value = Double(text), value.isFinite, value >= 0 else { return nil }
             return .some(value)
         }
         guard let runtime = seconds(values[4]), let queueWait = seconds(values[5]) else { return nil }

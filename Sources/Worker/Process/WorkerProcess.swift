@@ -225,7 +225,8 @@ package final class WorkerProcess: @unchecked Sendable {
     private func handBack(_ state: inout HeldBatch.State) throws {
         guard state.holdsMessages else { return }
         let keys = [processing, WorkerKeys.deliveries] + state.finished.map(\.resultKey)
-        let arguments = [String(state.finished.count)] + state.finished.flatMap(\.arguments) + state.waiting.map(\.raw)
+        let arguments = [String(state.finished.count)] + state.finished.flatMap(\.arguments)
+            + state.waiting.flatMap { [$0.raw, $0.pop?.list ?? ""] }
         try persist { try connection.evaluate(WorkerScripts.handBack, keys: keys, arguments: arguments) }
         state.finished = []
         state.waiting = []

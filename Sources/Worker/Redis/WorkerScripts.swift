@@ -203,9 +203,11 @@ enum WorkerScripts {
     /// Hands back the part of a batch that has not started, so it is not delayed behind a long task: stores the
     /// results of finished tasks and acknowledges them, then moves each not-started message that is still in the
     /// processing list back to the head of its queue, in order (the next to run is taken first again).
+    /// Each message goes back to the ready list it was taken from when the caller knows it, else to its bucket.
     /// KEYS: processing, deliveries, one result key per completion.
     /// ARGV: completion count, per completion: message, delivery tag, result document ('' for none), ttl;
-    /// then the messages to hand back, next to run first. Returns how many went back.
+    /// then per message to hand back, next to run first: the message and the list it was taken from ('' unknown).
+    /// Returns how many went back.
     static let handBack = RedisScript(
         name: "hand-back",
         source: prelude + """
@@ -216,9 +218,10 @@ enum WorkerScripts {
               acknowledge(KEYS[1], KEYS[2], ARGV[at], ARGV[at + 1])
             end
             local returned = 0
-            for i = #ARGV, 2 + 4 * completions, -1 do
+            for i = #ARGV - 1, 2 + 4 * completions, -2 do
               if redis.call('LREM', KEYS[1], -1, ARGV[i]) > 0 then
-                local key = raw_queue_key(ARGV[i])
+                local key
+                if ARGV[i + 1] ~= '' then key = safe_list(ARGV[i + 1]) else key = raw_queue_key(ARGV[i]) end
                 redis.call('RPUSH', key, ARGV[i])
                 redis.call('DECR', 'celerity:popped:' .. key)  -- QueueArrivals: not taken after all
                 returned = returned + 1

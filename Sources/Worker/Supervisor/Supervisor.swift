@@ -232,6 +232,10 @@ package final class Supervisor: @unchecked Sendable {
         do {
             event = try WorkerEvent(fields: fields)
         } catch {
+            if fields.first == "done" {  // whatever its numbers, the process is done with its task
+                slots[index].running = nil
+                processed += 1
+            }
             logger.error(
                 "ignoring an invalid event from a worker process",
                 metadata: ["worker.process": "\(slots[index].processID ?? "-")", "error": "\(error)"]
