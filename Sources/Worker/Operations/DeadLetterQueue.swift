@@ -67,6 +67,9 @@ public struct DeadLetterQueue: Sendable {
     public var maxEntries: Int
     /// Entries older than this are dropped. Default 14 days.
     public var maxAge: Duration
+    /// When the entries together hold more bytes than this, the oldest are dropped (the newest is always kept).
+    /// Default 256 MiB.
+    public var maxBytes: Int = 256 << 20
 
     public init(maxEntries: Int = 10_000, maxAge: Duration = .seconds(14 * 86400)) {
         self.maxEntries = maxEntries
@@ -142,7 +145,8 @@ public struct DeadLetterQueue: Sendable {
     public func purge(on connection: RedisConnection) throws -> Int {
         let replies = try connection.pipeline([
             ["MULTI"], ["ZCARD", WorkerKeys.deadLetterIndex],
-            ["DEL", WorkerKeys.deadLetterIndex, WorkerKeys.deadLetterEntries], ["EXEC"],
+            ["DEL", WorkerKeys.deadLetterIndex, WorkerKeys.deadLetterEntries, WorkerKeys.deadLetterBytes, WorkerKeys.deadLetterReasons],
+            ["EXEC"],
         ])
         return replies.last?.array?.first?.integer ?? 0
     }
@@ -160,7 +164,7 @@ public struct DeadLetterQueue: Sendable {
             keys: [processing, WorkerKeys.deliveries, WorkerKeys.deadLetterIndex, WorkerKeys.deadLetterEntries, resultKey],
             arguments: [
                 message, deliveryTag, entry.id, entry.json.serialized, String(entry.time.timeIntervalSince1970),
-                String(Int(maxAge.seconds)), String(maxEntries), result?.encoded() ?? "", ttl,
+                String(Int(maxAge.seconds)), String(maxEntries), result?.encoded() ?? "", ttl, entry.reason, String(maxBytes),
             ]
         )
     }

@@ -80,17 +80,39 @@ enum WorkerScripts {
           redis.call('LREM', processing, -1, message)
           if tag ~= '' then redis.call('HDEL', deliveries, tag) end
         end
-        local function dead_letter(index, entries, id, entry, now, max_age, max_count)
+        -- The dead-letter queue is capped by age, by count and by bytes: `celerity:dlq:bytes` holds the entries'
+        -- total size, and `celerity:dlq:reasons` each entry's reason alone (what `celerity status` counts, so it
+        -- never reads an envelope). Every removal goes through forget_dead_letter.
+        local function forget_dead_letter(entries, id)
+          local size = redis.call('HSTRLEN', entries, id)
+          if size > 0 then redis.call('DECRBY', 'celerity:dlq:bytes', size) end
+          redis.call('HDEL', entries, id)
+          redis.call('HDEL', 'celerity:dlq:reasons', id)
+        end
+        local function dead_letter(index, entries, id, entry, now, max_age, max_count, reason, max_bytes)
+          forget_dead_letter(entries, id)
           redis.call('HSET', entries, id, entry)
+          redis.call('HSET', 'celerity:dlq:reasons', id, string.sub(reason or '', 1, 200))
+          local total = redis.call('INCRBY', 'celerity:dlq:bytes', #entry)
           redis.call('ZADD', index, now, id)
           local old = redis.call('ZRANGEBYSCORE', index, '-inf', '(' .. (now - max_age))
-          for _, stale in ipairs(old) do redis.call('HDEL', entries, stale) end
+          for _, stale in ipairs(old) do forget_dead_letter(entries, stale) end
           if #old > 0 then redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. (now - max_age)) end
           local excess = redis.call('ZCARD', index) - max_count
           if excess > 0 then
             local oldest = redis.call('ZRANGE', index, 0, excess - 1)
-            for _, stale in ipairs(oldest) do redis.call('HDEL', entries, stale) end
+            for _, stale in ipairs(oldest) do forget_dead_letter(entries, stale) end
             redis.call('ZREMRANGEBYRANK', index, 0, excess - 1)
+          end
+          max_bytes = tonumber(max_bytes)
+          if max_bytes then
+            total = tonumber(redis.call('GET', 'celerity:dlq:bytes')) or 0
+            while total > max_bytes and redis.call('ZCARD', index) > 1 do
+              local oldest = redis.call('ZRANGE', index, 0, 0)[1]
+              forget_dead_letter(entries, oldest)
+              redis.call('ZREM', index, oldest)
+              total = tonumber(redis.call('GET', 'celerity:dlq:bytes')) or 0
+            end
           end
         end
 
@@ -311,11 +333,12 @@ enum WorkerScripts {
 
     /// Dead-letters a message from the processing list, optionally storing a result for it.
     /// KEYS: processing, deliveries, dlq index, dlq entries, result key.
-    /// ARGV: message, delivery tag, entry id, entry JSON, now, max age (s), max count, result document ('' for none), ttl.
+    /// ARGV: message, delivery tag, entry id, entry JSON, now, max age (s), max count, result document ('' for none), ttl,
+    /// reason, max bytes.
     static let deadLetter = RedisScript(
         name: "dead-letter",
         source: prelude + """
-            dead_letter(KEYS[3], KEYS[4], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
+            dead_letter(KEYS[3], KEYS[4], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[10], ARGV[11])
             store_result(KEYS[5], ARGV[8], ARGV[9])
             acknowledge(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
             return 1
@@ -326,7 +349,7 @@ enum WorkerScripts {
     /// taken next, as kombu's restore does), or to the dead-letter queue when it has now been delivered
     /// to `max deliveries` processes that all died; then forgets the process.
     /// KEYS: processing, deliveries, processes, dlq index, dlq entries, lease.
-    /// ARGV: process id, count as a delivery (1/0), max deliveries, now, entry id prefix, entry JSON prefix… (see Swift), max age, max count.
+    /// ARGV: process id, count as a delivery (1/0), max deliveries, now, entry id prefix, max age, max count, max bytes.
     /// Returns `{requeued, dead-lettered}`.
     static let recover = RedisScript(
         name: "recover",
@@ -358,7 +381,7 @@ enum WorkerScripts {
                 end
                 local entry = cjson.encode({id = ARGV[5] .. i, reason = reason, error = cjson.null, time = now,
                   worker = ARGV[1], queue = queue, task = task_name, task_id = task_id, deliveries = count, envelope = raw})
-                dead_letter(KEYS[4], KEYS[5], ARGV[5] .. i, entry, now, tonumber(ARGV[6]), tonumber(ARGV[7]))
+                dead_letter(KEYS[4], KEYS[5], ARGV[5] .. i, entry, now, tonumber(ARGV[6]), tonumber(ARGV[7]), reason, ARGV[8])
                 if type(tag) == 'string' then redis.call('HDEL', KEYS[2], tag) end
                 dead = dead + 1
               else
@@ -440,7 +463,7 @@ enum WorkerScripts {
                   redis.call('LPUSH', key, doc['envelope'])
                   requeued = requeued + 1
                 end
-                redis.call('HDEL', KEYS[2], ARGV[i])
+                forget_dead_letter(KEYS[2], ARGV[i])
               end
               redis.call('ZREM', KEYS[1], ARGV[i])
             end

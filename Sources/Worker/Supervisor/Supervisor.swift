@@ -500,6 +500,7 @@ package final class Supervisor: @unchecked Sendable {
                 processID, countAsDelivery ? "1" : "0", String(configuration.maxDeliveries),
                 String(Date().timeIntervalSince1970), DeadLetterQueue.newEntryID() + "-",
                 String(Int(configuration.deadLetters.maxAge.seconds)), String(configuration.deadLetters.maxEntries),
+                String(configuration.deadLetters.maxBytes),
             ]
         )
         let counts = reply.array?.compactMap(\.integer) ?? []
