@@ -73,3 +73,19 @@ import Testing
         #expect(WorkerEvent.unescape(ArraySlice("%0a".utf8)) == "\n")
     }
 }
+
+/// Issue 22: the status page's time texts take values read from Redis; none may trap.
+@Suite struct TimeTextTests {
+    @Test("durations and fixed-point numbers of any Double: NaN, ±∞, 1e300")
+    func anyDouble() {
+        for value in [Double.nan, .infinity, -.infinity, 1e300, -1e300, 9.3e18] {
+            _ = TimeText.duration(value)
+            _ = TimeText.fixed(value, decimals: 1)
+            _ = TimeText.milliseconds(value)
+            _ = TimeText.relative(Date(timeIntervalSince1970: value), now: Date())
+            _ = TimeText.utc(Date(timeIntervalSince1970: value))
+        }
+        #expect(TimeText.duration(65) == "1m 5s")
+        #expect(TimeText.fixed(1.25, decimals: 1) == "1.3")
+    }
+}

@@ -339,7 +339,7 @@ package final class WorkerProcess: @unchecked Sendable {
             }
             if let eta = message.eta, eta > Date() {
                 // Due within 200 ms: not worth a trip through the ETA set, but never run before the ETA (as Celery).
-                PosixThread.sleep(for: .seconds(eta.timeIntervalSinceNow))
+                PosixThread.sleep(for: Duration(checkedSeconds: eta.timeIntervalSinceNow) ?? .zero)
             }
             log.info("task received", metadata: ["task.retries": "\(message.retries)"])
             emit("task-received", CeleryEvents.receivedFields(message))
