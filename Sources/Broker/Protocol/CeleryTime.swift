@@ -6,9 +6,9 @@ import Foundation
 
 /// Celery's timestamps: ISO-8601 with microseconds and `+00:00` (`2026-11-22T19:58:45.868166+00:00`).
 public enum CeleryTime {
-    /// The range `format` writes: years 0001–9999. A date outside it (one read from Redis may be anything) is
-    /// clamped to it, never converted unchecked.
-    static let formattableSeconds: ClosedRange<Double> = -62_135_596_800...253_402_300_799
+    /// The range `format` converts (about ±285,000 years: the microsecond count fits an `Int64`). A date outside
+    /// it (one read from Redis may be anything) is clamped to it, never converted unchecked.
+    static let formattableSeconds: ClosedRange<Double> = -9e12...9e12
 
     /// Formats a date as Celery does: UTC, six fractional digits, `+00:00`.
     public static func format(_ date: Date) -> String {
