@@ -256,12 +256,20 @@ def wait_for(what, condition, timeout):
     raise Violation("timed out after %ss waiting for %s" % (timeout, what))
 
 
+IN_FLIGHT = """
+local total = redis.call('ZCARD', 'celerity:eta')
+for _, key in ipairs({'celery', 'celery\\6\\0223', 'celery\\6\\0226', 'celery\\6\\0229'}) do
+  total = total + redis.call('LLEN', key)
+end
+for _, key in ipairs(redis.call('KEYS', 'celerity:processing:*')) do total = total + redis.call('LLEN', key) end
+return total
+"""
+
+
 def in_flight(db):
-    keys = [b"celery", b"celery\x06\x163", b"celery\x06\x166", b"celery\x06\x169"]
-    replies = db.pipeline([["LLEN", k] for k in keys] + [["ZCARD", "celerity:eta"], ["KEYS", "celerity:processing:*"]])
-    processing = replies[-1]
-    lengths = db.pipeline([["LLEN", k] for k in processing]) if processing else []
-    return sum(replies[:-1]) + sum(lengths)
+    """Messages in the queue's lists, the processing lists and the ETA set, counted in one atomic script: a
+    pipeline of separate reads can miss a message that a hand-back moves between two of them."""
+    return db.call("EVAL", IN_FLIGHT, "0")
 
 
 def cleanup(db):

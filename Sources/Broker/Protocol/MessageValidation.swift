@@ -45,14 +45,18 @@ public enum MessageLimits {
         return nil
     }
 
-    /// Up to ``excerptBytes`` of an oversized envelope, from its headers when it has any (kombu writes the body
-    /// first, so they are near the end), never the whole message.
+    /// Up to ``excerptBytes`` of an oversized envelope, from its headers when they are in its last 64 KiB (kombu
+    /// writes the body first), else from its start; never the whole message.
     public static func excerpt(of raw: String) -> String {
         let bytes = Array(raw.utf8)
         let marker = Array("\"headers\"".utf8)
         var start = 0
+        // Only the last 64 KiB are searched: kombu writes the headers after the body, and a message over the cap
+        // must not cost a scan of all its bytes.
         if bytes.count >= marker.count {
-            for at in stride(from: bytes.count - marker.count, through: 0, by: -1) where bytes[at..<at + marker.count].elementsEqual(marker) {
+            let lowest = max(0, bytes.count - 65_536)
+            for at in stride(from: bytes.count - marker.count, through: lowest, by: -1)
+            where bytes[at] == marker[0] && bytes[at..<at + marker.count].elementsEqual(marker) {
                 start = at
                 break
             }
