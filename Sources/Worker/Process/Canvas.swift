@@ -95,7 +95,7 @@ struct ChordJoin {
     /// Returns 1 when this call finished the chord, 0 when it was finished already.
     static let finishScript = RedisScript(
         name: "chord-finish",
-        source: WorkerScripts.preludeForTesting + """
+        source: WorkerScripts.prelude + """
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
             if ARGV[2] ~= '' then
               redis.call('LPUSH', safe_list(KEYS[6]), ARGV[2])
