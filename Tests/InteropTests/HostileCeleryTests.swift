@@ -16,7 +16,7 @@ struct HostileCeleryTests {
         ("time_limit=inf", #"{"name": "demo.add", "args": [1, 2], "time_limit": Infinity}"#, "headers.timelimit hard limit"),
     ]
 
-    @Test("the issue's four send_task calls: FAILURE or dead letter with a reason each; the node keeps serving", arguments: [PythonCelery.defaultVersion])
+    @Test("the issue's four send_task calls: FAILURE or dead letter with a reason each; the node keeps serving", arguments: CeleryVersions.all)
     func fourMessages(version: String) async throws {
         let celery = try await PythonCelery.prepare(version: version)
         try await withInteropFixture { fixture in
