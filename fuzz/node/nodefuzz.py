@@ -148,7 +148,8 @@ def mutate(env, rng, huge):
             value = rng.choice(NUMBERS)
             target = rng.choice(["hard", "soft", "retries", "group_index", "priority", "eta", "expires"])
             if target in ("hard", "soft"):
-                pair = list(h.get("timelimit") or [None, None])[:2] + [None, None]
+                current = h.get("timelimit")
+                pair = (list(current) if isinstance(current, list) else [])[:2] + [None, None]
                 pair[0 if target == "hard" else 1] = value
                 h["timelimit"] = pair[:2]
             elif target == "priority":
