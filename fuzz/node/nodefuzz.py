@@ -282,7 +282,7 @@ def cleanup(db):
             db.call("DEL", *keys)
         if cursor == b"0":
             break
-    db.call("DEL", "celerity:dlq", "celerity:dlq:entries", "celerity:deliveries")
+    db.call("DEL", "celerity:dlq", "celerity:dlq:entries", "celerity:dlq:bytes", "celerity:dlq:reasons", "celerity:deliveries")
 
 
 def memory_report(db):

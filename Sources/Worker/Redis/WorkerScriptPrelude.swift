@@ -102,8 +102,12 @@ extension WorkerScripts {
             redis.call('ZREMRANGEBYRANK', index, 0, excess - 1)
           end
           max_bytes = tonumber(max_bytes)
-          if max_bytes then
-            total = tonumber(redis.call('GET', 'celerity:dlq:bytes')) or 0
+          if max_bytes and total > max_bytes then
+            -- Over the cap by the counter: count again (the counter can be stale after the queue's keys were
+            -- deleted by hand), then drop the oldest entries until the rest fit.
+            total = 0
+            for _, kept in ipairs(redis.call('ZRANGE', index, 0, -1)) do total = total + redis.call('HSTRLEN', entries, kept) end
+            redis.call('SET', 'celerity:dlq:bytes', total)
             while total > max_bytes and redis.call('ZCARD', index) > 1 do
               local oldest = redis.call('ZRANGE', index, 0, 0)[1]
               forget_dead_letter(entries, oldest)
