@@ -47,6 +47,9 @@ package struct WorkerOptions: ParsableArguments {
     @Option(help: "Most messages (1-1000) a worker process takes in one step when its queue has a backlog (half the queue, at most this; 1 disables batching; default: $CELERITY_PREFETCH_BATCH, then 32).")
     package var prefetchBatch: Int?
 
+    @Option(help: "Largest message in bytes a worker decodes; a larger one is dead-lettered, keeping only a header excerpt (default: $CELERITY_MAX_MESSAGE_BYTES, then 16777216).")
+    public var maxMessageBytes: Int?
+
     @Option(help: "Seconds a task may run before its process hands back the rest of its batch and stores the results before it.")
     package var batchHold: Double = 0.002
 
@@ -110,6 +113,10 @@ package struct WorkerOptions: ParsableArguments {
                 throw CommandError("--prefetch-batch (or CELERITY_PREFETCH_BATCH) must be a whole number from 1 to 1000")
             }
             configuration.prefetchBatch = batch
+        }
+        if let bytes = maxMessageBytes ?? ProcessInfo.processInfo.environment["CELERITY_MAX_MESSAGE_BYTES"].map({ Int($0) ?? 0 }) {
+            guard bytes >= 1024 else { throw CommandError("--max-message-bytes (or CELERITY_MAX_MESSAGE_BYTES) must be a whole number of at least 1024") }
+            configuration.maxMessageBytes = bytes
         }
         guard batchHold > 0 else { throw CommandError("--batch-hold must be more than 0 seconds") }
         configuration.batchHold = .microseconds(Int64(batchHold * 1_000_000))

@@ -36,6 +36,9 @@ public struct WorkerConfiguration: Sendable {
     public var sendTaskEvents = false
     /// Write Celery's extended result fields (name, args, kwargs, worker, retries, queue). Default on.
     public var extendedResults = true
+    /// The largest envelope a worker process decodes; a larger one is dead-lettered with only an excerpt of
+    /// its headers kept. Default 16 MiB (`CELERITY_MAX_MESSAGE_BYTES`).
+    public var maxMessageBytes = MessageLimits.defaultMaxBytes
     /// The dead-letter queue's caps.
     public var deadLetters = DeadLetterQueue()
     /// The longest wait of an idle process on one list before it looks at the others. Default 50 ms.

@@ -16,6 +16,11 @@ import Testing
         #expect(feed(&buffer, "\t2.0\n") == [["start", "id-2", "", "-", "2.0"]])
     }
 
+    @Test func unescapesEachField() {
+        var buffer = LineBuffer()
+        #expect(feed(&buffer, "done\ta%09b%0Ac%25\n") == [["done", "a\tb\nc%"]])
+    }
+
     @Test func manyLinesInOneRead() {
         var buffer = LineBuffer()
         let text = (0..<5_000).map { "done\tid-\($0)\n" }.joined()

@@ -62,7 +62,7 @@ struct TaskAPIWorkerTests {
             ]
             let script = RedisScript(
                 name: "bucket-probe",
-                source: WorkerScripts.preludeForTesting + "return bucket_key(cjson.decode(ARGV[1]))"
+                source: WorkerScripts.prelude + "return bucket_key(cjson.decode(ARGV[1]))"
             )
             for priority in cases {
                 var message = TaskMessage.make(task: "demo.add", options: TaskOptions(queue: "q"))

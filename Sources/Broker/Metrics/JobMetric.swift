@@ -40,14 +40,20 @@ public enum JobMetric: Sendable, Hashable {
             self.labels = labels
         }
 
-        /// Parses a hash field; `nil` unless it names one of the catalogue's metrics.
+        /// Parses a hash field; `nil` unless it names one of the catalogue's metrics with exactly its declared
+        /// label names (``JobMetric/labelNames``), in order. A field an older or newer version, a script or a typo
+        /// wrote with other labels is refused here: swift-prometheus traps when one family mixes label sets.
         package init?(field: String) {
             let parts = field.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            guard let name = parts.first, JobMetric.help[name] != nil else { return nil }
+            guard let name = parts.first, let expected = JobMetric.labelNames[name], parts.count == expected.count + 1 else {
+                return nil
+            }
             var labels: [(String, String)] = []
-            for part in parts.dropFirst() {
-                guard let equals = part.firstIndex(of: "=") else { return nil }
-                labels.append((String(part[..<equals]), String(part[part.index(after: equals)...])))
+            for (part, label) in zip(parts.dropFirst(), expected) {
+                guard let equals = part.firstIndex(of: "="), part[..<equals] == label else { return nil }
+                let value = String(part[part.index(after: equals)...])
+                guard !value.isEmpty, value.utf8.count <= 64 else { return nil }
+                labels.append((label, value))
             }
             self.init(name: name, labels: labels)
         }
@@ -69,6 +75,16 @@ public enum JobMetric: Sendable, Hashable {
         case .secretRotationLastRun: Series(name: "celerity_secret_rotation_last_run_timestamp_seconds", labels: [])
         }
     }
+
+    /// The label names of each metric, in field order: `kind` for the backup series, none for the rest.
+    package static let labelNames: [String: [String]] = [
+        "celerity_backup_last_success_timestamp_seconds": ["kind"],
+        "celerity_backup_last_verification_timestamp_seconds": ["kind"],
+        "celerity_inflation_rate_applied_ratio": [],
+        "celerity_inflation_rate_updated_timestamp_seconds": [],
+        "celerity_secret_rotation_last_status": [],
+        "celerity_secret_rotation_last_run_timestamp_seconds": [],
+    ]
 
     /// HELP text per metric name.
     package static let help: [String: String] = [

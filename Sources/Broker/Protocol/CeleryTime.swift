@@ -6,9 +6,15 @@ import Foundation
 
 /// Celery's timestamps: ISO-8601 with microseconds and `+00:00` (`2026-11-22T19:58:45.868166+00:00`).
 public enum CeleryTime {
+    /// The range `format` converts (about ±285,000 years: the microsecond count fits an `Int64`). A date outside
+    /// it (one read from Redis may be anything) is clamped to it, never converted unchecked.
+    static let formattableSeconds: ClosedRange<Double> = -9e12...9e12
+
     /// Formats a date as Celery does: UTC, six fractional digits, `+00:00`.
     public static func format(_ date: Date) -> String {
-        let totalMicros = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        let since1970 = date.timeIntervalSince1970
+        let clamped = since1970.isNaN ? 0 : min(max(since1970, formattableSeconds.lowerBound), formattableSeconds.upperBound)
+        let totalMicros = (clamped * 1_000_000).rounded()
         var seconds = Int64((totalMicros / 1_000_000).rounded(.down))
         var micros = Int64(totalMicros) - seconds * 1_000_000
         if micros < 0 {

@@ -77,10 +77,12 @@ extension TaskMessage {
     public var timeLimit: TimeLimit {
         get {
             let pair = headers["timelimit"]?.arrayValue ?? []
-            return TimeLimit(
-                hard: pair.count > 0 ? pair[0].doubleValue.map(Duration.seconds) : nil,
-                soft: pair.count > 1 ? pair[1].doubleValue.map(Duration.seconds) : nil
-            )
+            // Checked: a value out of (0, 10⁷] s reads as "no limit" here; `decode` dead-letters such a message first.
+            func limit(_ index: Int) -> Duration? {
+                guard index < pair.count, let seconds = pair[index].doubleValue, seconds > 0 else { return nil }
+                return Duration(checkedSeconds: seconds)
+            }
+            return TimeLimit(hard: limit(0), soft: limit(1))
         }
         set { headers["timelimit"] = .array([Self.secondsValue(newValue.hard), Self.secondsValue(newValue.soft)]) }
     }
@@ -165,58 +167,7 @@ extension TaskMessage {
     }
 }
 
-/// A task's time limits: the soft one raises inside the task, the hard one kills its process.
-public struct TimeLimit: Sendable, Hashable {
-    public var hard: Duration?
-    public var soft: Duration?
-
-    public init(hard: Duration? = nil, soft: Duration? = nil) {
-        self.hard = hard
-        self.soft = soft
-    }
-}
-
 // MARK: - Building
-
-/// Options for sending a task; every field has Celery's default.
-public struct TaskOptions: Sendable, Hashable {
-    /// The queue (routing key); default `celery`.
-    public var queue: String = "celery"
-    /// The Celery priority 0–9; lower runs first. Default 0.
-    public var priority: Int = 0
-    /// When the task may run; `nil` for now. Set by ``countdown`` too.
-    public var eta: Date?
-    /// After when the task must not run.
-    public var expires: Date?
-    /// Time limits sent in the `timelimit` header.
-    public var timeLimit = TimeLimit()
-    /// Store no result for this task.
-    public var ignoreResult = false
-    /// An explicit task id; a fresh UUID when `nil`.
-    public var taskID: String?
-    /// The task that sends this one (workflows and retries).
-    public var parentID: String?
-    /// The first task of the workflow; this task's own id when `nil`.
-    public var rootID: String?
-    /// The group this task belongs to.
-    public var group: String?
-    /// The position in the group.
-    public var groupIndex: Int?
-
-    public init(
-        queue: String = "celery", priority: Int = 0, countdown: Duration? = nil, eta: Date? = nil,
-        expiresIn: Duration? = nil, expires: Date? = nil, softTimeLimit: Duration? = nil,
-        hardTimeLimit: Duration? = nil, ignoreResult: Bool = false, taskID: String? = nil
-    ) {
-        self.queue = queue
-        self.priority = priority
-        self.eta = eta ?? countdown.map { Date().addingTimeInterval($0.seconds) }
-        self.expires = expires ?? expiresIn.map { Date().addingTimeInterval($0.seconds) }
-        self.timeLimit = TimeLimit(hard: hardTimeLimit, soft: softTimeLimit)
-        self.ignoreResult = ignoreResult
-        self.taskID = taskID
-    }
-}
 
 extension TaskMessage {
     /// The `origin` stamp of this process, `gen<pid>@<hostname>` as Celery writes it.
@@ -245,8 +196,8 @@ extension TaskMessage {
             "timelimit": [secondsValue(options.timeLimit.hard), secondsValue(options.timeLimit.soft)],
             "root_id": .string(options.rootID ?? id),
             "parent_id": options.parentID.map(JSONValue.string) ?? nil,
-            "argsrepr": .string(PythonRepr.args(args)),
-            "kwargsrepr": .string(PythonRepr.kwargs(kwargs)),
+            "argsrepr": .string(truncatedRepr(PythonRepr.args(args))),
+            "kwargsrepr": .string(truncatedRepr(PythonRepr.kwargs(kwargs))),
             "origin": .string(origin),
             "ignore_result": .bool(options.ignoreResult),
             "replaced_task_nesting": 0,
@@ -263,6 +214,12 @@ extension TaskMessage {
             "delivery_tag": .string(RandomID.uuidString()),
         ]
         return TaskMessage(args: args, kwargs: kwargs, embed: embed, headers: headers, properties: properties)
+    }
+
+    /// `argsrepr` / `kwargsrepr` cut to 1,024 characters, as Celery's `saferepr(…, maxlen=1024)` keeps them.
+    static func truncatedRepr(_ text: String) -> String {
+        guard text.count > MessageLimits.maxReprCharacters else { return text }
+        return String(text.prefix(MessageLimits.maxReprCharacters - 3)) + "..."
     }
 
     /// This process's `reply_to` (kombu's app `oid`); only the `rpc://` backend reads it.
@@ -319,73 +276,21 @@ extension TaskMessage {
 
 // MARK: - Decoding
 
-/// Why a popped message is not a usable Celery task message. Each defect is named, so the worker
-/// can dead-letter the message with a reason instead of crashing or dropping it (wire spec §3.7).
-public struct MalformedMessageError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The defect found.
-    public enum Defect: Sendable, Hashable {
-        /// The envelope is not valid JSON.
-        case invalidEnvelopeJSON(JSONParseError)
-        /// The envelope is JSON but not an object.
-        case envelopeNotAnObject
-        /// `headers` is missing or not an object.
-        case missingHeaders
-        /// `headers.task` is missing or not a string.
-        case missingTaskName
-        /// `headers.id` is missing or not a string.
-        case missingTaskID
-        /// `properties.delivery_tag` is missing.
-        case missingDeliveryTag
-        /// `properties.delivery_info` is missing or not an object.
-        case missingDeliveryInfo
-        /// `content-type` is not JSON (e.g. pickle).
-        case unsupportedContentType(String)
-        /// `properties.body_encoding` is neither `base64` nor absent.
-        case unsupportedBodyEncoding(String)
-        /// `body` is missing or not a string.
-        case missingBody
-        /// `body` is not valid base64.
-        case invalidBase64
-        /// The decoded body is not valid JSON.
-        case invalidBodyJSON(JSONParseError)
-        /// The body is not the array `[args, kwargs, embed]`; carries the element count (−1: not an array).
-        case bodyNotThreeElementArray(count: Int)
-        /// `args` is not an array or `kwargs` not an object.
-        case argumentsMalformed
-    }
-
-    public var defect: Defect
-    /// The task id, when the envelope was readable far enough to have one.
-    public var taskID: String?
-    /// The task name, when known.
-    public var taskName: String?
-
-    /// A one-line reason, stored with the dead-lettered message.
-    public var description: String {
-        switch defect {
-        case .invalidEnvelopeJSON(let error): return "envelope is not valid JSON (\(error))"
-        case .envelopeNotAnObject: return "envelope is not a JSON object"
-        case .missingHeaders: return "headers are missing"
-        case .missingTaskName: return "headers.task is missing"
-        case .missingTaskID: return "headers.id is missing"
-        case .missingDeliveryTag: return "properties.delivery_tag is missing"
-        case .missingDeliveryInfo: return "properties.delivery_info is missing"
-        case .unsupportedContentType(let type): return "content-type \"\(type)\" is not JSON; only application/json is accepted"
-        case .unsupportedBodyEncoding(let encoding): return "body_encoding \"\(encoding)\" is not supported"
-        case .missingBody: return "body is missing"
-        case .invalidBase64: return "body is not valid base64"
-        case .invalidBodyJSON(let error): return "body is not valid JSON (\(error))"
-        case .bodyNotThreeElementArray(let count):
-            return count < 0 ? "body is not a JSON array" : "body has \(count) elements; expected [args, kwargs, embed]"
-        case .argumentsMalformed: return "body args is not an array or kwargs is not an object"
-        }
-    }
-}
-
 extension TaskMessage {
-    /// Decodes an envelope popped from Redis.
-    /// - Throws: ``MalformedMessageError`` naming the first defect found.
-    public static func decode(_ raw: String) throws(MalformedMessageError) -> TaskMessage {
+    /// Decodes an envelope popped from Redis and validates every field a worker acts on: the one place a
+    /// message from outside is checked. A decoded message's ids, time limits, dates, retries and queue are in
+    /// range (``MessageLimits``), so nothing downstream can trap on them or be steered by them.
+    /// - Parameters:
+    ///   - maxBytes: a larger envelope is refused before it is parsed.
+    ///   - now: the time `eta` and `expires` are checked against (±100 years).
+    /// - Throws: ``MalformedMessageError`` naming the first defect found; its `taskID` is set only when the id
+    ///   itself is acceptable.
+    public static func decode(
+        _ raw: String, maxBytes: Int = MessageLimits.defaultMaxBytes, now: Date = Date()
+    ) throws(MalformedMessageError) -> TaskMessage {
+        guard raw.utf8.count <= maxBytes else {
+            throw MalformedMessageError(defect: .tooLarge(bytes: raw.utf8.count, limit: maxBytes))
+        }
         let envelopeValue: JSONValue
         do {
             envelopeValue = try JSONValue.parse(raw)
@@ -398,7 +303,7 @@ extension TaskMessage {
         guard case .object(let headers)? = envelope["headers"] else {
             throw MalformedMessageError(defect: .missingHeaders)
         }
-        let taskID = headers["id"]?.stringValue
+        let taskID = headers["id"]?.stringValue.flatMap { MessageLimits.idProblem($0) == nil ? $0 : nil }
         let taskName = headers["task"]?.stringValue
         func fail(_ defect: MalformedMessageError.Defect) -> MalformedMessageError {
             MalformedMessageError(defect: defect, taskID: taskID, taskName: taskName)
@@ -409,9 +314,12 @@ extension TaskMessage {
             throw fail(.unsupportedContentType(contentType))
         }
         guard taskName != nil else { throw fail(.missingTaskName) }
-        guard taskID != nil else { throw fail(.missingTaskID) }
+        guard headers["id"]?.stringValue != nil else { throw fail(.missingTaskID) }
         guard properties["delivery_tag"]?.stringValue != nil else { throw fail(.missingDeliveryTag) }
         guard properties["delivery_info"]?.objectValue != nil else { throw fail(.missingDeliveryInfo) }
+        if let (field, problem) = validationProblem(headers: headers, properties: properties, now: now) {
+            throw fail(.invalidField(field: field, problem: problem))
+        }
         guard let bodyText = envelope["body"]?.stringValue else { throw fail(.missingBody) }
         let bodyBytes: [UInt8]?  // nil: the body is the JSON text itself
         switch properties["body_encoding"] {

@@ -5,6 +5,11 @@ import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
+// timespec and timeval are also declared by the toolchain's SwiftOverlayShims; with MemberImportVisibility, a
+// release (whole-module) build can attribute their initializers to it, so it is imported where they are built.
+#if canImport(SwiftOverlayShims)
+import SwiftOverlayShims
+#endif
 
 /// One connection to Redis over hiredis, used by one thread at a time (calls are serialised by a lock).
 ///

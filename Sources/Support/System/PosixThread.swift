@@ -1,6 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+// timespec and timeval are also declared by the toolchain's SwiftOverlayShims; with MemberImportVisibility, a
+// release (whole-module) build can attribute their initializers to it, so it is imported where they are built.
+#if canImport(SwiftOverlayShims)
+import SwiftOverlayShims
+#endif
 
 /// Plain POSIX threads for work that blocks (Redis I/O, waiting on pipes, pausing between retries), so it
 /// never holds a thread of Swift's cooperative pool. Foundation's `Thread` does the same, but importing

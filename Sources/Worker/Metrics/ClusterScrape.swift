@@ -28,7 +28,11 @@ package final class ClusterScrape {
     /// - Parameters:
     ///   - queues: the queues always reported (the node's own).
     ///   - leaseTimeout: a node that has not renewed its registration for this long is down.
-    package init(connection: RedisConnection, queues: [String], leaseTimeout: Duration) {
+    ///   - skippedFieldLogger: told once about each field of a metrics hash that is skipped.
+    package init(
+        connection: RedisConnection, queues: [String], leaseTimeout: Duration, skippedFieldLogger: ((String) -> Void)? = nil
+    ) {
+        self.skippedFieldLogger = skippedFieldLogger
         self.connection = connection
         self.configuredQueues = queues
         self.leaseTimeout = leaseTimeout
@@ -112,11 +116,12 @@ package final class ClusterScrape {
         var gauges: [JobMetric.Series: Double] = [:]
         let pairs = replies[4].array ?? []
         for pair in stride(from: 0, to: pairs.count - 1, by: 2) {
-            if let field = pairs[pair].string, let series = JobMetric.Series(field: field),
-                let value = pairs[pair + 1].string.flatMap(Double.init)
-            {
-                gauges[series] = value
+            guard let field = pairs[pair].string else { continue }
+            guard let series = JobMetric.Series(field: field), let value = pairs[pair + 1].string.flatMap(Double.init) else {
+                skipped(field: field, in: JobMetric.key)
+                continue
             }
+            gauges[series] = value
         }
 
         let schedule = (replies[5].array ?? []).compactMap { reply -> ClusterSnapshot.ScheduleEntry? in
@@ -149,7 +154,13 @@ package final class ClusterScrape {
     private func boundedSent(_ pairs: [RedisReply]) -> [ClusterSnapshot.SentSeries: Int] {
         var fields: [(String, Int)] = []
         for pair in stride(from: 0, to: pairs.count - 1, by: 2) {
-            if let field = pairs[pair].string, let count = pairs[pair + 1].string.flatMap(Int.init) { fields.append((field, count)) }
+            guard let field = pairs[pair].string else { continue }
+            // A counter only grows: a negative count (a typo's HINCRBY) would trap swift-prometheus's `increment`.
+            guard let count = pairs[pair + 1].string.flatMap(Int.init), count >= 0 else {
+                skipped(field: field, in: SentCounter.key)
+                continue
+            }
+            fields.append((field, count))
         }
         var sent: [ClusterSnapshot.SentSeries: Int] = [:]
         for (field, count) in fields.sorted(by: { $0.0 < $1.0 }) {
@@ -157,9 +168,19 @@ package final class ClusterScrape {
             let series = ClusterSnapshot.SentSeries(
                 queue: sentQueues.value(parts.queue), name: sentNames.value(parts.name), hostname: sentSenders.value(parts.sender)
             )
-            sent[series, default: 0] += count
+            let (total, overflow) = sent[series, default: 0].addingReportingOverflow(count)
+            sent[series] = overflow ? Int.max : total
         }
         return sent
+    }
+
+    /// Fields of `celerity:metrics:*` hashes that are not in this version's catalogue, each reported once.
+    package private(set) var skippedFields: Set<String> = []
+    private let skippedFieldLogger: ((String) -> Void)?
+
+    private func skipped(field: String, in key: String) {
+        guard skippedFields.count < 1000, skippedFields.insert(key + " " + field).inserted else { return }
+        skippedFieldLogger?("skipping field \"\(field.prefix(200))\" of \(key): not a series this version exports (older or newer Celerity, or a typo)")
     }
 
     /// Rescans kombu's binding sets (SCAN, not KEYS: the broker's Redis may hold millions of result keys).

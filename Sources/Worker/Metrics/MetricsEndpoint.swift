@@ -35,7 +35,11 @@ final class MetricsEndpoint: Sendable {
         var redis = configuration.redis
         redis.reconnectTimeout = .seconds(2)
         connection = RedisConnection(configuration: redis, logger: logger)
-        scrape = Mutex(ClusterScrape(connection: connection, queues: configuration.queues, leaseTimeout: configuration.leaseTimeout))
+        scrape = Mutex(
+            ClusterScrape(connection: connection, queues: configuration.queues, leaseTimeout: configuration.leaseTimeout) { [logger] in
+                logger.warning("\($0)")
+            }
+        )
         self.node = node
         self.logger = logger
         self.nodeName = configuration.nodeName

@@ -9,9 +9,11 @@ import Broker
 /// message was consumed are dropped. The error: the age is a lower bound, short by at most one read
 /// interval (15 s with Prometheus's default scrape) plus, for a backlog that built up before the first
 /// read, the time before that read. At most ``maxSamples`` are kept per list (the second-oldest is
-/// dropped when full, so the bound stays valid but coarser).
+/// dropped when full, so the bound stays valid but coarser). A message over ``maxSampledBytes`` is never sampled.
 enum QueueSampling {
     static let maxSamples = 120
+    /// The largest message copied into a sample; a bigger head is skipped (so at most 120 × 8 KiB per list).
+    static let maxSampledBytes = 8192
 
     /// The sample list of a queue list.
     static func samplesKey(_ listKey: String) -> String { "celerity:queue-samples:" + listKey }
@@ -30,7 +32,9 @@ enum QueueSampling {
             end
             local head = redis.call('LINDEX', KEYS[1], 0)
             local newest = redis.call('LINDEX', KEYS[2], 0)
-            if not newest or string.sub(newest, string.find(newest, ' ', 1, true) + 1) ~= head then
+            -- A head over \(maxSampledBytes) bytes is not sampled: the samples never copy a big message (the age
+            -- stays a lower bound, from the samples before it).
+            if #head <= \(maxSampledBytes) and (not newest or string.sub(newest, string.find(newest, ' ', 1, true) + 1) ~= head) then
                 redis.call('LPUSH', KEYS[2], ARGV[1] .. ' ' .. head)
             end
             local seen = '0'

@@ -1,8 +1,8 @@
 /// What a worker process tells its supervisor when it is done with a message (the `done` line of the
 /// ``SupervisorChannel``), for the task counters and histograms of `/metrics`.
 ///
-/// Line: `done <task id> <outcome> <task name> <queue> <runtime s or -> <queue wait s or -> <exception type or -> <dead-letter reason or ->
-/// [<ready list> <pop number> <started at>]`.
+/// Fields: `<task id> <outcome> <task name> <queue> <runtime s or -> <queue wait s or -> <exception type or ->
+/// <dead-letter reason or -> [<ready list> <pop number> <started at>]` (``WorkerEvent/finished(_:)`` escapes them).
 /// It carries no arguments and no error message: only what may become a metric label or value.
 struct TaskReport: Sendable, Equatable {
     /// How the message ended, as celery-exporter names its counters.
@@ -33,12 +33,12 @@ struct TaskReport: Sendable, Equatable {
         var started: Double
     }
 
-    /// The tab-separated fields after `done`.
+    /// The fields after `done`.
     var fields: [String] {
         [
-            taskID, outcome?.rawValue ?? "-", Self.clean(name), Self.clean(queue), runtime.map { String($0) } ?? "-",
-            queueWait.map { String($0) } ?? "-", exception.map(Self.clean) ?? "-", deadLetter?.rawValue ?? "-",
-        ] + (pop.map { [Self.clean($0.list), String($0.number), String($0.started)] } ?? [])
+            taskID, outcome?.rawValue ?? "-", name, queue, runtime.map { String($0) } ?? "-",
+            queueWait.map { String($0) } ?? "-", exception ?? "-", deadLetter?.rawValue ?? "-",
+        ] + (pop.map { [$0.list, String($0.number), String($0.started)] } ?? [])
     }
 
     init(
@@ -56,22 +56,26 @@ struct TaskReport: Sendable, Equatable {
         self.pop = pop
     }
 
-    /// Parses the fields of a `done` line (without `done`); `nil` for a line of an older format.
+    /// Parses the fields of a `done` line (without `done`); `nil` for a line of an older format, or one whose
+    /// times are not finite or negative (they would become histogram observations).
     init?(fields: ArraySlice<String>) {
         let values = Array(fields)
-        guard values.count >= 8, let outcome = Outcome(rawValue: values[1]) else { return nil }
+        // "-": no outcome (the step failed on Redis); the report still ends the running task and counts nothing.
+        guard values.count >= 8, values[1] == "-" || Outcome(rawValue: values[1]) != nil else { return nil }
+        let outcome = Outcome(rawValue: values[1])
+        func seconds(_ text: String) -> Double?? {
+            if text == "-" { return .some(nil) }
+            guard let value = Double(text), value.isFinite, value >= 0 else { return nil }
+            return .some(value)
+        }
+        guard let runtime = seconds(values[4]), let queueWait = seconds(values[5]) else { return nil }
         self.init(
-            taskID: values[0], outcome: outcome, name: values[2], queue: values[3], runtime: Double(values[4]),
-            queueWait: Double(values[5]), exception: values[6] == "-" ? nil : values[6],
+            taskID: values[0], outcome: outcome, name: values[2], queue: values[3], runtime: runtime,
+            queueWait: queueWait, exception: values[6] == "-" ? nil : values[6],
             deadLetter: DeadLetterReason(rawValue: values[7])
         )
-        if values.count >= 11, let number = Int(values[9]), let started = Double(values[10]) {
+        if values.count >= 11, let number = Int(values[9]), number >= 0, let started = Double(values[10]), started.isFinite {
             pop = Pop(list: values[8], number: number, started: started)
         }
-    }
-
-    /// A field cannot hold the line's separators.
-    private static func clean(_ text: String) -> String {
-        String(text.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 })
     }
 }

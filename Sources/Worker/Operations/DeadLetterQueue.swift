@@ -67,6 +67,9 @@ public struct DeadLetterQueue: Sendable {
     public var maxEntries: Int
     /// Entries older than this are dropped. Default 14 days.
     public var maxAge: Duration
+    /// When the entries together hold more bytes than this, the oldest are dropped (the newest is always kept).
+    /// Default 256 MiB.
+    public var maxBytes: Int = 256 << 20
 
     public init(maxEntries: Int = 10_000, maxAge: Duration = .seconds(14 * 86400)) {
         self.maxEntries = maxEntries
@@ -142,15 +145,17 @@ public struct DeadLetterQueue: Sendable {
     public func purge(on connection: RedisConnection) throws -> Int {
         let replies = try connection.pipeline([
             ["MULTI"], ["ZCARD", WorkerKeys.deadLetterIndex],
-            ["DEL", WorkerKeys.deadLetterIndex, WorkerKeys.deadLetterEntries], ["EXEC"],
+            ["DEL", WorkerKeys.deadLetterIndex, WorkerKeys.deadLetterEntries, WorkerKeys.deadLetterBytes, WorkerKeys.deadLetterReasons],
+            ["EXEC"],
         ])
         return replies.last?.array?.first?.integer ?? 0
     }
 
-    /// Dead-letters a message from a processing list (and optionally stores a result for it).
+    /// Dead-letters `message` from a processing list (and optionally stores a result for it); the entry keeps
+    /// `entry.envelope`, which is the message itself or, for an oversized one, an excerpt.
     func add(
-        _ entry: DeadLetterEntry, deliveryTag: String, processing: String, result: TaskResult?, backend: ResultBackend,
-        on connection: RedisConnection
+        _ entry: DeadLetterEntry, message: String, deliveryTag: String, processing: String, result: TaskResult?,
+        backend: ResultBackend, on connection: RedisConnection
     ) throws {
         let resultKey = result.map { ResultBackend.key(taskID: $0.taskID) } ?? "celerity:none"
         let ttl = backend.timeToLive.map { String(Int($0.seconds)) } ?? "0"
@@ -158,8 +163,8 @@ public struct DeadLetterQueue: Sendable {
             WorkerScripts.deadLetter,
             keys: [processing, WorkerKeys.deliveries, WorkerKeys.deadLetterIndex, WorkerKeys.deadLetterEntries, resultKey],
             arguments: [
-                entry.envelope, deliveryTag, entry.id, entry.json.serialized, String(entry.time.timeIntervalSince1970),
-                String(Int(maxAge.seconds)), String(maxEntries), result?.encoded() ?? "", ttl,
+                message, deliveryTag, entry.id, entry.json.serialized, String(entry.time.timeIntervalSince1970),
+                String(Int(maxAge.seconds)), String(maxEntries), result?.encoded() ?? "", ttl, entry.reason, String(maxBytes),
             ]
         )
     }

@@ -42,9 +42,20 @@ public struct StatusReport: Sendable {
             let ids = (try connection.send(["ZREVRANGE", WorkerKeys.deadLetterIndex, "0", String(deadLetterSample - 1)]).array ?? [])
                 .compactMap(\.string)
             if !ids.isEmpty {
-                for entry in try connection.send(["HMGET", WorkerKeys.deadLetterEntries] + ids).array ?? [] {
-                    guard let text = entry.string, let json = try? JSONValue.parse(text) else { continue }
-                    reasons[DeadLetterReason(describing: json["reason"]?.stringValue ?? "").rawValue, default: 0] += 1
+                // The reasons alone (`celerity:dlq:reasons`), never the envelopes: a dead letter may be megabytes.
+                var unindexed: [String] = []  // entries written before the reason index existed
+                for (id, reason) in zip(ids, try connection.send(["HMGET", WorkerKeys.deadLetterReasons] + ids).array ?? []) {
+                    guard let text = reason.string else {
+                        unindexed.append(id)
+                        continue
+                    }
+                    reasons[DeadLetterReason(describing: text).rawValue, default: 0] += 1
+                }
+                if !unindexed.isEmpty {
+                    for entry in try connection.send(["HMGET", WorkerKeys.deadLetterEntries] + unindexed).array ?? [] {
+                        guard let text = entry.string, let json = try? JSONValue.parse(text) else { continue }
+                        reasons[DeadLetterReason(describing: json["reason"]?.stringValue ?? "").rawValue, default: 0] += 1
+                    }
                 }
             }
         }

@@ -8,7 +8,8 @@ import Foundation
 /// Times and durations for people: `3s`, `1m 2s`, `2h 5m`, `3d 4h`; UTC stamps.
 enum TimeText {
     static func duration(_ seconds: Double) -> String {
-        let total = Int(max(0, seconds).rounded())
+        // Times read from Redis may be anything: clamp before converting (10¹² s is 31,000 years).
+        let total = seconds.isFinite ? Int(min(max(0, seconds), 1e12).rounded()) : 0
         if total < 60 { return "\(total)s" }
         if total < 3600 { return "\(total / 60)m \(total % 60)s" }
         if total < 86400 { return "\(total / 3600)h \(total % 3600 / 60)m" }
@@ -30,7 +31,7 @@ enum TimeText {
     /// Not Foundation's `String(format:)`: one `import Foundation` in this module loads libFoundation and ICU
     /// into every worker process (6 MiB of RSS each).
     static func fixed(_ value: Double, decimals: Int, sign: Bool = false) -> String {
-        guard value.isFinite else { return "\(value)" }
+        guard value.isFinite, value.magnitude < 1e12 else { return "\(value)" }
         var scale = 1
         for _ in 0..<decimals { scale *= 10 }
         let units = Int((value.magnitude * Double(scale)).rounded())

@@ -65,8 +65,8 @@ public enum WorkerRegistry {
     /// Registers or refreshes a node for `ttl`.
     static func publish(_ info: WorkerInfo, ttl: Duration, on connection: RedisConnection) throws {
         let expiry = info.lastSeen.timeIntervalSince1970 + ttl.seconds
-        try connection.pipeline([
-            ["SET", WorkerKeys.worker(info.node), info.json.serialized, "PX", String(Int64(ttl.seconds * 1000))],
+        try connection.sendAll([
+            ["SET", WorkerKeys.worker(info.node), info.json.serialized, "PX", String(max(1, ttl.wholeMilliseconds))],
             ["ZADD", WorkerKeys.workers, String(expiry), info.node],
             ["ZREMRANGEBYSCORE", WorkerKeys.workers, "-inf", String(info.lastSeen.timeIntervalSince1970)],
         ])

@@ -50,9 +50,14 @@ enum Canvas {
 /// sorted set (deduplicated through `.d`); the one that completes the set claims `.c` and sends the
 /// body with the results in header order. Same keys and semantics as Celery 5.7, so Python and
 /// Celerity workers can share one chord; a Celery 5.5 client's `.s` works too.
+///
+/// The body is sent exactly once: the completing member claims `.c` with its own task id, and the body's push and
+/// `.c = done` are one script (``finish``). A completing member killed between the join and the push is recovered
+/// and runs again; its re-run finds its own claim, and sends the body then.
 struct ChordJoin {
     /// KEYS: .j .t .s .d group .c — ARGV: task id, value, ordered, index, expires, group expires, claim expires, token.
-    /// Returns `{ready count, total diff, size, claimed}`; `{-1, 0, 0, 0}` when the chord is already done.
+    /// Returns `{ready count, total diff, size, claimed}`; `{-1, 0, 0, 0}` when the chord is already done. A claim
+    /// already held with the same token (a re-run of the completing member) counts as claimed.
     static let script = RedisScript(
         name: "chord-join",
         source: """
@@ -76,18 +81,63 @@ struct ChordJoin {
             local size = redis.call('GET', skey)
             local claimed = 0
             if size and ready == tonumber(size) + tonumber(totaldiff or 0) then
-              if redis.call('SET', ckey, claim_token, 'NX', 'EX', claim_expires) then claimed = 1 end
+              if redis.call('SET', ckey, claim_token, 'NX', 'EX', claim_expires) or redis.call('GET', ckey) == claim_token then
+                claimed = 1
+              end
             end
             return {ready, totaldiff, size, claimed}
             """
     )
 
-    /// What the completing header task must do.
+    /// Sends the body (if any) and marks the chord done, in one step, only while `token` holds the claim: the
+    /// body leaves exactly once. The body list is checked like every push (``WorkerScripts/push``).
+    /// KEYS: .c .j .t .s .d, body list, sent counter. ARGV: token, body message ('' for none), counter field.
+    /// Returns 1 when this call finished the chord, 0 when it was finished already.
+    static let finishScript = RedisScript(
+        name: "chord-finish",
+        source: WorkerScripts.prelude + """
+            if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+            if ARGV[2] ~= '' then
+              redis.call('LPUSH', safe_list(KEYS[6]), ARGV[2])
+              redis.call('HINCRBY', KEYS[7], ARGV[3], 1)
+            end
+            redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+            redis.call('SET', KEYS[1], 'done', 'EX', 300)
+            return 1
+            """
+    )
+
+    /// What the completing header task must do, then ``finish(_:on:)``.
     enum Completion {
         /// Send the body with the header's results.
-        case runBody(TaskMessage)
+        case runBody(TaskMessage, Claim)
         /// A header task failed: the body fails with `ChordError`.
-        case failBody(TaskResult)
+        case failBody(TaskResult, Claim)
+    }
+
+    /// The completing member's hold on a chord: its group and its token (the member's task id).
+    struct Claim {
+        var groupID: String
+        var token: String
+    }
+
+    /// Sends `body` (nil: none, the body failed and its result is stored already) and marks the chord done.
+    /// - Returns: whether this call sent it (`false`: an earlier run of this member did).
+    @discardableResult
+    static func finish(_ claim: Claim, body: TaskMessage?, sender: String, on connection: RedisConnection) throws -> Bool {
+        let group = claim.groupID
+        let reply = try connection.evaluate(
+            finishScript,
+            keys: [
+                ChordKeys.claim(group), ChordKeys.join(group), ChordKeys.total(group), ChordKeys.size(group),
+                ChordKeys.dedup(group), body?.listKey ?? "celery", SentCounter.key,
+            ],
+            arguments: [
+                claim.token, body?.encoded() ?? "",
+                body.map { SentCounter.field(queue: $0.queue, name: $0.task, sender: sender) } ?? "",
+            ]
+        )
+        return reply.integer == 1
     }
 
     /// Adds this header task's outcome; when it completes the chord, returns what to do with the body.
@@ -98,25 +148,20 @@ struct ChordJoin {
             let body = Signature(json: bodyJSON)
         else { return nil }
         let entry: JSONValue = [1, .string(message.id), .string(state.rawValue), value]
-        let token = RandomID.uuidString().replacing("-", with: "")
+        let token = message.id  // deterministic: a re-run of this member finds its own claim
         let reply = try connection.evaluate(
             script,
             keys: [
                 ChordKeys.join(groupID), ChordKeys.total(groupID), ChordKeys.size(groupID), ChordKeys.dedup(groupID),
                 ChordKeys.base(groupID), ChordKeys.claim(groupID),
             ],
-            arguments: [message.id, entry.serialized, "1", String(message.groupIndex ?? 0), "86400", "86400", "30", token]
+            arguments: [message.id, entry.serialized, "1", String(message.groupIndex ?? 0), "86400", "86400", "86400", token]
         )
         guard let parts = reply.array, parts.count == 4, parts[3].integer == 1 else { return nil }
         let members = (try connection.send(["ZRANGE", ChordKeys.join(groupID), "0", "-1"]).array ?? []).compactMap { reply in
             reply.string.flatMap { try? JSONValue.parse($0) }?.arrayValue
         }
-        defer {
-            _ = try? connection.pipeline([
-                ["DEL", ChordKeys.join(groupID), ChordKeys.total(groupID), ChordKeys.size(groupID), ChordKeys.dedup(groupID)],
-                ["SET", ChordKeys.claim(groupID), "done", "EX", "300"],
-            ])
-        }
+        let claim = Claim(groupID: groupID, token: token)
         var results: [JSONValue] = []
         for member in members where member.count >= 4 {
             if member[2].stringValue == TaskState.failure.rawValue {
@@ -129,7 +174,8 @@ struct ChordJoin {
                     TaskResult(
                         taskID: body.options.taskID ?? "", state: .failure, result: error.json,
                         traceback: ErrorReport.traceback(task: body.task, error: error), dateDone: Date()
-                    )
+                    ),
+                    claim
                 )
             }
             results.append(member[3])
@@ -137,7 +183,8 @@ struct ChordJoin {
         var bodySignature = body
         bodySignature.options.group = groupID
         return .runBody(
-            bodySignature.message(parentResult: .array(results), parentID: message.id, rootID: message.rootID ?? message.id)
+            bodySignature.message(parentResult: .array(results), parentID: message.id, rootID: message.rootID ?? message.id),
+            claim
         )
     }
 }

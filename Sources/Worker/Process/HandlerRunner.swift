@@ -98,7 +98,7 @@ private final class SoftLimitTimer: @unchecked Sendable {
 
     init(limit: Duration, task: Task<Void, Never>, logger: Logger) {
         timer = DispatchSource.makeTimerSource(queue: .global())
-        timer.schedule(deadline: .now() + .nanoseconds(Int(limit.seconds * 1e9)))
+        timer.schedule(deadline: .now() + .nanoseconds(limit.clampedNanoseconds))
         timer.setEventHandler { [self] in
             fired.store(true, ordering: .relaxed)
             logger.warning("soft time limit exceeded; cancelling task", metadata: ["task.soft_limit": "\(limit.seconds)"])

@@ -121,9 +121,7 @@ final class HeldBatch: Sendable {
                     wake.wait()
                     continue
                 }
-                let (seconds, attoseconds) = (until - ContinuousClock.now).components
-                let nanoseconds = max(0, Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
-                _ = wake.wait(timeout: .now() + .nanoseconds(nanoseconds))
+                _ = wake.wait(timeout: .now() + .nanoseconds(max(0, (until - ContinuousClock.now).clampedNanoseconds)))
             }
         }
     }

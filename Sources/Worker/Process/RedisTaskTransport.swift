@@ -36,8 +36,9 @@ final class RedisTaskTransport: TaskTransport, @unchecked Sendable {
     }
 }
 
-/// Runs one idempotent Redis step, retrying transport failures (Redis restarting, network blips) with the
-/// worker's ``Backoff`` for up to `limit`, so that finished work is not lost to a short outage.
+/// Runs one idempotent Redis step, retrying transport failures (Redis restarting, network blips) and error replies
+/// that pass by themselves (``RedisError/isTemporaryRefusal``: OOM under `noeviction`, READONLY after a failover)
+/// with the worker's ``Backoff`` for up to `limit`, so that finished work is not lost to a short outage.
 func retryingTransportErrors<T>(
     for limit: Duration = .seconds(300), logger: Logger, _ step: () throws -> T
 ) throws -> T {
@@ -46,10 +47,24 @@ func retryingTransportErrors<T>(
     while true {
         do {
             return try step()
-        } catch let error as RedisError where error.isTransport && ContinuousClock.now < deadline {
-            logger.warning("Redis unavailable; retrying worker step", metadata: ["error": "\(error)"])
+        } catch let error as RedisError where (error.isTransport || error.isTemporaryRefusal) && ContinuousClock.now < deadline {
+            if attempts == 0 || attempts % 20 == 0 {
+                logger.warning("Redis unavailable; retrying worker step", metadata: ["error": "\(error)"])
+            }
             PosixThread.sleep(for: Backoff.redisStep.delay(afterAttempts: attempts))
             attempts += 1
+        }
+    }
+}
+
+extension RedisError {
+    /// An error reply that goes away by itself, so the step is retried, not failed: `OOM` (Redis at `maxmemory`
+    /// with `noeviction`), `READONLY` (a replica after a failover), `LOADING`, `BUSY`, `MASTERDOWN`, `TRYAGAIN`.
+    /// A script that gets one has written nothing: Redis refuses a script's first write, never a later one.
+    var isTemporaryRefusal: Bool {
+        guard code == .reply else { return false }
+        return ["OOM", "READONLY", "LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN"].contains { code in
+            message.hasPrefix(code + " ") || message.contains(": " + code + " ")
         }
     }
 }

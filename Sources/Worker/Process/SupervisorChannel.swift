@@ -2,25 +2,18 @@
 import Glibc
 #endif
 
-/// The pipe on which a worker process tells its supervisor what it runs: tab-separated lines,
-/// `start <task id> <task name> <hard limit seconds or -> <start time, Unix seconds> <queue>`,
-/// `done <task id> …` (the fields of a ``TaskReport``), and `tasks <name>…` (the names the process
-/// registered, sent once after the application's setup).
+/// The pipe on which a worker process tells its supervisor what it does: one ``WorkerEvent`` per line.
+/// Every field is escaped (``WorkerEvent/escape(_:)``), so no content — a task id with a newline or a tab,
+/// a queue name from a message — can end a line, add a field or forge an event.
 struct SupervisorChannel: Sendable {
     /// The descriptor a worker process finds the pipe on.
     static let childDescriptor: Int32 = 3
 
     let descriptor: Int32
 
-    /// Writes one line; a closed pipe (supervisor gone) is ignored — the parent watch exits the process.
-    func send(_ fields: String...) {
-        send(fields)
-    }
-
-    /// Writes one line of `fields`.
-    func send(_ fields: [String]) {
-        let line = fields.joined(separator: "\t") + "\n"
-        _ = writeAll(Array(line.utf8), to: descriptor)
+    /// Writes one event; a closed pipe (supervisor gone) is ignored — the parent watch exits the process.
+    func send(_ event: WorkerEvent) {
+        _ = writeAll(event.encodedLine, to: descriptor)
     }
 }
 
@@ -39,7 +32,7 @@ package func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
     return true
 }
 
-/// Splits a byte stream into the lines a ``SupervisorChannel`` writes.
+/// Splits the byte stream of a ``SupervisorChannel`` into lines, and each line into its unescaped fields.
 struct LineBuffer {
     private var pending: [UInt8] = []
 
@@ -48,8 +41,7 @@ struct LineBuffer {
         var lines: [[String]] = []
         var start = pending.startIndex
         while let newline = pending[start...].firstIndex(of: 0x0A) {
-            let line = String(decoding: pending[start..<newline], as: UTF8.self)
-            lines.append(line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
+            lines.append(pending[start..<newline].split(separator: 0x09, omittingEmptySubsequences: false).map(WorkerEvent.unescape))
             start = newline + 1
         }
         pending.removeSubrange(..<start)  // once per read, not once per line

@@ -67,7 +67,7 @@ package final class WorkerProcess: @unchecked Sendable {
     package func run() async {
         installSignalHandling()
         watchSupervisor()
-        supervisor.send(["tasks"] + registry.names + registry.aliasNames.map(\.alias))
+        supervisor.send(.registered(taskNames: registry.names + registry.aliasNames.map(\.alias)))
         if configuration.prefetchBatch > 1 {
             batch.watch { [self] state in
                 do {
@@ -225,7 +225,8 @@ package final class WorkerProcess: @unchecked Sendable {
     private func handBack(_ state: inout HeldBatch.State) throws {
         guard state.holdsMessages else { return }
         let keys = [processing, WorkerKeys.deliveries] + state.finished.map(\.resultKey)
-        let arguments = [String(state.finished.count)] + state.finished.flatMap(\.arguments) + state.waiting.map(\.raw)
+        let arguments = [String(state.finished.count)] + state.finished.flatMap(\.arguments)
+            + state.waiting.flatMap { [$0.raw, $0.pop?.list ?? ""] }
         try persist { try connection.evaluate(WorkerScripts.handBack, keys: keys, arguments: arguments) }
         state.finished = []
         state.waiting = []
@@ -278,10 +279,9 @@ package final class WorkerProcess: @unchecked Sendable {
     private func handle(_ delivery: Delivery) {
         let message: TaskMessage
         do {
-            message = try TaskMessage.decode(delivery.raw)
+            message = try TaskMessage.decode(delivery.raw, maxBytes: configuration.maxMessageBytes)
         } catch {
-            deadLetter(raw: delivery.raw, reason: error.description, error: nil, message: nil, taskID: error.taskID, task: error.taskName)
-            supervisor.send(TaskReport(taskID: error.taskID ?? "-", outcome: .rejected, name: error.taskName ?? "", queue: "", deadLetter: .malformed))
+            rejectMalformed(delivery.raw, error)
             return
         }
         var log = logger
@@ -305,7 +305,7 @@ package final class WorkerProcess: @unchecked Sendable {
                 raw: delivery.raw, reason: "unknown task name \"\(message.task)\"", error: nil, message: message,
                 taskID: message.id, task: message.task, result: failure
             )
-            supervisor.send(TaskReport(taskID: message.id, outcome: .rejected, name: message.task, queue: message.queue, deadLetter: .unknownTask))
+            supervisor.send(.finished(TaskReport(taskID: message.id, outcome: .rejected, name: message.task, queue: message.queue, deadLetter: .unknownTask)))
             return
         }
         let limits = TimeLimit(
@@ -316,14 +316,14 @@ package final class WorkerProcess: @unchecked Sendable {
             if delivery.revoked {
                 log.info("task revoked; not run")
                 complete(message, raw: delivery.raw, result: Revocations.revokedResult(taskID: message.id, reason: "revoked"))
-                supervisor.send(TaskReport(taskID: message.id, outcome: .revoked, name: message.task, queue: message.queue))
+                supervisor.send(.finished(TaskReport(taskID: message.id, outcome: .revoked, name: message.task, queue: message.queue)))
                 notify(context(for: message, delivery: delivery, limits: limits, logger: log), .revoked(reason: "revoked"))
                 return
             }
             if let expires = message.expires, expires < now {
                 log.info("task expired; not run", metadata: ["task.expires": "\(CeleryTime.format(expires))"])
                 complete(message, raw: delivery.raw, result: Revocations.revokedResult(taskID: message.id, reason: "expired"))
-                supervisor.send(TaskReport(taskID: message.id, outcome: .revoked, name: message.task, queue: message.queue))
+                supervisor.send(.finished(TaskReport(taskID: message.id, outcome: .revoked, name: message.task, queue: message.queue)))
                 notify(context(for: message, delivery: delivery, limits: limits, logger: log), .revoked(reason: "expired"))
                 return
             }
@@ -339,7 +339,7 @@ package final class WorkerProcess: @unchecked Sendable {
             }
             if let eta = message.eta, eta > Date() {
                 // Due within 200 ms: not worth a trip through the ETA set, but never run before the ETA (as Celery).
-                PosixThread.sleep(for: .seconds(eta.timeIntervalSinceNow))
+                PosixThread.sleep(for: Duration(checkedSeconds: eta.timeIntervalSinceNow) ?? .zero)
             }
             log.info("task received", metadata: ["task.retries": "\(message.retries)"])
             emit("task-received", CeleryEvents.receivedFields(message))
@@ -381,8 +381,10 @@ package final class WorkerProcess: @unchecked Sendable {
         logger log: Logger
     ) throws {
         supervisor.send(
-            "start", message.id, message.task, limits.hard.map { String($0.seconds) } ?? "-",
-            String(Date().timeIntervalSince1970), message.queue
+            .started(.init(
+                taskID: message.id, name: message.task, hardLimit: limits.hard, startedAt: Date().timeIntervalSince1970,
+                queue: message.queue
+            ))
         )
         // Queue wait: from the ETA when there is one, else estimated by the supervisor from the pop number (QueueArrivals).
         var report = TaskReport(
@@ -391,7 +393,7 @@ package final class WorkerProcess: @unchecked Sendable {
             pop: message.eta == nil
                 ? delivery.pop.map { TaskReport.Pop(list: $0.list, number: $0.number, started: Date().timeIntervalSince1970) } : nil
         )
-        defer { supervisor.send(report) }
+        defer { supervisor.send(.finished(report)) }
         if configuration.trackStarted {
             let started = TaskResult(
                 taskID: message.id, state: .started,
@@ -493,22 +495,30 @@ package final class WorkerProcess: @unchecked Sendable {
         _ = try? connection.send(events.publish(type, fields()))
     }
 
-    /// Sends chain continuations and link callbacks before the task is acknowledged (at least once).
+    /// Sends chain continuations and link callbacks before the task is acknowledged (at least once), all in one
+    /// script (``WorkerScripts/push``): an error reply (OOM, READONLY) stores none of them and is retried like an
+    /// outage (``retryingTransportErrors(for:logger:_:)``), so the parent is acknowledged only once they are stored.
     private func sendFollowUps(_ messages: [TaskMessage]) throws {
         guard !messages.isEmpty else { return }
         let counts = SentCounter.commands(for: messages, sender: configuration.nodeName)
-        try persist { try connection.pipeline(messages.map { ["LPUSH", $0.listKey, $0.encoded()] } + counts) }
+        let keys = messages.map(\.listKey) + [SentCounter.key]
+        let arguments = messages.map { $0.encoded() } + counts.flatMap { [$0[2], $0[3]] }
+        try persist { try connection.evaluate(WorkerScripts.push, keys: keys, arguments: arguments) }
     }
 
     /// Joins a chord this task is a header member of; the member that completes it sends (or fails) the body.
     private func joinChord(_ message: TaskMessage, state: TaskState, value: JSONValue) throws {
         guard message.group != nil, let chord = message.embed["chord"], !chord.isNull else { return }
-        switch try persist({ try ChordJoin.join(message, state: state, value: value, on: connection) }) {
-        case .runBody(let body)?:
-            try sendFollowUps([body])
-            logger.info("chord complete; body sent", metadata: ["task.id": "\(body.id)", "task.name": "\(body.task)"])
-        case .failBody(let failure)?:
+        let completion = try persist { try ChordJoin.join(message, state: state, value: value, on: connection) }
+        if completion != nil { Failpoint.killIfRequested(at: Failpoint.chordJoined) }
+        switch completion {
+        case .runBody(let body, let claim)?:
+            if try persist({ try ChordJoin.finish(claim, body: body, sender: configuration.nodeName, on: connection) }) {
+                logger.info("chord complete; body sent", metadata: ["task.id": "\(body.id)", "task.name": "\(body.task)"])
+            }
+        case .failBody(let failure, let claim)?:
             try persist { try configuration.results.store(failure, on: connection) }
+            try persist { try ChordJoin.finish(claim, body: nil, sender: configuration.nodeName, on: connection) }
             logger.error("chord failed; body not run", metadata: ["task.id": "\(failure.taskID)"])
         case nil:
             break
@@ -569,19 +579,46 @@ package final class WorkerProcess: @unchecked Sendable {
         }
     }
 
+    /// Dead-letters a message that failed to decode or validate. When its id is acceptable and a field was out
+    /// of range, it also gets a FAILURE (`InvalidTaskError`), so a client waiting on it is not left waiting.
+    private func rejectMalformed(_ raw: String, _ error: MalformedMessageError) {
+        var excerpt: String?
+        var failure: TaskResult?
+        switch error.defect {
+        case .tooLarge: excerpt = MessageLimits.excerpt(of: raw)
+        case .invalidField:
+            if let taskID = error.taskID {
+                failure = TaskResult(
+                    taskID: taskID, state: .failure,
+                    result: RemoteError(type: "InvalidTaskError", arguments: [.string(error.description)], module: "celery.exceptions").json,
+                    traceback: nil, dateDone: Date()
+                )
+            }
+        default: break
+        }
+        deadLetter(
+            raw: raw, envelope: excerpt, reason: error.description, error: nil, message: nil, taskID: error.taskID,
+            task: error.taskName.map { String($0.prefix(MessageLimits.maxIDBytes)) }, result: failure
+        )
+        supervisor.send(.finished(TaskReport(
+            taskID: error.taskID ?? "-", outcome: .rejected, name: String((error.taskName ?? "").prefix(MessageLimits.maxIDBytes)), queue: "",
+            deadLetter: .malformed
+        )))
+    }
+
     private func deadLetter(
-        raw: String, reason: String, error: String?, message: TaskMessage?, taskID: String?, task: String?,
-        result: TaskResult? = nil
+        raw: String, envelope: String? = nil, reason: String, error: String?, message: TaskMessage?, taskID: String?,
+        task: String?, result: TaskResult? = nil
     ) {
         let entry = DeadLetterEntry(
             id: DeadLetterQueue.newEntryID(), reason: reason, error: error, time: Date(), worker: processID,
-            queue: message?.listKey ?? "", task: task ?? "", taskID: taskID ?? "", envelope: raw
+            queue: message?.listKey ?? "", task: task ?? "", taskID: taskID ?? "", envelope: envelope ?? raw
         )
         var attempt = 0
         while true {
             do {
                 try configuration.deadLetters.add(
-                    entry, deliveryTag: message?.deliveryTag ?? "", processing: processing, result: result,
+                    entry, message: raw, deliveryTag: message?.deliveryTag ?? "", processing: processing, result: result,
                     backend: configuration.results, on: connection
                 )
                 logger.warning(

@@ -11,6 +11,10 @@ package enum WorkerKeys {
     package static let deadLetterIndex = "celerity:dlq"
     /// Hash: dead-letter entry id → entry JSON.
     package static let deadLetterEntries = "celerity:dlq:entries"
+    /// The dead-letter entries' total size in bytes (the byte cap), kept by the scripts.
+    package static let deadLetterBytes = "celerity:dlq:bytes"
+    /// Entry id → reason, so counting reasons never reads an envelope.
+    package static let deadLetterReasons = "celerity:dlq:reasons"
     /// Sorted set of revoked task ids; score = when the revocation expires (Unix seconds).
     package static let revoked = "celerity:revoked"
     /// Lock held by the supervisor that reaps dead processes.

@@ -4,72 +4,6 @@ import Broker
 /// at any instant leaves every message in exactly one place: a ready list, a processing list, the
 /// ETA set, or the dead-letter queue.
 enum WorkerScripts {
-    /// Shared Lua helpers: the kombu bucket key of an envelope, result storing, acknowledging, dead-lettering.
-    /// `celery_priority` must agree with `TaskMessage.priority` (a test runs both on the same cases).
-    private static let prelude = """
-        -- TaskMessage.priority in Lua: Python's int() of the property (5.7 -> 5, "7" -> 7, true -> 1, else 0).
-        local function celery_priority(value)
-          if type(value) == 'number' then
-            if value ~= value then return 0 end
-            if value >= 0 then return math.floor(value) else return math.ceil(value) end
-          elseif type(value) == 'boolean' then
-            if value then return 1 else return 0 end
-          elseif type(value) == 'string' then
-            local digits = value:match('^%s*([+-]?%d+)%s*$')
-            if digits then return tonumber(digits) end
-          end
-          return 0
-        end
-        local function bucket_key(env)
-          local props = env['properties']
-          local queue = 'celery'
-          local priority = 0
-          if type(props) == 'table' then
-            local info = props['delivery_info']
-            if type(info) == 'table' and type(info['routing_key']) == 'string' then queue = info['routing_key'] end
-            priority = celery_priority(props['priority'])
-          end
-          if priority < 0 then priority = 0 elseif priority > 9 then priority = 9 end
-          local step = 0
-          if priority >= 9 then step = 9 elseif priority >= 6 then step = 6 elseif priority >= 3 then step = 3 end
-          if step == 0 then return queue end
-          return queue .. '\\6\\22' .. step
-        end
-        local function store_result(key, doc, ttl)
-          if doc == nil or doc == '' then return 0 end
-          local current = redis.call('GET', key)
-          if current then
-            local ok, old = pcall(cjson.decode, current)
-            if ok and type(old) == 'table' and old['status'] == 'SUCCESS' then return 0 end
-          end
-          ttl = tonumber(ttl)
-          if ttl and ttl > 0 then redis.call('SETEX', key, ttl, doc) else redis.call('SET', key, doc) end
-          redis.call('PUBLISH', key, doc)
-          return 1
-        end
-        local function acknowledge(processing, deliveries, message, tag)
-          redis.call('LREM', processing, -1, message)
-          if tag ~= '' then redis.call('HDEL', deliveries, tag) end
-        end
-        local function dead_letter(index, entries, id, entry, now, max_age, max_count)
-          redis.call('HSET', entries, id, entry)
-          redis.call('ZADD', index, now, id)
-          local old = redis.call('ZRANGEBYSCORE', index, '-inf', '(' .. (now - max_age))
-          for _, stale in ipairs(old) do redis.call('HDEL', entries, stale) end
-          if #old > 0 then redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. (now - max_age)) end
-          local excess = redis.call('ZCARD', index) - max_count
-          if excess > 0 then
-            local oldest = redis.call('ZRANGE', index, 0, excess - 1)
-            for _, stale in ipairs(oldest) do redis.call('HDEL', entries, stale) end
-            redis.call('ZREMRANGEBYRANK', index, 0, excess - 1)
-          end
-        end
-
-        """
-
-    /// The prelude, for tests that call its functions directly.
-    static var preludeForTesting: String { prelude }
-
     /// Stores the results of finished tasks and acknowledges them, then reports what the processing list holds,
     /// taking a batch into it first when it is empty: one step, so a busy worker process needs one round trip
     /// per batch. A message leaves the processing list only once its result is stored.
@@ -174,9 +108,11 @@ enum WorkerScripts {
     /// Hands back the part of a batch that has not started, so it is not delayed behind a long task: stores the
     /// results of finished tasks and acknowledges them, then moves each not-started message that is still in the
     /// processing list back to the head of its queue, in order (the next to run is taken first again).
+    /// Each message goes back to the ready list it was taken from when the caller knows it, else to its bucket.
     /// KEYS: processing, deliveries, one result key per completion.
     /// ARGV: completion count, per completion: message, delivery tag, result document ('' for none), ttl;
-    /// then the messages to hand back, next to run first. Returns how many went back.
+    /// then per message to hand back, next to run first: the message and the list it was taken from ('' unknown).
+    /// Returns how many went back.
     static let handBack = RedisScript(
         name: "hand-back",
         source: prelude + """
@@ -187,17 +123,34 @@ enum WorkerScripts {
               acknowledge(KEYS[1], KEYS[2], ARGV[at], ARGV[at + 1])
             end
             local returned = 0
-            for i = #ARGV, 2 + 4 * completions, -1 do
+            for i = #ARGV - 1, 2 + 4 * completions, -2 do
               if redis.call('LREM', KEYS[1], -1, ARGV[i]) > 0 then
-                local ok, env = pcall(cjson.decode, ARGV[i])
-                local key = 'celery'
-                if ok and type(env) == 'table' then key = bucket_key(env) end
+                local key
+                if ARGV[i + 1] ~= '' then key = safe_list(ARGV[i + 1]) else key = raw_queue_key(ARGV[i]) end
                 redis.call('RPUSH', key, ARGV[i])
                 redis.call('DECR', 'celerity:popped:' .. key)  -- QueueArrivals: not taken after all
                 returned = returned + 1
               end
             end
             return returned
+            """
+    )
+
+    /// Sends follow-up messages (chain steps, `link` / `link_error` callbacks) and counts them as sent, in one
+    /// step: either all are stored or, on an error reply (OOM under `noeviction`, READONLY), none is, so the
+    /// caller retries the whole step and only then acknowledges the parent. A target list that is not a queue
+    /// (``safe_list``) is replaced by `celery`, where the message is dead-lettered with its reason at decode.
+    /// KEYS: one list per message, then the sent-counter hash. ARGV: the messages, then the counter fields and increments.
+    /// Returns how many messages were pushed.
+    static let push = RedisScript(
+        name: "push-follow-ups",
+        source: prelude + """
+            local count = #KEYS - 1
+            local lists = {}
+            for i = 1, count do lists[i] = safe_list(KEYS[i]) end
+            for i = 1, count do redis.call('LPUSH', lists[i], ARGV[i]) end
+            for at = count + 1, #ARGV - 1, 2 do redis.call('HINCRBY', KEYS[#KEYS], ARGV[at], tonumber(ARGV[at + 1])) end
+            return count
             """
     )
 
@@ -208,13 +161,16 @@ enum WorkerScripts {
     static let sendStep = RedisScript(
         name: "send-step",
         source: """
-            if #KEYS > 0 and not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+            if #KEYS > 0 and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
             local at = 3
             for _ = 1, tonumber(ARGV[2]) do
               local count = tonumber(ARGV[at])
               redis.call(unpack(ARGV, at + 1, at + count))
               at = at + count + 1
             end
+            -- Marked sent only after its commands ran: an error half-way leaves it unmarked, so a retry resends
+            -- (a duplicate, never a loss).
+            if #KEYS > 0 then redis.call('SET', KEYS[1], '1', 'EX', ARGV[1]) end
             return 1
             """
     )
@@ -260,11 +216,12 @@ enum WorkerScripts {
 
     /// Dead-letters a message from the processing list, optionally storing a result for it.
     /// KEYS: processing, deliveries, dlq index, dlq entries, result key.
-    /// ARGV: message, delivery tag, entry id, entry JSON, now, max age (s), max count, result document ('' for none), ttl.
+    /// ARGV: message, delivery tag, entry id, entry JSON, now, max age (s), max count, result document ('' for none), ttl,
+    /// reason, max bytes.
     static let deadLetter = RedisScript(
         name: "dead-letter",
         source: prelude + """
-            dead_letter(KEYS[3], KEYS[4], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
+            dead_letter(KEYS[3], KEYS[4], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[10], ARGV[11])
             store_result(KEYS[5], ARGV[8], ARGV[9])
             acknowledge(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
             return 1
@@ -275,7 +232,7 @@ enum WorkerScripts {
     /// taken next, as kombu's restore does), or to the dead-letter queue when it has now been delivered
     /// to `max deliveries` processes that all died; then forgets the process.
     /// KEYS: processing, deliveries, processes, dlq index, dlq entries, lease.
-    /// ARGV: process id, count as a delivery (1/0), max deliveries, now, entry id prefix, entry JSON prefix… (see Swift), max age, max count.
+    /// ARGV: process id, count as a delivery (1/0), max deliveries, now, entry id prefix, max age, max count, max bytes.
     /// Returns `{requeued, dead-lettered}`.
     static let recover = RedisScript(
         name: "recover",
@@ -307,12 +264,13 @@ enum WorkerScripts {
                 end
                 local entry = cjson.encode({id = ARGV[5] .. i, reason = reason, error = cjson.null, time = now,
                   worker = ARGV[1], queue = queue, task = task_name, task_id = task_id, deliveries = count, envelope = raw})
-                dead_letter(KEYS[4], KEYS[5], ARGV[5] .. i, entry, now, tonumber(ARGV[6]), tonumber(ARGV[7]))
+                dead_letter(KEYS[4], KEYS[5], ARGV[5] .. i, entry, now, tonumber(ARGV[6]), tonumber(ARGV[7]), reason, ARGV[8])
                 if type(tag) == 'string' then redis.call('HDEL', KEYS[2], tag) end
                 dead = dead + 1
               else
-                redis.call('RPUSH', bucket_key(env), raw)
-                redis.call('DECR', 'celerity:popped:' .. bucket_key(env))  -- QueueArrivals: not taken after all
+                local key = queue_key(env)
+                redis.call('RPUSH', key, raw)
+                redis.call('DECR', 'celerity:popped:' .. key)  -- QueueArrivals: not taken after all
                 requeued = requeued + 1
               end
             end
@@ -336,7 +294,7 @@ enum WorkerScripts {
               local killed = ok and type(env) == 'table' and type(env['headers']) == 'table' and env['headers']['id'] == ARGV[4]
               if not killed then
                 local key = 'celery'
-                if ok and type(env) == 'table' then key = bucket_key(env) end
+                if ok then key = queue_key(env) end
                 redis.call('RPUSH', key, raw)
               end
             end
@@ -360,9 +318,7 @@ enum WorkerScripts {
             redis.call('ZREMRANGEBYRANK', KEYS[1], 0, #due - 1)
             local lists, order = {}, {}
             for _, raw in ipairs(due) do
-              local key = 'celery'
-              local ok, env = pcall(cjson.decode, raw)
-              if ok and type(env) == 'table' then key = bucket_key(env) end
+              local key = raw_queue_key(raw)
               if not lists[key] then
                 lists[key] = {}
                 order[#order + 1] = key
@@ -386,13 +342,11 @@ enum WorkerScripts {
               if entry then
                 local ok, doc = pcall(cjson.decode, entry)
                 if ok and type(doc) == 'table' and type(doc['envelope']) == 'string' then
-                  local okEnv, env = pcall(cjson.decode, doc['envelope'])
-                  local key = 'celery'
-                  if okEnv and type(env) == 'table' then key = bucket_key(env) end
+                  local key = raw_queue_key(doc['envelope'])
                   redis.call('LPUSH', key, doc['envelope'])
                   requeued = requeued + 1
                 end
-                redis.call('HDEL', KEYS[2], ARGV[i])
+                forget_dead_letter(KEYS[2], ARGV[i])
               end
               redis.call('ZREM', KEYS[1], ARGV[i])
             end

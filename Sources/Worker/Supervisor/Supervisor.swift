@@ -49,7 +49,7 @@ package final class Supervisor: @unchecked Sendable {
     }
 
     private enum KillReason {
-        case hardTimeLimit(taskID: String, task: String, limit: Double)
+        case hardTimeLimit(taskID: String, task: String, limit: Duration)
         case terminated(taskID: String)
         case shutdown
     }
@@ -58,7 +58,7 @@ package final class Supervisor: @unchecked Sendable {
         var id: String
         var name: String
         var startedAt: ContinuousClock.Instant
-        var hardLimit: Double?
+        var hardLimit: Duration?
         var queue = ""
     }
 
@@ -225,28 +225,41 @@ package final class Supervisor: @unchecked Sendable {
         }
     }
 
+    /// Acts on one line from a worker process. A line that is not a valid ``WorkerEvent`` (a number out of
+    /// range, an unknown event) is logged and ignored: nothing a process sends can stop the supervisor.
     private func handleEvent(_ fields: [String], slot index: Int) {
-        switch fields.first {
-        case "start" where fields.count >= 5:
-            let age = max(0, Date().timeIntervalSince1970 - (Double(fields[4]) ?? 0))
-            slots[index].running = RunningTask(
-                id: fields[1], name: fields[2], startedAt: .now - .seconds(age), hardLimit: Double(fields[3]),
-                queue: fields.count > 5 ? fields[5] : ""
+        let event: WorkerEvent
+        do {
+            event = try WorkerEvent(fields: fields)
+        } catch {
+            if fields.first == "done" {  // whatever its numbers, the process is done with its task
+                slots[index].running = nil
+                processed += 1
+            }
+            logger.error(
+                "ignoring an invalid event from a worker process",
+                metadata: ["worker.process": "\(slots[index].processID ?? "-")", "error": "\(error)"]
             )
-        case "done":
+            return
+        }
+        switch event {
+        case .started(let start):
+            // Checked by the decoder: the age is finite and at most 10⁷ s.
+            let age = Duration(checkedSeconds: max(0, Date().timeIntervalSince1970 - start.startedAt)) ?? .zero
+            slots[index].running = RunningTask(
+                id: start.taskID, name: start.name, startedAt: .now - age, hardLimit: start.hardLimit, queue: start.queue
+            )
+        case .finished(let report):
             slots[index].running = nil
             processed += 1
-            if let report = TaskReport(fields: fields.dropFirst()) { metrics?.node.record(report) }
-        case "tasks":
-            let names = Array(fields.dropFirst())
+            metrics?.node.record(report)
+        case .registered(let names):
             if names != taskNames {
                 taskNames = names
                 snapshot.withLock { $0.taskNames = names }
                 metrics?.node.register(taskNames: names)
                 logger.info("registered tasks", metadata: ["tasks": "\(names.joined(separator: ", "))"])
             }
-        default:
-            logger.debug("unknown worker event", metadata: ["event": "\(fields)"])
         }
     }
 
@@ -263,7 +276,9 @@ package final class Supervisor: @unchecked Sendable {
         slots[index].generation += 1
         let processID = "\(configuration.nodeName)#\(index).\(slots[index].generation)"
         do {
-            try connection.pipeline([
+            // sendAll: an error reply (OOM, READONLY) throws, and the spawn is retried; a process never runs
+            // without its lease.
+            try connection.sendAll([
                 ["SADD", WorkerKeys.processes, processID],
                 ["SET", WorkerKeys.lease(processID), configuration.nodeName, "PX", String(configuration.leaseTimeout.wholeMilliseconds)],
             ])
@@ -319,11 +334,11 @@ package final class Supervisor: @unchecked Sendable {
                 metrics?.node.processRestarted(.hardTimeLimit)
                 metrics?.node.record(
                     TaskReport(
-                        taskID: taskID, outcome: .failed, name: task, queue: running?.queue ?? "", runtime: limit,
+                        taskID: taskID, outcome: .failed, name: task, queue: running?.queue ?? "", runtime: limit.seconds,
                         exception: "TimeLimitExceeded"
                     )
                 )
-                let error = RemoteError(type: "TimeLimitExceeded", arguments: [.double(limit)], module: "billiard.exceptions")
+                let error = RemoteError(type: "TimeLimitExceeded", arguments: [.double(limit.seconds)], module: "billiard.exceptions")
                 let failure = TaskResult(
                     taskID: taskID, state: .failure, result: error.json,
                     traceback: ErrorReport.traceback(task: task, error: error), dateDone: Date()
@@ -383,7 +398,7 @@ package final class Supervisor: @unchecked Sendable {
     private func enforceHardTimeLimits(now: ContinuousClock.Instant) {
         for index in slots.indices {
             guard let process = slots[index].process, let running = slots[index].running, let limit = running.hardLimit,
-                slots[index].killReason == nil, now - running.startedAt > .milliseconds(Int64(limit * 1000))
+                slots[index].killReason == nil, now - running.startedAt > limit
             else { continue }
             slots[index].killReason = .hardTimeLimit(taskID: running.id, task: running.name, limit: limit)
             ProcessGroups.killChildGroups(of: process.pid)
@@ -431,7 +446,7 @@ package final class Supervisor: @unchecked Sendable {
         )
         commands.append(events.publish(eventType, fields))
         do {
-            try connection.pipeline(commands)
+            try connection.sendAll(commands)  // an error reply (a lease not renewed) is an error, logged below
             sentOnline = true
             let info = WorkerInfo(
                 node: configuration.nodeName, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
@@ -495,6 +510,7 @@ package final class Supervisor: @unchecked Sendable {
                 processID, countAsDelivery ? "1" : "0", String(configuration.maxDeliveries),
                 String(Date().timeIntervalSince1970), DeadLetterQueue.newEntryID() + "-",
                 String(Int(configuration.deadLetters.maxAge.seconds)), String(configuration.deadLetters.maxEntries),
+                String(configuration.deadLetters.maxBytes),
             ]
         )
         let counts = reply.array?.compactMap(\.integer) ?? []

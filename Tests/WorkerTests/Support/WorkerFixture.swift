@@ -81,7 +81,7 @@ final class WorkerFixture: @unchecked Sendable {
     /// Starts `celerity-test-worker worker -c <concurrency>` with the fast-recovery options plus `options`, and waits
     /// until its supervisor has registered itself and started `concurrency` worker processes.
     @discardableResult
-    func startWorker(_ options: [String] = [], concurrency: Int = 2) async throws -> WorkerNode {
+    func startWorker(_ options: [String] = [], concurrency: Int = 2, environment: [String: String] = [:]) async throws -> WorkerNode {
         let index = lock.withLock {
             counter += 1
             return counter
@@ -90,7 +90,7 @@ final class WorkerFixture: @unchecked Sendable {
         let arguments = ["worker", "-c", String(concurrency)] + Self.fastRecovery
             + ["--hostname", name, "--redis-url", redis.url] + options
         let process = try ChildProcess(
-            try Self.binary("celerity-test-worker"), arguments: arguments, environment: ["CELERITY_REDIS_URL": redis.url]
+            try Self.binary("celerity-test-worker"), arguments: arguments, environment: environment.merging(["CELERITY_REDIS_URL": redis.url]) { $1 }
         )
         let node = WorkerNode(name: name, process: process)
         lock.withLock { nodes.append(node) }

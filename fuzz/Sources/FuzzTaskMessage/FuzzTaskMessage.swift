@@ -7,8 +7,8 @@ public func main(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointe
     runFuzzer(argc, argv) { data, size in fuzzTaskMessage(data, size) }
 }
 
-/// TaskMessage.decode: every input decodes or throws MalformedMessageError; a decoded
-/// message re-encodes to an envelope that decodes again to the same id and task.
+/// TaskMessage.decode: every input decodes or throws MalformedMessageError; every accessor of a decoded message
+/// returns without trapping; a decoded message re-encodes to an envelope that decodes again to the same id and task.
 ///
 /// A corpus entry's first byte says what the rest is (Tests/WorkerTests/FuzzCorpusTests.swift reads the corpus
 /// the same way, to send every malformed envelope through a live worker):
@@ -25,6 +25,12 @@ func fuzzTaskMessage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     default: raw = validEnvelope.replacingOccurrences(of: validHeaders, with: String(decoding: rest, as: UTF8.self))
     }
     guard let message = try? TaskMessage.decode(raw) else { return 0 }
+    // Every accessor a worker reads: none may trap on what decode accepted (issue 22: the time limit's did).
+    _ = (message.timeLimit, message.eta, message.expires, message.retries, message.priority, message.listKey)
+    _ = (message.rootID, message.parentID, message.group, message.groupIndex, message.ignoreResult, message.deliveryTag)
+    if let hard = message.timeLimit.hard { _ = hard.clampedNanoseconds }
+    if let soft = message.timeLimit.soft { _ = soft.clampedNanoseconds }
+    precondition(message.retries >= 0 && message.retries <= Int(Int32.max), "retries out of range accepted: \(raw)")
     let again: TaskMessage
     do {
         again = try TaskMessage.decode(message.encoded())

@@ -1,0 +1,135 @@
+import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What a worker process tells its supervisor, as a typed value with one codec: a line of tab-separated
+/// fields, each percent-escaped (`%`, tab, CR, LF), so that no field content can change the framing.
+/// The supervisor decodes a line with ``init(fields:)``, which refuses out-of-range numbers.
+enum WorkerEvent: Sendable, Equatable {
+    /// A task started: the supervisor enforces its hard limit and shows it as active.
+    case started(TaskStart)
+    /// A message is done with (``TaskReport``): counters and histograms.
+    case finished(TaskReport)
+    /// The task names the process registered, sent once after the application's setup.
+    case registered(taskNames: [String])
+
+    /// A started task, as the supervisor tracks it.
+    struct TaskStart: Sendable, Equatable {
+        var taskID: String
+        var name: String
+        /// The hard time limit, within (0, 10⁷] s, or `nil` for none.
+        var hardLimit: Duration?
+        /// When it started, Unix seconds.
+        var startedAt: Double
+        var queue: String
+    }
+
+    /// Why a line is not an event the supervisor accepts.
+    struct DecodingError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The fields of the line, before escaping: the event's name first.
+    var fields: [String] {
+        switch self {
+        case .started(let start):
+            return [
+                "start", start.taskID, start.name, start.hardLimit.map { String($0.seconds) } ?? "-",
+                String(start.startedAt), start.queue,
+            ]
+        case .finished(let report): return ["done"] + report.fields
+        case .registered(let names): return ["tasks"] + names
+        }
+    }
+
+    /// The line as written to the pipe.
+    var encodedLine: [UInt8] {
+        var bytes: [UInt8] = []
+        for (index, field) in fields.enumerated() {
+            if index > 0 { bytes.append(0x09) }
+            Self.escape(field, into: &bytes)
+        }
+        bytes.append(0x0A)
+        return bytes
+    }
+
+    /// Decodes the (unescaped) fields of one line.
+    /// - Throws: ``DecodingError`` for an unknown event, a missing field, or a number that is not finite or
+    ///   out of range (a hard limit outside (0, 10⁷] s, a start time more than 10⁷ s away from now).
+    init(fields: [String], now: Double = Date().timeIntervalSince1970) throws(DecodingError) {
+        switch fields.first {
+        case "start":
+            guard fields.count == 6 else { throw DecodingError(description: "start event with \(fields.count) fields") }
+            var hardLimit: Duration?
+            if fields[3] != "-" {
+                guard let seconds = Double(fields[3]), seconds > 0, let limit = Duration(checkedSeconds: seconds) else {
+                    throw DecodingError(description: "start event with hard limit \(fields[3].prefix(32)); must be in (0, 1e7] s")
+                }
+                hardLimit = limit
+            }
+            guard let startedAt = Double(fields[4]), startedAt.isFinite,
+                abs(now - startedAt) <= Duration.longestAcceptedSeconds
+            else { throw DecodingError(description: "start event with start time \(fields[4].prefix(32))") }
+            self = .started(TaskStart(taskID: fields[1], name: fields[2], hardLimit: hardLimit, startedAt: startedAt, queue: fields[5]))
+        case "done":
+            guard let report = TaskReport(fields: fields.dropFirst()) else {
+                throw DecodingError(description: "done event that is not a task report (\(fields.count) fields)")
+            }
+            self = .finished(report)
+        case "tasks":
+            self = .registered(taskNames: Array(fields.dropFirst()))
+        default:
+            throw DecodingError(description: "unknown event \((fields.first ?? "").prefix(32))")
+        }
+    }
+
+    // MARK: - Escaping
+
+    /// Appends `field` with `%`, tab, LF and CR written as `%25`, `%09`, `%0A`, `%0D`.
+    static func escape(_ field: String, into bytes: inout [UInt8]) {
+        for byte in field.utf8 {
+            switch byte {
+            case 0x25, 0x09, 0x0A, 0x0D:
+                bytes.append(0x25)
+                bytes.append(hexDigits[Int(byte >> 4)])
+                bytes.append(hexDigits[Int(byte & 0x0F)])
+            default:
+                bytes.append(byte)
+            }
+        }
+    }
+
+    /// The text of one escaped field; a `%` not followed by two hex digits is kept as it is.
+    static func unescape(_ field: ArraySlice<UInt8>) -> String {
+        guard field.contains(0x25) else { return String(decoding: field, as: UTF8.self) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(field.count)
+        var index = field.startIndex
+        while index < field.endIndex {
+            if field[index] == 0x25, index + 2 < field.endIndex, let high = hexValue(field[index + 1]),
+                let low = hexValue(field[index + 2])
+            {
+                bytes.append(high << 4 | low)
+                index += 3
+            } else {
+                bytes.append(field[index])
+                index += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: return byte - 0x30
+        case 0x41...0x46: return byte - 0x41 + 10
+        case 0x61...0x66: return byte - 0x61 + 10
+        default: return nil
+        }
+    }
+}
