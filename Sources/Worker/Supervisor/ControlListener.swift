@@ -163,7 +163,7 @@ final class ControlListener: @unchecked Sendable {
         guard let from = arguments["from_node"]?.stringValue, from != configuration.nodeName else { return nil }
         logger.info("sync with \(from)")
         if case .array(let theirs)? = arguments["revoked"] {
-            for id in theirs.prefix(Self.helloRevokedLimit).compactMap(\.stringValue) where Self.isAcceptableID(id) {
+            for id in theirs.prefix(Self.helloRevokedLimit).compactMap(\.stringValue) where MessageLimits.idProblem(id) == nil {
                 do { try Revocations().record(taskID: id, on: commands) } catch {
                     logger.warning("cannot record a revoked id from \(from)", metadata: ["error": "\(error)"])
                     break
@@ -172,11 +172,6 @@ final class ControlListener: @unchecked Sendable {
         }
         let ours = ((try? commands.send(["ZRANGE", WorkerKeys.revoked, "0", "-1"]).array) ?? []).compactMap(\.string)
         return ["revoked": .array(ours.map(JSONValue.string)), "clock": .int(clock.tick())]
-    }
-
-    /// An id another node may hand us: at most 255 bytes, no control characters (as the decoder requires of task ids).
-    static func isAcceptableID(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.count <= 255 && !id.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     /// Most revoked ids taken from one `hello` (Celery's revoked set holds at most 50,000 of them).

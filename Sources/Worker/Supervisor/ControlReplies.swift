@@ -8,6 +8,10 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+// timeval's members are also declared by the toolchain's SwiftOverlayShims (see RedisConnection.swift).
+#if canImport(SwiftOverlayShims)
+import SwiftOverlayShims
+#endif
 
 /// The replies to Celery's inspect commands (celery/worker/control.py), built from what the supervisor knows.
 /// Each reply has the shape a Celery 5.5/5.7 worker gives, so `celery inspect …` and Flower read Celerity
