@@ -14,14 +14,15 @@ let package = Package(
     platforms: [.macOS(.v15)],
     // What an application in its own package imports (docs/tasks.md, "In your own package"): the task API, the
     // client and protocol types, the worker commands, the PostgreSQL and HTTP clients and the transactional outbox.
-    // The engine (Worker, Scheduler, Alerts) and Celerity's own jobs (Tasks) are not products: the `celerity` binary
-    // runs them.
+    // The engine (Worker, Alerts) and Celerity's own jobs (Tasks) are not products: the `celerity` binary runs them.
+    // Scheduler is one for the libFuzzer package (fuzz/), a package of its own that fuzzes its schedule-file parser.
     products: [
         .executable(name: "celerity", targets: ["celerity"]),
         .library(name: "Broker", targets: ["Broker"]),
         .library(name: "TaskAPI", targets: ["TaskAPI"]),
         .library(name: "CelerityCLI", targets: ["CelerityCLI"]),
         .library(name: "Outbox", targets: ["Outbox"]),
+        .library(name: "Scheduler", targets: ["Scheduler"]),
         .library(name: "HTTP", targets: ["HTTP"]),
         .library(name: "Postgres", targets: ["Postgres"]),
     ],
