@@ -27,7 +27,7 @@ struct HostileCeleryTests {
                 let output = try await celery.run(args: ["send", "-"], redisURL: fixture.url, standardInput: spec)
                 ids.append(String(output.dropLast(output.hasSuffix("\n") ? 1 : 0)))
             }
-            let entries = try await pollHostile(timeout: .seconds(20), "4 dead letters") {
+            let entries = try await pollForValue(timeout: .seconds(20), "4 dead letters") {
                 let values = try await fixture.db.send(["HVALS", "celerity:dlq:entries"]).array ?? []
                 let entries = values.compactMap { $0.string.flatMap { try? JSONValue.parse($0) } }
                 return entries.count >= 4 ? entries : nil
@@ -46,14 +46,4 @@ struct HostileCeleryTests {
             #expect(node.process.pid == supervisor && node.process.isRunning, "the supervisor died: \(node.process.diagnostics())")
         }
     }
-}
-
-/// Polls `condition` every 50 ms until it returns a value, at most `timeout`.
-private func pollHostile<T>(timeout: Duration, _ what: String, _ condition: () async throws -> T?) async throws -> T {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if let value = try await condition() { return value }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    throw InteropFailure("timed out after \(timeout) waiting for \(what)")
 }
