@@ -17,7 +17,10 @@ extension WorkerTests {
         capped.maxBytes = maxBytes
         let queue = capped
         try await f.db.withConnection { connection in
-            try queue.add(entry, message: "m", deliveryTag: "", processing: "celerity:processing:none", result: nil, backend: ResultBackend(), on: connection)
+            let broker = RedisWorkerBroker(
+                connection: connection, processID: "none", results: ResultBackend(), deadLetters: queue, sender: "test"
+            )
+            try broker.deadLetter(entry, message: "m", deliveryTag: "", result: nil)
         }
     }
 

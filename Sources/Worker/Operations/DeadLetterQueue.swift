@@ -150,22 +150,4 @@ public struct DeadLetterQueue: Sendable {
         ])
         return replies.last?.array?.first?.integer ?? 0
     }
-
-    /// Dead-letters `message` from a processing list (and optionally stores a result for it); the entry keeps
-    /// `entry.envelope`, which is the message itself or, for an oversized one, an excerpt.
-    func add(
-        _ entry: DeadLetterEntry, message: String, deliveryTag: String, processing: String, result: TaskResult?,
-        backend: ResultBackend, on connection: RedisConnection
-    ) throws {
-        let resultKey = result.map { ResultBackend.key(taskID: $0.taskID) } ?? "celerity:none"
-        let ttl = backend.timeToLive.map { String(Int($0.seconds)) } ?? "0"
-        try connection.evaluate(
-            WorkerScripts.deadLetter,
-            keys: [processing, WorkerKeys.deliveries, WorkerKeys.deadLetterIndex, WorkerKeys.deadLetterEntries, resultKey],
-            arguments: [
-                message, deliveryTag, entry.id, entry.json.serialized, String(entry.time.timeIntervalSince1970),
-                String(Int(maxAge.seconds)), String(maxEntries), result?.encoded() ?? "", ttl, entry.reason, String(maxBytes),
-            ]
-        )
-    }
 }

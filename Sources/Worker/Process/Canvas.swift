@@ -145,7 +145,7 @@ struct ChordJoin {
         _ message: TaskMessage, state: TaskState, value: JSONValue, on connection: RedisConnection
     ) throws -> Completion? {
         guard let groupID = message.group, let bodyJSON = message.embed["chord"], !bodyJSON.isNull,
-            let body = Signature(json: bodyJSON)
+            Signature(json: bodyJSON) != nil
         else { return nil }
         let entry: JSONValue = [1, .string(message.id), .string(state.rawValue), value]
         let token = message.id  // deterministic: a re-run of this member finds its own claim
@@ -161,7 +161,16 @@ struct ChordJoin {
         let members = (try connection.send(["ZRANGE", ChordKeys.join(groupID), "0", "-1"]).array ?? []).compactMap { reply in
             reply.string.flatMap { try? JSONValue.parse($0) }?.arrayValue
         }
-        let claim = Claim(groupID: groupID, token: token)
+        return completion(of: message, members: members)
+    }
+
+    /// What the member `message` that completed its chord does with the body, given the joined `members`
+    /// (`[1, id, state, result]` each, in header order): send it with their results, or fail it with the first failure.
+    static func completion(of message: TaskMessage, members: [[JSONValue]]) -> Completion? {
+        guard let groupID = message.group, let bodyJSON = message.embed["chord"], let body = Signature(json: bodyJSON) else {
+            return nil
+        }
+        let claim = Claim(groupID: groupID, token: message.id)
         var results: [JSONValue] = []
         for member in members where member.count >= 4 {
             if member[2].stringValue == TaskState.failure.rawValue {

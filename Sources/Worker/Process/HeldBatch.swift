@@ -13,9 +13,9 @@ import Synchronization
 final class HeldBatch: Sendable {
     struct State {
         /// Taken, not started; the next to run first.
-        var waiting: [WorkerProcess.Delivery] = []
+        var waiting: [Delivery] = []
         /// Finished; their results are stored, and their messages acknowledged, by the next step.
-        var finished: [WorkerProcess.Completion] = []
+        var finished: [PendingAck] = []
         /// When the revocation of `waiting` was last checked (by the step that returned them).
         var checked = ContinuousClock.now
         /// When the running task started; `nil` between tasks.
@@ -29,7 +29,7 @@ final class HeldBatch: Sendable {
     /// What the loop does next.
     enum Next: Sendable {
         /// Run this message (it left `waiting`).
-        case start(WorkerProcess.Delivery)
+        case start(Delivery)
         /// Messages wait, but their revocation check is older than the revocation window: check again first.
         case stale
         /// Nothing waits: take more.
@@ -53,12 +53,12 @@ final class HeldBatch: Sendable {
     /// acknowledge) and returns the messages that now wait. The lock is not held meanwhile: the watchdog acts
     /// only while a task runs, and a hand-back it started has ended before the loop could end its task. When
     /// `body` throws, the finished tasks stay for the next step. Returns whether any message waits.
-    func step(_ body: ([WorkerProcess.Completion]) throws -> [WorkerProcess.Delivery]) throws -> Bool {
+    func step(_ body: ([PendingAck]) throws -> [Delivery]) throws -> Bool {
         let finished = state.withLock { state in
             defer { state.finished = [] }
             return state.finished
         }
-        let waiting: [WorkerProcess.Delivery]
+        let waiting: [Delivery]
         do {
             waiting = try body(finished)
         } catch {
@@ -94,7 +94,7 @@ final class HeldBatch: Sendable {
     }
 
     /// Records a finished task; its result is stored by the next step.
-    func finish(_ completion: WorkerProcess.Completion) {
+    func finish(_ completion: PendingAck) {
         state.withLock { $0.finished.append(completion) }
     }
 

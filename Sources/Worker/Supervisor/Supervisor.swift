@@ -27,6 +27,8 @@ package final class Supervisor: @unchecked Sendable {
     private let snapshot = Locked(NodeSnapshot())
     private let logger: Logger
     private let connection: RedisConnection
+    /// The node's delivery steps on its processes' messages: recover, discard, promote (``WorkerBroker``).
+    private let broker: RedisWorkerBroker
     private let signals = LockedQueue<Int32>()
     private let controlInbox = LockedQueue<String>()
     private let started = Date()
@@ -91,6 +93,7 @@ package final class Supervisor: @unchecked Sendable {
         redis.reconnectTimeout = .seconds(1)
         let connection = RedisConnection(configuration: redis, logger: logger)
         self.connection = connection
+        self.broker = RedisWorkerBroker(connection: connection, processID: "supervisor", configuration: configuration)
         self.slots = (0..<max(1, configuration.concurrency)).map { Slot(index: $0) }
         self.metrics = configuration.metricsAddress.map { _ in
             MetricsEndpoint(
@@ -467,13 +470,7 @@ package final class Supervisor: @unchecked Sendable {
     private static let promoteBatch = 100
 
     private func promoteDue() throws {
-        while true {
-            let moved = try connection.evaluate(
-                WorkerScripts.promote, keys: [WorkerKeys.scheduled],
-                arguments: [String(Date().timeIntervalSince1970), String(Self.promoteBatch)]
-            ).integer ?? 0
-            if moved < Self.promoteBatch { return }
-        }
+        while try broker.promoteDue(now: Date(), limit: Self.promoteBatch) >= Self.promoteBatch {}
     }
 
     /// Recovers the processing lists of processes (of any node) whose lease has expired. The lock is kept for
@@ -488,45 +485,31 @@ package final class Supervisor: @unchecked Sendable {
         guard !members.isEmpty else { return }
         let alive = try connection.pipeline(members.map { ["EXISTS", WorkerKeys.lease($0)] })
         for (processID, exists) in zip(members, alive) where exists.integer == 0 {
-            let (requeued, dead) = try recover(processID: processID, countAsDelivery: true)
-            if requeued + dead > 0 {
+            let recovered = try recover(processID: processID, countAsDelivery: true)
+            if recovered.requeued + recovered.deadLettered > 0 {
                 logger.warning(
                     "recovered messages of a dead worker process",
-                    metadata: ["worker.process": "\(processID)", "requeued": "\(requeued)", "dead_lettered": "\(dead)"]
+                    metadata: [
+                        "worker.process": "\(processID)", "requeued": "\(recovered.requeued)",
+                        "dead_lettered": "\(recovered.deadLettered)",
+                    ]
                 )
             }
         }
     }
 
     @discardableResult
-    private func recover(processID: String, countAsDelivery: Bool) throws -> (Int, Int) {
-        let reply = try connection.evaluate(
-            WorkerScripts.recover,
-            keys: [
-                WorkerKeys.processing(processID), WorkerKeys.deliveries, WorkerKeys.processes, WorkerKeys.deadLetterIndex,
-                WorkerKeys.deadLetterEntries, WorkerKeys.lease(processID),
-            ],
-            arguments: [
-                processID, countAsDelivery ? "1" : "0", String(configuration.maxDeliveries),
-                String(Date().timeIntervalSince1970), DeadLetterQueue.newEntryID() + "-",
-                String(Int(configuration.deadLetters.maxAge.seconds)), String(configuration.deadLetters.maxEntries),
-                String(configuration.deadLetters.maxBytes),
-            ]
+    private func recover(processID: String, countAsDelivery: Bool) throws -> Recovered {
+        let recovered = try broker.recover(
+            processID: processID, countAsDelivery: countAsDelivery, maxDeliveries: configuration.maxDeliveries
         )
-        let counts = reply.array?.compactMap(\.integer) ?? []
-        let (requeued, dead) = (counts.first ?? 0, counts.count > 1 ? counts[1] : 0)
-        if countAsDelivery { metrics?.node.recovered(requeued: requeued, poison: dead) }
-        return (requeued, dead)
+        if countAsDelivery { metrics?.node.recovered(requeued: recovered.requeued, poison: recovered.deadLettered) }
+        return recovered
     }
 
     /// Drops a killed process's message, storing the result that explains why (the rest of its batch is requeued).
     private func discard(processID: String, result: TaskResult) throws {
-        let invocation = configuration.results.storeInvocation(result)
-        try connection.evaluate(
-            WorkerScripts.discard,
-            keys: [WorkerKeys.processing(processID), WorkerKeys.processes, WorkerKeys.lease(processID), invocation.keys[0]],
-            arguments: [processID] + invocation.arguments + [result.taskID]
-        )
+        try broker.discard(processID: processID, result: result)
     }
 
     // MARK: - Signals

@@ -2,33 +2,26 @@ import Broker
 import Logging
 import TaskAPI
 
-/// Sends a running task's steps (``TaskSender``) on its worker process's Redis connection, atomically and
-/// at most once per step (``WorkerScripts/sendStep``). Called on the worker process's thread, which runs the handler.
-final class RedisTaskTransport: TaskTransport, @unchecked Sendable {
-    private let connection: RedisConnection
+/// Sends a running task's steps (``TaskSender``) through its worker process's broker, atomically and at most once
+/// per step (``WorkerBroker/sendStep(marker:preparation:messages:remembered:)``). Called on the worker process's thread, which
+/// runs the handler.
+final class BrokerTaskTransport: TaskTransport, @unchecked Sendable {
+    private let broker: any WorkerBroker
     private let logger: Logger
     /// How long a sent step is remembered; a parent re-run later than this sends its steps again.
     private let memory: Duration
-    /// The node name its sends are counted under (``SentCounter``).
-    private let sender: String
 
-    init(connection: RedisConnection, memory: Duration, sender: String, logger: Logger) {
-        self.connection = connection
+    init(broker: any WorkerBroker, memory: Duration, logger: Logger) {
+        self.broker = broker
         self.memory = memory
-        self.sender = sender
         self.logger = logger
     }
 
     @discardableResult
     func send(step: String?, preparation: [[String]], messages: [TaskMessage]) async throws -> Bool {
-        let commands = preparation + messages.map { ["LPUSH", $0.listKey, $0.encoded()] }
-            + SentCounter.commands(for: messages, sender: sender)
-        var arguments = [String(max(1, memory.wholeMilliseconds / 1000)), String(commands.count)]
-        for command in commands { arguments += [String(command.count)] + command }
-        let reply = try retryingTransportErrors(logger: logger) {
-            try connection.evaluate(WorkerScripts.sendStep, keys: step.map { [$0] } ?? [], arguments: arguments)
+        let sent = try retryingTransportErrors(logger: logger) {
+            try broker.sendStep(marker: step, preparation: preparation, messages: messages, remembered: memory)
         }
-        let sent = reply.integer == 1
         if !sent {
             logger.info("step already sent by an earlier run; not sent again", metadata: ["task.step": "\(step ?? "-")"])
         }

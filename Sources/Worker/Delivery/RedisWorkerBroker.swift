@@ -1,0 +1,295 @@
+import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Synchronization
+
+/// ``WorkerBroker`` on Redis: each step is one Lua script, kept beside its method in this file and its
+/// `RedisWorkerBroker+…` siblings, called by cached SHA (`EVALSHA`, loading it on `NOSCRIPT`), also inside the
+/// idle take's pipeline. Arguments are laid out here, next to the script that reads them, from typed values.
+final class RedisWorkerBroker: WorkerBroker {
+    let connection: RedisConnection
+    /// The processing list of the process this broker takes for.
+    let processing: String
+    let processID: String
+    let results: ResultBackend
+    let deadLetters: DeadLetterQueue
+    /// The node name sends are counted under (``SentCounter``).
+    let sender: String
+    /// Where task events go; `nil` when they are off.
+    let events: CeleryEvents?
+    /// Script hashes for pipelined `EVALSHA`s (``RedisConnection/evaluate(_:keys:arguments:)`` keeps its own).
+    private let hashes = Mutex<[String: String]>([:])
+
+    /// A broker taking for `processID` (the supervisor's, which only recovers, discards and promotes, may pass any id).
+    init(
+        connection: RedisConnection, processID: String, results: ResultBackend, deadLetters: DeadLetterQueue, sender: String,
+        events: CeleryEvents? = nil
+    ) {
+        self.connection = connection
+        self.processID = processID
+        self.processing = WorkerKeys.processing(processID)
+        self.results = results
+        self.deadLetters = deadLetters
+        self.sender = sender
+        self.events = events
+    }
+
+    /// The broker of worker process `processID` of the node `configuration` describes.
+    convenience init(connection: RedisConnection, processID: String, configuration: WorkerConfiguration) {
+        self.init(
+            connection: connection, processID: processID, results: configuration.results, deadLetters: configuration.deadLetters,
+            sender: configuration.nodeName,
+            events: configuration.sendTaskEvents
+                ? CeleryEvents(node: configuration.nodeName, database: configuration.redis.database) : nil
+        )
+    }
+
+    // MARK: - Take
+
+    func take(acknowledging acks: [PendingAck], limit: Int, from lists: [String]) throws -> TakenBatch {
+        let (keys, arguments) = takeInvocation(acks, limit: limit, lists: lists)
+        return Self.batch(try connection.evaluate(WorkerScripts.take, keys: keys, arguments: arguments), lists: lists.count)
+    }
+
+    /// Blocks briefly on `lists[0]` with `BLMOVE`, pipelined with ``WorkerScripts/take``: Redis runs the script as
+    /// soon as `BLMOVE` returns, so the message it moved comes back with its revocation checked in the same round
+    /// trip (or, after the timeout, the script looks at the other lists). All three by cached SHA.
+    func idleTake(acknowledging acks: [PendingAck], from lists: [String], wait: Duration) throws -> TakenBatch {
+        let (keys, arguments) = takeInvocation(acks, limit: 1, lists: lists)
+        let counted = (keys: [processing, QueueArrivals.poppedKey(lists[0])], arguments: [String(acks.count)])
+        var replies = try connection.pipeline(
+            [
+                ["BLMOVE", lists[0], processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)],
+                try pipelined(QueueArrivals.countBlockingPop, keys: counted.keys, arguments: counted.arguments),
+                try pipelined(WorkerScripts.take, keys: keys, arguments: arguments),
+            ],
+            blockingFor: wait
+        )
+        // Redis lost the scripts (a restart, SCRIPT FLUSH): run each that did not run by `evaluate`, which loads it.
+        // Both are counted after the BLMOVE as before; a flush between the two could only shift one pop number.
+        if replies[1].isNoScript || replies[2].isNoScript {
+            hashes.withLock { $0 = [:] }
+            if replies[1].isNoScript {
+                replies[1] = try connection.evaluate(QueueArrivals.countBlockingPop, keys: counted.keys, arguments: counted.arguments)
+            }
+            if replies[2].isNoScript { replies[2] = try connection.evaluate(WorkerScripts.take, keys: keys, arguments: arguments) }
+        }
+        for case .error(let message) in replies {
+            throw RedisError(code: .reply, message: "idle fetch: \(message)", endpoint: connection.configuration.redactedURL)
+        }
+        var batch = Self.batch(replies[2], lists: lists.count)
+        if let moved = replies[0].string { batch.blockingPop = (moved, replies[1].integer ?? 0) }
+        return batch
+    }
+
+    /// Keys and arguments of ``WorkerScripts/take``.
+    private func takeInvocation(_ acks: [PendingAck], limit: Int, lists: [String]) -> (keys: [String], arguments: [String]) {
+        var keys = [processing, WorkerKeys.revoked, WorkerKeys.deliveries] + lists
+        var arguments = [String(Date().timeIntervalSince1970), String(limit), String(lists.count)]
+        keys.reserveCapacity(keys.count + acks.count)
+        arguments.reserveCapacity(arguments.count + 4 * acks.count)
+        for ack in acks {
+            keys.append(ack.resultKey)
+            arguments += [ack.message, ack.deliveryTag, ack.document ?? "", String(ack.timeToLive)]
+        }
+        return (keys, arguments)
+    }
+
+    /// The `EVALSHA` of `script` for a pipeline, loading the script once per connection lifetime.
+    private func pipelined(_ script: RedisScript, keys: [String], arguments: [String]) throws -> [String] {
+        let known = hashes.withLock { $0[script.name] }
+        let sha: String
+        if let known {
+            sha = known
+        } else {
+            guard let loaded = try connection.send(["SCRIPT", "LOAD", script.source]).string else {
+                throw RedisError(code: .reply, message: "SCRIPT LOAD of \(script.name) returned no hash", endpoint: connection.configuration.redactedURL)
+            }
+            hashes.withLock { $0[script.name] = loaded }
+            sha = loaded
+        }
+        return ["EVALSHA", sha, String(keys.count)] + keys + arguments
+    }
+
+    /// The reply of ``WorkerScripts/take``: `{list index (1-based; 0 = held or none), then per message: message,
+    /// revoked (0/1), recoveries}`, then, after messages taken from a ready list, the first one's pop number.
+    static func batch(_ reply: RedisReply, lists: Int) -> TakenBatch {
+        guard let parts = reply.array, let index = parts.first?.integer else { return TakenBatch(deliveries: []) }
+        var deliveries: [Delivery] = []
+        deliveries.reserveCapacity((parts.count - 1) / 3)
+        var at = 1
+        while at + 2 < parts.count {
+            if let raw = parts[at].string {
+                deliveries.append(Delivery(raw: raw, revoked: parts[at + 1].integer == 1, recoveries: parts[at + 2].integer ?? 0))
+            }
+            at += 3
+        }
+        let list = index > 0 && index <= lists ? index - 1 : nil
+        return TakenBatch(list: list, deliveries: deliveries, firstPop: list != nil && at < parts.count ? parts[at].integer : nil)
+    }
+
+    /// A timeout as Redis reads it, seconds with three decimals: `1.000`, `0.250`.
+    static func secondsWithMilliseconds(_ duration: Duration) -> String {
+        let milliseconds = Int64((duration.seconds * 1000).rounded())
+        let fraction = String(milliseconds % 1000)
+        return "\(milliseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+    }
+
+    // MARK: - Hand back
+
+    func handBack(acknowledging acks: [PendingAck], waiting: [Delivery]) throws -> Int {
+        var keys = [processing, WorkerKeys.deliveries]
+        var arguments = [String(acks.count)]
+        for ack in acks {
+            keys.append(ack.resultKey)
+            arguments += [ack.message, ack.deliveryTag, ack.document ?? "", String(ack.timeToLive)]
+        }
+        for delivery in waiting { arguments += [delivery.raw, delivery.pop?.list ?? ""] }
+        return try connection.evaluate(WorkerScripts.handBack, keys: keys, arguments: arguments).integer ?? 0
+    }
+}
+
+extension RedisReply {
+    /// Whether this is Redis's answer to an `EVALSHA` of a script it does not hold.
+    fileprivate var isNoScript: Bool {
+        if case .error(let message) = self { return message.hasPrefix("NOSCRIPT") }
+        return false
+    }
+}
+
+extension WorkerScripts {
+    /// Stores the results of finished tasks and acknowledges them, then reports what the processing list holds,
+    /// taking a batch into it first when it is empty: one step, so a busy worker process needs one round trip
+    /// per batch. A message leaves the processing list only once its result is stored.
+    ///
+    /// - Held messages come first: they were taken by an earlier call (this process's batch not yet started,
+    ///   or a call whose reply was lost when the connection broke), and nothing else would run or recover
+    ///   them while this process is alive and its lease is renewed. Their revocation is checked again.
+    /// - Otherwise, when `max batch` > 0, messages move from the first non-empty ready list (consumption
+    ///   order, so a batch never mixes priorities): half of that list's length, at least 1 and at most
+    ///   `max batch` — one message while the queue is shallow, a batch when there is a backlog. A message
+    ///   already recovered from a dead process is taken alone, so a poison message's crash counts a
+    ///   delivery against no one else.
+    ///
+    /// Idempotent: run again after a lost reply, it stores nothing new and returns the messages the lost reply held.
+    /// KEYS: processing, revoked, deliveries, ready lists… (`ARGV[3]` of them), one result key per completion.
+    /// ARGV: now, max batch, ready list count, then per completion: message, delivery tag, result document ('' for none), ttl.
+    /// Returns `{list index (1-based; 0 = held or none), then per message: message, revoked (0/1), recoveries}`,
+    /// messages in the order they are to run, and after messages taken from a ready list the pop number of the
+    /// first (``QueueArrivals``: the `celerity:popped:<list>` counter counts them).
+    static let take = RedisScript(
+        name: "take",
+        source: prelude + """
+            local processing, revoked, deliveries = KEYS[1], KEYS[2], KEYS[3]
+            local now, max_batch, lists = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+            local done = (#ARGV - 3) / 4
+            local check_recoveries = redis.call('HLEN', deliveries) > 0
+            for c = 0, done - 1 do
+              store_result(KEYS[4 + lists + c], ARGV[6 + 4 * c], ARGV[7 + 4 * c])
+            end
+            for c = 0, done - 1 do
+              redis.call('LREM', processing, -1, ARGV[4 + 4 * c])
+              if check_recoveries and ARGV[5 + 4 * c] ~= '' then redis.call('HDEL', deliveries, ARGV[5 + 4 * c]) end
+            end
+            local check_revoked = redis.call('EXISTS', revoked) == 1
+            if check_recoveries then check_recoveries = redis.call('HLEN', deliveries) > 0 end
+            -- {revoked (0/1), recoveries}: each looked up only when some message has one.
+            local function describe(message)
+              if not check_revoked and not check_recoveries then return 0, 0 end
+              local ok, env = pcall(cjson.decode, message)
+              if not ok or type(env) ~= 'table' then return 0, 0 end
+              local is_revoked, count = 0, 0
+              if check_revoked and type(env['headers']) == 'table' and type(env['headers']['id']) == 'string' then
+                local until_ = redis.call('ZSCORE', revoked, env['headers']['id'])
+                if until_ and tonumber(until_) > now then is_revoked = 1 end
+              end
+              if check_recoveries and type(env['properties']) == 'table' and type(env['properties']['delivery_tag']) == 'string' then
+                count = tonumber(redis.call('HGET', deliveries, env['properties']['delivery_tag'])) or 0
+              end
+              return is_revoked, count
+            end
+            local reply = {0}
+            local held = redis.call('LRANGE', processing, 0, -1)
+            if #held > 0 or max_batch <= 0 then
+              for i = #held, 1, -1 do
+                local is_revoked, count = describe(held[i])
+                reply[#reply + 1] = held[i]; reply[#reply + 1] = is_revoked; reply[#reply + 1] = count
+              end
+              return reply
+            end
+            -- QueueArrivals: count the messages taken from `key`; a trailing element is the first one's pop number.
+            local function counted(key)
+              local n = (#reply - 1) / 3
+              if n > 0 then reply[#reply + 1] = redis.call('INCRBY', 'celerity:popped:' .. key, n) - n + 1 end
+              return reply
+            end
+            for i = 1, lists do
+              local key = KEYS[3 + i]
+              local length = redis.call('LLEN', key)
+              if length > 0 then
+                reply[1] = i
+                local count = math.min(max_batch, math.max(1, math.floor(length / 2)))
+                if count > 1 and not check_recoveries then
+                  -- The head of the queue is its right end: move the `count` rightmost in one LPUSH, oldest first.
+                  local items = redis.call('LRANGE', key, -count, -1)
+                  redis.call('LTRIM', key, 0, -count - 1)
+                  local order = {}
+                  for j = #items, 1, -1 do order[#order + 1] = items[j] end
+                  redis.call('LPUSH', processing, unpack(order))
+                  for _, message in ipairs(order) do
+                    local is_revoked = describe(message)
+                    reply[#reply + 1] = message; reply[#reply + 1] = is_revoked; reply[#reply + 1] = 0
+                  end
+                  return counted(key)
+                end
+                for _ = 1, count do
+                  local message = redis.call('LMOVE', key, processing, 'RIGHT', 'LEFT')
+                  local is_revoked, count = describe(message)
+                  if count > 0 and #reply > 1 then
+                    redis.call('LMOVE', processing, key, 'LEFT', 'RIGHT')
+                    break
+                  end
+                  reply[#reply + 1] = message; reply[#reply + 1] = is_revoked; reply[#reply + 1] = count
+                  if count > 0 then break end
+                end
+                return counted(key)
+              end
+            end
+            return reply
+            """
+    )
+
+    /// Hands back the part of a batch that has not started, so it is not delayed behind a long task: stores the
+    /// results of finished tasks and acknowledges them, then moves each not-started message that is still in the
+    /// processing list back to the head of its queue, in order (the next to run is taken first again).
+    /// Each message goes back to the ready list it was taken from when the caller knows it, else to its bucket.
+    /// KEYS: processing, deliveries, one result key per completion.
+    /// ARGV: completion count, per completion: message, delivery tag, result document ('' for none), ttl;
+    /// then per message to hand back, next to run first: the message and the list it was taken from ('' unknown).
+    /// Returns how many went back.
+    static let handBack = RedisScript(
+        name: "hand-back",
+        source: prelude + """
+            local completions = tonumber(ARGV[1])
+            for c = 0, completions - 1 do
+              local at = 2 + 4 * c
+              store_result(KEYS[3 + c], ARGV[at + 2], ARGV[at + 3])
+              acknowledge(KEYS[1], KEYS[2], ARGV[at], ARGV[at + 1])
+            end
+            local returned = 0
+            for i = #ARGV - 1, 2 + 4 * completions, -2 do
+              if redis.call('LREM', KEYS[1], -1, ARGV[i]) > 0 then
+                local key
+                if ARGV[i + 1] ~= '' then key = safe_list(ARGV[i + 1]) else key = raw_queue_key(ARGV[i]) end
+                redis.call('RPUSH', key, ARGV[i])
+                redis.call('DECR', 'celerity:popped:' .. key)  -- QueueArrivals: not taken after all
+                returned = returned + 1
+              end
+            end
+            return returned
+            """
+    )
+}
