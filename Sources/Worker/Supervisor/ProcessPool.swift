@@ -1,0 +1,238 @@
+import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A node's worker processes: one slot per process, each started with its lease, restarted with a capped
+/// backoff after it exits, killed for a hard time limit or `revoke --terminate`. Owned by the supervisor's loop
+/// thread (not `Sendable`); what a process reports arrives through ``readEvents(_:)``.
+struct ProcessPool {
+    /// A task a process reported started.
+    struct RunningTask {
+        var id: String
+        var name: String
+        var startedAt: ContinuousClock.Instant
+        var hardLimit: Duration?
+        var queue = ""
+    }
+
+    /// Why the supervisor killed a process.
+    enum KillReason {
+        case hardTimeLimit(taskID: String, task: String, limit: Duration)
+        case terminated(taskID: String)
+        case shutdown
+    }
+
+    struct Slot {
+        var index: Int
+        var generation = 0
+        var process: SpawnedProcess?
+        var processID: String?
+        var spawnedAt = ContinuousClock.now
+        var lines = LineBuffer()
+        var running: RunningTask?
+        var killReason: KillReason?
+        var restartAt: ContinuousClock.Instant? = .now
+        var quickExits = 0
+    }
+
+    /// A process that exited; its slot is empty now.
+    struct Exit {
+        var slot: Int
+        var processID: String
+        var pid: Int32
+        var status: Int32
+        var killReason: KillReason?
+        var running: RunningTask?
+    }
+
+    private(set) var slots: [Slot]
+    /// Messages the processes finished.
+    private(set) var processed = 0
+    /// Processes restarted since the node started.
+    private(set) var restarts = 0
+    private let configuration: WorkerConfiguration
+    private let executable: String
+    private let childArguments: [String]
+    private let connection: RedisConnection
+    private let logger: Logger
+
+    init(configuration: WorkerConfiguration, executable: String, childArguments: [String], connection: RedisConnection, logger: Logger) {
+        self.configuration = configuration
+        self.executable = executable
+        self.childArguments = childArguments
+        self.connection = connection
+        self.logger = logger
+        self.slots = (0..<max(1, configuration.concurrency)).map { Slot(index: $0) }
+    }
+
+    /// Whether no process runs.
+    var isEmpty: Bool { slots.allSatisfy { $0.process == nil } }
+
+    /// Starts the processes whose restart is due.
+    /// - Throws: a ``RedisError`` that is fatal (the configuration is refused); other failures retry later.
+    mutating func restartDue(now: ContinuousClock.Instant) throws(RedisError) {
+        for index in slots.indices where slots[index].process == nil {
+            guard let due = slots[index].restartAt, now >= due else { continue }
+            try spawn(slot: index)
+        }
+    }
+
+    private mutating func spawn(slot index: Int) throws(RedisError) {
+        slots[index].generation += 1
+        let processID = "\(configuration.nodeName)#\(index).\(slots[index].generation)"
+        do {
+            // sendAll: an error reply (OOM, READONLY) throws, and the spawn is retried; a process never runs
+            // without its lease.
+            try connection.sendAll([
+                ["SADD", WorkerKeys.processes, processID],
+                ["SET", WorkerKeys.lease(processID), configuration.nodeName, "PX", String(configuration.leaseTimeout.wholeMilliseconds)],
+            ])
+            let process = try SpawnedProcess.spawn(
+                executable: executable, arguments: ["worker-process", "--process-id", processID] + childArguments
+            )
+            slots[index].process = process
+            slots[index].processID = processID
+            slots[index].spawnedAt = .now
+            slots[index].restartAt = nil
+            slots[index].running = nil
+            slots[index].killReason = nil
+            slots[index].lines = LineBuffer()
+            logger.info("worker process started", metadata: ["worker.process": "\(processID)", "pid": "\(process.pid)"])
+        } catch let error as RedisError where error.isFatal {
+            throw error
+        } catch {
+            slots[index].restartAt = .now + backoff(for: &slots[index])
+            logger.error("cannot start worker process; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func backoff(for slot: inout Slot) -> Duration {
+        slot.quickExits += 1
+        return Backoff(base: configuration.restartBackoff, cap: configuration.restartBackoffCap, jitter: false)
+            .delay(afterAttempts: slot.quickExits - 1)
+    }
+
+    /// Reads what the processes reported since the last tick. Events carry their own timestamps, so the
+    /// supervisor does not wake up for each of them (two per task): a busy pool would otherwise cost it thousands
+    /// of wake-ups a second on the cores the tasks need. A line that is not a valid ``WorkerEvent`` (a number out
+    /// of range, an unknown event) is logged and ignored: nothing a process sends can stop the supervisor.
+    mutating func readEvents(_ handle: (WorkerEvent) -> Void) {
+        for index in slots.indices {
+            guard let process = slots[index].process else { continue }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(process.events, $0.baseAddress, $0.count) }
+                guard count > 0 else { break }
+                let lines = buffer.withUnsafeBytes { slots[index].lines.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+                for fields in lines { accept(fields, slot: index, handle) }
+            }
+        }
+    }
+
+    private mutating func accept(_ fields: [String], slot index: Int, _ handle: (WorkerEvent) -> Void) {
+        let event: WorkerEvent
+        do {
+            event = try WorkerEvent(fields: fields)
+        } catch {
+            if fields.first == "done" {  // whatever its numbers, the process is done with its task
+                slots[index].running = nil
+                processed += 1
+            }
+            logger.error(
+                "ignoring an invalid event from a worker process",
+                metadata: ["worker.process": "\(slots[index].processID ?? "-")", "error": "\(error)"]
+            )
+            return
+        }
+        switch event {
+        case .started(let start):
+            // Checked by the decoder: the age is finite and at most 10⁷ s.
+            let age = Duration(checkedSeconds: max(0, Date().timeIntervalSince1970 - start.startedAt)) ?? .zero
+            slots[index].running = RunningTask(
+                id: start.taskID, name: start.name, startedAt: .now - age, hardLimit: start.hardLimit, queue: start.queue
+            )
+        case .finished:
+            slots[index].running = nil
+            processed += 1
+        case .registered:
+            break
+        }
+        handle(event)
+    }
+
+    /// The next process that exited (its slot emptied), or `nil`.
+    mutating func nextExit() -> Exit? {
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            if pid <= 0 { return nil }
+            guard let index = slots.firstIndex(where: { $0.process?.pid == pid }), let process = slots[index].process,
+                let processID = slots[index].processID
+            else { continue }
+            close(process.lifeline)
+            close(process.events)
+            let exit = Exit(
+                slot: index, processID: processID, pid: process.pid, status: status, killReason: slots[index].killReason,
+                running: slots[index].running
+            )
+            slots[index].process = nil
+            slots[index].running = nil
+            return exit
+        }
+    }
+
+    /// Schedules the restart of an exited process: at once after a kill, else after the backoff of quick exits.
+    mutating func scheduleRestart(after exit: Exit) {
+        restarts += 1
+        if ContinuousClock.now - slots[exit.slot].spawnedAt > .seconds(10) { slots[exit.slot].quickExits = 0 }
+        let delay = exit.killReason == nil ? backoff(for: &slots[exit.slot]) : .zero
+        slots[exit.slot].restartAt = .now + delay
+    }
+
+    /// Kills every process (and the process groups its tasks started).
+    mutating func killAll(reason: KillReason) {
+        for index in slots.indices where slots[index].process != nil {
+            if slots[index].killReason == nil { slots[index].killReason = reason }
+            forceKill(slot: index)
+        }
+    }
+
+    /// Asks every process to finish its task and stop (warm shutdown).
+    func stopAll() {
+        for slot in slots { if let process = slot.process { kill(process.pid, SIGTERM) } }
+    }
+
+    /// Kills the processes whose task ran past its hard time limit.
+    mutating func enforceHardTimeLimits(now: ContinuousClock.Instant) {
+        for index in slots.indices {
+            guard slots[index].process != nil, let running = slots[index].running, let limit = running.hardLimit,
+                slots[index].killReason == nil, now - running.startedAt > limit
+            else { continue }
+            slots[index].killReason = .hardTimeLimit(taskID: running.id, task: running.name, limit: limit)
+            forceKill(slot: index)
+        }
+    }
+
+    /// Kills the process running `taskID` (`revoke --terminate`).
+    mutating func terminate(taskID: String) {
+        for index in slots.indices where slots[index].running?.id == taskID && slots[index].killReason == nil {
+            guard slots[index].process != nil else { continue }
+            slots[index].killReason = .terminated(taskID: taskID)
+            forceKill(slot: index)
+        }
+    }
+
+    private func forceKill(slot index: Int) {
+        guard let process = slots[index].process else { return }
+        ProcessGroups.killChildGroups(of: process.pid)
+        kill(process.pid, SIGKILL)
+    }
+}

@@ -1,0 +1,189 @@
+import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The supervisor's loop and the state only it touches (a value owned by the loop's thread): every tick it reads
+/// what the processes reported, handles exits, signals and `revoke --terminate`, enforces hard time limits,
+/// restarts processes, and runs the timed housekeeping (heartbeat, ETA promotion, reaping).
+struct SupervisorLoop {
+    let configuration: WorkerConfiguration
+    let logger: Logger
+    let connection: RedisConnection
+    let metrics: NodeMetrics?
+    let snapshot: Locked<NodeSnapshot>
+    private(set) var pool: ProcessPool
+    var leases: LeaseKeeper
+    private(set) var shutdown: ShutdownState = .running
+    /// A configuration Redis refuses (wrong password, database out of range, …): the node stops with it.
+    private(set) var fatal: RedisError?
+    private var taskNames: [String] = []
+
+    init(
+        configuration: WorkerConfiguration, logger: Logger, connection: RedisConnection, metrics: NodeMetrics?,
+        snapshot: Locked<NodeSnapshot>, pool: ProcessPool, leases: LeaseKeeper
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.connection = connection
+        self.metrics = metrics
+        self.snapshot = snapshot
+        self.pool = pool
+        self.leases = leases
+    }
+
+    /// How often the supervisor looks at its processes, signals, control messages and timers.
+    private static let tick = Duration.milliseconds(50)
+
+    /// Runs until every process has stopped after a shutdown.
+    mutating func run(signals: SignalInbox, control: LockedQueue<String>) {
+        var nextHeartbeat = ContinuousClock.now
+        var nextPromote = ContinuousClock.now
+        var nextReap = ContinuousClock.now
+        while true {
+            PosixThread.sleep(for: Self.tick)
+            var reported: [WorkerEvent] = []
+            pool.readEvents { reported.append($0) }
+            for event in reported { handle(event) }
+            while let exit = pool.nextExit() { childExited(exit) }
+            for signal in signals.drain() { handleSignal(signal) }
+            if shutdown != .running, pool.isEmpty { break }
+            let now = ContinuousClock.now
+            pool.enforceHardTimeLimits(now: now)
+            for taskID in control.drain() { pool.terminate(taskID: taskID) }
+            if shutdown == .running {
+                do { try pool.restartDue(now: now) } catch { stopForFatal(error) }
+            }
+            if case .warm(let deadline) = shutdown, now >= deadline {
+                logger.warning("shutdown timeout passed; killing running tasks and requeueing their messages")
+                pool.killAll(reason: .shutdown)
+                shutdown = .cold
+            }
+            guarded("heartbeat", at: &nextHeartbeat, every: configuration.heartbeatInterval, now: now) { loop in
+                try loop.leases.heartbeat(loop.pool, taskNames: loop.taskNames, snapshot: loop.snapshot)
+            }
+            guarded("ETA", at: &nextPromote, every: configuration.scheduledPollInterval, now: now) { try $0.leases.promoteDue() }
+            if shutdown == .running {
+                guarded("reaper", at: &nextReap, every: configuration.reapInterval, now: now) { loop in
+                    try loop.leases.reapDeadProcesses(metrics: loop.metrics)
+                }
+            }
+        }
+        leases.goOffline(processed: pool.processed)
+    }
+
+    private mutating func guarded(
+        _ job: String, at next: inout ContinuousClock.Instant, every interval: Duration, now: ContinuousClock.Instant,
+        _ body: (inout SupervisorLoop) throws -> Void
+    ) {
+        guard now >= next else { return }
+        next = now + interval
+        do {
+            try body(&self)
+        } catch let error as RedisError where error.isFatal {
+            stopForFatal(error)
+        } catch {
+            logger.warning("supervisor \(job) step failed; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Stops the node for a configuration Redis refuses: processes are killed (their messages stay in
+    /// their processing lists under expiring leases, for any other node to recover) and the node stops with it.
+    private mutating func stopForFatal(_ error: RedisError) {
+        guard fatal == nil else { return }
+        fatal = error
+        shutdown = .cold
+        pool.killAll(reason: .shutdown)
+    }
+
+    /// What a process reported (the pool has updated its slot already).
+    private mutating func handle(_ event: WorkerEvent) {
+        switch event {
+        case .started:
+            break
+        case .finished(let report):
+            metrics?.record(report)
+        case .registered(let names):
+            guard names != taskNames else { return }
+            taskNames = names
+            snapshot.withLock { $0.taskNames = names }
+            metrics?.register(taskNames: names)
+            logger.info("registered tasks", metadata: ["tasks": "\(names.joined(separator: ", "))"])
+        }
+    }
+
+    private mutating func handleSignal(_ signal: Int32) {
+        guard let next = shutdown.after(signal: signal, now: .now, timeout: configuration.shutdownTimeout) else { return }
+        shutdown = next
+        if next == .cold {
+            logger.warning("cold shutdown: requeueing running tasks' messages now")
+            pool.killAll(reason: .shutdown)
+        } else {
+            logger.info("warm shutdown: waiting for running tasks", metadata: ["shutdown.timeout": "\(configuration.shutdownTimeout.seconds)"])
+            pool.stopAll()
+        }
+    }
+
+    /// Puts what an exited process held back (or drops the message of one killed on purpose, storing why),
+    /// then schedules its restart.
+    private mutating func childExited(_ exit: ProcessPool.Exit) {
+        var metadata: Logger.Metadata = ["worker.process": "\(exit.processID)", "pid": "\(exit.pid)", "exit": "\(describeExit(exit.status))"]
+        if let running = exit.running { metadata["task.id"] = "\(running.id)"; metadata["task.name"] = "\(running.name)" }
+        do {
+            switch exit.killReason {
+            case .hardTimeLimit(let taskID, let task, let limit):
+                metrics?.processRestarted(.hardTimeLimit)
+                metrics?.record(
+                    TaskReport(
+                        taskID: taskID, outcome: .failed, name: task, queue: exit.running?.queue ?? "", runtime: limit.seconds,
+                        exception: "TimeLimitExceeded"
+                    )
+                )
+                let error = RemoteError(type: "TimeLimitExceeded", arguments: [.double(limit.seconds)], module: "billiard.exceptions")
+                let failure = TaskResult(
+                    taskID: taskID, state: .failure, result: error.json, traceback: ErrorReport.traceback(task: task, error: error),
+                    dateDone: Date()
+                )
+                try leases.discard(processID: exit.processID, result: failure)
+                logger.error("task killed at its hard time limit", metadata: metadata)
+            case .terminated(let taskID):
+                metrics?.processRestarted(.revokeTerminate)
+                try leases.discard(processID: exit.processID, result: Revocations.revokedResult(taskID: taskID, reason: "terminated"))
+                logger.warning("task terminated by revoke", metadata: metadata)
+            case .shutdown:
+                try leases.recover(processID: exit.processID, countAsDelivery: false, metrics: metrics)
+                logger.info("worker process stopped for shutdown; its message was requeued", metadata: metadata)
+            case nil:
+                let clean = exit.status == 0 && shutdown != .running
+                if !clean && shutdown == .running { metrics?.processRestarted(exit.status & 0x7F != 0 ? .signal : .exited) }
+                try leases.recover(processID: exit.processID, countAsDelivery: !clean, metrics: metrics)
+                if clean {
+                    logger.info("worker process stopped", metadata: metadata)
+                } else {
+                    logger.error("worker process died; its message was requeued", metadata: metadata)
+                }
+            }
+        } catch {
+            // The process's list stays in Redis under its (soon expired) lease: the reaper recovers it.
+            logger.error("cannot requeue a dead process's messages now; the reaper will", metadata: ["error": "\(error)"])
+        }
+        if shutdown == .running, WorkerExit.isConfigurationError(exit.status) {
+            // The process found the configuration refused; the supervisor checks for itself (a socket that is
+            // missing while Redis restarts is only fatal to a process that never connected).
+            connection.close()
+            do {
+                try connection.connect()
+            } catch let error where error.isFatal {
+                stopForFatal(error)
+            } catch {}
+        }
+        if shutdown == .running { pool.scheduleRestart(after: exit) }
+    }
+}
