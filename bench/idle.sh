@@ -52,11 +52,15 @@ sample() {
         /^cmdstat_eval:/ { eval = $3 } /^cmdstat_evalsha:/ { evalsha = $3 }
         END { printf "%s %s %s %s %s\n", sys + user, commands, eval + 0, evalsha + 0, input }'
 }
+redis-cli -p "$port" config resetstat >/dev/null
 read -r cpu0 commands0 eval0 evalsha0 input0 < <(sample)
 start=$(date +%s.%N)
 sleep "$window"
 read -r cpu1 commands1 eval1 evalsha1 input1 < <(sample)
 end=$(date +%s.%N)
+# Where Redis spent it: the commands with the most CPU in the window (scripts' own commands count separately too).
+redis-cli -p "$port" info commandstats | tr -d '\r' | awk -F'[:,=]' '/^cmdstat_/ { printf "%s %s %s\n", $5, $3, substr($1, 9) }' |
+    sort -rn | head -n 8 | awk -v w="$window" '{ printf "  %-12s %8.0f calls/s %6.1f%% of a core\n", $3, $2 / w, $1 / w / 10000 }'
 python3 - "$nodes" "$processes" "$start" "$end" "$cpu0" "$cpu1" "$commands0" "$commands1" "$eval0" "$eval1" \
     "$evalsha0" "$evalsha1" "$input0" "$input1" <<'PY'
 import sys

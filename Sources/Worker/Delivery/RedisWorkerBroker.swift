@@ -54,34 +54,31 @@ final class RedisWorkerBroker: WorkerBroker {
         return Self.batch(try connection.evaluate(WorkerScripts.take, keys: keys, arguments: arguments), lists: lists.count)
     }
 
-    /// Blocks briefly on `lists[0]` with `BLMOVE`, pipelined with ``WorkerScripts/take``: Redis runs the script as
-    /// soon as `BLMOVE` returns, so the message it moved comes back with its revocation checked in the same round
-    /// trip (or, after the timeout, the script looks at the other lists). All three by cached SHA.
+    /// Blocks briefly on `lists[0]` with `BLMOVE`, pipelined with ``WorkerScripts/idleTake`` by cached SHA: Redis runs
+    /// the script as soon as `BLMOVE` returns, so the message it moved comes back counted and with its revocation
+    /// checked in the same round trip (or, after the timeout, the script looks at the other lists).
     func idleTake(acknowledging acks: [PendingAck], from lists: [String], wait: Duration) throws -> TakenBatch {
-        let (keys, arguments) = takeInvocation(acks, limit: 1, lists: lists)
-        let counted = (keys: [processing, QueueArrivals.poppedKey(lists[0])], arguments: [String(acks.count)])
+        var (keys, arguments) = takeInvocation(acks, limit: 1, lists: lists)
+        keys.append(QueueArrivals.poppedKey(lists[0]))
+        arguments.append(String(acks.count))
         var replies = try connection.pipeline(
             [
                 ["BLMOVE", lists[0], processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)],
-                try pipelined(QueueArrivals.countBlockingPop, keys: counted.keys, arguments: counted.arguments),
-                try pipelined(WorkerScripts.take, keys: keys, arguments: arguments),
+                try pipelined(WorkerScripts.idleTake, keys: keys, arguments: arguments),
             ],
             blockingFor: wait
         )
-        // Redis lost the scripts (a restart, SCRIPT FLUSH): run each that did not run by `evaluate`, which loads it.
-        // Both are counted after the BLMOVE as before; a flush between the two could only shift one pop number.
-        if replies[1].isNoScript || replies[2].isNoScript {
+        // Redis lost the script (a restart, SCRIPT FLUSH): run it by `evaluate`, which loads it.
+        if case .error(let message) = replies[1], message.hasPrefix("NOSCRIPT") {
             hashes.withLock { $0 = [:] }
-            if replies[1].isNoScript {
-                replies[1] = try connection.evaluate(QueueArrivals.countBlockingPop, keys: counted.keys, arguments: counted.arguments)
-            }
-            if replies[2].isNoScript { replies[2] = try connection.evaluate(WorkerScripts.take, keys: keys, arguments: arguments) }
+            replies[1] = try connection.evaluate(WorkerScripts.idleTake, keys: keys, arguments: arguments)
         }
         for case .error(let message) in replies {
             throw RedisError(code: .reply, message: "idle fetch: \(message)", endpoint: connection.configuration.redactedURL)
         }
-        var batch = Self.batch(replies[2], lists: lists.count)
-        if let moved = replies[0].string { batch.blockingPop = (moved, replies[1].integer ?? 0) }
+        guard var parts = replies[1].array, let blockingPop = parts.popLast()?.integer else { return TakenBatch(deliveries: []) }
+        var batch = Self.batch(.array(parts), lists: lists.count)
+        if let moved = replies[0].string { batch.blockingPop = (moved, blockingPop) }
         return batch
     }
 
@@ -152,14 +149,6 @@ final class RedisWorkerBroker: WorkerBroker {
     }
 }
 
-extension RedisReply {
-    /// Whether this is Redis's answer to an `EVALSHA` of a script it does not hold.
-    fileprivate var isNoScript: Bool {
-        if case .error(let message) = self { return message.hasPrefix("NOSCRIPT") }
-        return false
-    }
-}
-
 extension WorkerScripts {
     /// Stores the results of finished tasks and acknowledges them, then reports what the processing list holds,
     /// taking a batch into it first when it is empty: one step, so a busy worker process needs one round trip
@@ -180,9 +169,29 @@ extension WorkerScripts {
     /// Returns `{list index (1-based; 0 = held or none), then per message: message, revoked (0/1), recoveries}`,
     /// messages in the order they are to run, and after messages taken from a ready list the pop number of the
     /// first (``QueueArrivals``: the `celerity:popped:<list>` counter counts them).
-    static let take = RedisScript(
-        name: "take",
+    static let take = RedisScript(name: "take", source: prelude + takeBody)
+
+    /// ``take`` after an idle `BLMOVE`, first counting the message the `BLMOVE` moved (``QueueArrivals``: the
+    /// `celerity:popped:<list>` counter of the list waited on), so an idle poll is one `BLMOVE` and one script call.
+    /// KEYS: ``take``'s, then that counter. ARGV: ``take``'s, then how many messages the processing list held
+    /// before the `BLMOVE`. Returns ``take``'s reply followed by the moved message's pop number (0: nothing moved).
+    static let idleTake = RedisScript(
+        name: "idle-take",
         source: prelude + """
+            local popped_key = table.remove(KEYS)
+            local held_before = tonumber(table.remove(ARGV))
+            local blocking_pop = 0
+            if redis.call('LLEN', KEYS[1]) > held_before then blocking_pop = redis.call('INCR', popped_key) end
+            local reply = (function()
+            """ + takeBody + """
+            end)()
+            reply[#reply + 1] = blocking_pop
+            return reply
+            """
+    )
+
+    /// The body of ``take`` (after the ``prelude``), shared with ``idleTake``.
+    private static let takeBody = """
             local processing, revoked, deliveries = KEYS[1], KEYS[2], KEYS[3]
             local now, max_batch, lists = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
             local done = (#ARGV - 3) / 4
@@ -260,7 +269,6 @@ extension WorkerScripts {
             end
             return reply
             """
-    )
 
     /// Hands back the part of a batch that has not started, so it is not delayed behind a long task: stores the
     /// results of finished tasks and acknowledges them, then moves each not-started message that is still in the

@@ -72,18 +72,6 @@ enum QueueArrivals {
             """
     )
 
-    /// Counts the message a `BLMOVE` moved into the processing list (the idle fetch), as the fetch script
-    /// counts its own pops. Pipelined right after the `BLMOVE`, told how many messages the processing list
-    /// held before it. KEYS: processing, the pop counter of the list blocked on. ARGV: that count.
-    /// Returns the pop number, or 0 when nothing moved.
-    static let countBlockingPop = RedisScript(
-        name: "celerity.count-blocking-pop",
-        source: """
-            if redis.call('LLEN', KEYS[1]) > tonumber(ARGV[1]) then return redis.call('INCR', KEYS[2]) end
-            return 0
-            """
-    )
-
     /// One record: A was `count` from `first` to `last` (Unix seconds).
     struct Record: Sendable, Equatable {
         var count: Int

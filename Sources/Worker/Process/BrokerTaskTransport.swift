@@ -5,7 +5,7 @@ import TaskAPI
 /// Sends a running task's steps (``TaskSender``) through its worker process's broker, atomically and at most once
 /// per step (``WorkerBroker/sendStep(marker:preparation:messages:remembered:)``). Called on the worker process's thread, which
 /// runs the handler.
-final class BrokerTaskTransport: TaskTransport, @unchecked Sendable {
+final class BrokerTaskTransport: TaskTransport {
     private let broker: any WorkerBroker
     private let logger: Logger
     /// How long a sent step is remembered; a parent re-run later than this sends its steps again.
