@@ -183,7 +183,7 @@ extension WorkerScripts {
             local blocking_pop = 0
             if redis.call('LLEN', KEYS[1]) > held_before then blocking_pop = redis.call('INCR', popped_key) end
             local reply = (function()
-            """ + takeBody + """
+            """ + "\n" + takeBody + "\n" + """
             end)()
             reply[#reply + 1] = blocking_pop
             return reply
