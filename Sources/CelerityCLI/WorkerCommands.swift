@@ -6,7 +6,6 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
-import Outbox
 import TaskAPI
 import Worker
 
@@ -102,27 +101,29 @@ package struct WorkerOptions: ParsableArguments {
             configuration.concurrency = concurrency
         }
         if let nodeName { configuration.nodeName = nodeName }
-        configuration.shutdownTimeout = .milliseconds(Int64(shutdownTimeout * 1000))
-        configuration.leaseTimeout = .milliseconds(Int64(leaseTimeout * 1000))
+        let ranges = WorkerOptionRanges.self
+        configuration.shutdownTimeout = try CheckedOption.seconds(shutdownTimeout, name: "--shutdown-timeout", in: ranges.shutdownTimeout)
+        configuration.leaseTimeout = try CheckedOption.seconds(leaseTimeout, name: "--lease-timeout", in: ranges.leaseTimeout)
         configuration.heartbeatInterval = min(.seconds(2), configuration.leaseTimeout / 3)
-        configuration.reapInterval = .milliseconds(Int64(reapInterval * 1000))
-        configuration.maxDeliveries = max(1, maxDeliveries)
-        configuration.results = ResultBackend(timeToLive: resultExpires > 0 ? .seconds(resultExpires) : nil)
-        if let batch = prefetchBatch ?? ProcessInfo.processInfo.environment["CELERITY_PREFETCH_BATCH"].map({ Int($0) ?? 0 }) {
-            guard (1...1000).contains(batch) else {
-                throw CommandError("--prefetch-batch (or CELERITY_PREFETCH_BATCH) must be a whole number from 1 to 1000")
-            }
-            configuration.prefetchBatch = batch
+        configuration.reapInterval = try CheckedOption.seconds(reapInterval, name: "--reap-interval", in: ranges.reapInterval)
+        configuration.maxDeliveries = try CheckedOption.whole(maxDeliveries, name: "--max-deliveries", in: ranges.maxDeliveries)
+        let expires = try CheckedOption.seconds(resultExpires, name: "--result-expires", in: ranges.resultExpires)
+        configuration.results = ResultBackend(timeToLive: expires > .zero ? expires : nil)
+        let environment = ProcessInfo.processInfo.environment
+        if let prefetchBatch {
+            configuration.prefetchBatch = try CheckedOption.whole(prefetchBatch, name: "--prefetch-batch", in: ranges.prefetchBatch)
+        } else if let text = environment["CELERITY_PREFETCH_BATCH"] {
+            configuration.prefetchBatch = try CheckedOption.whole(text, name: "CELERITY_PREFETCH_BATCH", in: ranges.prefetchBatch)
         }
-        if let bytes = maxMessageBytes ?? ProcessInfo.processInfo.environment["CELERITY_MAX_MESSAGE_BYTES"].map({ Int($0) ?? 0 }) {
-            guard bytes >= 1024 else { throw CommandError("--max-message-bytes (or CELERITY_MAX_MESSAGE_BYTES) must be a whole number of at least 1024") }
-            configuration.maxMessageBytes = bytes
+        if let maxMessageBytes {
+            configuration.maxMessageBytes = try CheckedOption.whole(maxMessageBytes, name: "--max-message-bytes", in: ranges.maxMessageBytes)
+        } else if let text = environment["CELERITY_MAX_MESSAGE_BYTES"] {
+            configuration.maxMessageBytes = try CheckedOption.whole(text, name: "CELERITY_MAX_MESSAGE_BYTES", in: ranges.maxMessageBytes)
         }
-        guard batchHold > 0 else { throw CommandError("--batch-hold must be more than 0 seconds") }
-        configuration.batchHold = .microseconds(Int64(batchHold * 1_000_000))
+        configuration.batchHold = try CheckedOption.seconds(batchHold, name: "--batch-hold", in: ranges.batchHold)
         configuration.trackStarted = trackStarted
         configuration.sendTaskEvents = taskEvents
-        if let address = metricsAddress ?? ProcessInfo.processInfo.environment["CELERITY_METRICS_ADDRESS"] {
+        if let address = metricsAddress ?? environment["CELERITY_METRICS_ADDRESS"] {
             do { configuration.metricsAddress = try MetricsAddress.parse(address) } catch { throw CommandError("\(error)") }
             configuration.metricsAddressRequired = true
         }
@@ -210,11 +211,14 @@ public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand 
             logger: logger
         )
         guard options.outbox else { return try await supervisor.run() }
-        let relayConfiguration: OutboxRelayConfiguration
-        do { relayConfiguration = try OutboxRelayConfiguration(settings: check.settings, redis: configuration.redis) } catch {
+        guard let relaying = Application.self as? any OutboxRelayingApplication.Type else {
+            throw CommandError("--outbox: this worker binary has no outbox relay; run `celerity outbox relay` beside it")
+        }
+        let runRelay: @Sendable () async -> Void
+        do { runRelay = try relaying.outboxRelay(settings: check.settings, redis: configuration.redis) } catch {
             throw CommandError("--outbox: \(error)")
         }
-        let relay = Task { await OutboxRelay(configuration: relayConfiguration, logger: Logger(label: "celerity.outbox")).run() }
+        let relay = Task { await runRelay() }
         defer { relay.cancel() }
         try await supervisor.run()
     }

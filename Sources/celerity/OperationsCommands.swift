@@ -51,7 +51,7 @@ struct RevokeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = RedisClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
-        let revocations = Revocations(timeToLive: .seconds(ttl))
+        let revocations = Revocations(timeToLive: try CheckedOption.seconds(ttl, name: "--ttl", in: 1...315_360_000))
         let (id, terminate) = (self.id, self.terminate)
         try await client.withConnection { connection in
             try revocations.revoke(taskID: id, terminate: terminate, backend: ResultBackend(), on: connection)

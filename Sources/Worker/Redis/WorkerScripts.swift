@@ -42,7 +42,7 @@ enum WorkerScripts {
             -- {revoked (0/1), recoveries}: each looked up only when some message has one.
             local function describe(message)
               if not check_revoked and not check_recoveries then return 0, 0 end
-              local ok, env = pcall(cjson.decode, message)
+              local ok, env = decode_envelope(message)
               if not ok or type(env) ~= 'table' then return 0, 0 end
               local is_revoked, count = 0, 0
               if check_revoked and type(env['headers']) == 'table' and type(env['headers']['id']) == 'string' then
@@ -244,7 +244,7 @@ enum WorkerScripts {
             local requeued, dead = 0, 0
             for i = #messages, 1, -1 do
               local raw = messages[i]
-              local ok, env = pcall(cjson.decode, raw)
+              local ok, env = decode_envelope(raw)
               local tag = nil
               if ok and type(env) == 'table' and type(env['properties']) == 'table' then tag = env['properties']['delivery_tag'] end
               local count = 0
@@ -290,7 +290,7 @@ enum WorkerScripts {
         source: prelude + """
             store_result(KEYS[4], ARGV[2], ARGV[3])
             for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-              local ok, env = pcall(cjson.decode, raw)
+              local ok, env = decode_envelope(raw)
               local killed = ok and type(env) == 'table' and type(env['headers']) == 'table' and env['headers']['id'] == ARGV[4]
               if not killed then
                 local key = 'celery'

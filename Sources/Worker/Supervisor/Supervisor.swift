@@ -106,7 +106,8 @@ package final class Supervisor: @unchecked Sendable {
     /// - Throws: ``RedisError`` with code `.configuration` when Redis refuses the configuration (a wrong
     ///   password, a database out of range, no such socket), at start or later: retrying cannot help, so
     ///   the node stops. Transient failures (Redis restarting, `LOADING`) are retried, never thrown.
-    package func run() async throws(RedisError) {
+    ///   ``MetricsBindError`` when `--metrics-address` (or `CELERITY_METRICS_ADDRESS`) was given and cannot be served.
+    package func run() async throws {
         do {
             try connection.connect()
         } catch let error where error.isFatal {
@@ -119,10 +120,7 @@ package final class Supervisor: @unchecked Sendable {
             do {
                 try metrics.start(address: address)
             } catch {
-                if configuration.metricsAddressRequired {
-                    logger.critical("cannot serve /metrics on \(address): \(error); stopping (use --metrics-address 0 to disable)")
-                    return
-                }
+                if configuration.metricsAddressRequired { throw MetricsBindError(address: address, reason: "\(error)") }
                 logger.error("cannot serve /metrics on \(address): \(error); running without it (set --metrics-address)")
             }
         }
