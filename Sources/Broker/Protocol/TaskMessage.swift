@@ -163,7 +163,7 @@ extension TaskMessage {
     private static func secondsValue(_ duration: Duration?) -> JSONValue {
         guard let duration else { return .null }
         let seconds = duration.seconds
-        return seconds.rounded() == seconds ? .int(Int(seconds)) : .double(seconds)
+        return seconds.rounded() == seconds && abs(seconds) < 9.0e15 ? .int(Int(seconds)) : .double(seconds)
     }
 }
 
