@@ -61,6 +61,7 @@ struct SecretsCommand: AsyncParsableCommand {
         var limit = 20
 
         func run() throws {
+            let limit = try CheckedOption.whole(self.limit, name: "--limit", in: 1...10_000)
             let records: [RotationRecord]
             do {
                 let settings = try settings.settings(extra: databaseURL.map { ["CELERITY_DATABASE_URL": $0] } ?? [:])

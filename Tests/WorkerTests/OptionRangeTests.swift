@@ -67,5 +67,7 @@ struct OptionRangeTests {
         try await expectRefused(["worker", "-c", "1", "--max-deliveries=0"], naming: "--max-deliveries")
         try await expectRefused(["worker", "-c", "1", "--prefetch-batch=5000"], naming: "--prefetch-batch")
         try await expectRefused(["worker", "-c", "1", "--max-message-bytes=-1"], naming: "--max-message-bytes")
+        try await expectRefused(["dlq", "list", "--limit=9223372036854775807", "--offset=5"], naming: "--limit")
+        try await expectRefused(["dlq", "list", "--offset=-1"], naming: "--offset")
     }
 }
