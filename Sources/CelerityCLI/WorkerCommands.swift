@@ -28,28 +28,28 @@ package struct WorkerOptions: ParsableArguments {
     @Option(name: [.customShort("n"), .customLong("hostname")], help: "Node name (default: celerity.<pid>@<host>).")
     package var nodeName: String?
 
-    @Option(help: "Seconds a warm shutdown waits for running tasks before requeueing them.")
+    @Option(help: "Seconds a warm shutdown waits for running tasks before requeueing them (0-86400).")
     package var shutdownTimeout: Double = 30
 
-    @Option(help: "Seconds a worker process's lease lasts without renewal.")
+    @Option(help: "Seconds a worker process's lease lasts without renewal (0.5-3600).")
     package var leaseTimeout: Double = 10
 
-    @Option(help: "Seconds between looks for dead worker processes of any node.")
+    @Option(help: "Seconds between looks for dead worker processes of any node (0.1-3600).")
     package var reapInterval: Double = 5
 
-    @Option(help: "Deliveries to dying processes before a message is dead-lettered as poison.")
+    @Option(help: "Deliveries to dying processes before a message is dead-lettered as poison (1-1000).")
     package var maxDeliveries: Int = 3
 
-    @Option(help: "Seconds results are kept (0: forever).")
+    @Option(help: "Seconds results are kept (0: forever; at most 315360000, ten years).")
     package var resultExpires: Double = 86400
 
     @Option(help: "Most messages (1-1000) a worker process takes in one step when its queue has a backlog (half the queue, at most this; 1 disables batching; default: $CELERITY_PREFETCH_BATCH, then 32).")
     package var prefetchBatch: Int?
 
-    @Option(help: "Largest message in bytes a worker decodes; a larger one is dead-lettered, keeping only a header excerpt (default: $CELERITY_MAX_MESSAGE_BYTES, then 16777216).")
+    @Option(help: "Largest message in bytes a worker decodes; a larger one is dead-lettered, keeping only a header excerpt (default: $CELERITY_MAX_MESSAGE_BYTES, then 16777216; 1024-536870912).")
     public var maxMessageBytes: Int?
 
-    @Option(help: "Seconds a task may run before its process hands back the rest of its batch and stores the results before it.")
+    @Option(help: "Seconds a task may run before its process hands back the rest of its batch and stores the results before it (0.000001-3600).")
     package var batchHold: Double = 0.002
 
     @Flag(help: "Store STARTED when a task starts (Celery's task_track_started).")
@@ -82,7 +82,7 @@ package struct WorkerOptions: ParsableArguments {
     )
     package var aliases: [String] = []
 
-    @Flag(help: "Also relay the application's celerity_outbox table to Redis (docs/outbox.md; needs the database URL).")
+    @Flag(help: "Also relay the application's celerity_outbox table to Redis (the celerity binary; docs/outbox.md; needs the database URL).")
     public var outbox = false
 
     @Option(help: "Log format: text or json.")
