@@ -8,6 +8,7 @@ The broker and the result backend are both the Redis URL in ``CELERITY_REDIS_URL
 Environment:
     CELERITY_REDIS_URL      broker and backend URL (kombu spelling, e.g. ``redis+socket:///tmp/r.sock``)
     CELERITY_TRACK_STARTED  "1" to store the STARTED state (``task_track_started``)
+    CELERITY_GLOBAL_KEYPREFIX  ``global_keyprefix`` for the broker and the result backend (unset: none)
 """
 
 import json
@@ -34,6 +35,9 @@ app.conf.update(
     result_serializer="json",
     accept_content=["json"],
 )
+if os.environ.get("CELERITY_GLOBAL_KEYPREFIX"):
+    app.conf.broker_transport_options = {"global_keyprefix": os.environ["CELERITY_GLOBAL_KEYPREFIX"]}
+    app.conf.result_backend_transport_options = {"global_keyprefix": os.environ["CELERITY_GLOBAL_KEYPREFIX"]}
 
 _client = None
 
