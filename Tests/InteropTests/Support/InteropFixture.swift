@@ -96,10 +96,11 @@ final class InteropFixture: Sendable {
     ///   - options: More worker options, e.g. `["-E"]` or `["--track-started"]`.
     ///   - binary: The worker binary: the test worker, `celerity-example` (the example application), or a path.
     ///   - globalKeyPrefix: `--global-keyprefix` (Celery's `global_keyprefix`), or `nil` for none.
+    ///   - environment: More environment variables for the node, e.g. `["CELERITY_RESULT_EXTENDED": "1"]`.
     @discardableResult
     func startCelerity(
         queues: [String] = ["celery"], concurrency: Int = 2, options: [String] = [], binary: String = "celerity-test-worker",
-        globalKeyPrefix: String? = nil
+        globalKeyPrefix: String? = nil, environment: [String: String] = [:]
     ) async throws -> CelerityNode {
         let name = "celerity\(nextIndex())-\(redis.port)@interop"
         let prefix = globalKeyPrefix ?? ""
@@ -110,7 +111,7 @@ final class InteropFixture: Sendable {
                 "worker", "--redis-url", url, "--hostname", name, "-Q", queues.joined(separator: ","),
                 "-c", String(concurrency),
             ] + (globalKeyPrefix.map { ["--global-keyprefix", $0] } ?? []) + options,
-            environment: ["CELERITY_REDIS_URL": url]
+            environment: ["CELERITY_REDIS_URL": url].merging(environment) { $1 }
         )
         adopt(process)
         let node = CelerityNode(name: name, process: process)
