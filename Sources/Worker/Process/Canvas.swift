@@ -14,7 +14,11 @@ enum Canvas {
         var messages: [TaskMessage] = []
         let rootID = message.rootID ?? message.id
         // The chain is stored reversed: the next task is the last element.
-        if case .array(var chain)? = message.embed["chain"], let nextJSON = chain.popLast(), let next = Signature(json: nextJSON) {
+        if case .array(var chain)? = message.embed["chain"], let nextJSON = chain.popLast(),
+            let members = ChainGroupStep.messages(nextJSON, parentResult: result, parentID: message.id, rootID: rootID)
+        {
+            messages += members
+        } else if case .array(var chain)? = message.embed["chain"], let nextJSON = chain.popLast(), let next = Signature(json: nextJSON) {
             var embed = TaskMessage.emptyEmbed
             embed["chain"] = .array(chain)
             messages.append(next.message(parentResult: result, parentID: message.id, rootID: rootID, embed: embed))
