@@ -58,7 +58,8 @@ struct GlobalKeyPrefixTests {
 
                 // Celery's event receiver under the prefix hears the tenant's node (heartbeats), not the other's.
                 let events = try await fixture.scenario(
-                    celery, ["events", "worker-heartbeat", "--timeout", "20"], script: "wire.py", environment: environment
+                    celery, ["events", "worker-heartbeat", "--hostname", nodes[index].name, "--timeout", "20"], script: "wire.py",
+                    environment: environment
                 )
                 let hostnames = Set((events["hostnames"]?.array ?? []).compactMap(\.string))
                 #expect(hostnames.contains(nodes[index].name), "\(events)")

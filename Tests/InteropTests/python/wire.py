@@ -3,8 +3,9 @@
 Uses the ``compat`` app, so ``CELERITY_REDIS_URL`` names the broker and the backend and
 ``CELERITY_GLOBAL_KEYPREFIX`` its ``global_keyprefix``.
 
-    python wire.py events TYPE [--timeout S]   receives Celery events until one of TYPE arrives; prints the
-                                                types and hostnames seen, and the events of TYPE
+    python wire.py events TYPE [--hostname H] [--timeout S]
+                                                receives Celery events until one of TYPE (from H) arrives;
+                                                prints the types and hostnames seen, and the events of TYPE
     python wire.py children COUNT [--queue Q]  sends compat.spawn(COUNT), waits for it, then reads
                                                 ``AsyncResult.children`` and waits for each child
     python wire.py nested-chords [--queue Q]   chords whose header holds a group, a chord, a chain ending in a
@@ -25,7 +26,7 @@ from celery.result import AsyncResult, GroupResult
 from compat import app
 
 
-def events_scenario(wanted, timeout):
+def events_scenario(wanted, hostname, timeout):
     """Captures events with Celery's own receiver (kombu's fanout, prefixed as kombu prefixes it)."""
     seen = []
     deadline = time.monotonic() + timeout
@@ -34,7 +35,9 @@ def events_scenario(wanted, timeout):
         print("listening", flush=True)
         try:
             for _ in receiver.itercapture(limit=None, timeout=timeout, wakeup=False):
-                if any(event.get("type") == wanted for event in seen) or time.monotonic() > deadline:
+                if any(event.get("type") == wanted and hostname in (None, event.get("hostname")) for event in seen):
+                    break
+                if time.monotonic() > deadline:
                     break
         except (socket.timeout, TimeoutError):
             pass
@@ -99,6 +102,7 @@ def main(argv=None):
     modes = parser.add_subparsers(dest="mode", required=True)
     mode = modes.add_parser("events")
     mode.add_argument("type")
+    mode.add_argument("--hostname")
     mode.add_argument("--timeout", type=float, default=20.0)
     mode = modes.add_parser("children")
     mode.add_argument("count", type=int)
@@ -113,7 +117,7 @@ def main(argv=None):
     options = parser.parse_args(argv)
 
     if options.mode == "events":
-        report = events_scenario(options.type, options.timeout)
+        report = events_scenario(options.type, options.hostname, options.timeout)
     elif options.mode == "nested-chords":
         report = nested_chords_scenario(options.queue, options.timeout)
     elif options.mode == "children":
