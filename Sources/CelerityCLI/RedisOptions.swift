@@ -8,8 +8,8 @@ import Foundation
 import Logging
 import TaskAPI
 
-/// `--redis-url` and `--global-keyprefix`, shared by every subcommand that talks to Redis; an application's own commands that enqueue use
-/// it too (`@OptionGroup var redis: RedisOptions`, then `CelerityClient(configuration: try redis.configuration())`).
+/// `--redis-url` and `--global-keyprefix`, shared by every subcommand that talks to Redis; an application's own
+/// commands that enqueue use them too (`@OptionGroup var redis: RedisOptions`, then `CelerityClient(configuration: try redis.configuration())`).
 public struct RedisOptions: ParsableArguments {
     /// Options with no flag given yet: ArgumentParser fills them.
     public init() {}

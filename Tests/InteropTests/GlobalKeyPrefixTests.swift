@@ -77,6 +77,14 @@ struct GlobalKeyPrefixTests {
             #expect(result.extended["worker"]?.stringValue?.hasPrefix("compat-") == true)
             #expect(try await fixture.db.send(["EXISTS", "tenant1:" + ResultBackend.key(taskID: id)]).integer == 1)
 
+            // The CLI with --global-keyprefix: enqueue and result under tenant 2's prefix (its node runs the task).
+            let sent = try await fixture.celerity(["enqueue", "compat.add", "--args", "[4,4]", "--global-keyprefix", "tenant2"])
+            let cliID = sent.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(sent.status.isSuccess && UUID(uuidString: cliID) != nil, "\(sent.output)")
+            let waited = try await fixture.celerity(["result", cliID, "--wait", "30", "--global-keyprefix", "tenant2"])
+            #expect(waited.output == "SUCCESS 8\n")
+            #expect(try await fixture.db.send(["EXISTS", "tenant2_" + ResultBackend.key(taskID: cliID)]).integer == 1)
+
             // Nothing of either tenant is outside its prefix: every key and every channel in use carries one.
             let keys = (try await fixture.db.send(["KEYS", "*"]).array ?? []).compactMap(\.string)
             #expect(keys.count > 10)

@@ -23,7 +23,8 @@ final class SentEvents: Sendable {
     /// The commands that mark and publish the `task-sent` event of `message`, to run after its push.
     func commands(for message: TaskMessage) -> [[String]] {
         let body: JSONObject = [
-            "hostname": .string(TaskMessage.origin), "utcoffset": 0, "pid": .int(Int(ProcessInfo.processInfo.processIdentifier)),
+            "hostname": .string(TaskMessage.origin), "utcoffset": 0,
+            "pid": .int(Int(ProcessInfo.processInfo.processIdentifier)),
             "clock": .int(clock.wrappingAdd(1, ordering: .relaxed).newValue), "uuid": .string(message.id),
             "root_id": message.rootID.map(JSONValue.string) ?? .string(message.id),
             "parent_id": message.parentID.map(JSONValue.string) ?? .null, "name": .string(message.task),
@@ -33,7 +34,8 @@ final class SentEvents: Sendable {
             "routing_key": .string(message.queue), "timestamp": .double(Date().timeIntervalSince1970), "type": "task-sent",
         ]
         let envelope = KombuEnvelope.encode(
-            body: .object(body), headers: ["hostname": .string(TaskMessage.origin)], exchange: "celeryev", routingKey: "task.sent"
+            body: .object(body), headers: ["hostname": .string(TaskMessage.origin)], exchange: "celeryev",
+            routingKey: "task.sent"
         )
         return [["SET", SentCounter.eventMarker(message.id), "1", "EX", "60"], ["PUBLISH", channel, envelope]]
     }

@@ -3,7 +3,7 @@ extension GlobalKeyPrefix {
     /// not simply their one key. Kombu's `GlobalKeyPrefixMixin` keeps the same kind of table.
     enum KeyPositions: String, Sendable {
         /// No key: connection and server commands.
-        case none
+        case keyless
         /// The first argument (most data commands; the default).
         case first
         /// The first two arguments (source and destination).
@@ -24,7 +24,7 @@ extension GlobalKeyPrefix {
         var table: [String: KeyPositions] = [:]
         let groups: [(KeyPositions, [String])] = [
             (
-                .none,
+                .keyless,
                 [
                     "PING", "AUTH", "SELECT", "INFO", "SCRIPT", "ROLE", "SENTINEL", "MULTI", "EXEC", "DISCARD",
                     "UNWATCH", "HELLO", "CLIENT", "CONFIG", "DBSIZE", "TIME", "ECHO", "QUIT", "RESET", "SAVE", "BGSAVE",
@@ -82,14 +82,16 @@ extension GlobalKeyPrefix {
         }
         let count = result.count
         switch Self.positions(of: name) {
-        case .none: break
+        case .keyless: break
         case .first: if count > 1 { result[1] = key(result[1]) }
         case .firstTwo: for index in 1..<min(3, count) { result[index] = key(result[index]) }
         case .all: for index in 1..<count { result[index] = key(result[index]) }
         case .allButLast: for index in 1..<max(1, count - 1) { result[index] = key(result[index]) }
         case .alternate: for index in stride(from: 1, to: count, by: 2) { result[index] = key(result[index]) }
         case .refused:
-            throw GlobalKeyPrefixError(reason: "\(name) cannot run with a global key prefix: its keys are not where this client looks for them")
+            throw GlobalKeyPrefixError(
+                reason: "\(name) cannot run with a global key prefix: its keys are not where this client looks for them"
+            )
         }
         return result
     }

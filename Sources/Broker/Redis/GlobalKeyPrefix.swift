@@ -36,16 +36,19 @@ public struct GlobalKeyPrefix: Sendable, Hashable, CustomStringConvertible {
     public init(_ text: String) throws(GlobalKeyPrefixError) {
         guard !text.isEmpty else { throw GlobalKeyPrefixError(reason: "it is empty; leave the option out for no prefix") }
         guard text.utf8.count <= Self.maximumLength else {
-            throw GlobalKeyPrefixError(reason: "it is \(text.utf8.count) bytes long; at most \(Self.maximumLength) are allowed")
+            throw GlobalKeyPrefixError(
+                reason: "it is \(text.utf8.count) bytes long; at most \(Self.maximumLength) are allowed"
+            )
         }
         if let bad = text.unicodeScalars.first(where: { !Self.isAllowed($0) }) {
-            let shown = bad.isASCII && bad.value > 0x20 && bad.value < 0x7F ? "\"\(bad)\"" : "U+\(String(bad.value, radix: 16, uppercase: true))"
+            let printable = bad.value > 0x20 && bad.value < 0x7F
+            let shown = printable ? "\"\(bad)\"" : "U+\(String(bad.value, radix: 16, uppercase: true))"
             throw GlobalKeyPrefixError(
                 reason: "it contains \(shown); use printable ASCII without spaces, quotes or backslashes, e.g. \"tenant1:\""
             )
         }
         brokerPrefix = text
-        resultPrefix = ":_-.".contains(text.last!) ? text : text + "_"
+        resultPrefix = text.last.map { ":_-.".contains($0) } == true ? text : text + "_"
     }
 
     private static func isAllowed(_ scalar: Unicode.Scalar) -> Bool {

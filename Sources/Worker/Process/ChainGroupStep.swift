@@ -14,7 +14,9 @@ enum ChainGroupStep {
             var member = signature
             if member.options.group == nil { member.options.group = groupID }
             if member.options.groupIndex == nil { member.options.groupIndex = index }
-            if member.options.taskID == nil { member.options.taskID = RandomID.derived(from: [parentID, groupID, String(index)]) }
+            if member.options.taskID == nil {
+                member.options.taskID = RandomID.derived(from: [parentID, groupID, String(index)])
+            }
             return member.message(parentResult: parentResult, parentID: parentID, rootID: rootID)
         }
     }

@@ -27,7 +27,9 @@ enum SavedChordHeader {
     }
 
     private static func shape(_ tuple: JSONValue, _ resultsByID: [String: JSONValue]) -> JSONValue? {
-        guard let parts = tuple.arrayValue, parts.count == 2, let id = parts[0].arrayValue?.first?.stringValue else { return nil }
+        guard let parts = tuple.arrayValue, parts.count == 2, let id = parts[0].arrayValue?.first?.stringValue else {
+            return nil
+        }
         guard let children = parts[1].arrayValue else { return resultsByID[id] }
         var values: [JSONValue] = []
         for child in children {
