@@ -4,7 +4,8 @@ import TestSupport
 import Testing
 
 /// Celery's `global_keyprefix` (`broker_transport_options` and `result_backend_transport_options`) against
-/// `celerity --global-keyprefix`: real Celery 5.7 on one side, Celerity nodes on the other, two tenants on one Redis.
+/// `celerity --global-keyprefix`: real Celery 5.7 and 5.5 on one side, Celerity nodes on the other, two tenants on
+/// one Redis.
 @Suite("Celery's global_keyprefix")
 struct GlobalKeyPrefixTests {
     /// Tenant 1 ends its prefix with `:` (broker and result keys share it); tenant 2 has no separator, so Celery's
@@ -12,10 +13,11 @@ struct GlobalKeyPrefixTests {
     static let tenants = [(prefix: "tenant1:", result: "tenant1:"), (prefix: "tenant2", result: "tenant2_")]
 
     @Test(
-        "Python Celery 5.7 with global_keyprefix and Celerity nodes with --global-keyprefix: tasks and results both ways, celery inspect ping, events; two tenants on one Redis see only their own"
+        "Python Celery with global_keyprefix and Celerity nodes with --global-keyprefix: tasks and results both ways, celery inspect ping, events; two tenants on one Redis see only their own",
+        arguments: CeleryVersions.all
     )
-    func twoTenants() async throws {
-        let celery = try await PythonCelery.prepare()
+    func twoTenants(version: String) async throws {
+        let celery = try await PythonCelery.prepare(version: version)
         try await withInteropFixture { fixture in
             var nodes: [CelerityNode] = []
             for tenant in Self.tenants {
