@@ -37,6 +37,9 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Option(help: "Use this task id instead of a fresh UUID.")
     var id: String?
 
+    @Flag(help: "Publish a task-sent event, as a Celery client with task_send_sent_event does (Flower shows the task).")
+    var sentEvent = false
+
     @Flag(help: "Wait for the result and print it.")
     var wait = false
 
@@ -56,7 +59,9 @@ struct EnqueueCommand: AsyncParsableCommand {
         guard case .object(let keywords) = try parseJSONArgument(kwargs, option: "--kwargs") else {
             throw CommandError("--kwargs must be a JSON object, e.g. '{\"a\": 1}'")
         }
-        let client = CelerityClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
+        let client = CelerityClient(
+            configuration: try redis.commandLineConfiguration(), sendSentEvents: sentEvent, logger: redis.quietLogger
+        )
         let options = TaskOptions(
             queue: queue, priority: priority, countdown: countdown.map { .milliseconds(Int64($0 * 1000)) },
             expiresIn: expires.map { .milliseconds(Int64($0 * 1000)) }, taskID: id

@@ -41,7 +41,7 @@ struct WireFeaturesTests {
     }
 
     @Test(
-        "the Swift client with sendSentEvents publishes task-sent as a Celery 5.7 client with task_send_sent_event does; Celery's event receiver gets it"
+        "the Swift client with sendSentEvents (and `celerity enqueue --sent-event`) publishes task-sent as a Celery 5.7 client with task_send_sent_event does; Celery's event receiver gets it"
     )
     func taskSentFromSwift() async throws {
         let celery = try await PythonCelery.prepare()
@@ -69,11 +69,14 @@ struct WireFeaturesTests {
                 args: ["send", #"{"name": "compat.add", "args": [1, 2], "queue": "celery", "countdown": 60}"#],
                 redisURL: fixture.url, environment: ["CELERITY_TASK_SEND_SENT_EVENT": "1"]
             ).trimmingCharacters(in: .whitespacesAndNewlines)
+            let cli = try await fixture.celerity(["enqueue", "compat.add", "--args", "[1,2]", "--countdown", "60", "--sent-event"])
+            let cliID = cli.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(cli.status.isSuccess, "\(cli.output)")
 
             var bodies: [String: JSONObject] = [:]
             var envelopes: [String: JSONObject] = [:]
             let deadline = ContinuousClock.now + .seconds(20)
-            while bodies.count < 2, ContinuousClock.now < deadline {
+            while bodies.count < 3, ContinuousClock.now < deadline {
                 guard let push = try watcher.nextPush(timeout: .seconds(1)), let payload = push.array?.last?.string else { continue }
                 let (body, _) = try #require(KombuEnvelope.decode(payload), "not a kombu message: \(payload)")
                 let event = try #require(body.objectValue)
@@ -83,6 +86,8 @@ struct WireFeaturesTests {
             }
             let swift = try #require(bodies[swiftID], "no task-sent for the Swift send: \(bodies.keys)")
             let python = try #require(bodies[pythonID], "no task-sent for the Python send: \(bodies.keys)")
+            let fromCLI = try #require(bodies[cliID], "no task-sent for `celerity enqueue --sent-event`: \(bodies.keys)")
+            #expect(Set(fromCLI.members.map(\.key)) == Set(python.members.map(\.key)) && fromCLI["name"] == "compat.add")
             #expect(Set(swift.members.map(\.key)) == Set(python.members.map(\.key)))
             for field in ["type", "name", "queue", "exchange", "routing_key", "retries", "args", "kwargs", "parent_id"] {
                 #expect(swift[field] == python[field], "\(field): Swift \(swift[field] ?? nil), Python \(python[field] ?? nil)")
