@@ -1,7 +1,7 @@
 extension GlobalKeyPrefix {
     /// Where a command's keys (or channels) are among its arguments, for the commands whose first argument is
     /// not simply their one key. Kombu's `GlobalKeyPrefixMixin` keeps the same kind of table.
-    enum KeyPositions: String, Sendable {
+    enum KeyPositions: Sendable {
         /// No key: connection and server commands.
         case keyless
         /// The first argument (most data commands; the default).

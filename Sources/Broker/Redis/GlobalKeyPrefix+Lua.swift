@@ -10,31 +10,39 @@ extension GlobalKeyPrefix {
         Self.luaPreamble(brokerPrefix: brokerPrefix, resultPrefix: resultPrefix) + source
     }
 
+    /// The first statement of a prefixed script. It runs on every call of the script (Redis keeps no state between
+    /// calls), so it builds no tables: the command kinds are space-separated strings searched with `string.find`.
     private static func luaPreamble(brokerPrefix: String, resultPrefix: String) -> String {
-        let table = positions.filter { $0.value != .first }.sorted { $0.key < $1.key }
-            .map { "\($0.key)='\($0.value.rawValue)'" }.joined(separator: ",")
-        let starts = resultKeyStarts.map { "'\($0)'" }.joined(separator: ",")
+        var kinds: [KeyPositions: [String]] = [:]
+        for (command, kind) in positions { kinds[kind, default: []].append(command) }
+        for command in ["SCAN", "KEYS", "EVAL"] { kinds[.refused, default: []].append(command) }
+        func names(_ kind: KeyPositions) -> String { " " + (kinds[kind] ?? []).sorted().joined(separator: " ") + " " }
+        let resultChecks = resultKeyStarts.map { "string.sub(name, 1, \($0.utf8.count)) == '\($0)'" }
+            .joined(separator: " or ")
         return """
             local redis = (function(server)
-              local broker_prefix, result_prefix, result_starts = '\(brokerPrefix)', '\(resultPrefix)', {\(starts)}
-              local positions = {\(table),SCAN='refused',KEYS='refused',EVAL='refused'}
+              local broker_prefix, result_prefix = '\(brokerPrefix)', '\(resultPrefix)'
+              local keyless, all, all_but_last = '\(names(.keyless))', '\(names(.all))', '\(names(.allButLast))'
+              local first_two, alternate, refused = '\(names(.firstTwo))', '\(names(.alternate))', '\(names(.refused))'
+              local find, upper = string.find, string.upper
               local function key(name)
                 name = tostring(name)
-                for _, start in ipairs(result_starts) do
-                  if string.sub(name, 1, #start) == start then return result_prefix .. name end
-                end
+                if \(resultChecks) then return result_prefix .. name end
                 return broker_prefix .. name
               end
               local function prefixed(args)
-                local command = string.upper(tostring(args[1]))
-                local kind, n = positions[command] or 'first', #args
-                if kind == 'refused' then error(command .. ' cannot run in a script under a global key prefix') end
-                if kind == 'first' then if n >= 2 then args[2] = key(args[2]) end
-                elseif kind == 'firstTwo' then for i = 2, math.min(3, n) do args[i] = key(args[i]) end
-                elseif kind == 'all' then for i = 2, n do args[i] = key(args[i]) end
-                elseif kind == 'allButLast' then for i = 2, n - 1 do args[i] = key(args[i]) end
-                elseif kind == 'alternate' then for i = 2, n, 2 do args[i] = key(args[i]) end
+                local command, n = ' ' .. upper(tostring(args[1])) .. ' ', #args
+                if find(keyless, command, 1, true) then return args end
+                if find(refused, command, 1, true) then
+                  error(command .. 'cannot run in a script under a global key prefix')
                 end
+                local from, to, step = 2, math.min(2, n), 1
+                if find(all, command, 1, true) then to = n
+                elseif find(all_but_last, command, 1, true) then to = n - 1
+                elseif find(first_two, command, 1, true) then to = math.min(3, n)
+                elseif find(alternate, command, 1, true) then to, step = n, 2
+                end
+                for i = from, to, step do args[i] = key(args[i]) end
                 return args
               end
               return setmetatable({
