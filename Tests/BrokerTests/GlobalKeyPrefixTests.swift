@@ -101,6 +101,10 @@ import Testing
                     redis.call('SET', 'celerity:argv:' .. ARGV[1], 'from-argv')
                     redis.call('LMOVE', 'celery', 'celerity:moved', 'RIGHT', 'LEFT')
                     redis.call('PUBLISH', 'celery-task-meta-9', 'published')
+                    redis.call('MSET', 'celerity:m1', '1', 'celerity:m2', '2')
+                    redis.call('DEL', 'celerity:m1', 'celerity:m2')
+                    if redis.pcall('TIME')[1] == nil then return 'no time' end
+                    if redis.call('PING')['ok'] ~= 'PONG' then return 'no pong' end
                     return redis.call('GET', KEYS[1])
                     """
             )
