@@ -136,14 +136,12 @@ struct WireFeaturesTests {
         try await withInteropFixture { fixture in
             try await fixture.startCelerity(queues: ["celery"], concurrency: 2)
             try await fixture.startPython(celery, queues: ["python"])
-            var reports: [InteropJSON] = []
             for queue in ["celery", "python"] {
                 let report = try await fixture.scenario(celery, ["children", "2", "--queue", queue], script: "wire.py")
                 #expect(report["value"] == 2, "\(queue): \(report)")
                 let children = report["children"]?.array ?? []
                 #expect(children.compactMap { $0["type"]?.string } == ["AsyncResult", "AsyncResult", "GroupResult"], "\(queue): \(report)")
                 #expect(children.map { $0["value"] ?? $0["values"] } == [0, 2, [1, 2]], "\(queue): \(report)")
-                reports.append(report)
             }
         }
     }
