@@ -55,6 +55,9 @@ package struct WorkerOptions: ParsableArguments {
     @Flag(help: "Store STARTED when a task starts (Celery's task_track_started).")
     package var trackStarted = false
 
+    @Flag(help: "Store Celery's extended result fields: name, args, kwargs, worker, retries, queue (Celery's result_extended; default: $CELERITY_RESULT_EXTENDED, then off).")
+    package var resultExtended = false
+
     @Flag(name: [.customShort("E"), .customLong("task-events")], help: "Send Celery task events (for Flower and celery events).")
     package var taskEvents = false
 
@@ -123,11 +126,21 @@ package struct WorkerOptions: ParsableArguments {
         configuration.batchHold = try CheckedOption.seconds(batchHold, name: "--batch-hold", in: ranges.batchHold)
         configuration.trackStarted = trackStarted
         configuration.sendTaskEvents = taskEvents
+        configuration.extendedResults = try resultExtended || Self.switchVariable("CELERITY_RESULT_EXTENDED")
         if let address = metricsAddress ?? environment["CELERITY_METRICS_ADDRESS"] {
             do { configuration.metricsAddress = try MetricsAddress.parse(address) } catch { throw CommandError("\(error)") }
             configuration.metricsAddressRequired = true
         }
         return configuration
+    }
+
+    /// An on/off environment variable: `1`, `true`, `yes`, `on` or `0`, `false`, `no`, `off`, empty or unset.
+    private static func switchVariable(_ name: String) throws -> Bool {
+        switch (ProcessInfo.processInfo.environment[name] ?? "").trimmingWhitespace().lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "", "0", "false", "no", "off": return false
+        default: throw CommandError("\(name) must be 1, true, yes, on or 0, false, no, off")
+        }
     }
 
     /// The application's settings: `--set`, `--database-url`, then the environment, then the configuration file.

@@ -34,8 +34,9 @@ public struct WorkerConfiguration: Sendable {
     public var trackStarted = false
     /// Publish Celery task events (`task-received`, `task-started`, `task-succeeded`, …; Celery's `-E`). Default off.
     public var sendTaskEvents = false
-    /// Write Celery's extended result fields (name, args, kwargs, worker, retries, queue). Default on.
-    public var extendedResults = true
+    /// Write Celery's extended result fields (name, args, kwargs, worker, retries, queue; Celery's
+    /// `result_extended`). Default off, as Celery's.
+    public var extendedResults = false
     /// The largest envelope a worker process decodes; a larger one is dead-lettered with only an excerpt of
     /// its headers kept. Default 16 MiB (`CELERITY_MAX_MESSAGE_BYTES`).
     public var maxMessageBytes = MessageLimits.defaultMaxBytes

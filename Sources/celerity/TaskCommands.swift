@@ -37,6 +37,9 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Option(help: "Use this task id instead of a fresh UUID.")
     var id: String?
 
+    @Flag(help: "Publish a task-sent event, as a Celery client with task_send_sent_event does (Flower shows the task).")
+    var sentEvent = false
+
     @Flag(help: "Wait for the result and print it.")
     var wait = false
 
@@ -62,7 +65,9 @@ struct EnqueueCommand: AsyncParsableCommand {
             try CheckedOption.seconds(seconds, name: "--expires", in: 0...longest)
         }
         let timeout = try CheckedOption.seconds(self.timeout, name: "--timeout", in: 0.001...86_400)
-        let client = CelerityClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
+        let client = CelerityClient(
+            configuration: try redis.commandLineConfiguration(), sendSentEvents: sentEvent, logger: redis.quietLogger
+        )
         let options = TaskOptions(queue: queue, priority: priority, countdown: countdown, expiresIn: expires, taskID: id)
         let taskID = try await client.enqueue(task, args: positional, kwargs: keywords, options: options)
         print(taskID)

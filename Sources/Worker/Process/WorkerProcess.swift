@@ -421,7 +421,7 @@ package final class WorkerProcess: @unchecked Sendable {
             try sendFollowUps(followUps)
             try joinChord(message, state: .success, value: value)
             let result = message.ignoreResult ? nil : TaskResult(
-                taskID: message.id, state: .success, result: value, children: Canvas.children(followUps), dateDone: Date(),
+                taskID: message.id, state: .success, result: value, children: Canvas.children(followUps, sentWhileRunning: context.sender.children), dateDone: Date(),
                 groupID: message.group, parentID: message.parentID, extended: extendedFields(message)
             )
             complete(message, raw: raw, result: result)
