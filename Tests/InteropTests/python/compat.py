@@ -33,6 +33,8 @@ app.conf.update(
     task_serializer="json",
     result_serializer="json",
     accept_content=["json"],
+    # `celery control pool_restart` answers (as on Celerity) instead of refusing: the side-by-side control test.
+    worker_pool_restarts=True,
 )
 
 _client = None
