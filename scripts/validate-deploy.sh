@@ -60,6 +60,10 @@ for dashboard in deploy/grafana/dashboards/*.json; do
 done
 promtool check rules "$work"/dashboard-*.yml
 
+step "KEDA ScaledObject (structure; its Prometheus query through promtool)"
+python3 deploy/tools/check_keda.py "$work/keda-rules.yml"
+promtool check rules "$work/keda-rules.yml"
+
 step "runbooks"
 alerts=$(sed -n 's/^ *- alert: *//p' deploy/prometheus/rules/*.yml)
 for alert in $alerts; do

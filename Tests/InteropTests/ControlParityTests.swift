@@ -108,6 +108,68 @@ struct ControlParityTests {
         }
     }
 
+    @Test("pool_shrink while every process is busy: the retired process finishes its task first, nothing is lost")
+    func shrinkIsWarm() async throws {
+        let celery = try await PythonCelery.prepare()
+        try await withInteropFixture { fixture in
+            let node = try await fixture.startCelerity(queues: ["swift"], concurrency: 2)
+            let ids = [
+                try await fixture.client.enqueue("compat.sleep", args: [2], options: TaskOptions(queue: "swift")),
+                try await fixture.client.enqueue("compat.sleep", args: [2], options: TaskOptions(queue: "swift")),
+            ]
+            try await poll(timeout: .seconds(20), "both processes run a task") {
+                try await ControlTests.inspect(celery, fixture, ["active"])[node.name]?.arrayValues?.count == 2
+            }
+            let reply = try await Self.control(celery, fixture, ["pool_shrink", "1", "--destination", node.name])
+            #expect(reply[node.name]?["ok"] == "pool will shrink")
+            for id in ids {
+                let result = try await fixture.waitForReady(id, timeout: .seconds(20))
+                #expect(result.state == .success, "\(result)")
+            }
+            try await poll(timeout: .seconds(20), "one process left") {
+                let stats = try await ControlTests.inspect(celery, fixture, ["stats"])[node.name]
+                return stats?["pool"]?["processes"]?.arrayValues?.count == 1
+            }
+            try await fixture.waitUntilIdle(queues: ["swift"])
+        }
+    }
+
+    @Test("--autoscale 3,1: a backlog grows the pool to MAX, idle time shrinks it to MIN, nothing lost; autoscale adjusts it")
+    func autoscale() async throws {
+        let celery = try await PythonCelery.prepare()
+        try await withInteropFixture { fixture in
+            let node = try await fixture.startCelerity(
+                queues: ["auto"], concurrency: 1, options: ["--autoscale", "3,1", "--autoscale-keepalive", "2"])
+            func registration() async throws -> InteropJSON? {
+                guard let raw = try await fixture.db.send(["GET", "celerity:worker:" + node.name]).string else { return nil }
+                return try InteropJSON(parsing: raw)
+            }
+            let ids = try await (0..<9).asyncMap { _ in
+                try await fixture.client.enqueue("compat.sleep", args: [1], options: TaskOptions(queue: "auto"))
+            }
+            try await poll(timeout: .seconds(20), "the pool grew to MAX and exports it") {
+                let info = try await registration()
+                return info?["concurrency"]?.intValue == 3 && info?["desired_processes"]?.intValue == 3
+            }
+            for id in ids {
+                #expect(try await fixture.waitForReady(id, timeout: .seconds(30)).state == .success)
+            }
+            try await poll(timeout: .seconds(30), "the idle pool shrank to MIN") {
+                let info = try await registration()
+                return info?["concurrency"]?.intValue == 1 && info?["desired_processes"]?.intValue == 1
+            }
+            try await fixture.waitUntilIdle(queues: ["auto"])
+            // The autoscale command changes the range; pool_grow is refused under autoscale, as Celery refuses it.
+            let changed = try await Self.control(celery, fixture, ["autoscale", "2", "2", "--destination", node.name])
+            #expect(changed[node.name]?["ok"] == "autoscale now max=2 min=2")
+            try await poll(timeout: .seconds(20), "the pool follows the new minimum") {
+                try await registration()?["concurrency"]?.intValue == 2
+            }
+            let grow = try await Self.control(celery, fixture, ["pool_grow", "1", "--destination", node.name])
+            #expect(grow[node.name]?["error"]?.string?.contains("autoscale") == true, "\(grow)")
+        }
+    }
+
     /// `celery -A compat control <command> --json`: the replies of every node, merged into one object.
     static func control(_ celery: PythonCelery, _ fixture: InteropFixture, _ command: [String]) async throws
         -> [String: InteropJSON]
@@ -157,5 +219,14 @@ extension InteropJSON {
     fileprivate var intValue: Int? {
         if case .int(let value) = self { return value }
         return nil
+    }
+}
+
+extension Sequence {
+    /// The results of `transform` on each element, in order, one at a time.
+    fileprivate func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
     }
 }

@@ -27,6 +27,8 @@ struct ControlReplies {
         "objgraph": "objgraph inspects a Python heap; a Celerity node has none (use /metrics and `celerity status`)",
         "memsample": "memsample samples a Python heap; a Celerity node has none (RSS is in /metrics)",
         "memdump": "memdump dumps a Python heap; a Celerity node has none (RSS is in /metrics)",
+        "revoke_by_stamped_headers":
+            "revoke_by_stamped_headers is not implemented by Celerity yet; revoke the task ids (celerity revoke ID)",
     ]
 
     /// The reply to an inspect command that only reads the node's state, or `nil` when `method` is not one.
