@@ -55,8 +55,8 @@ struct NodeSettings: Sendable, Equatable {
             queues = names.isEmpty ? nil : names
         }
         if let text = pairs["time_limits"], case .object(let limits)? = try? JSONValue.parse(text) {
-            for (name, value) in limits {
-                timeLimits[name] = TimeLimit(hard: Self.seconds(value["hard"]), soft: Self.seconds(value["soft"]))
+            for limit in limits {
+                timeLimits[limit.key] = TimeLimit(hard: Self.seconds(limit.value["hard"]), soft: Self.seconds(limit.value["soft"]))
             }
         }
     }
