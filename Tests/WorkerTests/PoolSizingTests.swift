@@ -4,7 +4,8 @@ import Testing
 
 @testable import Worker
 
-/// Issue 26, part 3: the autoscaler's decision, the pool plan, and the run-time settings codec, as pure logic.
+/// Issue 26, parts 1 and 3: the autoscaler's decision, the pool plan, the run-time settings codec and the control
+/// commands' argument checks, as pure logic.
 @Suite struct PoolSizingTests {
     let start = ContinuousClock.now
 
@@ -104,5 +105,12 @@ import Testing
         for bad in ["x/m", "10/d", "-1/s", "nan/s", "inf", "1/m/s", String(repeating: "9", count: 40)] {
             #expect(ControlCommands.rate(bad) == nil, "\(bad)")
         }
+    }
+
+    @Test("a control flag is read with Python's truth: Flower's terminate=1 terminates, 0, '' and null do not")
+    func pythonTruth() {
+        for value: JSONValue in [true, 1, 1.5, "yes", [1]] { #expect(ControlListener.isTrue(value), "\(value)") }
+        for value: JSONValue in [false, 0, 0.0, "", [], nil] { #expect(!ControlListener.isTrue(value), "\(value)") }
+        #expect(!ControlListener.isTrue(nil as JSONValue?))
     }
 }

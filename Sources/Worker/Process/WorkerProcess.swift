@@ -338,6 +338,7 @@ package final class WorkerProcess: @unchecked Sendable {
                     )
                 }
                 log.info("task received; scheduled for its ETA", metadata: ["task.eta": "\(CeleryTime.format(eta))"])
+                emit("task-received", CeleryEvents.receivedFields(message))  // as Celery: received now, run at its ETA
                 return
             }
             if let eta = message.eta, eta > Date() {

@@ -181,7 +181,8 @@ final class ControlListener: @unchecked Sendable {
         case .array(let list)?: ids = list.compactMap(\.stringValue)
         default: ids = []
         }
-        let terminating = method == "terminate" || arguments["terminate"]?.boolValue == true
+        // Python truth, as Celery tests it: Flower sends `terminate=1` (its strtobool), the CLI `True`.
+        let terminating = method == "terminate" || Self.isTrue(arguments["terminate"])
         do {
             for id in ids {
                 try Revocations().record(taskID: id, on: commands)
@@ -216,6 +217,17 @@ final class ControlListener: @unchecked Sendable {
         }
         let ours = ((try? commands.send(["ZRANGE", WorkerKeys.revoked, "0", "-1"]).array) ?? []).compactMap(\.string)
         return ["revoked": .array(ours.map(JSONValue.string)), "clock": .int(clock.tick())]
+    }
+
+    /// Python's truth value of a control argument: `True`, a non-zero number, a non-empty string or collection.
+    static func isTrue(_ value: JSONValue?) -> Bool {
+        guard let value else { return false }
+        if let flag = value.boolValue { return flag }
+        if let number = value.doubleValue { return number != 0 }
+        if let text = value.stringValue { return !text.isEmpty }
+        if let list = value.arrayValue { return !list.isEmpty }
+        if let object = value.objectValue { return !object.members.isEmpty }
+        return false
     }
 
     /// Most revoked ids taken from one `hello` (Celery's revoked set holds at most 50,000 of them).
