@@ -65,6 +65,20 @@ struct ControlParityTests {
             }
             #expect(try await control(["disable_events"])["ok"] == "task events disabled")
 
+            // inspect active: the running task's arguments; a value too large to pass on shows Celery's repr,
+            // cut to 1,024 characters as Celery cuts `kwargsrepr`.
+            let padded = try await fixture.client.enqueue(
+                "compat.sleep", args: [4], kwargs: ["pad": .string(String(repeating: "x", count: 5000))],
+                options: TaskOptions(queue: "swift"))
+            let active = try await pollForValue(timeout: .seconds(20), "inspect active shows the task") {
+                try await ControlTests.inspect(celery, fixture, ["active"])[node.name]?.arrayValues?
+                    .first { $0["id"]?.string == padded }
+            }
+            #expect(active["args"] == [4], "\(active)")
+            let kwargs = try #require(active["kwargs"]?.string, "\(active)")
+            #expect(kwargs.count == 1024 && kwargs.hasPrefix("{'pad': 'xxx") && kwargs.hasSuffix("..."), "\(kwargs.count)")
+            #expect(try await fixture.waitForReady(padded).state == .success)
+
             // time_limit: the next run of the task is killed at the new hard limit.
             #expect(try await control(["time_limit", "compat.sleep", "0.5", "1"])["ok"] == "time limits set successfully")
             // The processes read the node's settings once a second: a run that started before may still succeed.

@@ -48,6 +48,7 @@ struct InspectParityTests {
                 let (mine, theirs) = try await replies([command])
                 #expect(keys(mine.array?.first) == keys(theirs.array?.first), "\(command): \(mine) vs \(theirs)")
                 #expect(mine.array?.first?["id"]?.string == onCelerity)
+                #expect(mine.array?.first?["args"] == theirs.array?.first?["args"], "the args of compat.sleep(30), as Celery")
             }
             let (queried, pythonQueried) = try await replies(["query_task", onCelerity, onPython])
             #expect(keys(queried) == [onCelerity] && keys(pythonQueried) == [onPython])
