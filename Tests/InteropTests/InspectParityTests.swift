@@ -56,9 +56,16 @@ struct InspectParityTests {
             #expect(
                 keys(queried[onCelerity]?.array?.last) == keys(pythonQueried[onPython]?.array?.last),
                 "\(queried) vs \(pythonQueried)")
-            for command in ["scheduled", "reserved", "revoked", "registered", "dump_tasks", "dump_revoked"] {
+            for command in [
+                "scheduled", "reserved", "revoked", "registered", "dump_tasks", "dump_revoked", "dump_reserved", "dump_schedule",
+            ] {
                 let (mine, theirs) = try await replies([command])
                 #expect(mine.array != nil && theirs.array != nil, "\(command): \(mine) vs \(theirs)")
+            }
+            for command in ["conf", "dump_conf"] {
+                let (mine, theirs) = try await replies([command])
+                #expect(mine.object != nil && theirs.object != nil, "\(command): \(mine) vs \(theirs)")
+                #expect(mine["broker_url"]?.string == fixture.url, "no password here, so the redacted URL is the URL")
             }
             let (queues, pythonQueues) = try await replies(["active_queues"])
             #expect(keys(queues.array?.first) == keys(pythonQueues.array?.first), "\(queues) vs \(pythonQueues)")
