@@ -378,7 +378,8 @@ package final class Supervisor: @unchecked Sendable {
                 try recover(processID: processID, countAsDelivery: false)
                 logger.info("worker process stopped for shutdown; its message was requeued", metadata: metadata)
             case nil where retirement != nil:
-                try recover(processID: processID, countAsDelivery: false)
+                // A clean exit handed back what it held; a crash while retiring counts as one, as any crash.
+                try recover(processID: processID, countAsDelivery: status != 0)
                 logger.info("worker process retired by the pool (\(retirement == .shrink ? "shrink" : "restart"))", metadata: metadata)
             case nil:
                 let clean = status == 0 && shutdown != .running
