@@ -102,6 +102,9 @@ struct ControlCommands {
         if let problem = MessageLimits.queueProblem(queue) { return failed("queue \(queue.prefix(64)) \(problem)") }
         let queues = settings.value.queues ?? configuration.queues
         if !queues.contains(queue) {
+            guard queues.count < Self.maxQueues else {
+                return failed("cannot consume from \(queue.prefix(64)): the node consumes \(Self.maxQueues) queues already")
+            }
             try update { $0.queues = queues + [queue] }
             logger.info("consuming from a queue added by remote", metadata: ["queue": "\(queue)"])
         }
@@ -173,6 +176,9 @@ struct ControlCommands {
     }
 
     // MARK: - Values
+
+    /// The most queues `add_consumer` lets a node consume (each is polled by every process).
+    static let maxQueues = 64
 
     private func ok(_ text: String) -> JSONValue { ["ok": .string(text)] }
     private func failed(_ text: String) -> JSONValue { ["error": .string(text)] }
