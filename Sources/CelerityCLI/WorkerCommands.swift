@@ -25,6 +25,12 @@ package struct WorkerOptions: ParsableArguments {
     @Option(name: [.customShort("c"), .long], help: "Worker processes (default: number of cores).")
     package var concurrency: Int?
 
+    @Option(help: "Grow and shrink the pool with the load: MAX,MIN processes (Celery's flag; default: $CELERITY_AUTOSCALE, then off).")
+    package var autoscale: String?
+
+    @Option(help: "Seconds an autoscaled pool stays idle before it shrinks (default: $AUTOSCALE_KEEPALIVE, as Celery, then 30).")
+    package var autoscaleKeepalive: Double?
+
     @Option(name: [.customShort("n"), .customLong("hostname")], help: "Node name (default: celerity.<pid>@<host>).")
     package var nodeName: String?
 
@@ -102,6 +108,17 @@ package struct WorkerOptions: ParsableArguments {
         if let concurrency {
             guard concurrency > 0 else { throw CommandError("--concurrency must be at least 1") }
             configuration.concurrency = concurrency
+        }
+        if let range = autoscale ?? ProcessInfo.processInfo.environment["CELERITY_AUTOSCALE"] {
+            do { configuration.autoscale = try AutoscaleRange(parsing: range) } catch {
+                throw CommandError("--autoscale (or CELERITY_AUTOSCALE): \(error)")
+            }
+        }
+        if let keepalive = autoscaleKeepalive ?? ProcessInfo.processInfo.environment["AUTOSCALE_KEEPALIVE"].map({ Double($0) ?? -1 }) {
+            guard keepalive >= 0, let duration = Duration(checkedSeconds: keepalive) else {
+                throw CommandError("--autoscale-keepalive (or AUTOSCALE_KEEPALIVE) must be seconds from 0 to 1e7")
+            }
+            configuration.autoscaleKeepalive = duration
         }
         if let nodeName { configuration.nodeName = nodeName }
         let ranges = WorkerOptionRanges.self

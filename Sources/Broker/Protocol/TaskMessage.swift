@@ -217,7 +217,7 @@ extension TaskMessage {
     }
 
     /// `argsrepr` / `kwargsrepr` cut to 1,024 characters, as Celery's `saferepr(…, maxlen=1024)` keeps them.
-    static func truncatedRepr(_ text: String) -> String {
+    package static func truncatedRepr(_ text: String) -> String {
         guard text.count > MessageLimits.maxReprCharacters else { return text }
         return String(text.prefix(MessageLimits.maxReprCharacters - 3)) + "..."
     }

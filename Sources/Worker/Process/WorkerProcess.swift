@@ -40,7 +40,9 @@ package final class WorkerProcess: @unchecked Sendable {
     private let handlers = HandlerRunner()
     /// Where handlers' ``TaskSender``s put their steps: this process's connection.
     private let transport: RedisTaskTransport
-    private let events: CeleryEvents?
+    private let events: CeleryEvents
+    /// The node's settings changed by control commands (task events, queues, time limits), read once a second.
+    private let nodeSettings: NodeSettingsReader
     /// The SIGTERM handler, kept alive while the process runs.
 
     /// A worker process running the tasks of `registry` (from the application's setup).
@@ -56,8 +58,8 @@ package final class WorkerProcess: @unchecked Sendable {
             sender: configuration.nodeName, logger: logger
         )
         self.supervisor = SupervisorChannel(descriptor: SupervisorChannel.childDescriptor)
-        self.events = configuration.sendTaskEvents
-            ? CeleryEvents(node: configuration.nodeName, database: configuration.redis.database) : nil
+        self.events = CeleryEvents(node: configuration.nodeName, database: configuration.redis.database)
+        self.nodeSettings = NodeSettingsReader(node: configuration.nodeName)
         self.queueOrder = configuration.queues
         self.batch = HeldBatch(hold: configuration.batchHold)
         self.batchLimit = configuration.prefetchBatch
@@ -161,6 +163,9 @@ package final class WorkerProcess: @unchecked Sendable {
             if workerStopRequested.load(ordering: .acquiring) {
                 try batch.withState { try handBack(&$0) }
                 return nil
+            }
+            if try nodeSettings.refreshIfDue(on: connection) {
+                queueOrder = nodeSettings.current.queues ?? configuration.queues
             }
             switch batch.next() {
             case .start(let delivery):
@@ -308,10 +313,8 @@ package final class WorkerProcess: @unchecked Sendable {
             supervisor.send(.finished(TaskReport(taskID: message.id, outcome: .rejected, name: message.task, queue: message.queue, deadLetter: .unknownTask)))
             return
         }
-        let limits = TimeLimit(
-            hard: message.timeLimit.hard ?? definition.timeLimit.hard,
-            soft: message.timeLimit.soft ?? definition.timeLimit.soft
-        )
+        let taskLimit = nodeSettings.current.timeLimits[message.task] ?? definition.timeLimit  // `time_limit` wins
+        let limits = TimeLimit(hard: message.timeLimit.hard ?? taskLimit.hard, soft: message.timeLimit.soft ?? taskLimit.soft)
         do {
             if delivery.revoked {
                 log.info("task revoked; not run")
@@ -335,6 +338,7 @@ package final class WorkerProcess: @unchecked Sendable {
                     )
                 }
                 log.info("task received; scheduled for its ETA", metadata: ["task.eta": "\(CeleryTime.format(eta))"])
+                emit("task-received", CeleryEvents.receivedFields(message))  // as Celery: received now, run at its ETA
                 return
             }
             if let eta = message.eta, eta > Date() {
@@ -380,10 +384,17 @@ package final class WorkerProcess: @unchecked Sendable {
         _ message: TaskMessage, raw: String, definition: TaskDefinition, limits: TimeLimit, delivery: Delivery,
         logger log: Logger
     ) throws {
+        // `inspect active` shows the arguments; a big message's are not serialised again just for that.
+        let small = raw.utf8.count <= 4 * WorkerEvent.TaskStart.maxArgumentBytes
         supervisor.send(
             .started(.init(
                 taskID: message.id, name: message.task, hardLimit: limits.hard, startedAt: Date().timeIntervalSince1970,
-                queue: message.queue
+                queue: message.queue, argsJSON: small ? Self.shortJSON(.array(message.args)) : nil,
+                kwargsJSON: small ? Self.shortJSON(.object(message.kwargs)) : nil,
+                argsrepr: message.headers["argsrepr"]?.stringValue
+                    ?? (small ? TaskMessage.truncatedRepr(PythonRepr.args(message.args)) : "..."),
+                kwargsrepr: message.headers["kwargsrepr"]?.stringValue
+                    ?? (small ? TaskMessage.truncatedRepr(PythonRepr.kwargs(message.kwargs)) : "...")
             ))
         )
         // Queue wait: from the ETA when there is one, else estimated by the supervisor from the pop number (QueueArrivals).
@@ -489,9 +500,16 @@ package final class WorkerProcess: @unchecked Sendable {
 
     // MARK: - Redis steps
 
-    /// Publishes a Celery task event when `-E` is on; events are best effort, never a reason to fail a task.
+    /// The JSON text of a task's arguments for `inspect active`, or `nil` when too long to pass to the supervisor.
+    private static func shortJSON(_ value: JSONValue) -> String? {
+        let text = value.serialized
+        return text.utf8.count <= WorkerEvent.TaskStart.maxArgumentBytes ? text : nil
+    }
+
+    /// Publishes a Celery task event when events are on (`-E`, or `enable_events` at run time); events are best
+    /// effort, never a reason to fail a task.
     private func emit(_ type: String, _ fields: @autoclosure () -> JSONObject) {
-        guard let events else { return }
+        guard nodeSettings.current.taskEvents ?? configuration.sendTaskEvents else { return }
         _ = try? connection.send(events.publish(type, fields()))
     }
 

@@ -41,6 +41,15 @@ package final class Supervisor: @unchecked Sendable {
     private var fatal: RedisError?
     /// The SIGTERM, SIGINT and SIGQUIT handlers, kept alive while the supervisor runs.
     private var signalSources: [any DispatchSourceSignal] = []
+    /// Run-time settings and the pool's target, changed by control commands (``ControlCommands``).
+    private let settings = Locked(NodeSettings())
+    private let pool: Locked<PoolTarget>
+    /// The pool size the supervisor works towards (the autoscaler's decision, or the fixed size).
+    private var desiredProcesses: Int
+    private var poolSizing: PoolSizing?
+    private var appliedPoolRestarts = 0
+    private var nextPoolLook = ContinuousClock.now
+    private var nextSlotIndex: Int
 
     private enum ShutdownState: Equatable {
         case running
@@ -60,6 +69,8 @@ package final class Supervisor: @unchecked Sendable {
         var startedAt: ContinuousClock.Instant
         var hardLimit: Duration?
         var queue = ""
+        /// The arguments as the process reported them (JSON text, reprs), for `inspect active`.
+        var arguments: WorkerEvent.TaskStart? = nil
     }
 
     private struct Slot {
@@ -73,6 +84,13 @@ package final class Supervisor: @unchecked Sendable {
         var killReason: KillReason?
         var restartAt: ContinuousClock.Instant? = .now
         var quickExits = 0
+        /// Set when the pool retires the process warm: it shrinks (`pool_shrink`, autoscale) or restarts (`pool_restart`).
+        var retirement: Retirement?
+    }
+
+    private enum Retirement {
+        case shrink
+        case restart
     }
 
     /// - Parameters:
@@ -91,7 +109,11 @@ package final class Supervisor: @unchecked Sendable {
         redis.reconnectTimeout = .seconds(1)
         let connection = RedisConnection(configuration: redis, logger: logger)
         self.connection = connection
-        self.slots = (0..<max(1, configuration.concurrency)).map { Slot(index: $0) }
+        let initial = configuration.autoscale.map { max(1, $0.minimum) } ?? max(1, configuration.concurrency)
+        self.slots = (0..<initial).map { Slot(index: $0) }
+        self.nextSlotIndex = initial
+        self.desiredProcesses = initial
+        self.pool = Locked(PoolTarget(processes: initial, autoscale: configuration.autoscale))
         self.metrics = configuration.metricsAddress.map { _ in
             MetricsEndpoint(
                 configuration: configuration,
@@ -129,7 +151,7 @@ package final class Supervisor: @unchecked Sendable {
         let snapshot = self.snapshot
         ControlListener(
             configuration: configuration, logger: logger, terminate: { inbox.post($0) },
-            snapshot: { snapshot.value }
+            snapshot: { snapshot.value }, settings: settings, pool: pool
         ).start()
         logger.info(
             "worker node starting",
@@ -175,6 +197,7 @@ package final class Supervisor: @unchecked Sendable {
             let now = ContinuousClock.now
             enforceHardTimeLimits(now: now)
             handleControlMessages()
+            if shutdown == .running { sizePool(now: now) }
             if shutdown == .running { restartDueSlots(now: now) }
             if case .warm(let deadline) = shutdown, now >= deadline {
                 logger.warning("shutdown timeout passed; killing running tasks and requeueing their messages")
@@ -245,7 +268,8 @@ package final class Supervisor: @unchecked Sendable {
             // Checked by the decoder: the age is finite and at most 10⁷ s.
             let age = Duration(checkedSeconds: max(0, Date().timeIntervalSince1970 - start.startedAt)) ?? .zero
             slots[index].running = RunningTask(
-                id: start.taskID, name: start.name, startedAt: .now - age, hardLimit: start.hardLimit, queue: start.queue
+                id: start.taskID, name: start.name, startedAt: .now - age, hardLimit: start.hardLimit, queue: start.queue,
+                arguments: start
             )
         case .finished(let report):
             slots[index].running = nil
@@ -272,7 +296,7 @@ package final class Supervisor: @unchecked Sendable {
 
     private func spawn(slot index: Int) {
         slots[index].generation += 1
-        let processID = "\(configuration.nodeName)#\(index).\(slots[index].generation)"
+        let processID = "\(configuration.nodeName)#\(slots[index].index).\(slots[index].generation)"
         do {
             // sendAll: an error reply (OOM, READONLY) throws, and the spawn is retried; a process never runs
             // without its lease.
@@ -320,6 +344,7 @@ package final class Supervisor: @unchecked Sendable {
         close(process.lifeline)
         close(process.events)
         let reason = slots[index].killReason
+        let retirement = slots[index].retirement
         let running = slots[index].running
         slots[index].process = nil
         slots[index].running = nil
@@ -350,6 +375,10 @@ package final class Supervisor: @unchecked Sendable {
             case .shutdown:
                 try recover(processID: processID, countAsDelivery: false)
                 logger.info("worker process stopped for shutdown; its message was requeued", metadata: metadata)
+            case nil where retirement != nil:
+                // A clean exit handed back what it held; a crash while retiring counts as one, as any crash.
+                try recover(processID: processID, countAsDelivery: status != 0)
+                logger.info("worker process retired by the pool (\(retirement == .shrink ? "shrink" : "restart"))", metadata: metadata)
             case nil:
                 let clean = status == 0 && shutdown != .running
                 if !clean && shutdown == .running { metrics?.node.processRestarted(status & 0x7F != 0 ? .signal : .exited) }
@@ -374,7 +403,11 @@ package final class Supervisor: @unchecked Sendable {
                 stopForFatal(error)
             } catch {}
         }
-        if shutdown == .running {
+        if shutdown == .running, let retirement {
+            // A restarted slot starts again now; a shrunk one is removed by the next sizing step.
+            slots[index].restartAt = retirement == .restart ? .now : nil
+            if retirement == .restart { slots[index].retirement = nil }
+        } else if shutdown == .running {
             restarts += 1
             if ContinuousClock.now - slots[index].spawnedAt > .seconds(10) { slots[index].quickExits = 0 }
             let delay = reason == nil ? backoff(for: &slots[index]) : .zero
@@ -389,6 +422,59 @@ package final class Supervisor: @unchecked Sendable {
             ProcessGroups.killChildGroups(of: process.pid)
             kill(process.pid, SIGKILL)
         }
+    }
+
+    // MARK: - Pool size (pool_grow, pool_shrink, pool_restart, autoscale)
+
+    /// Works towards the pool size control commands and the autoscaler ask for: starts slots, retires
+    /// processes warm (``PoolPlan``), and restarts them all, warm, after a `pool_restart`.
+    private func sizePool(now: ContinuousClock.Instant) {
+        slots.removeAll { $0.retirement == .shrink && $0.process == nil }
+        let target = pool.value
+        if target.restarts != appliedPoolRestarts {
+            appliedPoolRestarts = target.restarts
+            for index in slots.indices where slots[index].retirement == nil {
+                guard let process = slots[index].process else { continue }
+                slots[index].retirement = .restart
+                kill(process.pid, SIGTERM)
+            }
+        }
+        let live = slots.indices.filter { slots[$0].retirement != .shrink }
+        if let range = target.autoscale {
+            guarded("autoscale", at: &nextPoolLook, every: .seconds(1), now: now) {
+                var sizing = poolSizing ?? PoolSizing(range: range, idleTime: configuration.autoscaleKeepalive)
+                sizing.range = range
+                let busy = live.count(where: { slots[$0].running != nil })
+                let load = PoolLoad(ready: try readyMessages(), busy: busy, processes: live.count)
+                desiredProcesses = max(1, sizing.desired(after: load, now: now))
+                poolSizing = sizing
+            }
+        } else {
+            desiredProcesses = target.processes
+        }
+        let plan = PoolPlan.changes(
+            live: live.map { PoolPlan.Member(position: $0, busy: slots[$0].running != nil) }, desired: desiredProcesses)
+        for position in plan.retire {
+            slots[position].retirement = .shrink
+            if let process = slots[position].process {
+                kill(process.pid, SIGTERM)  // warm: finishes its task, hands back what it holds, exits
+            } else {
+                slots[position].restartAt = nil
+            }
+        }
+        for _ in 0..<plan.add {
+            slots.append(Slot(index: nextSlotIndex))
+            nextSlotIndex += 1
+        }
+        if !plan.retire.isEmpty || plan.add > 0 {
+            logger.info("pool resized", metadata: ["worker.processes": "\(desiredProcesses)"])
+        }
+    }
+
+    /// Messages ready in the queues the node consumes (every priority bucket), for the autoscaler.
+    private func readyMessages() throws -> Int {
+        let keys = PriorityBuckets.listKeys(queues: settings.value.queues ?? configuration.queues)
+        return try connection.pipeline(keys.map { ["LLEN", $0] }).reduce(0) { $0 + ($1.integer ?? 0) }
     }
 
     // MARK: - Time limits and revokes
@@ -431,7 +517,10 @@ package final class Supervisor: @unchecked Sendable {
                 slot.running.map { task in
                     NodeSnapshot.Task(
                         id: task.id, name: task.name, started: Date().addingTimeInterval(-(ContinuousClock.now - task.startedAt).seconds),
-                        queue: task.queue, pid: slot.process.map { Int($0.pid) }
+                        queue: task.queue, pid: slot.process.map { Int($0.pid) },
+                        args: task.arguments?.argsJSON.flatMap { try? JSONValue.parse($0) },
+                        kwargs: task.arguments?.kwargsJSON.flatMap { try? JSONValue.parse($0) },
+                        argsrepr: task.arguments?.argsrepr ?? "", kwargsrepr: task.arguments?.kwargsrepr ?? ""
                     )
                 }
             },
@@ -446,12 +535,13 @@ package final class Supervisor: @unchecked Sendable {
         do {
             try connection.sendAll(commands)  // an error reply (a lease not renewed) is an error, logged below
             sentOnline = true
-            let info = WorkerInfo(
+            var info = WorkerInfo(
                 node: configuration.nodeName, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
-                queues: configuration.queues, concurrency: slots.count, started: started, processed: processed,
+                queues: settings.value.queues ?? configuration.queues, concurrency: slots.count(where: { $0.retirement != .shrink }), started: started, processed: processed,
                 current: slots.map { slot in slot.running.map { "\($0.name) \($0.id)" } ?? (slot.process == nil ? "restarting" : "idle") },
                 lastSeen: Date(), restarts: restarts
             )
+            info.desiredProcesses = desiredProcesses
             try WorkerRegistry.publish(info, ttl: configuration.leaseTimeout * 3, on: connection)
         } catch let error as RedisError where error.isFatal {
             stopForFatal(error)

@@ -36,6 +36,8 @@ app.conf.update(
     task_serializer="json",
     result_serializer="json",
     accept_content=["json"],
+    # `celery control pool_restart` answers (as on Celerity) instead of refusing: the side-by-side control test.
+    worker_pool_restarts=True,
 )
 if os.environ.get("CELERITY_GLOBAL_KEYPREFIX"):
     app.conf.broker_transport_options = {"global_keyprefix": os.environ["CELERITY_GLOBAL_KEYPREFIX"]}
