@@ -130,7 +130,7 @@ let package = Package(
         .target(
             name: "CelerityCLI",
             dependencies: [
-                "Broker", "TaskAPI", "Worker", "Outbox",
+                "Broker", "TaskAPI", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -3,8 +3,8 @@
 # systemd units (systemd-analyze verify), docker-compose.yml (docker-compose config, no engine needed),
 # Prometheus config, rules and rule unit tests (promtool), Alertmanager config (amtool), the Grafana
 # dashboard (structure + every query through promtool), one runbook per alert, the Dockerfile (a structural
-# lint: no Docker engine here) and the environment names (deploy/ sets only what the code reads; every CELERITY_*
-# the code reads is documented).
+# lint: no Docker engine here), the KEDA ScaledObject (YAML + its query through promtool) and the environment
+# names (deploy/ sets only what the code reads; every CELERITY_* the code reads is documented).
 # Usage: scripts/validate-deploy.sh [CELERITY_BINARY]   (default: the debug build's celerity)
 # Fails loudly when a tool is missing: scripts/install-deps.sh installs them.
 set -euo pipefail
@@ -59,6 +59,10 @@ for dashboard in deploy/grafana/dashboards/*.json; do
     python3 deploy/tools/dashboard_queries.py "$dashboard" --rules "$work/dashboard-$(basename "$dashboard" .json).yml"
 done
 promtool check rules "$work"/dashboard-*.yml
+
+step "KEDA ScaledObject (structure; its Prometheus query through promtool)"
+python3 deploy/tools/check_keda.py "$work/keda-rules.yml"
+promtool check rules "$work/keda-rules.yml"
 
 step "runbooks"
 alerts=$(sed -n 's/^ *- alert: *//p' deploy/prometheus/rules/*.yml)

@@ -59,7 +59,9 @@ public enum AlertRuleFile {
                 guard let duration = parseDuration(thresholdText) else { throw fail(thresholdNode, "rule \(name): oldest_age_above must be a duration like 10m") }
                 threshold = duration.seconds
             } else {
-                guard let number = Double(thresholdText), number >= 0 else { throw fail(thresholdNode, "rule \(name): \(condition.rawValue) must be a number ≥ 0") }
+                guard let number = Double(thresholdText), (0...1e12).contains(number) else {
+                    throw fail(thresholdNode, "rule \(name): \(condition.rawValue) must be a number from 0 to 10¹²")
+                }
                 threshold = number
             }
             var rule = AlertRule(name: name, condition: condition, threshold: threshold)
@@ -84,12 +86,12 @@ public enum AlertRuleFile {
         return rules
     }
 
-    /// `30s`, `10m`, `12h`, `1d`, or plain seconds.
+    /// `30s`, `10m`, `12h`, `1d`, or plain seconds; `nil` unless finite and from 0 to 10⁷ s (about 115 days).
     static func parseDuration(_ text: String) -> Duration? {
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        if let seconds = Double(text), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
-        guard let unit = text.last.flatMap({ units[$0] }), let number = Double(text.dropLast()), number >= 0 else { return nil }
-        return .milliseconds(Int64(number * unit * 1000))
+        if let seconds = Double(text) { return Duration(checkedSeconds: seconds) }
+        guard let unit = text.last.flatMap({ units[$0] }), let number = Double(text.dropLast()) else { return nil }
+        return Duration(checkedSeconds: number * unit)
     }
 }
 

@@ -8,8 +8,8 @@ import Foundation
 import Logging
 import TaskAPI
 
-/// `--redis-url`, shared by every subcommand that talks to Redis; an application's own commands that enqueue use
-/// it too (`@OptionGroup var redis: RedisOptions`, then `CelerityClient(configuration: try redis.configuration())`).
+/// `--redis-url` and `--global-keyprefix`, shared by every subcommand that talks to Redis; an application's own
+/// commands that enqueue use them too (`@OptionGroup var redis: RedisOptions`, then `CelerityClient(configuration: try redis.configuration())`).
 public struct RedisOptions: ParsableArguments {
     /// Options with no flag given yet: ArgumentParser fills them.
     public init() {}
@@ -25,16 +25,40 @@ public struct RedisOptions: ParsableArguments {
     )
     public var redisURL: String?
 
-    /// The URL from the flag, else `CELERITY_REDIS_URL`, else the local default.
-    /// - Throws: An error naming what is wrong with the URL (never the URL, which may carry a password).
+    /// The `--global-keyprefix` flag's value, if given.
+    @Option(
+        name: .customLong("global-keyprefix"),
+        help: ArgumentHelp(
+            "Celery's global_keyprefix: put in front of every Redis key and channel, as kombu and Celery's backend do.",
+            discussion: "Defaults to $CELERITY_GLOBAL_KEYPREFIX, then none. Use the value the Python app sets in "
+                + "broker_transport_options and result_backend_transport_options.",
+            valueName: "prefix"
+        )
+    )
+    public var globalKeyPrefix: String?
+
+    /// The URL from the flag, else `CELERITY_REDIS_URL`, else the local default; with the global key prefix from
+    /// `--global-keyprefix`, else `CELERITY_GLOBAL_KEYPREFIX`, else none.
+    /// - Throws: An error naming what is wrong with the URL (never the URL, which may carry a password) or the prefix.
     public func configuration() throws -> RedisConfiguration {
-        let text = redisURL ?? ProcessInfo.processInfo.environment["CELERITY_REDIS_URL"]
-        guard let text, !text.isEmpty else { return .localDefault }
-        do {
-            return try RedisConfiguration(url: text)
-        } catch {
-            throw CommandError("\(error)")
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = RedisConfiguration.localDefault
+        if let text = redisURL ?? environment["CELERITY_REDIS_URL"], !text.isEmpty {
+            do {
+                configuration = try RedisConfiguration(url: text)
+            } catch {
+                throw CommandError("\(error)")
+            }
         }
+        if let prefix = globalKeyPrefix ?? environment["CELERITY_GLOBAL_KEYPREFIX"], !prefix.isEmpty || globalKeyPrefix != nil {
+            do {
+                configuration.globalKeyPrefix = try GlobalKeyPrefix(prefix)
+            } catch {
+                let source = globalKeyPrefix != nil ? "--global-keyprefix" : "CELERITY_GLOBAL_KEYPREFIX"
+                throw CommandError("\(source): \(error)")
+            }
+        }
+        return configuration
     }
 
     /// A configuration for short-lived commands: give up quickly when Redis is not there.

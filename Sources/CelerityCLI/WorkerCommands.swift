@@ -6,7 +6,6 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
-import Outbox
 import TaskAPI
 import Worker
 
@@ -26,35 +25,44 @@ package struct WorkerOptions: ParsableArguments {
     @Option(name: [.customShort("c"), .long], help: "Worker processes (default: number of cores).")
     package var concurrency: Int?
 
+    @Option(help: "Grow and shrink the pool with the load: MAX,MIN processes (Celery's flag; default: $CELERITY_AUTOSCALE, then off).")
+    package var autoscale: String?
+
+    @Option(help: "Seconds an autoscaled pool stays idle before it shrinks (default: $AUTOSCALE_KEEPALIVE, as Celery, then 30).")
+    package var autoscaleKeepalive: Double?
+
     @Option(name: [.customShort("n"), .customLong("hostname")], help: "Node name (default: celerity.<pid>@<host>).")
     package var nodeName: String?
 
-    @Option(help: "Seconds a warm shutdown waits for running tasks before requeueing them.")
+    @Option(help: "Seconds a warm shutdown waits for running tasks before requeueing them (0-86400).")
     package var shutdownTimeout: Double = 30
 
-    @Option(help: "Seconds a worker process's lease lasts without renewal.")
+    @Option(help: "Seconds a worker process's lease lasts without renewal (0.5-3600).")
     package var leaseTimeout: Double = 10
 
-    @Option(help: "Seconds between looks for dead worker processes of any node.")
+    @Option(help: "Seconds between looks for dead worker processes of any node (0.1-3600).")
     package var reapInterval: Double = 5
 
-    @Option(help: "Deliveries to dying processes before a message is dead-lettered as poison.")
+    @Option(help: "Deliveries to dying processes before a message is dead-lettered as poison (1-1000).")
     package var maxDeliveries: Int = 3
 
-    @Option(help: "Seconds results are kept (0: forever).")
+    @Option(help: "Seconds results are kept (0: forever; at most 315360000, ten years).")
     package var resultExpires: Double = 86400
 
     @Option(help: "Most messages (1-1000) a worker process takes in one step when its queue has a backlog (half the queue, at most this; 1 disables batching; default: $CELERITY_PREFETCH_BATCH, then 32).")
     package var prefetchBatch: Int?
 
-    @Option(help: "Largest message in bytes a worker decodes; a larger one is dead-lettered, keeping only a header excerpt (default: $CELERITY_MAX_MESSAGE_BYTES, then 16777216).")
+    @Option(help: "Largest message in bytes a worker decodes; a larger one is dead-lettered, keeping only a header excerpt (default: $CELERITY_MAX_MESSAGE_BYTES, then 16777216; 1024-536870912).")
     public var maxMessageBytes: Int?
 
-    @Option(help: "Seconds a task may run before its process hands back the rest of its batch and stores the results before it.")
+    @Option(help: "Seconds a task may run before its process hands back the rest of its batch and stores the results before it (0.000001-3600).")
     package var batchHold: Double = 0.002
 
     @Flag(help: "Store STARTED when a task starts (Celery's task_track_started).")
     package var trackStarted = false
+
+    @Flag(help: "Store Celery's extended result fields: name, args, kwargs, worker, retries, queue (Celery's result_extended; default: $CELERITY_RESULT_EXTENDED, then off).")
+    package var resultExtended = false
 
     @Flag(name: [.customShort("E"), .customLong("task-events")], help: "Send Celery task events (for Flower and celery events).")
     package var taskEvents = false
@@ -83,7 +91,7 @@ package struct WorkerOptions: ParsableArguments {
     )
     package var aliases: [String] = []
 
-    @Flag(help: "Also relay the application's celerity_outbox table to Redis (docs/outbox.md; needs the database URL).")
+    @Flag(help: "Also relay the application's celerity_outbox table to Redis (the celerity binary; docs/outbox.md; needs the database URL).")
     public var outbox = false
 
     @Option(help: "Log format: text or json.")
@@ -101,32 +109,55 @@ package struct WorkerOptions: ParsableArguments {
             guard concurrency > 0 else { throw CommandError("--concurrency must be at least 1") }
             configuration.concurrency = concurrency
         }
-        if let nodeName { configuration.nodeName = nodeName }
-        configuration.shutdownTimeout = .milliseconds(Int64(shutdownTimeout * 1000))
-        configuration.leaseTimeout = .milliseconds(Int64(leaseTimeout * 1000))
-        configuration.heartbeatInterval = min(.seconds(2), configuration.leaseTimeout / 3)
-        configuration.reapInterval = .milliseconds(Int64(reapInterval * 1000))
-        configuration.maxDeliveries = max(1, maxDeliveries)
-        configuration.results = ResultBackend(timeToLive: resultExpires > 0 ? .seconds(resultExpires) : nil)
-        if let batch = prefetchBatch ?? ProcessInfo.processInfo.environment["CELERITY_PREFETCH_BATCH"].map({ Int($0) ?? 0 }) {
-            guard (1...1000).contains(batch) else {
-                throw CommandError("--prefetch-batch (or CELERITY_PREFETCH_BATCH) must be a whole number from 1 to 1000")
+        if let range = autoscale ?? ProcessInfo.processInfo.environment["CELERITY_AUTOSCALE"] {
+            do { configuration.autoscale = try AutoscaleRange(parsing: range) } catch {
+                throw CommandError("--autoscale (or CELERITY_AUTOSCALE): \(error)")
             }
-            configuration.prefetchBatch = batch
         }
-        if let bytes = maxMessageBytes ?? ProcessInfo.processInfo.environment["CELERITY_MAX_MESSAGE_BYTES"].map({ Int($0) ?? 0 }) {
-            guard bytes >= 1024 else { throw CommandError("--max-message-bytes (or CELERITY_MAX_MESSAGE_BYTES) must be a whole number of at least 1024") }
-            configuration.maxMessageBytes = bytes
+        if let keepalive = autoscaleKeepalive ?? ProcessInfo.processInfo.environment["AUTOSCALE_KEEPALIVE"].map({ Double($0) ?? -1 }) {
+            guard keepalive >= 0, let duration = Duration(checkedSeconds: keepalive) else {
+                throw CommandError("--autoscale-keepalive (or AUTOSCALE_KEEPALIVE) must be seconds from 0 to 1e7")
+            }
+            configuration.autoscaleKeepalive = duration
         }
-        guard batchHold > 0 else { throw CommandError("--batch-hold must be more than 0 seconds") }
-        configuration.batchHold = .microseconds(Int64(batchHold * 1_000_000))
+        if let nodeName { configuration.nodeName = nodeName }
+        let ranges = WorkerOptionRanges.self
+        configuration.shutdownTimeout = try CheckedOption.seconds(shutdownTimeout, name: "--shutdown-timeout", in: ranges.shutdownTimeout)
+        configuration.leaseTimeout = try CheckedOption.seconds(leaseTimeout, name: "--lease-timeout", in: ranges.leaseTimeout)
+        configuration.heartbeatInterval = min(.seconds(2), configuration.leaseTimeout / 3)
+        configuration.reapInterval = try CheckedOption.seconds(reapInterval, name: "--reap-interval", in: ranges.reapInterval)
+        configuration.maxDeliveries = try CheckedOption.whole(maxDeliveries, name: "--max-deliveries", in: ranges.maxDeliveries)
+        let expires = try CheckedOption.seconds(resultExpires, name: "--result-expires", in: ranges.resultExpires)
+        configuration.results = ResultBackend(timeToLive: expires > .zero ? expires : nil)
+        let environment = ProcessInfo.processInfo.environment
+        if let prefetchBatch {
+            configuration.prefetchBatch = try CheckedOption.whole(prefetchBatch, name: "--prefetch-batch", in: ranges.prefetchBatch)
+        } else if let text = environment["CELERITY_PREFETCH_BATCH"] {
+            configuration.prefetchBatch = try CheckedOption.whole(text, name: "CELERITY_PREFETCH_BATCH", in: ranges.prefetchBatch)
+        }
+        if let maxMessageBytes {
+            configuration.maxMessageBytes = try CheckedOption.whole(maxMessageBytes, name: "--max-message-bytes", in: ranges.maxMessageBytes)
+        } else if let text = environment["CELERITY_MAX_MESSAGE_BYTES"] {
+            configuration.maxMessageBytes = try CheckedOption.whole(text, name: "CELERITY_MAX_MESSAGE_BYTES", in: ranges.maxMessageBytes)
+        }
+        configuration.batchHold = try CheckedOption.seconds(batchHold, name: "--batch-hold", in: ranges.batchHold)
         configuration.trackStarted = trackStarted
         configuration.sendTaskEvents = taskEvents
-        if let address = metricsAddress ?? ProcessInfo.processInfo.environment["CELERITY_METRICS_ADDRESS"] {
+        configuration.extendedResults = try resultExtended || Self.switchVariable("CELERITY_RESULT_EXTENDED")
+        if let address = metricsAddress ?? environment["CELERITY_METRICS_ADDRESS"] {
             do { configuration.metricsAddress = try MetricsAddress.parse(address) } catch { throw CommandError("\(error)") }
             configuration.metricsAddressRequired = true
         }
         return configuration
+    }
+
+    /// An on/off environment variable: `1`, `true`, `yes`, `on` or `0`, `false`, `no`, `off`, empty or unset.
+    private static func switchVariable(_ name: String) throws -> Bool {
+        switch (ProcessInfo.processInfo.environment[name] ?? "").trimmingWhitespace().lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "", "0", "false", "no", "off": return false
+        default: throw CommandError("\(name) must be 1, true, yes, on or 0, false, no, off")
+        }
     }
 
     /// The application's settings: `--set`, `--database-url`, then the environment, then the configuration file.
@@ -210,11 +241,14 @@ public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand 
             logger: logger
         )
         guard options.outbox else { return try await supervisor.run() }
-        let relayConfiguration: OutboxRelayConfiguration
-        do { relayConfiguration = try OutboxRelayConfiguration(settings: check.settings, redis: configuration.redis) } catch {
+        guard let relaying = Application.self as? any OutboxRelayingApplication.Type else {
+            throw CommandError("--outbox: this worker binary has no outbox relay; run `celerity outbox relay` beside it")
+        }
+        let runRelay: @Sendable () async -> Void
+        do { runRelay = try relaying.outboxRelay(settings: check.settings, redis: configuration.redis) } catch {
             throw CommandError("--outbox: \(error)")
         }
-        let relay = Task { await OutboxRelay(configuration: relayConfiguration, logger: Logger(label: "celerity.outbox")).run() }
+        let relay = Task { await runRelay() }
         defer { relay.cancel() }
         try await supervisor.run()
     }

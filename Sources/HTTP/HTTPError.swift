@@ -101,6 +101,8 @@ public struct HTTPError: TransientError, Sendable, CustomStringConvertible {
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: trimmed) else { return nil }
-        return .milliseconds(max(0, Int64((date.timeIntervalSince(now) * 1000).rounded(.up))))
+        // A date from outside: clamped to 0…10⁷ s before the conversion, so year 999999999 cannot trap.
+        let seconds = min(max(0, date.timeIntervalSince(now)), 10_000_000)
+        return .milliseconds(seconds.isFinite ? Int64((seconds * 1000).rounded(.up)) : 0)
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Checks that a ``TaskParameters`` type's stored properties and its `parameters` list name the same
 /// arguments, by decoding the type once from a probe that records the coding keys it is asked for.

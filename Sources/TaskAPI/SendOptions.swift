@@ -1,5 +1,9 @@
 import Broker
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// How a ``TaskParameters`` value is sent: every ``TaskOptions`` field, except that the queue is optional and
 /// defaults to the task's own ``TaskParameters/queue`` — also when a countdown, an ETA or a priority is given.

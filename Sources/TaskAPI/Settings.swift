@@ -64,12 +64,14 @@ public struct Settings: Sendable, CustomStringConvertible {
     }
 
     /// A duration given in seconds (`300`, `0.5`), or `defaultValue` when unset.
-    /// - Throws: ``SettingsError`` when the value is not a non-negative number of seconds.
+    /// - Throws: ``SettingsError`` when the value is not a number of seconds from 0 to 10⁷ (about 115 days).
     public func seconds(_ key: String, default defaultValue: Duration) throws -> Duration {
         guard self[key] != nil else { return defaultValue }
         let value = try double(key, default: 0)
-        guard value >= 0 else { throw problem(key, "is not a non-negative number of seconds") }
-        return .milliseconds(Int64((value * 1000).rounded()))
+        guard let duration = Duration(checkedSeconds: value) else {
+            throw problem(key, "is not a number of seconds from 0 to \(Int(Duration.longestAcceptedSeconds))")
+        }
+        return duration
     }
 
     /// A comma-separated list, trimmed, without empty items; `defaultValue` when unset.

@@ -17,6 +17,12 @@ public final class TaskSender: Sendable {
     public let rootID: String?
     private let transport: any TaskTransport
     private let steps = Mutex(0)
+    private let sent = Mutex<[JSONValue]>([])
+
+    /// What this sender sent, as Celery records a task's children in its result (`children`, read by Python's
+    /// `AsyncResult.children`): a task as `[[id, null], null]`, a group, and a chord's header, as
+    /// `[[group id, null], [member, …]]`. In the order sent; a step skipped on a re-run is listed as before.
+    public var children: [JSONValue] { sent.withLock { $0 } }
 
     /// A sender for the task `parentID` (in workflow `rootID`) that hands its steps to `transport`.
     public init(parentID: String?, rootID: String?, transport: any TaskTransport) {
@@ -33,6 +39,7 @@ public final class TaskSender: Sendable {
         if signature.options.taskID == nil { signature.options.taskID = id(step, "task", 0) }
         let id = signature.freeze()
         try await transport.send(step: key(step), preparation: [], messages: [signature.message(parentID: parentID, rootID: rootID)])
+        record(Self.child(id))
         return id
     }
 
@@ -49,6 +56,7 @@ public final class TaskSender: Sendable {
             members(signatures, step: step), groupID: id(step, "group", 0), parentID: parentID, rootID: rootID
         )
         try await transport.send(step: key(step), preparation: [], messages: messages)
+        record(Self.child(group: id(step, "group", 0), members: ids))
         return GroupHandle(groupID: id(step, "group", 0), taskIDs: ids)
     }
 
@@ -74,7 +82,20 @@ public final class TaskSender: Sendable {
             members(header, step: step), body: body, groupID: id(step, "group", 0), parentID: parentID, rootID: rootID
         )
         try await transport.send(step: key(step), preparation: preparation, messages: messages)
+        record(Self.child(group: handle.groupID, members: handle.headerIDs))
         return handle
+    }
+
+    private func record(_ child: JSONValue) {
+        sent.withLock { $0.append(child) }
+    }
+
+    /// Celery's `AsyncResult.as_tuple()` of a task without a parent result.
+    private static func child(_ id: String) -> JSONValue { [[.string(id), nil], nil] }
+
+    /// Celery's `GroupResult.as_tuple()`.
+    private static func child(group: String, members: [String]) -> JSONValue {
+        [[.string(group), nil], .array(members.map { child($0) })]
     }
 
     private func nextStep() -> Int {

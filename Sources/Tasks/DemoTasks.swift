@@ -24,10 +24,13 @@ public enum DemoTasks {
                 throw TaskError.valueError("boom")
             },
             TaskDefinition("\(namespace).sleep") { arguments, _ in
-                guard let seconds = arguments.argument(0, "seconds"), let value = seconds.doubleValue, value >= 0 else {
-                    throw TaskError.typeError("sleep() needs a non-negative number of seconds")
+                // A number from the message: checked before the conversion (1e300 or NaN must not trap the process).
+                guard let seconds = arguments.argument(0, "seconds"), let value = seconds.doubleValue,
+                    let duration = Duration(checkedSeconds: value)
+                else {
+                    throw TaskError.typeError("sleep() needs a number of seconds from 0 to \(Int(Duration.longestAcceptedSeconds))")
                 }
-                try await Task.sleep(for: .milliseconds(Int64(value * 1000)))
+                try await Task.sleep(for: duration)
                 return seconds
             },
             TaskDefinition("\(namespace).\(sum)") { arguments, _ in

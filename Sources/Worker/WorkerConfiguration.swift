@@ -13,6 +13,12 @@ public struct WorkerConfiguration: Sendable {
     public var queues: [String] = ["celery"]
     /// Worker processes. Default: the number of cores.
     public var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Grow and shrink the pool with the load between these bounds (Celery's `--autoscale MAX,MIN`); `nil`
+    /// runs ``concurrency`` processes. Default `nil`.
+    public var autoscale: AutoscaleRange?
+    /// How long an autoscaled pool must have idle processes and nothing ready before it shrinks (Celery's
+    /// `AUTOSCALE_KEEPALIVE`). Default 30 s.
+    public var autoscaleKeepalive: Duration = .seconds(30)
     /// This node's name, as shown by `celerity workers` and in results. Default `celerity.<pid>@<host>`.
     public var nodeName: String = "celerity.\(ProcessInfo.processInfo.processIdentifier)@\(ProcessInfo.processInfo.hostName)"
     /// How long a process's lease lasts without renewal. Default 10 s.
@@ -34,8 +40,9 @@ public struct WorkerConfiguration: Sendable {
     public var trackStarted = false
     /// Publish Celery task events (`task-received`, `task-started`, `task-succeeded`, …; Celery's `-E`). Default off.
     public var sendTaskEvents = false
-    /// Write Celery's extended result fields (name, args, kwargs, worker, retries, queue). Default on.
-    public var extendedResults = true
+    /// Write Celery's extended result fields (name, args, kwargs, worker, retries, queue; Celery's
+    /// `result_extended`). Default off, as Celery's.
+    public var extendedResults = false
     /// The largest envelope a worker process decodes; a larger one is dead-lettered with only an excerpt of
     /// its headers kept. Default 16 MiB (`CELERITY_MAX_MESSAGE_BYTES`).
     public var maxMessageBytes = MessageLimits.defaultMaxBytes

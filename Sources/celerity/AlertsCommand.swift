@@ -39,7 +39,7 @@ struct AlertsCommand: AsyncParsableCommand {
         } catch {
             throw CommandError("\(error)")
         }
-        guard interval > 0 else { throw CommandError("--interval must be more than 0 seconds") }
+        let checkedInterval = try CheckedOption.seconds(interval, name: "--interval", in: 0.1...86_400)
         let logger = Logger(label: "celerity.alerts")
         let notifier = SlackNotifier(
             configuration: .init(webhookURL: ProcessInfo.processInfo.environment["SLACK_WEBHOOK_URL"]), client: HTTPClient(logger: logger),
@@ -48,7 +48,7 @@ struct AlertsCommand: AsyncParsableCommand {
         let alerter = Alerter(
             redis: try redis.configuration(), rules: loaded,
             queues: queues.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty },
-            notifier: notifier, interval: .milliseconds(Int64(interval * 1000)), logger: logger
+            notifier: notifier, interval: checkedInterval, logger: logger
         )
         await alerter.run()
     }

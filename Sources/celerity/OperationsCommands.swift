@@ -51,7 +51,7 @@ struct RevokeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = RedisClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
-        let revocations = Revocations(timeToLive: .seconds(ttl))
+        let revocations = Revocations(timeToLive: try CheckedOption.seconds(ttl, name: "--ttl", in: 1...315_360_000))
         let (id, terminate) = (self.id, self.terminate)
         try await client.withConnection { connection in
             try revocations.revoke(taskID: id, terminate: terminate, backend: ResultBackend(), on: connection)
@@ -74,14 +74,11 @@ struct DeadLetterCommand: AsyncParsableCommand {
         @Option(help: "At most this many entries (one page).") var limit = 50
         @Option(help: "Skip this many of the newest entries: the next page starts at --offset <offset + limit>.") var offset = 0
 
-        func validate() throws {
-            if limit < 1 { throw ValidationError("--limit must be at least 1") }
-            if offset < 0 { throw ValidationError("--offset must not be negative") }
-        }
-
         func run() async throws {
+            // Checked before `offset + limit` is computed: Int.max must not overflow.
+            let limit = try CheckedOption.whole(self.limit, name: "--limit", in: 1...10_000)
+            let offset = try CheckedOption.whole(self.offset, name: "--offset", in: 0...1_000_000_000)
             let client = RedisClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
-            let (limit, offset) = (self.limit, self.offset)
             let (entries, total) = try await client.withConnection { connection in
                 (try DeadLetterQueue().list(limit: limit, offset: offset, on: connection), try DeadLetterQueue().count(on: connection))
             }

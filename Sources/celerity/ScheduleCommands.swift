@@ -34,7 +34,6 @@ struct SchedulerCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
-        guard grace >= 1 else { throw ValidationError("--grace must be at least 1 second") }
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -42,6 +41,7 @@ struct SchedulerCommand: AsyncParsableCommand {
 
     func run() async throws {
         LogFormat.bootstrap(logFormat, level: logLevel)
+        let grace = try CheckedOption.seconds(self.grace, name: "--grace", in: 1...86_400)
         let schedule: Schedule
         do {
             schedule = try ScheduleFile.load(path: schedulePath)
@@ -53,7 +53,7 @@ struct SchedulerCommand: AsyncParsableCommand {
             throw CommandError("\(error)\nthe scheduler did not start")
         }
         var configuration = SchedulerConfiguration(schedulePath: schedulePath, redis: try redis.configuration())
-        configuration.grace = .milliseconds(Int64(grace * 1000))
+        configuration.grace = grace
         let service = SchedulerService(
             configuration: configuration, schedule: schedule, logger: Logger(label: "celerity.scheduler")
         )

@@ -34,11 +34,12 @@ struct SecretsCommand: AsyncParsableCommand {
         var timeout: Double = 120
 
         func run() async throws {
+            let timeout = try CheckedOption.seconds(self.timeout, name: "--timeout", in: 0.001...86_400)
             let client = CelerityClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
             let parameters = SecretsTasks.RotateJWT(dry_run: dryRun)
             let taskID = try await client.enqueue(parameters)
             print("sent \(SecretsTasks.RotateJWT.taskName) \(taskID)\(dryRun ? " (dry run)" : "")")
-            let result = try await client.result(taskID, timeout: .milliseconds(Int64(timeout * 1000)))
+            let result = try await client.result(taskID, timeout: timeout)
             print(ResultFormatter.line(result))
             if result.state != .success { throw ExitCode(1) }
         }
@@ -60,6 +61,7 @@ struct SecretsCommand: AsyncParsableCommand {
         var limit = 20
 
         func run() throws {
+            let limit = try CheckedOption.whole(self.limit, name: "--limit", in: 1...10_000)
             let records: [RotationRecord]
             do {
                 let settings = try settings.settings(extra: databaseURL.map { ["CELERITY_DATABASE_URL": $0] } ?? [:])

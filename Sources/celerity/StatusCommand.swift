@@ -27,12 +27,12 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let client = RedisClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
         let queues = self.queues.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
-        let interval = rateInterval
+        let interval = try CheckedOption.seconds(rateInterval, name: "--rate-interval", in: 0...3600)
         let report = try await client.withConnection { connection in
             let scrape = ClusterScrape(connection: connection, queues: queues, leaseTimeout: .seconds(10))
             var report = try StatusReport.read(scrape: scrape, on: connection)
-            if interval > 0 {
-                PosixThread.sleep(for: .milliseconds(Int64(interval * 1000)))
+            if interval > .zero {
+                PosixThread.sleep(for: interval)
                 report = try StatusReport.read(scrape: scrape, on: connection, previous: report)
             }
             return report

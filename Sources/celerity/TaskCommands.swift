@@ -37,6 +37,9 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Option(help: "Use this task id instead of a fresh UUID.")
     var id: String?
 
+    @Flag(help: "Publish a task-sent event, as a Celery client with task_send_sent_event does (Flower shows the task).")
+    var sentEvent = false
+
     @Flag(help: "Wait for the result and print it.")
     var wait = false
 
@@ -45,8 +48,6 @@ struct EnqueueCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...9).contains(priority) else { throw ValidationError("--priority must be 0-9, got \(priority)") }
-        if let countdown, countdown < 0 { throw ValidationError("--countdown must not be negative") }
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }
 
     func run() async throws {
@@ -56,15 +57,22 @@ struct EnqueueCommand: AsyncParsableCommand {
         guard case .object(let keywords) = try parseJSONArgument(kwargs, option: "--kwargs") else {
             throw CommandError("--kwargs must be a JSON object, e.g. '{\"a\": 1}'")
         }
-        let client = CelerityClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
-        let options = TaskOptions(
-            queue: queue, priority: priority, countdown: countdown.map { .milliseconds(Int64($0 * 1000)) },
-            expiresIn: expires.map { .milliseconds(Int64($0 * 1000)) }, taskID: id
+        let longest = Duration.longestAcceptedSeconds
+        let countdown = try self.countdown.map { seconds throws(CommandError) in
+            try CheckedOption.seconds(seconds, name: "--countdown", in: 0...longest)
+        }
+        let expires = try self.expires.map { seconds throws(CommandError) in
+            try CheckedOption.seconds(seconds, name: "--expires", in: 0...longest)
+        }
+        let timeout = try CheckedOption.seconds(self.timeout, name: "--timeout", in: 0.001...86_400)
+        let client = CelerityClient(
+            configuration: try redis.commandLineConfiguration(), sendSentEvents: sentEvent, logger: redis.quietLogger
         )
+        let options = TaskOptions(queue: queue, priority: priority, countdown: countdown, expiresIn: expires, taskID: id)
         let taskID = try await client.enqueue(task, args: positional, kwargs: keywords, options: options)
         print(taskID)
         guard wait else { return }
-        let result = try await client.result(taskID, timeout: .milliseconds(Int64(timeout * 1000)))
+        let result = try await client.result(taskID, timeout: timeout)
         print(ResultFormatter.line(result))
         if result.state != .success { throw ExitCode(1) }
     }
@@ -89,10 +97,11 @@ struct ResultCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        let wait = try self.wait.map { seconds throws(CommandError) in try CheckedOption.seconds(seconds, name: "--wait", in: 0...86_400) }
         let client = CelerityClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
         let result: TaskResult
         if let wait {
-            result = try await client.result(id, timeout: .milliseconds(Int64(wait * 1000)))
+            result = try await client.result(id, timeout: wait)
         } else {
             result = try await client.result(id)
         }

@@ -13,8 +13,8 @@ struct CanvasTests {
     func pythonCanvasOnCelerity(version: String) async throws {
         let celery = try await PythonCelery.prepare(version: version)
         try await withInteropFixture { fixture in
-            let first = try await fixture.startCelerity()
-            let second = try await fixture.startCelerity()
+            let first = try await fixture.startCelerity(options: ["--result-extended"])
+            let second = try await fixture.startCelerity(options: ["--result-extended"])
             let nodes: Set<String> = [first.name, second.name]
             let report = try await fixture.scenario(celery, ["canvas"])
 
@@ -97,7 +97,10 @@ struct CanvasTests {
     @Test("the Swift client's chain, group and chord run on Celerity workers")
     func swiftCanvasOnCelerity() async throws {
         try await withInteropFixture { fixture in
-            let nodes: Set<String> = [try await fixture.startCelerity().name, try await fixture.startCelerity().name]
+            let nodes: Set<String> = [
+                try await fixture.startCelerity(options: ["--result-extended"]).name,
+                try await fixture.startCelerity(options: ["--result-extended"]).name,
+            ]
             try await Self.runSwiftCanvas(fixture) { worker in nodes.contains(worker) }
         }
     }

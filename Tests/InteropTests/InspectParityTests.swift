@@ -48,6 +48,7 @@ struct InspectParityTests {
                 let (mine, theirs) = try await replies([command])
                 #expect(keys(mine.array?.first) == keys(theirs.array?.first), "\(command): \(mine) vs \(theirs)")
                 #expect(mine.array?.first?["id"]?.string == onCelerity)
+                #expect(mine.array?.first?["args"] == theirs.array?.first?["args"], "the args of compat.sleep(30), as Celery")
             }
             let (queried, pythonQueried) = try await replies(["query_task", onCelerity, onPython])
             #expect(keys(queried) == [onCelerity] && keys(pythonQueried) == [onPython])
@@ -55,9 +56,16 @@ struct InspectParityTests {
             #expect(
                 keys(queried[onCelerity]?.array?.last) == keys(pythonQueried[onPython]?.array?.last),
                 "\(queried) vs \(pythonQueried)")
-            for command in ["scheduled", "reserved", "revoked", "registered", "dump_tasks", "dump_revoked"] {
+            for command in [
+                "scheduled", "reserved", "revoked", "registered", "dump_tasks", "dump_revoked", "dump_reserved", "dump_schedule",
+            ] {
                 let (mine, theirs) = try await replies([command])
                 #expect(mine.array != nil && theirs.array != nil, "\(command): \(mine) vs \(theirs)")
+            }
+            for command in ["conf", "dump_conf"] {
+                let (mine, theirs) = try await replies([command])
+                #expect(mine.object != nil && theirs.object != nil, "\(command): \(mine) vs \(theirs)")
+                #expect(mine["broker_url"]?.string == fixture.url, "no password here, so the redacted URL is the URL")
             }
             let (queues, pythonQueues) = try await replies(["active_queues"])
             #expect(keys(queues.array?.first) == keys(pythonQueues.array?.first), "\(queues) vs \(pythonQueues)")

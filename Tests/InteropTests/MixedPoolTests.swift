@@ -13,7 +13,7 @@ struct MixedPoolTests {
         let modern = try await PythonCelery.prepare(version: "5.7.0")
         let older = try await PythonCelery.prepare(version: "5.5.3")
         try await withInteropFixture { fixture in
-            let node = try await fixture.startCelerity(concurrency: 2)
+            let node = try await fixture.startCelerity(concurrency: 2, options: ["--result-extended"])
             let python = [try await fixture.startPython(modern), try await fixture.startPython(older)]
             let perClient = 1000
 

@@ -13,7 +13,7 @@ struct PythonClientTests {
     func sendOptions(version: String) async throws {
         let celery = try await PythonCelery.prepare(version: version)
         try await withInteropFixture { fixture in
-            let node = try await fixture.startCelerity(queues: ["celery", "other"])
+            let node = try await fixture.startCelerity(queues: ["celery", "other"], options: ["--result-extended"])
             let report = try await fixture.scenario(celery, ["options"])
             let sentAt = try #require(report["sent_at"]?.string.flatMap(CeleryTime.parse))
 
@@ -144,7 +144,7 @@ struct PythonClientTests {
     func retryThenSuccess(version: String) async throws {
         let celery = try await PythonCelery.prepare(version: version)
         try await withInteropFixture { fixture in
-            let node = try await fixture.startCelerity()
+            let node = try await fixture.startCelerity(options: ["--result-extended"])
             let report = try await fixture.scenario(celery, ["retry", "flaky", "1"])
             let id = try #require(report["id"]?.string)
             #expect(report["states"] == ["RETRY", "SUCCESS"])

@@ -60,6 +60,8 @@ struct MetricsEndpointTests {
             #expect(metrics.value("celerity_queue_messages", ["queue_name": "idle", "priority": "3"]) == 3)
             #expect(metrics.value("celery_queue_length", ["queue_name": "celery"]) == 0)
             #expect(metrics.value("celery_worker_up", ["hostname": "ops-a@test"]) == 1)
+            // What the node would run, for external autoscalers (KEDA): without --autoscale, its pool size.
+            #expect(metrics.value("celerity_worker_desired_processes", ["hostname": "ops-a@test"]) == 2)
             #expect(metrics.value("celery_active_worker_count", ["queue_name": "celery"]) == 1)
             #expect(metrics.value("celery_active_process_count", ["queue_name": "celery"]) == 2)
             #expect(metrics.value("celery_active_worker_count", ["queue_name": "idle"]) == 0)

@@ -28,6 +28,18 @@ import Testing
         #expect(settings.source(of: "CELERITY_C") == path)
     }
 
+    @Test("a number of seconds is range-checked before it becomes a Duration: 1e300, inf, nan, -1 name the key, never trap")
+    func secondsAreRangeChecked() throws {
+        for text in ["1e300", "inf", "nan", "-1", "10000001"] {
+            let settings = try Settings(environment: ["CELERITY_SECRETS_GRACE": text])
+            #expect {
+                try settings.seconds("CELERITY_SECRETS_GRACE", default: .seconds(1))
+            } throws: { "\($0)".contains("CELERITY_SECRETS_GRACE") }
+        }
+        let settings = try Settings(environment: ["CELERITY_SECRETS_GRACE": "0.25"])
+        #expect(try settings.seconds("CELERITY_SECRETS_GRACE", default: .seconds(1)) == .milliseconds(250))
+    }
+
     @Test("typed reads name the key and never the value; secrets print as ***")
     func errorsHideValues() throws {
         let settings = try Settings(environment: ["CELERITY_N": "hunter2", "SLACK_WEBHOOK_URL": "https://hooks.example/T0/B0/XYZ"])

@@ -8,9 +8,26 @@ import Tasks
 /// clients send.
 enum CompatTasks {
     /// `compat.add`, `compat.echo`, `compat.fail`, `compat.sleep`, `compat.tsum` (the demo tasks under the
-    /// interop app's names), `compat.record` and `compat.flaky`, the last two writing through `redis`.
+    /// interop app's names), `compat.record` and `compat.flaky`, the last two writing through `redis`,
+    /// `compat.identity` and `compat.spawn`.
     static func all(_ redis: RedisConnection) -> [TaskDefinition] {
-        DemoTasks.definitions(namespace: "compat", sum: "tsum") + [record(redis), flaky(redis)]
+        DemoTasks.definitions(namespace: "compat", sum: "tsum") + [record(redis), flaky(redis), identity, spawn]
+    }
+
+    /// `compat.identity(value)`: returns `value` (shows what a chord body receives).
+    static let identity = TaskDefinition("compat.identity") { arguments, _ in
+        arguments.argument(0, "value") ?? .null
+    }
+
+    /// `compat.spawn(count)`: sends `compat.add(i, i)` for each `i < count`, then a group of `compat.add(i, 1)`;
+    /// returns `count`. Its result's `children` lists them as Celery's would: `count` tasks, then one group.
+    static let spawn = TaskDefinition("compat.spawn") { arguments, context in
+        let count = arguments.argument(0, "count")?.intValue ?? 2
+        for i in 0..<count {
+            try await context.sender.send(Signature("compat.add", args: [.int(i), .int(i)]))
+        }
+        _ = try await context.sender.group((0..<count).map { Signature("compat.add", args: [.int($0), 1]) })
+        return .int(count)
     }
 
     /// `compat.record(key, value)`: RPUSHes `value` (JSON unless a string or a number) to `key`; returns the length.

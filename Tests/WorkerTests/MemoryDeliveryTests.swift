@@ -36,7 +36,8 @@ import Testing
             handler = DeliveryHandler(
                 configuration: configuration, registry: registry, processID: "p1", logger: Logger(label: "test"), broker: broker,
                 tellSupervisor: { event in self.reports.withLock { $0.append(event) } },
-                acknowledgeLater: { ack in self.acks.withLock { $0.append(ack) } }
+                acknowledgeLater: { ack in self.acks.withLock { $0.append(ack) } },
+                nodeSettings: NodeSettingsReader(node: configuration.nodeName)
             )
         }
 

@@ -143,7 +143,7 @@ extension WorkerTests {
     @Test("7. retries with backoff publish RETRY states, then SUCCESS; exhausted retries end in FAILURE and the DLQ")
     func retriesWithBackoff() async throws {
         try await withFixture { f in
-            let node = try await f.startWorker()
+            let node = try await f.startWorker(["--result-extended"])
 
             // test.flaky fails twice (200 ms, then 400 ms backoff, no jitter), then succeeds on run 3.
             let flakyID = UUID().uuidString.lowercased()

@@ -15,7 +15,8 @@ import Testing
     @Test("a task id, name or queue holding tabs, newlines, CR and % comes back as it went, in one event")
     func hostileFieldsRoundTrip() throws {
         let hostile = "x1\nstart\tv\tn\tnan\t0\tq\r%0A%"
-        let start = WorkerEvent.started(.init(taskID: hostile, name: "demo\tadd", hardLimit: .seconds(5), startedAt: 1_700_000_000.25, queue: "q\nq"))
+        let start = WorkerEvent.started(.init(taskID: hostile, name: "demo\tadd", hardLimit: .seconds(5), startedAt: 1_700_000_000.25, queue: "q\nq",
+            argsJSON: "[\"a\\tb\", \"%\"]", kwargsJSON: nil, argsrepr: "('a\tb', '%\n')", kwargsrepr: "{}"))
         let done = WorkerEvent.finished(TaskReport(taskID: hostile, outcome: .rejected, name: "n\n", queue: "%", deadLetter: .malformed))
         let tasks = WorkerEvent.registered(taskNames: ["a\tb", "c\nd", ""])
         let lines = roundTrip([start, done, tasks])
@@ -42,18 +43,18 @@ import Testing
         let now = 1_700_000_000.0
         for limit in ["nan", "inf", "-inf", "1e16", "1e300", "-1", "0", "10000000.5", "abc", ""] {
             #expect(throws: WorkerEvent.DecodingError.self, "\(limit)") {
-                try WorkerEvent(fields: ["start", "id", "demo.add", limit, String(now), "celery"], now: now)
+                try WorkerEvent(fields: ["start", "id", "demo.add", limit, String(now), "celery", "-", "-", "", ""], now: now)
             }
         }
         for started in ["nan", "inf", "1e300", "-1e300", String(now + 2e7), "x"] {
             #expect(throws: WorkerEvent.DecodingError.self, "\(started)") {
-                try WorkerEvent(fields: ["start", "id", "demo.add", "-", started, "celery"], now: now)
+                try WorkerEvent(fields: ["start", "id", "demo.add", "-", started, "celery", "-", "-", "", ""], now: now)
             }
         }
         #expect(throws: WorkerEvent.DecodingError.self) { try WorkerEvent(fields: ["start", "id"], now: now) }
         #expect(throws: WorkerEvent.DecodingError.self) { try WorkerEvent(fields: ["bogus"], now: now) }
         #expect(throws: WorkerEvent.DecodingError.self) { try WorkerEvent(fields: [], now: now) }
-        #expect((try? WorkerEvent(fields: ["start", "id", "demo.add", "10000000", String(now), "celery"], now: now)) != nil)
+        #expect((try? WorkerEvent(fields: ["start", "id", "demo.add", "10000000", String(now), "celery", "-", "-", "", ""], now: now)) != nil)
     }
 
     @Test("a done report with a non-finite or negative runtime or queue wait is refused (it would be a histogram sample)")

@@ -14,17 +14,22 @@ public final class CelerityClient: Sendable {
     public let results: ResultBackend
     /// The `hostname` label of this client's sends in `celery_task_sent_total` (``SentCounter``).
     public let sender: String
+    private let sentEvents: SentEvents?
     private let logger: Logger
 
     /// Creates a client; it connects on first use.
-    /// - Parameter sender: who its sends are counted under: `gen@<host>` unless given.
+    /// - Parameters:
+    ///   - sender: who its sends are counted under: `gen@<host>` unless given.
+    ///   - sendSentEvents: publish a `task-sent` event for each task sent, as a Celery client with
+    ///     `task_send_sent_event = True` does (Flower then shows the task as PENDING). Default off, as Celery's.
     public init(
         configuration: RedisConfiguration, results: ResultBackend = ResultBackend(), sender: String = SentCounter.clientSender,
-        logger: Logger = Logger(label: "celerity.client")
+        sendSentEvents: Bool = false, logger: Logger = Logger(label: "celerity.client")
     ) {
         self.redis = RedisClient(configuration: configuration, logger: logger)
         self.results = results
         self.sender = sender
+        self.sentEvents = sendSentEvents ? SentEvents(database: configuration.database) : nil
         self.logger = logger
     }
 
@@ -64,7 +69,7 @@ public final class CelerityClient: Sendable {
         let commands = [
             ["LPUSH", message.listKey, message.encoded()],
             SentCounter.command(queue: message.queue, name: message.task, sender: sender),
-        ]
+        ] + (sentEvents?.commands(for: message) ?? [])
         _ = try await redis.withConnection { try $0.sendAll(commands) }
         logger.debug(
             "task sent",
@@ -75,6 +80,7 @@ public final class CelerityClient: Sendable {
     /// Pushes many messages in one pipelined round trip, counting them as ``send(_:)`` does.
     public func send(batch messages: [TaskMessage]) async throws {
         let commands = messages.map { ["LPUSH", $0.listKey, $0.encoded()] } + SentCounter.commands(for: messages, sender: sender)
+            + (sentEvents.map { events in messages.flatMap(events.commands(for:)) } ?? [])
         _ = try await redis.withConnection { try $0.sendAll(commands) }
     }
 

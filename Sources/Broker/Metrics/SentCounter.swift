@@ -13,6 +13,9 @@ public enum SentCounter {
     /// The Redis hash: field = ``field(queue:name:sender:)``, value = messages sent.
     package static let key = "celerity:metrics:sent"
 
+    /// The marker that says the `task-sent` event of `taskID` is counted already; it lives 60 s.
+    package static func eventMarker(_ taskID: String) -> String { "celerity:sent-event:" + taskID }
+
     /// Separates the field's parts; a part never holds it (``clean(_:)``).
     static let separator: Character = "\u{1F}"
 

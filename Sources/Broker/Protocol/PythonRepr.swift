@@ -1,11 +1,11 @@
 /// Python `repr()` of JSON values, for Celery's display-only `argsrepr` / `kwargsrepr` headers
 /// and for exception text shown by Python clients.
 public enum PythonRepr {
-    static func args(_ args: [JSONValue]) -> String {
+    package static func args(_ args: [JSONValue]) -> String {
         repr(.array(args))
     }
 
-    static func kwargs(_ kwargs: JSONObject) -> String {
+    package static func kwargs(_ kwargs: JSONObject) -> String {
         repr(.object(kwargs))
     }
 

@@ -163,7 +163,7 @@ extension TaskMessage {
     private static func secondsValue(_ duration: Duration?) -> JSONValue {
         guard let duration else { return .null }
         let seconds = duration.seconds
-        return seconds.rounded() == seconds ? .int(Int(seconds)) : .double(seconds)
+        return seconds.rounded() == seconds && abs(seconds) < 9.0e15 ? .int(Int(seconds)) : .double(seconds)
     }
 }
 
@@ -217,7 +217,7 @@ extension TaskMessage {
     }
 
     /// `argsrepr` / `kwargsrepr` cut to 1,024 characters, as Celery's `saferepr(…, maxlen=1024)` keeps them.
-    static func truncatedRepr(_ text: String) -> String {
+    package static func truncatedRepr(_ text: String) -> String {
         guard text.count > MessageLimits.maxReprCharacters else { return text }
         return String(text.prefix(MessageLimits.maxReprCharacters - 3)) + "..."
     }

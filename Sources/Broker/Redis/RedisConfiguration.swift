@@ -41,6 +41,9 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
     public var reconnectBackoffCap: Duration = .seconds(2)
     /// How long to keep trying to reconnect before a command fails with a transport error.
     public var reconnectTimeout: Duration = .seconds(30)
+    /// Celery's `global_keyprefix`, put in front of every key and channel this configuration's connections use
+    /// (``GlobalKeyPrefix``); `nil` for none.
+    public var globalKeyPrefix: GlobalKeyPrefix?
 
     /// The default, `redis://127.0.0.1:6379/0`.
     public static let localDefault = RedisConfiguration(endpoint: .tcp(host: "127.0.0.1", port: 6379), database: 0)

@@ -56,7 +56,9 @@ public final class RedisConnection: Sendable {
     /// - Throws: ``RedisError`` `.reply` for an error reply, `.transport`/`.timeout` when the connection failed.
     @discardableResult
     public func send(_ arguments: [String], blockingFor: Duration = .zero) throws(RedisError) -> RedisReply {
-        try withSession { session throws(RedisError) in try session.send(arguments, blockingFor: blockingFor) }
+        let command = try prefixed(arguments)
+        let reply = try withSession { session throws(RedisError) in try session.send(command, blockingFor: blockingFor) }
+        return unprefixed(reply, to: arguments)
     }
 
     /// Sends several commands in one write and reads all their replies (pipelining).
@@ -68,10 +70,12 @@ public final class RedisConnection: Sendable {
     @discardableResult
     public func pipeline(_ commands: [[String]], blockingFor: Duration = .zero) throws(RedisError) -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
-        return try withSession { session throws(RedisError) in
+        let prefixedCommands = try commands.map { command throws(RedisError) in try prefixed(command) }
+        let replies = try withSession { session throws(RedisError) in
             try session.ensureConnected()
-            return try session.roundTrip(commands, blockingFor: blockingFor)
+            return try session.roundTrip(prefixedCommands, blockingFor: blockingFor)
         }
+        return zip(replies, commands).map { unprefixed($0, to: $1) }
     }
 
     /// Sends several commands in one write, like ``pipeline(_:blockingFor:)``, but throws the first error reply
@@ -79,14 +83,17 @@ public final class RedisConnection: Sendable {
     /// - Throws: ``RedisError`` `.reply` for an error reply, `.transport`/`.timeout` when the connection failed.
     @discardableResult
     public func sendAll(_ commands: [[String]]) throws(RedisError) -> [RedisReply] {
-        try withSession { session throws(RedisError) in try session.sendAll(commands) }
+        let prefixedCommands = try commands.map { command throws(RedisError) in try prefixed(command) }
+        let replies = try withSession { session throws(RedisError) in try session.sendAll(prefixedCommands) }
+        return zip(replies, commands).map { unprefixed($0, to: $1) }
     }
 
     /// Runs a Lua script with EVALSHA, loading it first when Redis does not know it (also after a restart).
     /// - Throws: ``RedisError`` `.reply` when the script raised an error.
     @discardableResult
     public func evaluate(_ script: RedisScript, keys: [String] = [], arguments: [String] = []) throws(RedisError) -> RedisReply {
-        try withSession { session throws(RedisError) in try session.evaluate(script, keys: keys, arguments: arguments) }
+        let script = configuration.globalKeyPrefix.map { RedisScript(name: script.name, source: $0.script(script.source)) } ?? script
+        return try withSession { session throws(RedisError) in try session.evaluate(script, keys: keys, arguments: arguments) }
     }
 
     /// Waits for the next message pushed by Redis on a subscribed connection (pub/sub).
@@ -94,14 +101,17 @@ public final class RedisConnection: Sendable {
     /// - Returns: the pushed reply, or `nil` when nothing arrived in time (the connection stays usable).
     /// - Throws: ``RedisError`` `.transport` when the connection broke.
     public func nextPush(timeout: Duration?) throws(RedisError) -> RedisReply? {
-        try withSession { session throws(RedisError) in try session.nextPush(timeout: timeout) }
+        let push = try withSession { session throws(RedisError) in try session.nextPush(timeout: timeout) }
+        guard let push, let prefix = configuration.globalKeyPrefix else { return push }
+        return prefix.push(push)
     }
 
     /// Subscribes to pub/sub channels; afterwards only ``nextPush(timeout:)`` (and more SUBSCRIBEs) are valid.
     /// - Throws: ``RedisError``.
     public func subscribe(_ channels: [String]) throws(RedisError) {
+        let command = try prefixed(["SUBSCRIBE"] + channels)
         try withSession { session throws(RedisError) in
-            _ = try session.send(["SUBSCRIBE"] + channels, blockingFor: .zero)
+            _ = try session.send(command, blockingFor: .zero)
             session.subscribed = true
         }
     }
@@ -122,6 +132,21 @@ public final class RedisConnection: Sendable {
             return "the directory of the Unix socket \(path) does not exist"
         }
         return everConnected ? nil : "no Unix socket at \(path) (is Redis's `unixsocket` set to this path?)"
+    }
+
+    /// `command` with its keys and channels under the configured ``RedisConfiguration/globalKeyPrefix``, if any.
+    private func prefixed(_ command: [String]) throws(RedisError) -> [String] {
+        guard let prefix = configuration.globalKeyPrefix else { return command }
+        do {
+            return try prefix.command(command)
+        } catch {
+            throw RedisError(code: .reply, message: error.reason, endpoint: configuration.redactedURL)
+        }
+    }
+
+    /// The reply to `command` with the key names it holds back without the prefix.
+    private func unprefixed(_ reply: RedisReply, to command: [String]) -> RedisReply {
+        configuration.globalKeyPrefix.map { $0.reply(reply, to: command) } ?? reply
     }
 
     /// Runs `body` with the lock held.

@@ -57,7 +57,7 @@ extension WorkerScripts {
             local requeued, dead = 0, 0
             for i = #messages, 1, -1 do
               local raw = messages[i]
-              local ok, env = pcall(cjson.decode, raw)
+              local ok, env = decode_envelope(raw)
               local tag = nil
               if ok and type(env) == 'table' and type(env['properties']) == 'table' then tag = env['properties']['delivery_tag'] end
               local count = 0
@@ -103,7 +103,7 @@ extension WorkerScripts {
         source: prelude + """
             store_result(KEYS[4], ARGV[2], ARGV[3])
             for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-              local ok, env = pcall(cjson.decode, raw)
+              local ok, env = decode_envelope(raw)
               local killed = ok and type(env) == 'table' and type(env['headers']) == 'table' and env['headers']['id'] == ARGV[4]
               if not killed then
                 local key = 'celery'

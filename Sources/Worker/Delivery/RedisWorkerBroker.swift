@@ -208,7 +208,7 @@ extension WorkerScripts {
             -- {revoked (0/1), recoveries}: each looked up only when some message has one.
             local function describe(message)
               if not check_revoked and not check_recoveries then return 0, 0 end
-              local ok, env = pcall(cjson.decode, message)
+              local ok, env = decode_envelope(message)
               if not ok or type(env) ~= 'table' then return 0, 0 end
               local is_revoked, count = 0, 0
               if check_revoked and type(env['headers']) == 'table' and type(env['headers']['id']) == 'string' then

@@ -34,3 +34,16 @@ public struct MetricsAddressError: Error, CustomStringConvertible {
         "--metrics-address \(text.debugDescription) is not host:port (e.g. 127.0.0.1:9808) or 0 to disable"
     }
 }
+
+/// A metrics address that was asked for (`--metrics-address`, `CELERITY_METRICS_ADDRESS`) and cannot be served: the
+/// node stops (exit 1) rather than run unobserved.
+public struct MetricsBindError: Error, CustomStringConvertible {
+    /// The address that could not be bound.
+    public var address: MetricsAddress
+    /// Why (address in use, no such host).
+    public var reason: String
+
+    public var description: String {
+        "cannot serve /metrics on \(address): \(reason); stopping (free the port, pick another with --metrics-address, or 0 to disable)"
+    }
+}

@@ -43,6 +43,11 @@ enum MetricsExposition {
                 labels, node.lastSeen.timeIntervalSince1970
             )
             gauge("celerity_worker_processes", "Worker processes of the node.", labels, Double(node.up ? node.info?.concurrency ?? 0 : 0))
+            gauge(
+                "celerity_worker_desired_processes",
+                "Worker processes the node would run now (its --autoscale decision, else its pool size); for external autoscalers.",
+                labels, Double(node.up ? node.info?.desiredProcesses ?? 0 : 0)
+            )
         }
         gauge("celerity_eta_messages", "Messages waiting for their ETA or retry countdown in Redis.", [], Double(snapshot.etaMessages))
         if let due = snapshot.etaNextDue {

@@ -52,7 +52,7 @@ final class SentEventCounter: Sendable {
 
     private func count(_ events: [(id: String, field: String)], on connection: RedisConnection) throws(RedisError) {
         try connection.evaluate(
-            Self.script, keys: [SentCounter.key] + events.map { "celerity:sent-event:" + $0.id },
+            Self.script, keys: [SentCounter.key] + events.map { SentCounter.eventMarker($0.id) },
             arguments: events.map(\.field) + [String(Self.maxSeries)]
         )
     }

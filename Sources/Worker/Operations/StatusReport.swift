@@ -29,6 +29,8 @@ public struct StatusReport: Sendable {
 
     /// The newest dead-letter entries classified by reason (the queue is capped at 10,000 by default).
     static let deadLetterSample = 1000
+    /// The reason class of a dead letter stored before `celerity:dlq:reasons` existed (its envelope is never read).
+    static let unindexedReason = "unknown"
 
     /// Reads a report: the snapshot (one pipelined round trip) and the newest dead letters' reasons.
     /// - Parameter previous: the last report, for rates.
@@ -42,20 +44,10 @@ public struct StatusReport: Sendable {
             let ids = (try connection.send(["ZREVRANGE", WorkerKeys.deadLetterIndex, "0", String(deadLetterSample - 1)]).array ?? [])
                 .compactMap(\.string)
             if !ids.isEmpty {
-                // The reasons alone (`celerity:dlq:reasons`), never the envelopes: a dead letter may be megabytes.
-                var unindexed: [String] = []  // entries written before the reason index existed
-                for (id, reason) in zip(ids, try connection.send(["HMGET", WorkerKeys.deadLetterReasons] + ids).array ?? []) {
-                    guard let text = reason.string else {
-                        unindexed.append(id)
-                        continue
-                    }
-                    reasons[DeadLetterReason(describing: text).rawValue, default: 0] += 1
-                }
-                if !unindexed.isEmpty {
-                    for entry in try connection.send(["HMGET", WorkerKeys.deadLetterEntries] + unindexed).array ?? [] {
-                        guard let text = entry.string, let json = try? JSONValue.parse(text) else { continue }
-                        reasons[DeadLetterReason(describing: json["reason"]?.stringValue ?? "").rawValue, default: 0] += 1
-                    }
+                // The reasons alone (`celerity:dlq:reasons`), never the envelopes: a dead letter may be megabytes. An
+                // entry written before the reason index existed counts as `unknown` (its envelope is never read).
+                for reason in try connection.send(["HMGET", WorkerKeys.deadLetterReasons] + ids).array ?? [] {
+                    reasons[reason.string.map { DeadLetterReason(describing: $0).rawValue } ?? unindexedReason, default: 0] += 1
                 }
             }
         }

@@ -19,9 +19,13 @@ public struct WorkerInfo: Sendable, Hashable {
     public var lastSeen: Date
     /// Worker processes restarted since the node started (crashes, kills, time limits).
     public var restarts: Int
+    /// How many processes the node would run now (its autoscaler's decision, or its fixed pool size), for
+    /// external autoscalers (`celerity_worker_desired_processes`).
+    public var desiredProcesses: Int = 0
 
     var json: JSONValue {
         [
+            "desired_processes": .int(desiredProcesses),
             "node": .string(node), "host": .string(host), "pid": .int(pid), "queues": .array(queues.map(JSONValue.string)),
             "concurrency": .int(concurrency), "started": .double(started.timeIntervalSince1970),
             "processed": .int(processed), "current": .array(current.map(JSONValue.string)),
@@ -57,6 +61,7 @@ public struct WorkerInfo: Sendable, Hashable {
         current = json["current"]?.arrayValue?.compactMap(\.stringValue) ?? []
         lastSeen = Date(timeIntervalSince1970: json["last_seen"]?.doubleValue ?? 0)
         restarts = json["restarts"]?.intValue ?? 0
+        desiredProcesses = json["desired_processes"]?.intValue ?? concurrency
     }
 }
 

@@ -14,7 +14,11 @@ enum Canvas {
         var messages: [TaskMessage] = []
         let rootID = message.rootID ?? message.id
         // The chain is stored reversed: the next task is the last element.
-        if case .array(var chain)? = message.embed["chain"], let nextJSON = chain.popLast(), let next = Signature(json: nextJSON) {
+        if case .array(var chain)? = message.embed["chain"], let nextJSON = chain.popLast(),
+            let members = ChainGroupStep.messages(nextJSON, parentResult: result, parentID: message.id, rootID: rootID)
+        {
+            messages += members
+        } else if case .array(var chain)? = message.embed["chain"], let nextJSON = chain.popLast(), let next = Signature(json: nextJSON) {
             var embed = TaskMessage.emptyEmbed
             embed["chain"] = .array(chain)
             messages.append(next.message(parentResult: result, parentID: message.id, rootID: rootID, embed: embed))
@@ -40,9 +44,10 @@ enum Canvas {
         }
     }
 
-    /// The `children` field of a result document for the messages a task sent.
-    static func children(_ messages: [TaskMessage]) -> JSONValue {
-        .array(messages.map { [[.string($0.id), nil], nil] })
+    /// The `children` field of a result document: what the task sent while it ran (``TaskSender/children``), then
+    /// the follow-up messages sent after it.
+    static func children(_ messages: [TaskMessage], sentWhileRunning: [JSONValue] = []) -> JSONValue {
+        .array(sentWhileRunning + messages.map { [[.string($0.id), nil], nil] })
     }
 }
 
@@ -172,6 +177,7 @@ struct ChordJoin {
         }
         let claim = Claim(groupID: groupID, token: message.id)
         var results: [JSONValue] = []
+        var resultsByID: [String: JSONValue] = [:]
         for member in members where member.count >= 4 {
             if member[2].stringValue == TaskState.failure.rawValue {
                 let cause = RemoteError(json: member[3]).map(\.description) ?? member[3].serialized
@@ -188,9 +194,14 @@ struct ChordJoin {
                 )
             }
             results.append(member[3])
+            if let id = member[1].stringValue { resultsByID[id] = member[3] }
+        }
+        if let shaped = try SavedChordHeader.shapedResults(groupID: groupID, resultsByID: resultsByID, on: connection) {
+            results = shaped
         }
         var bodySignature = body
-        bodySignature.options.group = groupID
+        // A chord in a chord's header: its body already belongs to the outer chord's group, and joins it.
+        if bodySignature.options.group == nil { bodySignature.options.group = groupID }
         return .runBody(
             bodySignature.message(parentResult: .array(results), parentID: message.id, rootID: message.rootID ?? message.id),
             claim

@@ -27,12 +27,15 @@ final class DeliveryHandler {
     private let acknowledgeLater: (PendingAck) -> Void
     private let handlers = HandlerRunner()
     private let transport: BrokerTaskTransport
+    /// The node's run-time settings (``NodeSettings``: task events, time limits), refreshed by the process's loop.
+    private let nodeSettings: NodeSettingsReader
     /// How many handlers ran.
     private(set) var processed = 0
 
     init(
         configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger, broker: any WorkerBroker,
-        tellSupervisor: @escaping (WorkerEvent) -> Void, acknowledgeLater: @escaping (PendingAck) -> Void
+        tellSupervisor: @escaping (WorkerEvent) -> Void, acknowledgeLater: @escaping (PendingAck) -> Void,
+        nodeSettings: NodeSettingsReader
     ) {
         self.configuration = configuration
         self.registry = registry
@@ -41,12 +44,17 @@ final class DeliveryHandler {
         self.broker = broker
         self.tellSupervisor = tellSupervisor
         self.acknowledgeLater = acknowledgeLater
+        self.nodeSettings = nodeSettings
         self.transport = BrokerTaskTransport(
             broker: broker, memory: max(.seconds(86400), configuration.results.timeToLive ?? .zero), logger: logger
         )
         self.reporter = OutcomeReporter(
             middleware: registry.middleware, tellSupervisor: tellSupervisor,
-            publishEvent: configuration.sendTaskEvents ? { type, fields in try? broker.publishEvent(type, fields) } : nil
+            publishEvent: { [configuration] type, fields in
+                // `-E`, or `enable_events` / `disable_events` at run time.
+                guard nodeSettings.current.taskEvents ?? configuration.sendTaskEvents else { return }
+                try? broker.publishEvent(type, fields)
+            }
         )
     }
 
@@ -79,9 +87,8 @@ final class DeliveryHandler {
             reporter.announce(Finished(ending: .unknownTask, report: plainReport, context: context, logger: log))
             return
         }
-        let limits = TimeLimit(
-            hard: message.timeLimit.hard ?? definition.timeLimit.hard, soft: message.timeLimit.soft ?? definition.timeLimit.soft
-        )
+        let taskLimit = nodeSettings.current.timeLimits[message.task] ?? definition.timeLimit  // `time_limit` wins
+        let limits = TimeLimit(hard: message.timeLimit.hard ?? taskLimit.hard, soft: message.timeLimit.soft ?? taskLimit.soft)
         let expired = message.expires.map { $0 < now } ?? false
         if delivery.revoked || expired {
             let reason = delivery.revoked ? "revoked" : "expired"
@@ -99,6 +106,7 @@ final class DeliveryHandler {
         if let eta = message.eta, eta.timeIntervalSince(now) > 0.2 {
             try persist { try broker.deferUntil(delivery.raw, due: eta) }
             log.info("task received; scheduled for its ETA", metadata: ["task.eta": "\(CeleryTime.format(eta))"])
+            emit("task-received", CeleryEvents.receivedFields(message))  // as Celery: received now, run at its ETA
             return
         }
         if let eta = message.eta, eta > Date() {
@@ -132,10 +140,17 @@ final class DeliveryHandler {
     private func execute(
         _ message: TaskMessage, raw: String, definition: TaskDefinition, limits: TimeLimit, delivery: Delivery, logger log: Logger
     ) throws {
+        // `inspect active` shows the arguments; a big message's are not serialised again just for that.
+        let small = raw.utf8.count <= 4 * WorkerEvent.TaskStart.maxArgumentBytes
         tellSupervisor(
             .started(.init(
                 taskID: message.id, name: message.task, hardLimit: limits.hard, startedAt: Date().timeIntervalSince1970,
-                queue: message.queue
+                queue: message.queue, argsJSON: small ? Self.shortJSON(.array(message.args)) : nil,
+                kwargsJSON: small ? Self.shortJSON(.object(message.kwargs)) : nil,
+                argsrepr: message.headers["argsrepr"]?.stringValue
+                    ?? (small ? TaskMessage.truncatedRepr(PythonRepr.args(message.args)) : "..."),
+                kwargsrepr: message.headers["kwargsrepr"]?.stringValue
+                    ?? (small ? TaskMessage.truncatedRepr(PythonRepr.kwargs(message.kwargs)) : "...")
             ))
         )
         // Queue wait: from the ETA when there is one, else estimated by the supervisor from the pop number (QueueArrivals).
@@ -165,7 +180,10 @@ final class DeliveryHandler {
         )
         let runtime = ContinuousClock.now - started
         processed += 1
-        let ending = try conclude(message, raw: raw, outcome: outcome, softFired: softFired, limits: limits, policy: definition.retryPolicy, runtime: runtime)
+        let ending = try conclude(
+            message, raw: raw, outcome: outcome, softFired: softFired, limits: limits, policy: definition.retryPolicy, runtime: runtime,
+            sentWhileRunning: context.sender.children
+        )
         announced = true
         reporter.announce(Finished(ending: ending, report: report, context: context, logger: log))
     }
@@ -173,7 +191,7 @@ final class DeliveryHandler {
     /// Does the broker steps for a run's outcome (follow-ups, chord, result, retry or dead letter) and says how it ended.
     private func conclude(
         _ message: TaskMessage, raw: String, outcome: Result<JSONValue, any Error>, softFired: Bool, limits: TimeLimit,
-        policy: RetryPolicy, runtime: Duration
+        policy: RetryPolicy, runtime: Duration, sentWhileRunning: [JSONValue]
     ) throws -> Finished.Ending {
         switch outcome {
         case .success(let value):
@@ -181,7 +199,7 @@ final class DeliveryHandler {
             try persist { try broker.sendFollowUps(followUps) }
             try joinChord(message, state: .success, value: value)
             let result = message.ignoreResult ? nil : TaskResult(
-                taskID: message.id, state: .success, result: value, children: Canvas.children(followUps), dateDone: Date(),
+                taskID: message.id, state: .success, result: value, children: Canvas.children(followUps, sentWhileRunning: sentWhileRunning), dateDone: Date(),
                 groupID: message.group, parentID: message.parentID, extended: extendedFields(message)
             )
             complete(message, raw: raw, result: result)
@@ -220,9 +238,16 @@ final class DeliveryHandler {
         ]
     }
 
-    /// Publishes a Celery task event when `-E` is on; events are best effort, never a reason to fail a task.
+    /// The JSON text of a task's arguments for `inspect active`, or `nil` when too long to pass to the supervisor.
+    private static func shortJSON(_ value: JSONValue) -> String? {
+        let text = value.serialized
+        return text.utf8.count <= WorkerEvent.TaskStart.maxArgumentBytes ? text : nil
+    }
+
+    /// Publishes a Celery task event when events are on (`-E`, or `enable_events` at run time); events are best
+    /// effort, never a reason to fail a task.
     private func emit(_ type: String, _ fields: @autoclosure () -> JSONObject) {
-        guard configuration.sendTaskEvents else { return }
+        guard nodeSettings.current.taskEvents ?? configuration.sendTaskEvents else { return }
         try? broker.publishEvent(type, fields())
     }
 

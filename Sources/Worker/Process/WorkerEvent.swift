@@ -25,6 +25,15 @@ enum WorkerEvent: Sendable, Equatable {
         /// When it started, Unix seconds.
         var startedAt: Double
         var queue: String
+        /// The arguments as JSON text when at most ``maxArgumentBytes`` long, else `nil` (for `inspect active`).
+        var argsJSON: String? = nil
+        var kwargsJSON: String? = nil
+        /// Celery's display reprs of the arguments (`argsrepr` / `kwargsrepr`), at most 1,024 characters.
+        var argsrepr = ""
+        var kwargsrepr = ""
+
+        /// The longest arguments JSON passed to the supervisor; longer arguments are shown by their repr.
+        static let maxArgumentBytes = 4096
     }
 
     /// Why a line is not an event the supervisor accepts.
@@ -38,7 +47,8 @@ enum WorkerEvent: Sendable, Equatable {
         case .started(let start):
             return [
                 "start", start.taskID, start.name, start.hardLimit.map { String($0.seconds) } ?? "-",
-                String(start.startedAt), start.queue,
+                String(start.startedAt), start.queue, start.argsJSON ?? "-", start.kwargsJSON ?? "-", start.argsrepr,
+                start.kwargsrepr,
             ]
         case .finished(let report): return ["done"] + report.fields
         case .registered(let names): return ["tasks"] + names
@@ -62,7 +72,7 @@ enum WorkerEvent: Sendable, Equatable {
     init(fields: [String], now: Double = Date().timeIntervalSince1970) throws(DecodingError) {
         switch fields.first {
         case "start":
-            guard fields.count == 6 else { throw DecodingError(description: "start event with \(fields.count) fields") }
+            guard fields.count == 10 else { throw DecodingError(description: "start event with \(fields.count) fields") }
             var hardLimit: Duration?
             if fields[3] != "-" {
                 guard let seconds = Double(fields[3]), seconds > 0, let limit = Duration(checkedSeconds: seconds) else {
@@ -73,7 +83,16 @@ enum WorkerEvent: Sendable, Equatable {
             guard let startedAt = Double(fields[4]), startedAt.isFinite,
                 abs(now - startedAt) <= Duration.longestAcceptedSeconds
             else { throw DecodingError(description: "start event with start time \(fields[4].prefix(32))") }
-            self = .started(TaskStart(taskID: fields[1], name: fields[2], hardLimit: hardLimit, startedAt: startedAt, queue: fields[5]))
+            func arguments(_ text: String) -> String? {
+                text == "-" || text.utf8.count > TaskStart.maxArgumentBytes ? nil : text
+            }
+            self = .started(
+                TaskStart(
+                    taskID: fields[1], name: fields[2], hardLimit: hardLimit, startedAt: startedAt, queue: fields[5],
+                    argsJSON: arguments(fields[6]), kwargsJSON: arguments(fields[7]),
+                    argsrepr: String(fields[8].prefix(MessageLimits.maxReprCharacters)),
+                    kwargsrepr: String(fields[9].prefix(MessageLimits.maxReprCharacters))
+                ))
         case "done":
             guard let report = TaskReport(fields: fields.dropFirst()) else {
                 throw DecodingError(description: "done event that is not a task report (\(fields.count) fields)")

@@ -38,6 +38,9 @@ package final class WorkerProcess: @unchecked Sendable {
     /// How many messages the next step may take: ``WorkerConfiguration/prefetchBatch`` at first, 1 after a task
     /// longer than the hold (whose batch was handed back), doubling again after each shorter one.
     private var batchLimit: Int
+    /// The node's settings changed by control commands (task events, queues, time limits), read once a second.
+    private let nodeSettings: NodeSettingsReader
+    private let connection: RedisConnection
 
     /// A worker process running the tasks of `registry` (from the application's setup).
     package init(configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger) {
@@ -45,6 +48,9 @@ package final class WorkerProcess: @unchecked Sendable {
         let broker = RedisWorkerBroker(connection: connection, processID: processID, configuration: configuration)
         let supervisor = SupervisorChannel(descriptor: SupervisorChannel.childDescriptor)
         let batch = HeldBatch(hold: configuration.batchHold)
+        let nodeSettings = NodeSettingsReader(node: configuration.nodeName)
+        self.nodeSettings = nodeSettings
+        self.connection = connection
         self.configuration = configuration
         self.registry = registry
         self.processID = processID
@@ -54,7 +60,7 @@ package final class WorkerProcess: @unchecked Sendable {
         self.batch = batch
         self.handler = DeliveryHandler(
             configuration: configuration, registry: registry, processID: processID, logger: logger, broker: broker,
-            tellSupervisor: supervisor.send, acknowledgeLater: batch.finish
+            tellSupervisor: supervisor.send, acknowledgeLater: batch.finish, nodeSettings: nodeSettings
         )
         self.order = FetchOrder(queues: configuration.queues)
         self.batchLimit = configuration.prefetchBatch
@@ -148,6 +154,9 @@ package final class WorkerProcess: @unchecked Sendable {
             if workerStopRequested.load(ordering: .acquiring) {
                 try batch.withState { try handBack(&$0) }
                 return nil
+            }
+            if try nodeSettings.refreshIfDue(on: connection) {  // `add_consumer` / `cancel_consumer`
+                order = FetchOrder(queues: nodeSettings.current.queues ?? configuration.queues)
             }
             switch batch.next() {
             case .start(let delivery):

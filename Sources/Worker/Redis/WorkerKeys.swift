@@ -24,6 +24,13 @@ package enum WorkerKeys {
     /// Pub/sub channel for control messages (revoke --terminate).
     package static let control = "celerity:control"
 
+    /// Hash: task name → Celery rate string (`100/m`); the run-time rate limits (`rate_limit` control command).
+    /// A missing field or `0` means unlimited.
+    package static let rateLimits = "celerity:rate_limits"
+
+    /// Hash of one node's run-time settings from control commands (task events, consumed queues, time limits),
+    /// read by its worker processes; deleted when the node starts, so they last until a restart, as Celery's.
+    package static func nodeSettings(_ node: String) -> String { "celerity:node-settings:" + node }
     /// The list holding the messages a worker process is running.
     package static func processing(_ processID: String) -> String { "celerity:processing:" + processID }
     /// The lease key of a worker process; it expires when its supervisor stops renewing it.

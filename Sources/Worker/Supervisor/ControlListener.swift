@@ -19,6 +19,12 @@ struct NodeSnapshot: Sendable {
         var started: Date
         var queue: String
         var pid: Int?
+        /// The message's arguments as JSON, or `nil` when they were too large to pass to the supervisor.
+        var args: JSONValue? = nil
+        var kwargs: JSONValue? = nil
+        /// Celery's display reprs of the arguments, at most 1,024 characters (`argsrepr` / `kwargsrepr`).
+        var argsrepr = ""
+        var kwargsrepr = ""
     }
 
     var active: [Task] = []
@@ -36,14 +42,20 @@ final class ControlListener: @unchecked Sendable {
     private let logger: Logger
     private let terminate: @Sendable (String) -> Void
     private let snapshot: @Sendable () -> NodeSnapshot
+    /// The node's run-time settings and pool target, shared with the supervisor (``ControlCommands``).
+    private let settings: Locked<NodeSettings>
+    private let pool: Locked<PoolTarget>
     private let clock = LamportClock()
     private let started = Date()
 
     init(
         configuration: WorkerConfiguration, logger: Logger,
-        terminate: @escaping @Sendable (String) -> Void, snapshot: @escaping @Sendable () -> NodeSnapshot
+        terminate: @escaping @Sendable (String) -> Void, snapshot: @escaping @Sendable () -> NodeSnapshot,
+        settings: Locked<NodeSettings>, pool: Locked<PoolTarget>
     ) {
         self.configuration = configuration
+        self.settings = settings
+        self.pool = pool
         self.logger = logger
         self.terminate = terminate
         self.snapshot = snapshot
@@ -58,8 +70,14 @@ final class ControlListener: @unchecked Sendable {
     private func run() {
         let subscriber = RedisConnection(configuration: configuration.redis, logger: logger)
         let commands = RedisConnection(configuration: configuration.redis, logger: logger)
+        var settingsReset = false
         while true {
             do {
+                if !settingsReset {
+                    // Run-time changes last until the node restarts, as Celery's: forget the last run's.
+                    try commands.send(["DEL", WorkerKeys.nodeSettings(configuration.nodeName)])
+                    settingsReset = true
+                }
                 try subscriber.subscribe([WorkerKeys.control, pidboxChannel])
                 while true {
                     guard let push = try subscriber.nextPush(timeout: nil), let parts = push.array, parts.count == 3,
@@ -104,12 +122,38 @@ final class ControlListener: @unchecked Sendable {
             reply = nil
         case "hello":
             reply = hello(arguments: arguments, commands: commands)
+        case "heartbeat":
+            // As Celery: a worker-heartbeat event now, and an empty reply.
+            let state = snapshot()
+            let fields = CeleryEvents.workerFields(
+                active: state.active.count, processed: state.processed, frequency: configuration.heartbeatInterval.seconds)
+            _ = try? commands.send(CeleryEvents(node: configuration.nodeName, database: configuration.redis.database)
+                .publish("worker-heartbeat", fields))
+            reply = .null
+        case "election":
+            reply = .null  // Celery's gossip elections; a Celerity node takes part in none, and says nothing more.
         default:
-            let replies = ControlReplies(configuration: configuration, state: snapshot(), clock: clock, started: started)
+            let state = snapshot()
+            let changes = ControlCommands(
+                configuration: configuration, settings: settings, pool: pool, taskNames: state.taskNames,
+                commands: commands, logger: logger
+            )
+            if let changed = changes.perform(method, arguments: arguments) {
+                reply = changed
+                break
+            }
+            var current = configuration  // as the node runs now: queues and events changed at run time
+            let now = settings.value
+            current.queues = now.queues ?? configuration.queues
+            current.sendTaskEvents = now.taskEvents ?? configuration.sendTaskEvents
+            current.concurrency = pool.value.autoscale?.maximum ?? pool.value.processes
+            let replies = ControlReplies(configuration: current, state: state, clock: clock, started: started)
             let revoked = { ((try? commands.send(["ZRANGE", WorkerKeys.revoked, "0", "-1"]).array) ?? []).compactMap(\.string) }
             guard let known = replies.inspect(method, arguments: arguments, revoked: revoked) else {
-                logger.debug("ignoring an unknown Celery control command", metadata: ["method": "\(method)"])
-                return
+                // As Celery (kombu's pidbox answers a KeyError): an error reply, never silence.
+                logger.info("unknown Celery control command", metadata: ["method": "\(method.prefix(64))"])
+                reply = ["error": .string("unknown control command \(method.prefix(64)) (celery/worker/control.py names them)")]
+                break
             }
             reply = known
         }
@@ -137,7 +181,8 @@ final class ControlListener: @unchecked Sendable {
         case .array(let list)?: ids = list.compactMap(\.stringValue)
         default: ids = []
         }
-        let terminating = method == "terminate" || arguments["terminate"]?.boolValue == true
+        // Python truth, as Celery tests it: Flower sends `terminate=1` (its strtobool), the CLI `True`.
+        let terminating = method == "terminate" || Self.isTrue(arguments["terminate"])
         do {
             for id in ids {
                 try Revocations().record(taskID: id, on: commands)
@@ -172,6 +217,17 @@ final class ControlListener: @unchecked Sendable {
         }
         let ours = ((try? commands.send(["ZRANGE", WorkerKeys.revoked, "0", "-1"]).array) ?? []).compactMap(\.string)
         return ["revoked": .array(ours.map(JSONValue.string)), "clock": .int(clock.tick())]
+    }
+
+    /// Python's truth value of a control argument: `True`, a non-zero number, a non-empty string or collection.
+    static func isTrue(_ value: JSONValue?) -> Bool {
+        guard let value else { return false }
+        if let flag = value.boolValue { return flag }
+        if let number = value.doubleValue { return number != 0 }
+        if let text = value.stringValue { return !text.isEmpty }
+        if let list = value.arrayValue { return !list.isEmpty }
+        if let object = value.objectValue { return !object.members.isEmpty }
+        return false
     }
 
     /// Most revoked ids taken from one `hello` (Celery's revoked set holds at most 50,000 of them).

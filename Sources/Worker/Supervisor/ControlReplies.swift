@@ -27,6 +27,8 @@ struct ControlReplies {
         "objgraph": "objgraph inspects a Python heap; a Celerity node has none (use /metrics and `celerity status`)",
         "memsample": "memsample samples a Python heap; a Celerity node has none (RSS is in /metrics)",
         "memdump": "memdump dumps a Python heap; a Celerity node has none (RSS is in /metrics)",
+        "revoke_by_stamped_headers":
+            "revoke_by_stamped_headers is not implemented by Celerity yet; revoke the task ids (celerity revoke ID)",
     ]
 
     /// The reply to an inspect command that only reads the node's state, or `nil` when `method` is not one.
@@ -37,7 +39,9 @@ struct ControlReplies {
         case "report": return .some(["ok": .string(report)])
         case "conf", "dump_conf": return .some(conf)
         case "stats": return .some(stats)
-        case "active", "dump_active": return .some(.array(state.active.map(requestInfo)))
+        case "active", "dump_active":
+            let safe = arguments["safe"]?.boolValue == true
+            return .some(.array(state.active.map { requestInfo($0, safe: safe) }))
         case "scheduled", "dump_schedule", "reserved", "dump_reserved":
             // ETA tasks wait in Redis, not in a node's memory, and a taken batch is running, not reserved.
             return .some([])
@@ -137,10 +141,14 @@ struct ControlReplies {
         ]
     }
 
-    /// Celery's `Request.info()` for a running task.
-    func requestInfo(_ task: NodeSnapshot.Task) -> JSONValue {
-        [
-            "id": .string(task.id), "name": .string(task.name), "args": [], "kwargs": [:], "type": .string(task.name),
+    /// Celery's `Request.info(safe)` for a running task: the arguments themselves, or with `safe` (or when they
+    /// were too large to pass on) their reprs, at most 1,024 characters as Celery's `argsrepr`.
+    func requestInfo(_ task: NodeSnapshot.Task, safe: Bool = false) -> JSONValue {
+        let args = safe ? nil : task.args
+        let kwargs = safe ? nil : task.kwargs
+        return [
+            "id": .string(task.id), "name": .string(task.name), "args": args ?? .string(task.argsrepr),
+            "kwargs": kwargs ?? .string(task.kwargsrepr), "type": .string(task.name),
             "hostname": .string(configuration.nodeName), "time_start": .double(task.started.timeIntervalSince1970),
             "acknowledged": false, "delivery_info": ["exchange": "", "routing_key": .string(task.queue)],
             "worker_pid": task.pid.map(JSONValue.int) ?? .null,

@@ -38,7 +38,9 @@ struct LeaseKeeper {
     /// Renews the leases of `pool`'s processes, re-announces them, publishes the heartbeat event and the
     /// node's registration; refreshes `snapshot` (what `inspect active` and the status page read).
     /// - Throws: a fatal ``RedisError`` only; other failures are logged and retried at the next heartbeat.
-    mutating func heartbeat(_ pool: ProcessPool, taskNames: [String], snapshot: Locked<NodeSnapshot>) throws(RedisError) {
+    mutating func heartbeat(
+        _ pool: ProcessPool, taskNames: [String], snapshot: Locked<NodeSnapshot>, queues: [String], desiredProcesses: Int
+    ) throws(RedisError) {
         var commands: [[String]] = []
         for slot in pool.slots {
             guard slot.process != nil, let processID = slot.processID else { continue }
@@ -51,7 +53,10 @@ struct LeaseKeeper {
                 slot.running.map { task in
                     NodeSnapshot.Task(
                         id: task.id, name: task.name, started: Date().addingTimeInterval(-(ContinuousClock.now - task.startedAt).seconds),
-                        queue: task.queue, pid: slot.process.map { Int($0.pid) }
+                        queue: task.queue, pid: slot.process.map { Int($0.pid) },
+                        args: task.arguments?.argsJSON.flatMap { try? JSONValue.parse($0) },
+                        kwargs: task.arguments?.kwargsJSON.flatMap { try? JSONValue.parse($0) },
+                        argsrepr: task.arguments?.argsrepr ?? "", kwargsrepr: task.arguments?.kwargsrepr ?? ""
                     )
                 }
             },
@@ -66,12 +71,13 @@ struct LeaseKeeper {
         do {
             try connection.sendAll(commands)  // an error reply (a lease not renewed) is an error, logged below
             sentOnline = true
-            let info = WorkerInfo(
+            var info = WorkerInfo(
                 node: configuration.nodeName, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
-                queues: configuration.queues, concurrency: pool.slots.count, started: started, processed: pool.processed,
+                queues: queues, concurrency: pool.live.count, started: started, processed: pool.processed,
                 current: pool.slots.map { slot in slot.running.map { "\($0.name) \($0.id)" } ?? (slot.process == nil ? "restarting" : "idle") },
                 lastSeen: Date(), restarts: pool.restarts
             )
+            info.desiredProcesses = desiredProcesses
             try WorkerRegistry.publish(info, ttl: configuration.leaseTimeout * 3, on: connection)
         } catch let error as RedisError where error.isFatal {
             throw error

@@ -21,6 +21,16 @@ struct ProcessPool {
         var startedAt: ContinuousClock.Instant
         var hardLimit: Duration?
         var queue = ""
+        /// The arguments as the process reported them (JSON text, reprs), for `inspect active`.
+        var arguments: WorkerEvent.TaskStart? = nil
+    }
+
+    /// Why the pool retires a process warm (it finishes its task, hands back what it holds, then exits).
+    enum Retirement {
+        /// `pool_shrink` or the autoscaler: the slot goes away.
+        case shrink
+        /// `pool_restart`: the slot starts a new process at once.
+        case restart
     }
 
     /// Why the supervisor killed a process.
@@ -41,6 +51,8 @@ struct ProcessPool {
         var killReason: KillReason?
         var restartAt: ContinuousClock.Instant? = .now
         var quickExits = 0
+        /// Set when the pool retires the process warm.
+        var retirement: Retirement?
     }
 
     /// A process that exited; its slot is empty now.
@@ -51,6 +63,7 @@ struct ProcessPool {
         var status: Int32
         var killReason: KillReason?
         var running: RunningTask?
+        var retirement: Retirement?
     }
 
     private(set) var slots: [Slot]
@@ -63,6 +76,8 @@ struct ProcessPool {
     private let childArguments: [String]
     private let connection: RedisConnection
     private let logger: Logger
+    /// The index the next added slot gets (process ids stay unique as the pool grows and shrinks).
+    private var nextSlotIndex: Int
 
     init(configuration: WorkerConfiguration, executable: String, childArguments: [String], connection: RedisConnection, logger: Logger) {
         self.configuration = configuration
@@ -70,7 +85,9 @@ struct ProcessPool {
         self.childArguments = childArguments
         self.connection = connection
         self.logger = logger
-        self.slots = (0..<max(1, configuration.concurrency)).map { Slot(index: $0) }
+        let initial = configuration.autoscale.map { max(1, $0.minimum) } ?? max(1, configuration.concurrency)
+        self.slots = (0..<initial).map { Slot(index: $0) }
+        self.nextSlotIndex = initial
     }
 
     /// Whether no process runs.
@@ -87,7 +104,7 @@ struct ProcessPool {
 
     private mutating func spawn(slot index: Int) throws(RedisError) {
         slots[index].generation += 1
-        let processID = "\(configuration.nodeName)#\(index).\(slots[index].generation)"
+        let processID = "\(configuration.nodeName)#\(slots[index].index).\(slots[index].generation)"
         do {
             // sendAll: an error reply (OOM, READONLY) throws, and the spawn is retried; a process never runs
             // without its lease.
@@ -157,7 +174,8 @@ struct ProcessPool {
             // Checked by the decoder: the age is finite and at most 10⁷ s.
             let age = Duration(checkedSeconds: max(0, Date().timeIntervalSince1970 - start.startedAt)) ?? .zero
             slots[index].running = RunningTask(
-                id: start.taskID, name: start.name, startedAt: .now - age, hardLimit: start.hardLimit, queue: start.queue
+                id: start.taskID, name: start.name, startedAt: .now - age, hardLimit: start.hardLimit, queue: start.queue,
+                arguments: start
             )
         case .finished:
             slots[index].running = nil
@@ -181,7 +199,7 @@ struct ProcessPool {
             close(process.events)
             let exit = Exit(
                 slot: index, processID: processID, pid: process.pid, status: status, killReason: slots[index].killReason,
-                running: slots[index].running
+                running: slots[index].running, retirement: slots[index].retirement
             )
             slots[index].process = nil
             slots[index].running = nil
@@ -191,10 +209,50 @@ struct ProcessPool {
 
     /// Schedules the restart of an exited process: at once after a kill, else after the backoff of quick exits.
     mutating func scheduleRestart(after exit: Exit) {
+        if let retirement = exit.retirement {
+            // A restarted slot starts again now; a shrunk one is removed by the next ``resize(to:)``.
+            slots[exit.slot].restartAt = retirement == .restart ? .now : nil
+            if retirement == .restart { slots[exit.slot].retirement = nil }
+            return
+        }
         restarts += 1
         if ContinuousClock.now - slots[exit.slot].spawnedAt > .seconds(10) { slots[exit.slot].quickExits = 0 }
         let delay = exit.killReason == nil ? backoff(for: &slots[exit.slot]) : .zero
         slots[exit.slot].restartAt = .now + delay
+    }
+
+    // MARK: - Pool size (pool_grow, pool_shrink, pool_restart, autoscale)
+
+    /// The positions of the slots that are not being shrunk away.
+    var live: [Int] { slots.indices.filter { slots[$0].retirement != .shrink } }
+
+    /// Retires every process warm and starts a new one in its place (`pool_restart`).
+    mutating func restartAll() {
+        for index in slots.indices where slots[index].retirement == nil {
+            guard let process = slots[index].process else { continue }
+            slots[index].retirement = .restart
+            kill(process.pid, SIGTERM)
+        }
+    }
+
+    /// Works towards `desired` processes (``PoolPlan``): adds slots, or retires processes warm, idle ones first.
+    /// - Returns: whether the pool changed.
+    mutating func resize(to desired: Int) -> Bool {
+        slots.removeAll { $0.retirement == .shrink && $0.process == nil }
+        let plan = PoolPlan.changes(live: live.map { PoolPlan.Member(position: $0, busy: slots[$0].running != nil) }, desired: desired)
+        for position in plan.retire {
+            slots[position].retirement = .shrink
+            if let process = slots[position].process {
+                kill(process.pid, SIGTERM)  // warm: finishes its task, hands back what it holds, exits
+            } else {
+                slots[position].restartAt = nil
+            }
+        }
+        for _ in 0..<plan.add {
+            slots.append(Slot(index: nextSlotIndex))
+            nextSlotIndex += 1
+        }
+        return !plan.retire.isEmpty || plan.add > 0
     }
 
     /// Kills every process (and the process groups its tasks started).

@@ -28,6 +28,9 @@ package final class Supervisor: Sendable {
     private let controlInbox = LockedQueue<String>()
     /// `/metrics`, `/healthz` and the status page; `nil` when disabled.
     private let metrics: MetricsEndpoint?
+    /// Run-time settings and the pool's target, changed by control commands (``ControlCommands``).
+    private let settings = Locked(NodeSettings())
+    private let poolTarget: Locked<PoolTarget>
 
     /// - Parameters:
     ///   - executable: the binary to start worker processes from (this one, by default).
@@ -44,6 +47,8 @@ package final class Supervisor: Sendable {
         redis.reconnectTimeout = .seconds(1)
         let connection = RedisConnection(configuration: redis, logger: logger)
         self.connection = connection
+        let initial = configuration.autoscale.map { max(1, $0.minimum) } ?? max(1, configuration.concurrency)
+        self.poolTarget = Locked(PoolTarget(processes: initial, autoscale: configuration.autoscale))
         self.metrics = configuration.metricsAddress.map { _ in
             MetricsEndpoint(
                 configuration: configuration,
@@ -58,7 +63,8 @@ package final class Supervisor: Sendable {
     /// - Throws: ``RedisError`` with code `.configuration` when Redis refuses the configuration (a wrong
     ///   password, a database out of range, no such socket), at start or later: retrying cannot help, so
     ///   the node stops. Transient failures (Redis restarting, `LOADING`) are retried, never thrown.
-    package func run() async throws(RedisError) {
+    ///   ``MetricsBindError`` when `--metrics-address` (or `CELERITY_METRICS_ADDRESS`) was given and cannot be served.
+    package func run() async throws {
         do {
             try connection.connect()
         } catch let error where error.isFatal {
@@ -71,10 +77,7 @@ package final class Supervisor: Sendable {
             do {
                 try metrics.start(address: address)
             } catch {
-                if configuration.metricsAddressRequired {
-                    logger.critical("cannot serve /metrics on \(address): \(error); stopping (use --metrics-address 0 to disable)")
-                    return
-                }
+                if configuration.metricsAddressRequired { throw MetricsBindError(address: address, reason: "\(error)") }
                 logger.error("cannot serve /metrics on \(address): \(error); running without it (set --metrics-address)")
             }
         }
@@ -83,7 +86,7 @@ package final class Supervisor: Sendable {
         let snapshot = self.snapshot
         ControlListener(
             configuration: configuration, logger: logger, terminate: { inbox.post($0) },
-            snapshot: { snapshot.value }
+            snapshot: { snapshot.value }, settings: settings, pool: poolTarget
         ).start()
         logger.info(
             "worker node starting",
@@ -100,6 +103,7 @@ package final class Supervisor: Sendable {
                         configuration: configuration, executable: executable, childArguments: childArguments, connection: connection,
                         logger: logger
                     ),
+                    settings: settings, poolTarget: poolTarget,
                     leases: LeaseKeeper(configuration: configuration, connection: connection, logger: logger)
                 )
                 loop.run(signals: signals, control: controlInbox)

@@ -25,10 +25,18 @@ struct SupervisorLoop {
     /// A configuration Redis refuses (wrong password, database out of range, …): the node stops with it.
     private(set) var fatal: RedisError?
     private var taskNames: [String] = []
+    /// Run-time settings and the pool's target, changed by control commands (``ControlCommands``).
+    private let settings: Locked<NodeSettings>
+    private let poolTarget: Locked<PoolTarget>
+    /// The pool size the loop works towards (the autoscaler's decision, or the fixed size).
+    private var desiredProcesses: Int
+    private var poolSizing: PoolSizing?
+    private var appliedPoolRestarts = 0
 
     init(
         configuration: WorkerConfiguration, logger: Logger, connection: RedisConnection, metrics: NodeMetrics?,
-        snapshot: Locked<NodeSnapshot>, pool: ProcessPool, leases: LeaseKeeper
+        snapshot: Locked<NodeSnapshot>, pool: ProcessPool, settings: Locked<NodeSettings>, poolTarget: Locked<PoolTarget>,
+        leases: LeaseKeeper
     ) {
         self.configuration = configuration
         self.logger = logger
@@ -37,6 +45,9 @@ struct SupervisorLoop {
         self.snapshot = snapshot
         self.pool = pool
         self.leases = leases
+        self.settings = settings
+        self.poolTarget = poolTarget
+        self.desiredProcesses = poolTarget.value.processes
     }
 
     /// How often the supervisor looks at its processes, signals, control messages and timers.
@@ -47,6 +58,7 @@ struct SupervisorLoop {
         var nextHeartbeat = ContinuousClock.now
         var nextPromote = ContinuousClock.now
         var nextReap = ContinuousClock.now
+        var nextPoolLook = ContinuousClock.now
         while true {
             PosixThread.sleep(for: Self.tick)
             var reported: [WorkerEvent] = []
@@ -58,6 +70,7 @@ struct SupervisorLoop {
             let now = ContinuousClock.now
             pool.enforceHardTimeLimits(now: now)
             for taskID in control.drain() { pool.terminate(taskID: taskID) }
+            if shutdown == .running { sizePool(now: now, nextLook: &nextPoolLook) }
             if shutdown == .running {
                 do { try pool.restartDue(now: now) } catch { stopForFatal(error) }
             }
@@ -67,7 +80,10 @@ struct SupervisorLoop {
                 shutdown = .cold
             }
             guarded("heartbeat", at: &nextHeartbeat, every: configuration.heartbeatInterval, now: now) { loop in
-                try loop.leases.heartbeat(loop.pool, taskNames: loop.taskNames, snapshot: loop.snapshot)
+                try loop.leases.heartbeat(
+                    loop.pool, taskNames: loop.taskNames, snapshot: loop.snapshot,
+                    queues: loop.settings.value.queues ?? loop.configuration.queues, desiredProcesses: loop.desiredProcesses
+                )
             }
             guarded("ETA", at: &nextPromote, every: configuration.scheduledPollInterval, now: now) { try $0.leases.promoteDue() }
             if shutdown == .running {
@@ -119,6 +135,40 @@ struct SupervisorLoop {
         }
     }
 
+    // MARK: - Pool size (pool_grow, pool_shrink, pool_restart, autoscale)
+
+    /// Works towards the pool size control commands and the autoscaler ask for: starts slots, retires
+    /// processes warm (``PoolPlan``), and restarts them all, warm, after a `pool_restart`.
+    private mutating func sizePool(now: ContinuousClock.Instant, nextLook: inout ContinuousClock.Instant) {
+        let target = poolTarget.value
+        if target.restarts != appliedPoolRestarts {
+            appliedPoolRestarts = target.restarts
+            pool.restartAll()
+        }
+        if let range = target.autoscale {
+            guarded("autoscale", at: &nextLook, every: .seconds(1), now: now) { loop in
+                var sizing = loop.poolSizing ?? PoolSizing(range: range, idleTime: loop.configuration.autoscaleKeepalive)
+                sizing.range = range
+                let live = loop.pool.live
+                let busy = live.count(where: { loop.pool.slots[$0].running != nil })
+                let load = PoolLoad(ready: try loop.readyMessages(), busy: busy, processes: live.count)
+                loop.desiredProcesses = max(1, sizing.desired(after: load, now: now))
+                loop.poolSizing = sizing
+            }
+        } else {
+            desiredProcesses = target.processes
+        }
+        if pool.resize(to: desiredProcesses) {
+            logger.info("pool resized", metadata: ["worker.processes": "\(desiredProcesses)"])
+        }
+    }
+
+    /// Messages ready in the queues the node consumes (every priority bucket), for the autoscaler.
+    private func readyMessages() throws -> Int {
+        let keys = PriorityBuckets.listKeys(queues: settings.value.queues ?? configuration.queues)
+        return try connection.pipeline(keys.map { ["LLEN", $0] }).reduce(0) { $0 + ($1.integer ?? 0) }
+    }
+
     private mutating func handleSignal(_ signal: Int32) {
         guard let next = shutdown.after(signal: signal, now: .now, timeout: configuration.shutdownTimeout) else { return }
         shutdown = next
@@ -160,6 +210,10 @@ struct SupervisorLoop {
             case .shutdown:
                 try leases.recover(processID: exit.processID, countAsDelivery: false, metrics: metrics)
                 logger.info("worker process stopped for shutdown; its message was requeued", metadata: metadata)
+            case nil where exit.retirement != nil:
+                // A clean exit handed back what it held; a crash while retiring counts as one, as any crash.
+                try leases.recover(processID: exit.processID, countAsDelivery: exit.status != 0, metrics: metrics)
+                logger.info("worker process retired by the pool (\(exit.retirement == .shrink ? "shrink" : "restart"))", metadata: metadata)
             case nil:
                 let clean = exit.status == 0 && shutdown != .running
                 if !clean && shutdown == .running { metrics?.processRestarted(exit.status & 0x7F != 0 ? .signal : .exited) }

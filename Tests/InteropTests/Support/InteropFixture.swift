@@ -95,19 +95,23 @@ final class InteropFixture: Sendable {
     ///   - concurrency: Worker processes.
     ///   - options: More worker options, e.g. `["-E"]` or `["--track-started"]`.
     ///   - binary: The worker binary: the test worker, `celerity-example` (the example application), or a path.
+    ///   - globalKeyPrefix: `--global-keyprefix` (Celery's `global_keyprefix`), or `nil` for none.
+    ///   - environment: More environment variables for the node, e.g. `["CELERITY_RESULT_EXTENDED": "1"]`.
     @discardableResult
     func startCelerity(
-        queues: [String] = ["celery"], concurrency: Int = 2, options: [String] = [], binary: String = "celerity-test-worker"
+        queues: [String] = ["celery"], concurrency: Int = 2, options: [String] = [], binary: String = "celerity-test-worker",
+        globalKeyPrefix: String? = nil, environment: [String: String] = [:]
     ) async throws -> CelerityNode {
         let name = "celerity\(nextIndex())-\(redis.port)@interop"
-        let pidboxListeners = try await pidboxSubscribers()
+        let prefix = globalKeyPrefix ?? ""
+        let pidboxListeners = try await pidboxSubscribers(prefix: prefix)
         let process = try ChildProcess(
             try Self.binary(binary),
             arguments: [
                 "worker", "--redis-url", url, "--hostname", name, "-Q", queues.joined(separator: ","),
                 "-c", String(concurrency),
-            ] + options,
-            environment: ["CELERITY_REDIS_URL": url]
+            ] + (globalKeyPrefix.map { ["--global-keyprefix", $0] } ?? []) + options,
+            environment: ["CELERITY_REDIS_URL": url].merging(environment) { $1 }
         )
         adopt(process)
         let node = CelerityNode(name: name, process: process)
@@ -115,15 +119,15 @@ final class InteropFixture: Sendable {
             if let ended = process.termination {
                 throw InteropFailure("Celerity worker \(name) exited at start (\(ended))\n\(process.diagnostics())")
             }
-            guard try await db.send(["EXISTS", "celerity:worker:" + name]).integer == 1 else { return false }
-            return try await pidboxSubscribers() > pidboxListeners
+            guard try await db.send(["EXISTS", prefix + "celerity:worker:" + name]).integer == 1 else { return false }
+            return try await pidboxSubscribers(prefix: prefix) > pidboxListeners
         }
         return node
     }
 
-    /// How many connections subscribe to Celery's broadcast pidbox channel of database 0.
-    private func pidboxSubscribers() async throws -> Int {
-        let reply = try await db.send(["PUBSUB", "NUMSUB", "/0.celery.pidbox"])
+    /// How many connections subscribe to Celery's broadcast pidbox channel of database 0 (under `prefix`).
+    private func pidboxSubscribers(prefix: String = "") async throws -> Int {
+        let reply = try await db.send(["PUBSUB", "NUMSUB", prefix + "/0.celery.pidbox"])
         return reply.array?.last?.integer ?? 0
     }
 
@@ -141,16 +145,20 @@ final class InteropFixture: Sendable {
         return worker
     }
 
-    /// Runs `scenarios.py` with `arguments` and returns the JSON line it prints last.
-    func scenario(_ celery: PythonCelery, _ arguments: [String], timeout: Duration = .seconds(90)) async throws
-        -> InteropJSON
-    {
-        let output = try await celery.run(script: "scenarios.py", args: arguments, redisURL: url, timeout: timeout)
+    /// Runs `script` (`scenarios.py` unless given) with `arguments` and `environment`, and returns the JSON line it
+    /// prints last.
+    func scenario(
+        _ celery: PythonCelery, _ arguments: [String], timeout: Duration = .seconds(90), script: String = "scenarios.py",
+        environment: [String: String] = [:]
+    ) async throws -> InteropJSON {
+        let output = try await celery.run(
+            script: script, args: arguments, redisURL: url, environment: environment, timeout: timeout
+        )
         let line = output.split(separator: "\n").last.map(String.init) ?? ""
         do {
             return try InteropJSON(parsing: line)
         } catch {
-            throw InteropFailure("scenarios.py \(arguments.joined(separator: " ")) printed no JSON:\n\(output)")
+            throw InteropFailure("\(script) \(arguments.joined(separator: " ")) printed no JSON:\n\(output)")
         }
     }
 

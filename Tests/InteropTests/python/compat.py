@@ -8,6 +8,8 @@ The broker and the result backend are both the Redis URL in ``CELERITY_REDIS_URL
 Environment:
     CELERITY_REDIS_URL      broker and backend URL (kombu spelling, e.g. ``redis+socket:///tmp/r.sock``)
     CELERITY_TRACK_STARTED  "1" to store the STARTED state (``task_track_started``)
+    CELERITY_GLOBAL_KEYPREFIX  ``global_keyprefix`` for the broker and the result backend (unset: none)
+    CELERITY_TASK_SEND_SENT_EVENT  "1" to publish ``task-sent`` events (``task_send_sent_event``)
 """
 
 import json
@@ -15,7 +17,7 @@ import os
 import time
 
 import redis
-from celery import Celery
+from celery import Celery, group
 
 REDIS_URL = os.environ.get("CELERITY_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -28,12 +30,18 @@ app = Celery("compat", broker=REDIS_URL, backend=REDIS_URL)
 app.conf.update(
     result_extended=True,
     task_track_started=_flag("CELERITY_TRACK_STARTED"),
+    task_send_sent_event=_flag("CELERITY_TASK_SEND_SENT_EVENT"),
     worker_hijack_root_logger=False,
     broker_connection_retry_on_startup=True,
     task_serializer="json",
     result_serializer="json",
     accept_content=["json"],
+    # `celery control pool_restart` answers (as on Celerity) instead of refusing: the side-by-side control test.
+    worker_pool_restarts=True,
 )
+if os.environ.get("CELERITY_GLOBAL_KEYPREFIX"):
+    app.conf.broker_transport_options = {"global_keyprefix": os.environ["CELERITY_GLOBAL_KEYPREFIX"]}
+    app.conf.result_backend_transport_options = {"global_keyprefix": os.environ["CELERITY_GLOBAL_KEYPREFIX"]}
 
 _client = None
 
@@ -82,6 +90,24 @@ def record(key, value):
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         value = json.dumps(value)
     return _redis().rpush(key, value)
+
+
+@app.task(name="compat.identity")
+def identity(value):
+    """Returns its argument: shows what a chord body receives."""
+    return value
+
+
+@app.task(name="compat.spawn")
+def spawn(count):
+    """Sends ``compat.add(i, i)`` for each ``i < count``, then a group of ``compat.add(i, 1)``; returns ``count``.
+
+    Celery records them in the result's ``children``: ``count`` tasks, then one group.
+    """
+    for i in range(count):
+        add.delay(i, i)
+    group(add.s(i, 1) for i in range(count)).apply_async()
+    return count
 
 
 @app.task(bind=True, name="compat.flaky", max_retries=5)
