@@ -112,6 +112,9 @@ extension Signature {
             Parameters.taskName, args: arguments.args, kwargs: arguments.kwargs,
             options: options.taskOptions(defaultQueue: Parameters.queue)
         )
+        if let keyed = parameters as? any KeyedTaskParameters, let key = keyed.flowKey {
+            self.options.extraHeaders[FlowLimits.keyHeader] = .string(key)
+        }
     }
 
     /// A chord body for the task `body` names: its first parameter is left for the header's results (Celery

@@ -104,7 +104,8 @@ struct ResultCommand: AsyncParsableCommand {
 struct QueuesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queues",
-        abstract: "Show how many messages wait in each queue, per priority bucket."
+        abstract: "Show how many messages wait in each queue, per priority bucket; pause or resume a queue.",
+        subcommands: [Pause.self, Resume.self]
     )
 
     @OptionGroup var redis: RedisOptions
@@ -119,11 +120,14 @@ struct QueuesCommand: AsyncParsableCommand {
         let depths = try await client.queueDepths(names)
         let width = max(5, names.map(\.count).max() ?? 5)
         print("QUEUE".padding(toLength: width, withPad: " ", startingAt: 0) + "  TOTAL  P0-2   P3-5   P6-8   P9")
+        let redisClient = RedisClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
+        let paused = Set(try await redisClient.withConnection { try QueuePause.paused(on: $0) })
         for depth in depths {
             let counts = depth.buckets.map { String($0.count).padding(toLength: 6, withPad: " ", startingAt: 0) }
             print(
                 depth.queue.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
                     + String(depth.total).padding(toLength: 6, withPad: " ", startingAt: 0) + " " + counts.joined(separator: " ")
+                    + (paused.contains(depth.queue) ? "  PAUSED" : "")
             )
         }
     }

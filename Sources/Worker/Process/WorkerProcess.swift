@@ -68,6 +68,7 @@ package final class WorkerProcess: @unchecked Sendable {
         installSignalHandling()
         watchSupervisor()
         supervisor.send(.registered(taskNames: registry.names + registry.aliasNames.map(\.alias)))
+        FlowLimitsPublisher.publish(registry, on: connection, logger: logger)  // flow hook
         if configuration.prefetchBatch > 1 {
             batch.watch { [self] state in
                 do {

@@ -35,6 +35,7 @@ enum WorkerScripts {
             end
             for c = 0, done - 1 do
               redis.call('LREM', processing, -1, ARGV[4 + 4 * c])
+              flow_release(ARGV[4 + 4 * c])  -- flow hook: the message's concurrency slot
               if check_recoveries and ARGV[5 + 4 * c] ~= '' then redis.call('HDEL', deliveries, ARGV[5 + 4 * c]) end
             end
             local check_revoked = redis.call('EXISTS', revoked) == 1
@@ -55,7 +56,9 @@ enum WorkerScripts {
               return is_revoked, count
             end
             local reply = {0}
+            \(FlowScripts.takeFunctions)
             local held = redis.call('LRANGE', processing, 0, -1)
+            if flow_on and max_batch > 0 and #held > 0 then held = flow_screen_held(held) end  -- flow hook
             if #held > 0 or max_batch <= 0 then
               for i = #held, 1, -1 do
                 local is_revoked, count = describe(held[i])
@@ -72,7 +75,14 @@ enum WorkerScripts {
             for i = 1, lists do
               local key = KEYS[3 + i]
               local length = redis.call('LLEN', key)
-              if length > 0 then
+              -- flow hook: paused queues and limited messages (FlowScripts); nil = the plain fetch below.
+              local flowed = nil
+              if flow_on then flowed = flow_take(key) end
+              if flowed ~= nil and flowed > 0 then
+                reply[1] = i
+                return reply
+              end
+              if flowed == nil and length > 0 then
                 reply[1] = i
                 local count = math.min(max_batch, math.max(1, math.floor(length / 2)))
                 if count > 1 and not check_recoveries then
@@ -125,6 +135,7 @@ enum WorkerScripts {
             local returned = 0
             for i = #ARGV - 1, 2 + 4 * completions, -2 do
               if redis.call('LREM', KEYS[1], -1, ARGV[i]) > 0 then
+                flow_release(ARGV[i])  -- flow hook: the message's concurrency slot
                 local key
                 if ARGV[i + 1] ~= '' then key = safe_list(ARGV[i + 1]) else key = raw_queue_key(ARGV[i]) end
                 redis.call('RPUSH', key, ARGV[i])
@@ -179,9 +190,9 @@ enum WorkerScripts {
     /// KEYS: processing, scheduled. ARGV: message, due time.
     static let defer_ = RedisScript(
         name: "defer",
-        source: """
+        source: FlowScripts.releasePrelude + """
             redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-            redis.call('LREM', KEYS[1], -1, ARGV[1])
+            if redis.call('LREM', KEYS[1], -1, ARGV[1]) > 0 then flow_release(ARGV[1]) end  -- flow hook
             return 1
             """
     )
@@ -244,6 +255,7 @@ enum WorkerScripts {
             local requeued, dead = 0, 0
             for i = #messages, 1, -1 do
               local raw = messages[i]
+              flow_release(raw)  -- flow hook: a dead process's concurrency slots come back
               local ok, env = pcall(cjson.decode, raw)
               local tag = nil
               if ok and type(env) == 'table' and type(env['properties']) == 'table' then tag = env['properties']['delivery_tag'] end
@@ -290,6 +302,7 @@ enum WorkerScripts {
         source: prelude + """
             store_result(KEYS[4], ARGV[2], ARGV[3])
             for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+              flow_release(raw)  -- flow hook: the killed process's concurrency slots come back
               local ok, env = pcall(cjson.decode, raw)
               local killed = ok and type(env) == 'table' and type(env['headers']) == 'table' and env['headers']['id'] == ARGV[4]
               if not killed then
