@@ -198,7 +198,7 @@ extension WorkerTests {
             let report = try JSONValue.parse(status.output)
             #expect(report["flow"]?["paused_queues"] == .array([.string("held")]), "\(status.output.prefix(2000))")
             let listing = try await f.celerity(["queues", "-Q", "held,open"])
-            #expect(listing.output.contains("PAUSED"), listing.output)
+            #expect(listing.output.contains("PAUSED"), "\(listing.output)")
 
             let resume = try await f.celerity(["queues", "resume", "held"])
             #expect(resume.status == 0, "\(resume.output)")
@@ -216,7 +216,7 @@ extension WorkerTests {
         try await withFixture { f in
             let run = try await f.celerity(["queues", "pause", "celerity:processing:x"])
             #expect(run.status != 0)
-            #expect(run.output.contains("names a Redis key that is not a queue"), run.output)
+            #expect(run.output.contains("names a Redis key that is not a queue"), "\(run.output)")
             #expect(try await f.send("SCARD", "celerity:paused").integer == 0)
         }
     }

@@ -9,7 +9,7 @@ enum FlowMetrics {
             metricName: "celerity_queue_paused", unitName: "", helpText: "1 while the queue is paused (celerity queues pause), else 0."
         )
         for queue in Set(queues).union(report.pausedQueues).sorted() {
-            registry.makeGauge(descriptor: paused, labels: [("queue_name", queue)]).set(report.pausedQueues.contains(queue) ? 1 : 0)
+            registry.makeGauge(descriptor: paused, labels: [("queue_name", queue)]).set(Double(report.pausedQueues.contains(queue) ? 1 : 0))
         }
         let running = MetricNameDescriptor(
             metricName: "celerity_flow_key_running", unitName: "",

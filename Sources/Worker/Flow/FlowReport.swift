@@ -1,4 +1,5 @@
 import Broker
+import TaskAPI
 
 /// What flow control holds at one moment (docs/flow-control.md): paused queues, the limits in force, the
 /// concurrency slots in use and the most-throttled keys, read in one pipelined round trip. Rendered by
@@ -77,8 +78,8 @@ public struct FlowReport: Sendable, Hashable {
 
     /// A ready list as people name it: `orders`, or `orders (priority 3)` for a bucket.
     static func displayName(ofList list: String) -> String {
-        guard let range = list.range(of: PriorityBuckets.separator) else { return list }
-        return String(list[..<range.lowerBound]) + " (priority \(list[range.upperBound...]))"
+        let parts = list.split(separator: PriorityBuckets.separator, maxSplits: 1, omittingEmptySubsequences: false)
+        return parts.count == 2 ? "\(parts[0]) (priority \(parts[1]))" : list
     }
 
     /// The report as lines for `celerity status`; empty when flow control is not in use.
