@@ -71,6 +71,12 @@ extension WorkerTests {
             #expect(maxOverlap(runs) > 2, "A and B never ran side by side: the test proves nothing about fairness")
             let running = try await f.send("HGET", "celerity:flow:running", "flow.ocr\tA").string.flatMap { Int($0) } ?? 0
             #expect(running <= 2, "A holds \(running) slots")
+            // Visible: `celerity status --json` shows the limit, the slots in use and the throttled key.
+            let status = try await f.celerity(["status", "--json"])
+            let flow = try JSONValue.parse(status.output)["flow"]
+            #expect(flow?["key_limits"]?["flow.ocr"] == .string("2 "), "\(status.output.prefix(3000))")
+            let throttled = flow?["throttled"]?.arrayValue ?? []
+            #expect(throttled.contains { $0["key"] == .string("A") && ($0["count"]?.intValue ?? 0) > 0 }, "\(String(describing: flow))")
         }
     }
 
@@ -128,6 +134,7 @@ extension WorkerTests {
             }
             let window = try await flowRuns(f, "rec:rate").filter { $0.start >= firstStart && $0.start < firstStart + 60 }
             let byTask = Dictionary(grouping: window, by: { $0.key == "-" ? "named" : $0.key }).mapValues(\.count)
+            print("flow 3 measured in the minute after the first limited start: \(byTask.sorted { $0.key < $1.key })")
             #expect((95...105).contains(byTask["named", default: 0]), "rate_limit 100/m ran \(byTask["named", default: 0]) in a minute")
             #expect((57...63).contains(byTask["k1", default: 0]), "60/m for key k1 ran \(byTask["k1", default: 0]) in a minute")
             #expect((57...63).contains(byTask["k2", default: 0]), "60/m for key k2 ran \(byTask["k2", default: 0]) in a minute")
@@ -179,7 +186,8 @@ extension WorkerTests {
             let later = TaskMessage.make(task: "flow.free", args: ["rec:held"], options: options)
             try await f.client.send(later)
             // `held` first: the idle fetch blocks on it (BLMOVE), the path that must hand a paused message back.
-            let node = try await f.startWorker(["-Q", "held,open"], concurrency: 2)
+            let port = try FreePort.allocate()
+            let node = try await f.startWorker(["-Q", "held,open", "--metrics-address", "127.0.0.1:\(port)"], concurrency: 2)
             try await f.poll("the open queue to drain", timeout: .seconds(30), node: node) {
                 try await f.list("rec:open").count == 200 ? true : nil
             }
@@ -197,6 +205,13 @@ extension WorkerTests {
             let status = try await f.celerity(["status", "--json"])
             let report = try JSONValue.parse(status.output)
             #expect(report["flow"]?["paused_queues"] == .array([.string("held")]), "\(status.output.prefix(2000))")
+            let metrics = try await f.poll("/metrics to show the paused queue", timeout: .seconds(10), node: node) {
+                let scrape = try await ChildProcess.run(
+                    "curl", arguments: ["-s", "-m", "5", "http://127.0.0.1:\(port)/metrics"], timeout: .seconds(10)
+                )
+                return scrape.standardOutput.contains("celerity_queue_paused{queue_name=\"held\"} 1") ? scrape.standardOutput : nil
+            }
+            #expect(metrics.contains("celerity_queue_paused{queue_name=\"open\"} 0"), "\(metrics)")
             let listing = try await f.celerity(["queues", "-Q", "held,open"])
             #expect(listing.output.contains("PAUSED"), "\(listing.output)")
 
