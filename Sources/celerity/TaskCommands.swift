@@ -2,6 +2,7 @@ import ArgumentParser
 import Broker
 import CelerityCLI
 import Foundation
+import TaskAPI
 import Worker
 
 /// `celerity enqueue TASK`: sends a task, prints its id, and with `--wait` its result.
@@ -37,6 +38,18 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Option(help: "Use this task id instead of a fresh UUID.")
     var id: String?
 
+    @Flag(help: "Send only when no job with the same task and arguments (or --unique-key) is queued or running; else print its id.")
+    var unique = false
+
+    @Option(help: "Like --unique, but the lock lasts this many seconds from the send, however soon the job finishes.")
+    var uniqueFor: Int?
+
+    @Option(help: "With --unique/--unique-for: the key that makes two sends the same job (default: task and arguments).")
+    var uniqueKey: String?
+
+    @Option(help: "The flow key (header celerity_flow_key) the task's per-key limits count against.")
+    var flowKey: String?
+
     @Flag(help: "Wait for the result and print it.")
     var wait = false
 
@@ -47,6 +60,10 @@ struct EnqueueCommand: AsyncParsableCommand {
         guard (0...9).contains(priority) else { throw ValidationError("--priority must be 0-9, got \(priority)") }
         if let countdown, countdown < 0 { throw ValidationError("--countdown must not be negative") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        if let uniqueFor, !(1...31_536_000).contains(uniqueFor) {
+            throw ValidationError("--unique-for must be 1 to 31536000 seconds, got \(uniqueFor)")
+        }
+        if uniqueKey != nil, !unique, uniqueFor == nil { throw ValidationError("--unique-key needs --unique or --unique-for") }
     }
 
     func run() async throws {
@@ -61,7 +78,21 @@ struct EnqueueCommand: AsyncParsableCommand {
             queue: queue, priority: priority, countdown: countdown.map { .milliseconds(Int64($0 * 1000)) },
             expiresIn: expires.map { .milliseconds(Int64($0 * 1000)) }, taskID: id
         )
-        let taskID = try await client.enqueue(task, args: positional, kwargs: keywords, options: options)
+        let taskID: String
+        if unique || uniqueFor != nil || flowKey != nil {
+            var message = TaskMessage.make(task: task, args: positional, kwargs: keywords, options: options)
+            if let flowKey { message.headers[FlowLimits.keyHeader] = .string(flowKey) }
+            if unique || uniqueFor != nil {
+                let key = uniqueKey ?? CelerityClient.uniqueKey(task: task, args: positional, kwargs: keywords)
+                let uniqueness = uniqueFor.map { Uniqueness.forPeriod(.seconds($0)) } ?? .whileQueuedOrRunning
+                taskID = try await client.enqueueUnique(message, key: key, uniqueness: uniqueness)
+            } else {
+                try await client.send(message)
+                taskID = message.id
+            }
+        } else {
+            taskID = try await client.enqueue(task, args: positional, kwargs: keywords, options: options)
+        }
         print(taskID)
         guard wait else { return }
         let result = try await client.result(taskID, timeout: .milliseconds(Int64(timeout * 1000)))

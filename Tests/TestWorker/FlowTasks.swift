@@ -15,6 +15,8 @@ enum FlowTasks {
             recording("flow.per_key_rate", redis, flow: FlowLimits(rate: "60/m")),
             // Celery's rate_limit: 100 a minute for the task name, cluster-wide.
             recording("flow.task_rate", redis, rateLimit: "100/m"),
+            // A unique job (its parameters are UniqueTaskParameters in the tests).
+            recording("flow.unique", redis),
             // No limit: shares a queue with the limited ones.
             recording("flow.free", redis),
         ]

@@ -1,3 +1,5 @@
+import TaskAPI
+
 /// The Lua behind flow control (docs/flow-control.md): paused queues, per-key concurrency and rate limits, and
 /// Celery's per-task `rate_limit`, all enforced inside ``WorkerScripts/take``, so a message that may not run yet
 /// is never taken by a process: it is *parked* in Redis and taken when its key has room again.
@@ -46,6 +48,18 @@ enum FlowScripts {
           if redis.call('HINCRBY', '\(WorkerKeys.flowRunning)', field, -1) <= 0 then
             redis.call('HDEL', '\(WorkerKeys.flowRunning)', field)
           end
+        end
+        -- Unique jobs (TaskAPI/UniqueJobs.swift): a whileQueuedOrRunning lock is released by the step that
+        -- acknowledges, dead-letters or revokes its holder, never by a time-out (a retry keeps it).
+        local function unique_release(message)
+          if type(message) ~= 'string' or not string.find(message, '\(UniqueJobs.keyHeader)', 1, true) then return end
+          local ok, env = pcall(cjson.decode, message)
+          if not ok or type(env) ~= 'table' or type(env['headers']) ~= 'table' then return end
+          local headers = env['headers']
+          local key, period = headers['\(UniqueJobs.keyHeader)'], headers['\(UniqueJobs.periodHeader)']
+          if type(key) ~= 'string' or (period ~= nil and period ~= cjson.null) then return end
+          local lock = '\(UniqueJobs.lockPrefix)' .. redis.sha1hex(string.sub(key, 1, \(UniqueJobs.maxKeyBytes)))
+          if redis.call('GET', lock) == headers['id'] then redis.call('DEL', lock) end
         end
 
         """

@@ -328,6 +328,12 @@ package final class WorkerProcess: @unchecked Sendable {
                 notify(context(for: message, delivery: delivery, limits: limits, logger: log), .revoked(reason: "expired"))
                 return
             }
+            if let holder = try persist({ try UniqueClaim.holder(otherThan: message, on: connection) }) {  // unique hook
+                log.info("duplicate of a unique job; not run", metadata: ["task.duplicate_of": "\(holder)"])
+                complete(message, raw: delivery.raw, result: UniqueClaim.duplicateResult(taskID: message.id, holder: holder))
+                supervisor.send(.finished(TaskReport(taskID: message.id, outcome: .rejected, name: message.task, queue: message.queue)))
+                return
+            }
             if let eta = message.eta, eta.timeIntervalSince(now) > 0.2 {
                 try persist {
                     try connection.evaluate(

@@ -36,6 +36,7 @@ enum WorkerScripts {
             for c = 0, done - 1 do
               redis.call('LREM', processing, -1, ARGV[4 + 4 * c])
               flow_release(ARGV[4 + 4 * c])  -- flow hook: the message's concurrency slot
+              unique_release(ARGV[4 + 4 * c])  -- unique hook: finished, so its lock goes
               if check_recoveries and ARGV[5 + 4 * c] ~= '' then redis.call('HDEL', deliveries, ARGV[5 + 4 * c]) end
             end
             local check_revoked = redis.call('EXISTS', revoked) == 1
@@ -131,6 +132,7 @@ enum WorkerScripts {
               local at = 2 + 4 * c
               store_result(KEYS[3 + c], ARGV[at + 2], ARGV[at + 3])
               acknowledge(KEYS[1], KEYS[2], ARGV[at], ARGV[at + 1])
+              unique_release(ARGV[at])  -- unique hook: finished, so its lock goes
             end
             local returned = 0
             for i = #ARGV - 1, 2 + 4 * completions, -2 do
@@ -235,6 +237,7 @@ enum WorkerScripts {
             dead_letter(KEYS[3], KEYS[4], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[10], ARGV[11])
             store_result(KEYS[5], ARGV[8], ARGV[9])
             acknowledge(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
+            unique_release(ARGV[1])  -- unique hook: dead-lettered, so its lock goes
             return 1
             """
     )
@@ -277,6 +280,7 @@ enum WorkerScripts {
                 local entry = cjson.encode({id = ARGV[5] .. i, reason = reason, error = cjson.null, time = now,
                   worker = ARGV[1], queue = queue, task = task_name, task_id = task_id, deliveries = count, envelope = raw})
                 dead_letter(KEYS[4], KEYS[5], ARGV[5] .. i, entry, now, tonumber(ARGV[6]), tonumber(ARGV[7]), reason, ARGV[8])
+                unique_release(raw)  -- unique hook: dead-lettered, so its lock goes
                 if type(tag) == 'string' then redis.call('HDEL', KEYS[2], tag) end
                 dead = dead + 1
               else
@@ -305,6 +309,7 @@ enum WorkerScripts {
               flow_release(raw)  -- flow hook: the killed process's concurrency slots come back
               local ok, env = pcall(cjson.decode, raw)
               local killed = ok and type(env) == 'table' and type(env['headers']) == 'table' and env['headers']['id'] == ARGV[4]
+              if killed then unique_release(raw) end  -- unique hook: killed on purpose (revoke --terminate, hard limit)
               if not killed then
                 local key = 'celery'
                 if ok then key = queue_key(env) end
