@@ -76,10 +76,16 @@ public enum UniqueJobs {
         }
     }
 
+    /// The headers that mark a message unique under `key`.
+    static func headers(key: String, uniqueness: Uniqueness) -> JSONObject {
+        var headers: JSONObject = [keyHeader: .string(String(decoding: key.utf8.prefix(maxKeyBytes), as: UTF8.self))]
+        if case .forPeriod = uniqueness { headers[periodHeader] = .string(lifetime(uniqueness)) }
+        return headers
+    }
+
     /// Marks `message` unique under `key`.
     static func mark(_ message: inout TaskMessage, key: String, uniqueness: Uniqueness) {
-        message.headers[keyHeader] = .string(String(decoding: key.utf8.prefix(maxKeyBytes), as: UTF8.self))
-        if case .forPeriod = uniqueness { message.headers[periodHeader] = .string(lifetime(uniqueness)) }
+        for member in headers(key: key, uniqueness: uniqueness).members { message.headers[member.key] = member.value }
     }
 }
 
