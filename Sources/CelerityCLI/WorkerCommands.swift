@@ -5,6 +5,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Outbox
 import TaskAPI
@@ -49,6 +52,12 @@ package struct WorkerOptions: ParsableArguments {
 
     @Option(help: "Largest message in bytes a worker decodes; a larger one is dead-lettered, keeping only a header excerpt (default: $CELERITY_MAX_MESSAGE_BYTES, then 16777216).")
     public var maxMessageBytes: Int?
+
+    @Option(help: "Recycle a worker process after this many tasks (default: $CELERITY_MAX_TASKS_PER_CHILD, else never).")
+    package var maxTasksPerChild: Int?
+
+    @Option(help: "Recycle a worker process after a task that leaves it above this many MiB resident (default: $CELERITY_MAX_MEMORY_PER_CHILD, else never).")
+    package var maxMemoryPerChild: Int?
 
     @Option(help: "Seconds a task may run before its process hands back the rest of its batch and stores the results before it.")
     package var batchHold: Double = 0.002
@@ -117,6 +126,19 @@ package struct WorkerOptions: ParsableArguments {
         if let bytes = maxMessageBytes ?? ProcessInfo.processInfo.environment["CELERITY_MAX_MESSAGE_BYTES"].map({ Int($0) ?? 0 }) {
             guard bytes >= 1024 else { throw CommandError("--max-message-bytes (or CELERITY_MAX_MESSAGE_BYTES) must be a whole number of at least 1024") }
             configuration.maxMessageBytes = bytes
+        }
+        let environment = ProcessInfo.processInfo.environment
+        if let tasks = maxTasksPerChild ?? environment["CELERITY_MAX_TASKS_PER_CHILD"].map({ Int($0) ?? 0 }) {
+            guard (1...10_000_000).contains(tasks) else {
+                throw CommandError("--max-tasks-per-child (or CELERITY_MAX_TASKS_PER_CHILD) must be a whole number from 1 to 10000000")
+            }
+            configuration.maxTasksPerChild = tasks
+        }
+        if let mebibytes = maxMemoryPerChild ?? environment["CELERITY_MAX_MEMORY_PER_CHILD"].map({ Int($0) ?? 0 }) {
+            guard (16...1_048_576).contains(mebibytes) else {
+                throw CommandError("--max-memory-per-child (or CELERITY_MAX_MEMORY_PER_CHILD) must be a whole number of MiB from 16 to 1048576")
+            }
+            configuration.maxMemoryPerChild = mebibytes
         }
         guard batchHold > 0 else { throw CommandError("--batch-hold must be more than 0 seconds") }
         configuration.batchHold = .microseconds(Int64(batchHold * 1_000_000))
@@ -292,5 +314,7 @@ public struct WorkerProcessCommand<Application: TaskApplication>: AsyncParsableC
         let process = WorkerProcess(configuration: configuration, registry: registry, processID: processID, logger: logger)
         await process.run()
         await setup.shutdown()
+        // Recycled (--max-tasks-per-child, --max-memory-per-child): the status tells the supervisor why.
+        if process.exitStatus != 0 { Glibc.exit(process.exitStatus) }
     }
 }

@@ -17,9 +17,22 @@ enum FlowTasks {
             recording("flow.task_rate", redis, rateLimit: "100/m"),
             // A unique job (its parameters are UniqueTaskParameters in the tests).
             recording("flow.unique", redis),
+            hog,
             // No limit: shares a queue with the limited ones.
             recording("flow.free", redis),
         ]
+    }
+
+    /// Memory `flow.hog` keeps, so its process stays large after the task (the recycling test).
+    nonisolated(unsafe) static var retained: [[UInt8]] = []
+
+    /// `flow.hog(mib)`: allocates and touches `mib` MiB and keeps them; returns the process's resident MiB.
+    static let hog = TaskDefinition("flow.hog") { arguments, _ in
+        let mebibytes = arguments.argument(0, "mib")?.intValue ?? 0
+        retained.append([UInt8](repeating: 1, count: mebibytes << 20))
+        let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
+        let pages = statm.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        return .int(pages * 4096 >> 20)
     }
 
     /// `name(list, seconds=0)`: sleeps `seconds`, then records its run in `list`.

@@ -6,6 +6,7 @@ three setups, interleaved over the repetitions:
   plain    - no limit anywhere: the plain fetch (flow control off);
   limited  - 200 `flow.task_rate` messages (rate_limit 100/m) queued ahead of the N free ones: every fetch runs
              flow control's path (admission, parking, the ring);
+  recycle100 - as plain, with `--max-tasks-per-child 100`: the drain cost of recycling processes;
 Prints the median drain time and rate per setup and writes one JSON line per measurement.
 Usage: python3 bench/flow/flow.py [--tasks 5000] [--reps 3] [--binary .build/debug/celerity-test-worker]
 """
@@ -99,8 +100,9 @@ def measure(binary, setup, tasks):
                     raise
                 time.sleep(0.05)
         url = "redis://127.0.0.1:%d/0" % port
+        recycle = ["--max-tasks-per-child", "100"] if setup == "recycle100" else []
         worker = subprocess.Popen([binary, "worker", "-c", "2", "--redis-url", url, "--log-level", "warning",
-                                   "--hostname", "bench@flow", "--metrics-address", "0"],
+                                   "--hostname", "bench@flow", "--metrics-address", "0"] + recycle,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 30
         while not r.call("HEXISTS", "celerity:flow:limits", "flow.ocr"):  # published by each process at start
@@ -111,7 +113,7 @@ def measure(binary, setup, tasks):
         if setup == "limited":
             messages += [envelope("flow.task_rate", ["rec:limited"]) for _ in range(200)]
         messages += [envelope("flow.free", ["rec:free"]) for _ in range(tasks)]
-        if setup == "plain":
+        if setup in ("plain", "recycle100"):
             # No limit anywhere: the published definitions are removed, so the fetch runs its plain path.
             r.pipeline([["DEL", "celerity:flow:limits", "celerity:rate_limits:defaults"]])
         started = time.time()
@@ -140,10 +142,12 @@ def main():
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--binary", default=".build/debug/celerity-test-worker")
     parser.add_argument("--out", default=None, help="append JSON lines here")
+    parser.add_argument("--setups", default="plain,limited", help="comma-separated: plain, limited, recycle100")
     options = parser.parse_args()
     results = []
     for rep in range(options.reps):
-        order = ["plain", "limited"] if rep % 2 == 0 else ["limited", "plain"]
+        setups = options.setups.split(",")
+        order = setups if rep % 2 == 0 else list(reversed(setups))
         for setup in order:
             result = measure(options.binary, setup, options.tasks)
             result["rep"] = rep
@@ -152,13 +156,13 @@ def main():
             if options.out:
                 with open(options.out, "a") as f:
                     f.write(json.dumps(result) + "\n")
-    medians = {s: statistics.median(r["per_second"] for r in results if r["setup"] == s) for s in ("plain", "limited")}
-    change = (medians["limited"] - medians["plain"]) / medians["plain"] * 100
-    print("| setup | free tasks/s (median of %d) |" % options.reps)
-    print("| --- | --- |")
-    for s in ("plain", "limited"):
-        print("| %s | %.1f |" % (s, medians[s]))
-    print("drain change with a limited task sharing the queue: %+.1f %%" % change)
+    setups = options.setups.split(",")
+    medians = {s: statistics.median(r["per_second"] for r in results if r["setup"] == s) for s in setups}
+    print("| setup | free tasks/s (median of %d) | change against plain |" % options.reps)
+    print("| --- | --- | --- |")
+    for s in setups:
+        change = (medians[s] - medians["plain"]) / medians["plain"] * 100 if "plain" in medians else 0
+        print("| %s | %.1f | %+.1f %% |" % (s, medians[s], change))
 
 
 if __name__ == "__main__":

@@ -111,6 +111,17 @@ final class NodeMetrics: Sendable {
         ).increment()
     }
 
+    /// Counts a worker process that recycled itself (``Recycling``), by reason.
+    func processRecycled(_ reason: Recycling.Reason) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                metricName: "celerity_process_recycled", unitName: "total",
+                helpText: "Worker processes that recycled themselves between tasks, by reason (tasks, memory)."
+            ),
+            labels: [("hostname", hostname), ("reason", reason.rawValue)]
+        ).increment()
+    }
+
     /// Counts messages recovered from dead processes' processing lists: requeued, or dead-lettered as poison.
     func recovered(requeued: Int, poison: Int) {
         let labels = [("hostname", hostname)]

@@ -352,6 +352,11 @@ package final class Supervisor: @unchecked Sendable {
             case .shutdown:
                 try recover(processID: processID, countAsDelivery: false)
                 logger.info("worker process stopped for shutdown; its message was requeued", metadata: metadata)
+            case nil where Recycling.Reason(waitStatus: status) != nil:  // recycling hook: a planned exit
+                let recycled = Recycling.Reason(waitStatus: status)!
+                metrics?.node.processRecycled(recycled)
+                try recover(processID: processID, countAsDelivery: false)
+                logger.info("worker process recycled (\(recycled.rawValue)); starting a fresh one", metadata: metadata)
             case nil:
                 let clean = status == 0 && shutdown != .running
                 if !clean && shutdown == .running { metrics?.node.processRestarted(status & 0x7F != 0 ? .signal : .exited) }
@@ -379,7 +384,7 @@ package final class Supervisor: @unchecked Sendable {
         if shutdown == .running {
             restarts += 1
             if ContinuousClock.now - slots[index].spawnedAt > .seconds(10) { slots[index].quickExits = 0 }
-            let delay = reason == nil ? backoff(for: &slots[index]) : .zero
+            let delay = reason == nil && Recycling.Reason(waitStatus: status) == nil ? backoff(for: &slots[index]) : .zero
             slots[index].restartAt = .now + delay
         }
     }
