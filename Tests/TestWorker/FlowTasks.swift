@@ -32,7 +32,7 @@ enum FlowTasks {
         retained.append([UInt8](repeating: 1, count: mebibytes << 20))
         let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
         let pages = statm.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-        return .int(pages * 4096 >> 20)
+        return .int((pages * 4096) >> 20)
     }
 
     /// `name(list, seconds=0)`: sleeps `seconds`, then records its run in `list`.
