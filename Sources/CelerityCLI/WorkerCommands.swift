@@ -59,6 +59,9 @@ package struct WorkerOptions: ParsableArguments {
     @Option(help: "Recycle a worker process after a task that leaves it above this many MiB resident (default: $CELERITY_MAX_MEMORY_PER_CHILD, else never).")
     package var maxMemoryPerChild: Int?
 
+    @Option(help: "Kill a worker process whose resident memory passes this many MiB while it runs a task, and dead-letter the task with reason memory (default: $CELERITY_TASK_MEMORY_LIMIT, else no limit).")
+    package var taskMemoryLimit: Int?
+
     @Option(help: "Seconds a task may run before its process hands back the rest of its batch and stores the results before it.")
     package var batchHold: Double = 0.002
 
@@ -139,6 +142,12 @@ package struct WorkerOptions: ParsableArguments {
                 throw CommandError("--max-memory-per-child (or CELERITY_MAX_MEMORY_PER_CHILD) must be a whole number of MiB from 16 to 1048576")
             }
             configuration.maxMemoryPerChild = mebibytes
+        }
+        if let mebibytes = taskMemoryLimit ?? environment["CELERITY_TASK_MEMORY_LIMIT"].map({ Int($0) ?? 0 }) {
+            guard (16...1_048_576).contains(mebibytes) else {
+                throw CommandError("--task-memory-limit (or CELERITY_TASK_MEMORY_LIMIT) must be a whole number of MiB from 16 to 1048576")
+            }
+            configuration.taskMemoryLimit = mebibytes
         }
         guard batchHold > 0 else { throw CommandError("--batch-hold must be more than 0 seconds") }
         configuration.batchHold = .microseconds(Int64(batchHold * 1_000_000))

@@ -55,6 +55,9 @@ public struct WorkerConfiguration: Sendable {
     public var maxTasksPerChild: Int? = nil
     /// A worker process recycles itself after a task that leaves it above this many MiB resident; `nil` = never.
     public var maxMemoryPerChild: Int? = nil
+    /// MiB of resident memory a process may reach while it runs a task; past it the supervisor kills the process
+    /// and dead-letters the task with reason `memory` (``TaskMemoryLimit``). `nil` = no limit. Default `nil`.
+    public var taskMemoryLimit: Int? = nil
     /// The first delay before restarting a process that exited; doubles up to ``restartBackoffCap``.
     public var restartBackoff: Duration = .milliseconds(100)
     /// The longest delay before restarting a process.

@@ -26,10 +26,13 @@ enum FlowTasks {
     /// Memory `flow.hog` keeps, so its process stays large after the task (the recycling test).
     nonisolated(unsafe) static var retained: [[UInt8]] = []
 
-    /// `flow.hog(mib)`: allocates and touches `mib` MiB and keeps them; returns the process's resident MiB.
+    /// `flow.hog(mib, seconds=0)`: allocates and touches `mib` MiB and keeps them, then sleeps `seconds`; returns
+    /// the process's resident MiB.
     static let hog = TaskDefinition("flow.hog") { arguments, _ in
         let mebibytes = arguments.argument(0, "mib")?.intValue ?? 0
         retained.append([UInt8](repeating: 1, count: mebibytes << 20))
+        let seconds = arguments.argument(1, "seconds")?.doubleValue ?? 0
+        if seconds > 0 { try await Task.sleep(for: .milliseconds(Int64(seconds * 1000))) }
         let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
         let pages = statm.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         return .int((pages * 4096) >> 20)

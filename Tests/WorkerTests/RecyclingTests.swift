@@ -65,4 +65,32 @@ extension WorkerTests {
             }
         }
     }
+
+    @Test("recycle 3. --task-memory-limit: a task that allocates past it is killed and dead-lettered with reason memory, never retried; the node keeps serving")
+    func taskMemoryLimit() async throws {
+        try await withFixture { f in
+            let port = try FreePort.allocate()
+            let node = try await f.startWorker(["--task-memory-limit", "150", "--metrics-address", "127.0.0.1:\(port)"], concurrency: 1)
+            let hog = TaskMessage.make(task: "flow.hog", args: [300, 10.0])
+            try await f.client.send(hog)
+            let result = try await f.waitForResult(hog.id, .failure, timeout: .seconds(20), node: node)
+            #expect("\(result.result)".contains("MemoryLimitExceeded"), "\(result.result)")
+            let letters = try await f.deadLetters()
+            #expect(letters.count == 1, "\(letters)")
+            #expect(letters.first?["reason"] == .string("memory"), "\(letters)")
+            #expect(letters.first?["task_id"] == .string(hog.id))
+            try await f.poll("nothing left in flight (not retried)", timeout: .seconds(10), node: node) {
+                try await f.messagesInFlight() == 0 ? true : nil
+            }
+            #expect(try await f.send("ZCARD", "celerity:eta").integer == 0, "the killed task was scheduled for a retry")
+            let after = (0..<3).map { _ in TaskMessage.make(task: "test.record", args: ["rec:after-kill"]) }
+            try await f.client.send(batch: after)
+            try await f.poll("the node to keep serving", timeout: .seconds(20), node: node) {
+                try await f.list("rec:after-kill").count == 3 ? true : nil
+            }
+            let metrics = try await scrapeMetrics(port: port)
+            #expect(metrics.contains("cause=\"task_memory_limit\""), "no restart counted for the memory kill")
+            #expect(try await f.list("rec:after-kill").count == 3)
+        }
+    }
 }

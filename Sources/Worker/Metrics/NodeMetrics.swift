@@ -98,6 +98,8 @@ final class NodeMetrics: Sendable {
         case hardTimeLimit = "hard_time_limit"
         /// The supervisor killed it for `revoke --terminate`.
         case revokeTerminate = "revoke_terminate"
+        /// The supervisor killed it over `--task-memory-limit`.
+        case taskMemoryLimit = "task_memory_limit"
     }
 
     /// Counts a worker process that ended and will be restarted.

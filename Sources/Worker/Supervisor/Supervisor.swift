@@ -51,6 +51,7 @@ package final class Supervisor: @unchecked Sendable {
     private enum KillReason {
         case hardTimeLimit(taskID: String, task: String, limit: Duration)
         case terminated(taskID: String)
+        case taskMemory(taskID: String, task: String, limitMiB: Int)
         case shutdown
     }
 
@@ -176,6 +177,7 @@ package final class Supervisor: @unchecked Sendable {
             if shutdown != .running, slots.allSatisfy({ $0.process == nil }) { break }
             let now = ContinuousClock.now
             enforceHardTimeLimits(now: now)
+            enforceTaskMemoryLimit()  // memory hook
             handleControlMessages()
             if shutdown == .running { restartDueSlots(now: now) }
             if case .warm(let deadline) = shutdown, now >= deadline {
@@ -349,6 +351,23 @@ package final class Supervisor: @unchecked Sendable {
                 metrics?.node.processRestarted(.revokeTerminate)
                 try discard(processID: processID, result: Revocations.revokedResult(taskID: taskID, reason: "terminated"))
                 logger.warning("task terminated by revoke", metadata: metadata)
+            case .taskMemory(let taskID, let task, let limit):  // memory hook
+                metrics?.node.processRestarted(.taskMemoryLimit)
+                metrics?.node.record(TaskReport(taskID: taskID, outcome: .rejected, name: task, queue: running?.queue ?? ""))
+                let invocation = configuration.results.storeInvocation(TaskMemoryLimit.failure(taskID: taskID, limitMiB: limit))
+                try connection.evaluate(
+                    TaskMemoryLimit.deadLetterKilled,
+                    keys: [
+                        WorkerKeys.processing(processID), WorkerKeys.processes, WorkerKeys.lease(processID),
+                        WorkerKeys.deadLetterIndex, WorkerKeys.deadLetterEntries, invocation.keys[0],
+                    ],
+                    arguments: [processID] + invocation.arguments + [
+                        taskID, DeadLetterQueue.newEntryID(), String(Date().timeIntervalSince1970),
+                        String(Int(configuration.deadLetters.maxAge.seconds)), String(configuration.deadLetters.maxEntries),
+                        String(configuration.deadLetters.maxBytes), String(limit),
+                    ]
+                )
+                logger.error("task killed over --task-memory-limit; dead-lettered (reason memory)", metadata: metadata)
             case .shutdown:
                 try recover(processID: processID, countAsDelivery: false)
                 logger.info("worker process stopped for shutdown; its message was requeued", metadata: metadata)
@@ -406,6 +425,19 @@ package final class Supervisor: @unchecked Sendable {
                 slots[index].killReason == nil, now - running.startedAt > limit
             else { continue }
             slots[index].killReason = .hardTimeLimit(taskID: running.id, task: running.name, limit: limit)
+            ProcessGroups.killChildGroups(of: process.pid)
+            kill(process.pid, SIGKILL)
+        }
+    }
+
+    /// `--task-memory-limit`: kills a process whose resident memory passed the limit while it runs a task.
+    private func enforceTaskMemoryLimit() {
+        guard let limit = configuration.taskMemoryLimit else { return }
+        for index in slots.indices {
+            guard let process = slots[index].process, let running = slots[index].running, slots[index].killReason == nil,
+                let resident = TaskMemoryLimit.residentBytes(of: process.pid), resident > limit << 20
+            else { continue }
+            slots[index].killReason = .taskMemory(taskID: running.id, task: running.name, limitMiB: limit)
             ProcessGroups.killChildGroups(of: process.pid)
             kill(process.pid, SIGKILL)
         }
