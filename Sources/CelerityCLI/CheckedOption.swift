@@ -57,4 +57,8 @@ package enum WorkerOptionRanges {
     package static let prefetchBatch: ClosedRange<Int> = 1...1000
     /// `--max-message-bytes` / `CELERITY_MAX_MESSAGE_BYTES`: 1 KiB to 512 MiB (Redis's largest string).
     package static let maxMessageBytes: ClosedRange<Int> = 1024...536_870_912
+    /// `--max-tasks-per-child` / `CELERITY_MAX_TASKS_PER_CHILD`.
+    package static let maxTasksPerChild: ClosedRange<Int> = 1...10_000_000
+    /// `--max-memory-per-child`, `--task-memory-limit` (and their variables): MiB, 16 MiB to 1 TiB.
+    package static let mebibytes: ClosedRange<Int> = 16...1_048_576
 }

@@ -55,6 +55,15 @@ package struct WorkerOptions: ParsableArguments {
     @Option(help: "Largest message in bytes a worker decodes; a larger one is dead-lettered, keeping only a header excerpt (default: $CELERITY_MAX_MESSAGE_BYTES, then 16777216; 1024-536870912).")
     public var maxMessageBytes: Int?
 
+    @Option(help: "Recycle a worker process after this many tasks (1-10000000; default: $CELERITY_MAX_TASKS_PER_CHILD, else never).")
+    package var maxTasksPerChild: Int?
+
+    @Option(help: "Recycle a worker process after a task that leaves it above this many MiB resident (16-1048576; default: $CELERITY_MAX_MEMORY_PER_CHILD, else never).")
+    package var maxMemoryPerChild: Int?
+
+    @Option(help: "Kill a worker process whose resident memory passes this many MiB while it runs a task, and dead-letter the task with reason memory (16-1048576 MiB; default: $CELERITY_TASK_MEMORY_LIMIT, else no limit).")
+    package var taskMemoryLimit: Int?
+
     @Option(help: "Seconds a task may run before its process hands back the rest of its batch and stores the results before it (0.000001-3600).")
     package var batchHold: Double = 0.002
 
@@ -141,6 +150,21 @@ package struct WorkerOptions: ParsableArguments {
             configuration.maxMessageBytes = try CheckedOption.whole(text, name: "CELERITY_MAX_MESSAGE_BYTES", in: ranges.maxMessageBytes)
         }
         configuration.batchHold = try CheckedOption.seconds(batchHold, name: "--batch-hold", in: ranges.batchHold)
+        if let maxTasksPerChild {
+            configuration.maxTasksPerChild = try CheckedOption.whole(maxTasksPerChild, name: "--max-tasks-per-child", in: ranges.maxTasksPerChild)
+        } else if let text = environment["CELERITY_MAX_TASKS_PER_CHILD"] {
+            configuration.maxTasksPerChild = try CheckedOption.whole(text, name: "CELERITY_MAX_TASKS_PER_CHILD", in: ranges.maxTasksPerChild)
+        }
+        if let maxMemoryPerChild {
+            configuration.maxMemoryPerChild = try CheckedOption.whole(maxMemoryPerChild, name: "--max-memory-per-child", in: ranges.mebibytes)
+        } else if let text = environment["CELERITY_MAX_MEMORY_PER_CHILD"] {
+            configuration.maxMemoryPerChild = try CheckedOption.whole(text, name: "CELERITY_MAX_MEMORY_PER_CHILD", in: ranges.mebibytes)
+        }
+        if let taskMemoryLimit {
+            configuration.taskMemoryLimit = try CheckedOption.whole(taskMemoryLimit, name: "--task-memory-limit", in: ranges.mebibytes)
+        } else if let text = environment["CELERITY_TASK_MEMORY_LIMIT"] {
+            configuration.taskMemoryLimit = try CheckedOption.whole(text, name: "CELERITY_TASK_MEMORY_LIMIT", in: ranges.mebibytes)
+        }
         configuration.trackStarted = trackStarted
         configuration.sendTaskEvents = taskEvents
         configuration.extendedResults = try resultExtended || Self.switchVariable("CELERITY_RESULT_EXTENDED")
@@ -326,5 +350,7 @@ public struct WorkerProcessCommand<Application: TaskApplication>: AsyncParsableC
         let process = WorkerProcess(configuration: configuration, registry: registry, processID: processID, logger: logger)
         await process.run()
         await setup.shutdown()
+        // Recycled (--max-tasks-per-child, --max-memory-per-child): the status tells the supervisor why.
+        if process.exitStatus != 0 { Glibc.exit(process.exitStatus) }
     }
 }

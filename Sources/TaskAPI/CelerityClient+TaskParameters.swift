@@ -5,7 +5,10 @@ extension CelerityClient {
     /// queue unless `options` names another (a countdown or ETA keeps it); returns its id.
     /// - Throws: `EncodingError` when a parameter cannot be encoded, ``RedisError`` when the message could not be pushed.
     @discardableResult
+    /// Unique parameters (``UniqueTaskParameters``) are sent only when no job with their key holds the lock; the
+    /// id returned is then the holder's.
     public func enqueue<Parameters: TaskParameters>(_ parameters: Parameters, options: SendOptions = SendOptions()) async throws -> String {
+        if let unique = parameters as? any UniqueTaskParameters { return try await enqueueUnique(unique, options: options) }
         let signature = try Signature(parameters, options: options)
         let message = signature.message()
         try await send(message)

@@ -13,6 +13,11 @@ public struct TaskDefinition: Sendable {
     public var timeLimit: TimeLimit
     /// The handler: receives the arguments and the context, returns the JSON result.
     public var handler: @Sendable (TaskArguments, TaskContext) async throws -> JSONValue
+    /// Celery's `rate_limit` for this task name (`100/m`), cluster-wide, enforced at fetch; the hash
+    /// `celerity:rate_limits` (the `rate_limit` control command) overrides it at run time. `nil` = unlimited.
+    public var rateLimit: String? = nil
+    /// Limits per flow key (the `celerity_flow_key` header): concurrency and rate, enforced at fetch.
+    public var flow: FlowLimits? = nil
     /// Where the definition is written (`Module/File.swift:line`), named when two definitions share a name.
     public var location: String
     /// The ``TaskParameters`` type the handler binds, checked against its `parameters` at registration.
@@ -21,10 +26,13 @@ public struct TaskDefinition: Sendable {
     /// Defines a task with a handler on the raw arguments.
     public init(
         _ name: String, queue: String = "celery", retry: RetryPolicy = .none, timeLimit: TimeLimit = TimeLimit(),
+        rateLimit: String? = nil, flow: FlowLimits? = nil,
         fileID: String = #fileID, line: Int = #line,
         handler: @escaping @Sendable (TaskArguments, TaskContext) async throws -> JSONValue
     ) {
         self.name = name
+        self.rateLimit = rateLimit
+        self.flow = flow
         self.queue = queue
         self.retryPolicy = retry
         self.timeLimit = timeLimit
@@ -37,11 +45,15 @@ public struct TaskDefinition: Sendable {
     /// An argument that does not fit is a `TypeError` FAILURE naming the parameter, never retried.
     public init<Parameters: TaskParameters, Output: Encodable & Sendable>(
         _ parameters: Parameters.Type, retry: RetryPolicy = .none, timeLimit: TimeLimit = TimeLimit(),
+        rateLimit: String? = nil, flow: FlowLimits? = nil,
         fileID: String = #fileID, line: Int = #line,
         handler: @escaping @Sendable (Parameters, TaskContext) async throws -> Output
     ) {
         let name = Parameters.taskName
-        self.init(name, queue: Parameters.queue, retry: retry, timeLimit: timeLimit, fileID: fileID, line: line) {
+        self.init(
+            name, queue: Parameters.queue, retry: retry, timeLimit: timeLimit, rateLimit: rateLimit, flow: flow,
+            fileID: fileID, line: line
+        ) {
             arguments, context in
             let bound = try arguments.bind(Parameters.self, task: name)
             let output = try await handler(bound, context)

@@ -22,6 +22,12 @@ public struct TaskRegistry: Sendable {
             if let type = definition.parametersType, let problem = ParameterContract.problem(type) {
                 throw TaskRegistryError("task \"\(definition.name)\" defined at \(definition.location): \(problem)")
             }
+            do {
+                _ = try definition.rateLimit.map(RateLimit.init)
+                _ = try definition.flow?.encoded()
+            } catch let error as TaskRegistryError {
+                throw TaskRegistryError("task \"\(definition.name)\" defined at \(definition.location): \(error)")
+            }
             if let existing = lookup(definition.name) {
                 throw TaskRegistryError(
                     "task \"\(definition.name)\" is defined twice: at \(existing.location) and at \(definition.location)"

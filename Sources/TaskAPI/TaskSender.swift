@@ -133,6 +133,15 @@ extension Signature {
             Parameters.taskName, args: arguments.args, kwargs: arguments.kwargs,
             options: options.taskOptions(defaultQueue: Parameters.queue)
         )
+        if let keyed = parameters as? any KeyedTaskParameters, let key = keyed.flowKey {
+            self.options.extraHeaders[FlowLimits.keyHeader] = .string(key)
+        }
+        if let unique = parameters as? any UniqueTaskParameters {
+            // Sent by a task or the outbox: the worker claims the lock when it takes the message.
+            for member in UniqueJobs.headers(key: unique.uniqueKey, uniqueness: type(of: unique).uniqueness).members {
+                self.options.extraHeaders[member.key] = member.value
+            }
+        }
     }
 
     /// A chord body for the task `body` names: its first parameter is left for the header's results (Celery

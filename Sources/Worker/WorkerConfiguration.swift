@@ -58,6 +58,13 @@ public struct WorkerConfiguration: Sendable {
     /// in order, for another process) and stores the results of the tasks before it. Default 2 ms. Independently,
     /// a batch's revocation check is repeated before its next task starts once it is older than 2 ms (or this).
     public var batchHold: Duration = .milliseconds(2)
+    /// A worker process recycles itself after this many tasks (``Recycling``); `nil` = never. Default `nil`.
+    public var maxTasksPerChild: Int? = nil
+    /// A worker process recycles itself after a task that leaves it above this many MiB resident; `nil` = never.
+    public var maxMemoryPerChild: Int? = nil
+    /// MiB of resident memory a process may reach while it runs a task; past it the supervisor kills the process
+    /// and dead-letters the task with reason `memory` (``TaskMemoryLimit``). `nil` = no limit. Default `nil`.
+    public var taskMemoryLimit: Int? = nil
     /// The first delay before restarting a process that exited; doubles up to ``restartBackoffCap``.
     public var restartBackoff: Duration = .milliseconds(100)
     /// The longest delay before restarting a process.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Broker
 import CelerityCLI
 import Foundation
+import TaskAPI
 import Worker
 
 /// `celerity enqueue TASK`: sends a task, prints its id, and with `--wait` its result.
@@ -40,6 +41,18 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Flag(help: "Publish a task-sent event, as a Celery client with task_send_sent_event does (Flower shows the task).")
     var sentEvent = false
 
+    @Flag(help: "Send only when no job with the same task and arguments (or --unique-key) is queued or running; else print its id.")
+    var unique = false
+
+    @Option(help: "Like --unique, but the lock lasts this many seconds from the send, however soon the job finishes.")
+    var uniqueFor: Int?
+
+    @Option(help: "With --unique/--unique-for: the key that makes two sends the same job (default: task and arguments).")
+    var uniqueKey: String?
+
+    @Option(help: "The flow key (header celerity_flow_key) the task's per-key limits count against.")
+    var flowKey: String?
+
     @Flag(help: "Wait for the result and print it.")
     var wait = false
 
@@ -48,6 +61,10 @@ struct EnqueueCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...9).contains(priority) else { throw ValidationError("--priority must be 0-9, got \(priority)") }
+        if let uniqueFor, !(1...31_536_000).contains(uniqueFor) {
+            throw ValidationError("--unique-for must be 1 to 31536000 seconds, got \(uniqueFor)")
+        }
+        if uniqueKey != nil, !unique, uniqueFor == nil { throw ValidationError("--unique-key needs --unique or --unique-for") }
     }
 
     func run() async throws {
@@ -69,7 +86,21 @@ struct EnqueueCommand: AsyncParsableCommand {
             configuration: try redis.commandLineConfiguration(), sendSentEvents: sentEvent, logger: redis.quietLogger
         )
         let options = TaskOptions(queue: queue, priority: priority, countdown: countdown, expiresIn: expires, taskID: id)
-        let taskID = try await client.enqueue(task, args: positional, kwargs: keywords, options: options)
+        let taskID: String
+        if unique || uniqueFor != nil || flowKey != nil {
+            var message = TaskMessage.make(task: task, args: positional, kwargs: keywords, options: options)
+            if let flowKey { message.headers[FlowLimits.keyHeader] = .string(flowKey) }
+            if unique || uniqueFor != nil {
+                let key = uniqueKey ?? CelerityClient.uniqueKey(task: task, args: positional, kwargs: keywords)
+                let uniqueness = uniqueFor.map { Uniqueness.forPeriod(.seconds($0)) } ?? .whileQueuedOrRunning
+                taskID = try await client.enqueueUnique(message, key: key, uniqueness: uniqueness)
+            } else {
+                try await client.send(message)
+                taskID = message.id
+            }
+        } else {
+            taskID = try await client.enqueue(task, args: positional, kwargs: keywords, options: options)
+        }
         print(taskID)
         guard wait else { return }
         let result = try await client.result(taskID, timeout: timeout)
@@ -113,7 +144,8 @@ struct ResultCommand: AsyncParsableCommand {
 struct QueuesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queues",
-        abstract: "Show how many messages wait in each queue, per priority bucket."
+        abstract: "Show how many messages wait in each queue, per priority bucket; pause or resume a queue.",
+        subcommands: [Pause.self, Resume.self]
     )
 
     @OptionGroup var redis: RedisOptions
@@ -128,11 +160,14 @@ struct QueuesCommand: AsyncParsableCommand {
         let depths = try await client.queueDepths(names)
         let width = max(5, names.map(\.count).max() ?? 5)
         print("QUEUE".padding(toLength: width, withPad: " ", startingAt: 0) + "  TOTAL  P0-2   P3-5   P6-8   P9")
+        let redisClient = RedisClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
+        let paused = Set(try await redisClient.withConnection { try QueuePause.paused(on: $0) })
         for depth in depths {
             let counts = depth.buckets.map { String($0.count).padding(toLength: 6, withPad: " ", startingAt: 0) }
             print(
                 depth.queue.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
                     + String(depth.total).padding(toLength: 6, withPad: " ", startingAt: 0) + " " + counts.joined(separator: " ")
+                    + (paused.contains(depth.queue) ? "  PAUSED" : "")
             )
         }
     }

@@ -24,6 +24,7 @@ enum TestTasks: TaskApplication {
         ])
         try registry.register(CompatTasks.all(redis))
         try registry.register(ChaosTasks.all(redis))
+        try registry.register(FlowTasks.all(redis))
         registry.use(OutcomeRecorder(redis: redis))
         return registry
     }

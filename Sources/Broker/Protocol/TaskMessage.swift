@@ -183,7 +183,7 @@ extension TaskMessage {
         embed: JSONObject = TaskMessage.emptyEmbed
     ) -> TaskMessage {
         let id = options.taskID ?? RandomID.uuidString()
-        let headers: JSONObject = [
+        var headers: JSONObject = [
             "lang": "py",
             "task": .string(task),
             "id": .string(id),
@@ -213,6 +213,7 @@ extension TaskMessage {
             "body_encoding": "base64",
             "delivery_tag": .string(RandomID.uuidString()),
         ]
+        for member in options.extraHeaders.members where headers[member.key] == nil { headers[member.key] = member.value }
         return TaskMessage(args: args, kwargs: kwargs, embed: embed, headers: headers, properties: properties)
     }
 

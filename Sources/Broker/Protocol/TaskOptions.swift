@@ -40,6 +40,8 @@ public struct TaskOptions: Sendable, Hashable {
     public var group: String?
     /// The position in the group.
     public var groupIndex: Int?
+    /// Celerity's own message headers (flow control's `celerity_flow_key`); Celery's headers win on a clash.
+    public var extraHeaders: JSONObject = [:]
 
     public init(
         queue: String = "celery", priority: Int = 0, countdown: Duration? = nil, eta: Date? = nil,

@@ -15,8 +15,11 @@ import TaskAPI
 public enum InflationTasks {
     /// `inflation.update(period=None, force=False)`; `period` is `YYYY-MM`, the latest published month when absent.
     /// A month older than the newest one applied is refused unless `force` is true (a rollback of the live rate).
-    public struct Update: TaskParameters {
+    /// Unique while queued or running, whatever its arguments: two updates never run at once.
+    public struct Update: UniqueTaskParameters {
         public static let taskName = "inflation.update"
+        public static let uniqueness = Uniqueness.whileQueuedOrRunning
+        public var uniqueKey: String { Self.taskName }
         public static let parameters = ["period", "force"]
         public var period: String?
         public var force: Bool?

@@ -6,8 +6,11 @@ import TaskAPI
 /// (docs/jobs.md): run workers for it with `-Q purchases`, so invoice batches and backups never starve it.
 public enum PurchaseTasks {
     /// `purchases.apply_purchase_unlocks_async(user_id, item_id)`: what the app's `.delay(user_id, item_id)` sends.
-    public struct ApplyPurchaseUnlocks: TaskParameters {
+    /// Unique while queued or running (docs/flow-control.md): a second send for the same user and item while one
+    /// waits or runs returns the first's id.
+    public struct ApplyPurchaseUnlocks: UniqueTaskParameters {
         public static let taskName = "purchases.apply_purchase_unlocks_async"
+        public static let uniqueness = Uniqueness.whileQueuedOrRunning
         public static let parameters = ["user_id", "item_id"]
         public static let queue = "purchases"
         public var user_id: Int

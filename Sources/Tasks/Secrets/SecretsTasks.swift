@@ -11,8 +11,11 @@ import TaskAPI
 /// (docs/jobs.md). The schedule runs the rotation monthly; `celerity secrets rotate [--dry-run]` sends it on demand.
 public enum SecretsTasks {
     /// `secrets.rotate_jwt(dry_run=False)`.
-    public struct RotateJWT: TaskParameters {
+    /// Unique while queued or running, whatever its arguments: two rotations never run at once.
+    public struct RotateJWT: UniqueTaskParameters {
         public static let taskName = "secrets.rotate_jwt"
+        public static let uniqueness = Uniqueness.whileQueuedOrRunning
+        public var uniqueKey: String { Self.taskName }
         public static let parameters = ["dry_run"]
         public static let queue = "security"
         public var dry_run: Bool?

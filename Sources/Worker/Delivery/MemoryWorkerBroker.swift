@@ -160,6 +160,9 @@ final class MemoryWorkerBroker: WorkerBroker {
         return members.flatMap { ChordJoin.completion(of: message, members: $0) }
     }
 
+    /// Unique jobs are not modelled here: every message runs (their locks are tested on Redis).
+    func uniqueHolder(otherThan message: TaskMessage) throws -> String? { nil }
+
     func finishChord(_ claim: ChordJoin.Claim, body: TaskMessage?) throws -> Bool {
         let finished = store.withLock { state in
             guard state.chordClaims[claim.groupID] == claim.token else { return false }

@@ -57,6 +57,7 @@ extension WorkerScripts {
             local requeued, dead = 0, 0
             for i = #messages, 1, -1 do
               local raw = messages[i]
+              flow_release(raw)  -- flow hook: a dead process's concurrency slots come back
               local ok, env = decode_envelope(raw)
               local tag = nil
               if ok and type(env) == 'table' and type(env['properties']) == 'table' then tag = env['properties']['delivery_tag'] end
@@ -78,6 +79,7 @@ extension WorkerScripts {
                 local entry = cjson.encode({id = ARGV[5] .. i, reason = reason, error = cjson.null, time = now,
                   worker = ARGV[1], queue = queue, task = task_name, task_id = task_id, deliveries = count, envelope = raw})
                 dead_letter(KEYS[4], KEYS[5], ARGV[5] .. i, entry, now, tonumber(ARGV[6]), tonumber(ARGV[7]), reason, ARGV[8])
+                unique_release(raw)  -- unique hook: dead-lettered, so its lock goes
                 if type(tag) == 'string' then redis.call('HDEL', KEYS[2], tag) end
                 dead = dead + 1
               else
@@ -103,8 +105,10 @@ extension WorkerScripts {
         source: prelude + """
             store_result(KEYS[4], ARGV[2], ARGV[3])
             for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+              flow_release(raw)  -- flow hook: the killed process's concurrency slots come back
               local ok, env = decode_envelope(raw)
               local killed = ok and type(env) == 'table' and type(env['headers']) == 'table' and env['headers']['id'] == ARGV[4]
+              if killed then unique_release(raw) end  -- unique hook: killed on purpose (revoke --terminate, hard limit)
               if not killed then
                 local key = 'celery'
                 if ok then key = queue_key(env) end

@@ -69,6 +69,10 @@ extension RedisWorkerBroker {
         try ChordJoin.finish(claim, body: body, sender: sender, on: connection)
     }
 
+    func uniqueHolder(otherThan message: TaskMessage) throws -> String? {
+        try UniqueClaim.holder(otherThan: message, on: connection)
+    }
+
     func publishEvent(_ type: String, _ fields: JSONObject) throws {
         guard let events else { return }
         try connection.send(events.publish(type, fields))
@@ -80,9 +84,9 @@ extension WorkerScripts {
     /// KEYS: processing, scheduled. ARGV: message, due time.
     static let defer_ = RedisScript(
         name: "defer",
-        source: """
+        source: FlowScripts.releasePrelude + """
             redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-            redis.call('LREM', KEYS[1], -1, ARGV[1])
+            if redis.call('LREM', KEYS[1], -1, ARGV[1]) > 0 then flow_release(ARGV[1]) end  -- flow hook
             return 1
             """
     )
@@ -125,6 +129,7 @@ extension WorkerScripts {
             dead_letter(KEYS[3], KEYS[4], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[10], ARGV[11])
             store_result(KEYS[5], ARGV[8], ARGV[9])
             acknowledge(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
+            unique_release(ARGV[1])  -- unique hook: dead-lettered, so its lock goes
             return 1
             """
     )

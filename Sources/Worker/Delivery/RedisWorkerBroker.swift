@@ -42,8 +42,8 @@ final class RedisWorkerBroker: WorkerBroker {
         self.init(
             connection: connection, processID: processID, results: configuration.results, deadLetters: configuration.deadLetters,
             sender: configuration.nodeName,
-            events: configuration.sendTaskEvents
-                ? CeleryEvents(node: configuration.nodeName, database: configuration.redis.database) : nil
+            // Always: `enable_events` can turn task events on at run time (the caller decides whether to publish).
+            events: CeleryEvents(node: configuration.nodeName, database: configuration.redis.database)
         )
     }
 
@@ -61,13 +61,18 @@ final class RedisWorkerBroker: WorkerBroker {
         var (keys, arguments) = takeInvocation(acks, limit: 1, lists: lists)
         keys.append(QueueArrivals.poppedKey(lists[0]))
         arguments.append(String(acks.count))
-        var replies = try connection.pipeline(
-            [
-                ["BLMOVE", lists[0], processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)],
-                try pipelined(WorkerScripts.idleTake, keys: keys, arguments: arguments),
-            ],
-            blockingFor: wait
-        )
+        let blockingMove = ["BLMOVE", lists[0], processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)]
+        var replies: [RedisReply]
+        if connection.configuration.globalKeyPrefix != nil {
+            // Under a global key prefix a script runs wrapped (``GlobalKeyPrefix/script(_:)``) through `evaluate`,
+            // never by a raw pipelined EVALSHA: two round trips instead of one.
+            replies = try connection.pipeline([blockingMove], blockingFor: wait)
+            replies.append(try connection.evaluate(WorkerScripts.idleTake, keys: keys, arguments: arguments))
+        } else {
+            replies = try connection.pipeline(
+                [blockingMove, try pipelined(WorkerScripts.idleTake, keys: keys, arguments: arguments)], blockingFor: wait
+            )
+        }
         // Redis lost the script (a restart, SCRIPT FLUSH): run it by `evaluate`, which loads it.
         if case .error(let message) = replies[1], message.hasPrefix("NOSCRIPT") {
             hashes.withLock { $0 = [:] }
@@ -201,6 +206,8 @@ extension WorkerScripts {
             end
             for c = 0, done - 1 do
               redis.call('LREM', processing, -1, ARGV[4 + 4 * c])
+              flow_release(ARGV[4 + 4 * c])  -- flow hook: the message's concurrency slot
+              unique_release(ARGV[4 + 4 * c])  -- unique hook: finished, so its lock goes
               if check_recoveries and ARGV[5 + 4 * c] ~= '' then redis.call('HDEL', deliveries, ARGV[5 + 4 * c]) end
             end
             local check_revoked = redis.call('EXISTS', revoked) == 1
@@ -221,7 +228,9 @@ extension WorkerScripts {
               return is_revoked, count
             end
             local reply = {0}
+            \(FlowScripts.takeFunctions)
             local held = redis.call('LRANGE', processing, 0, -1)
+            if flow_on and max_batch > 0 and #held > 0 then held = flow_screen_held(held) end  -- flow hook
             if #held > 0 or max_batch <= 0 then
               for i = #held, 1, -1 do
                 local is_revoked, count = describe(held[i])
@@ -238,7 +247,14 @@ extension WorkerScripts {
             for i = 1, lists do
               local key = KEYS[3 + i]
               local length = redis.call('LLEN', key)
-              if length > 0 then
+              -- flow hook: paused queues and limited messages (FlowScripts); nil = the plain fetch below.
+              local flowed = nil
+              if flow_on then flowed = flow_take(key) end
+              if flowed ~= nil and flowed > 0 then
+                reply[1] = i
+                return reply
+              end
+              if flowed == nil and length > 0 then
                 reply[1] = i
                 local count = math.min(max_batch, math.max(1, math.floor(length / 2)))
                 if count > 1 and not check_recoveries then
@@ -286,10 +302,12 @@ extension WorkerScripts {
               local at = 2 + 4 * c
               store_result(KEYS[3 + c], ARGV[at + 2], ARGV[at + 3])
               acknowledge(KEYS[1], KEYS[2], ARGV[at], ARGV[at + 1])
+              unique_release(ARGV[at])  -- unique hook: finished, so its lock goes
             end
             local returned = 0
             for i = #ARGV - 1, 2 + 4 * completions, -2 do
               if redis.call('LREM', KEYS[1], -1, ARGV[i]) > 0 then
+                flow_release(ARGV[i])  -- flow hook: the message's concurrency slot
                 local key
                 if ARGV[i + 1] ~= '' then key = safe_list(ARGV[i + 1]) else key = raw_queue_key(ARGV[i]) end
                 redis.call('RPUSH', key, ARGV[i])

@@ -57,6 +57,10 @@ protocol WorkerBroker: AnyObject, Sendable {
     @discardableResult
     func finishChord(_ claim: ChordJoin.Claim, body: TaskMessage?) throws -> Bool
 
+    /// Claims the lock of a unique job (a `celerity_unique` header, docs/flow-control.md) for `message`.
+    /// Returns the id of the job that holds it when that is another job (`message` is a duplicate), else `nil`.
+    func uniqueHolder(otherThan message: TaskMessage) throws -> String?
+
     /// Publishes a Celery task event (best effort: the caller ignores a failure).
     func publishEvent(_ type: String, _ fields: JSONObject) throws
 

@@ -139,7 +139,8 @@ package final class ClusterScrape {
             time: now, queues: queues.compactMap { byQueue[$0] }, nodes: nodes, etaMessages: replies[1].integer ?? 0,
             etaNextDue: next.count == 2 ? next[1].string.flatMap(Double.init).map(Date.init(timeIntervalSince1970:)) : nil,
             deadLetters: replies[3].integer ?? 0, schedule: schedule, jobGauges: gauges, sent: sent, roundTrip: roundTrip,
-            outbox: OutboxReport(values: (replies.last?.array ?? []).map(\.string))
+            outbox: OutboxReport(values: (replies.last?.array ?? []).map(\.string)),
+            flow: try FlowReport.read(on: connection)  // flow hook: a second round trip, docs/flow-control.md
         )
     }
 

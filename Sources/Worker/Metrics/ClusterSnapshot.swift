@@ -76,4 +76,6 @@ public struct ClusterSnapshot: Sendable {
     public var roundTrip: Double
     /// What the outbox relays last counted (docs/outbox.md); `nil` when no relay has reported.
     public var outbox: OutboxReport? = nil
+    /// Flow control: paused queues, limits and their use (docs/flow-control.md).
+    public var flow: FlowReport? = nil
 }

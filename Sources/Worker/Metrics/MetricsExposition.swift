@@ -72,6 +72,9 @@ enum MetricsExposition {
         for (series, value) in snapshot.jobGauges.sorted(by: { $0.key.field < $1.key.field }) {
             gauge(series.name, JobMetric.help[series.name] ?? "", series.labels, value)
         }
+        if let flow = snapshot.flow {  // flow hook
+            FlowMetrics.render(flow, queues: snapshot.queues.map(\.name), into: registry)
+        }
         if let outbox = snapshot.outbox {
             OutboxMetrics.render(outbox, now: snapshot.time, into: registry)
         }

@@ -98,6 +98,8 @@ final class NodeMetrics: Sendable {
         case hardTimeLimit = "hard_time_limit"
         /// The supervisor killed it for `revoke --terminate`.
         case revokeTerminate = "revoke_terminate"
+        /// The supervisor killed it over `--task-memory-limit`.
+        case taskMemoryLimit = "task_memory_limit"
     }
 
     /// Counts a worker process that ended and will be restarted.
@@ -108,6 +110,17 @@ final class NodeMetrics: Sendable {
                 helpText: "Worker processes restarted by their supervisor, by exit cause."
             ),
             labels: [("hostname", hostname), ("cause", cause.rawValue)]
+        ).increment()
+    }
+
+    /// Counts a worker process that recycled itself (``Recycling``), by reason.
+    func processRecycled(_ reason: Recycling.Reason) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                metricName: "celerity_process_recycled", unitName: "total",
+                helpText: "Worker processes that recycled themselves between tasks, by reason (tasks, memory)."
+            ),
+            labels: [("hostname", hostname), ("reason", reason.rawValue)]
         ).increment()
     }
 

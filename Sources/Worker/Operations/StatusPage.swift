@@ -50,6 +50,9 @@ enum StatusPage {
         body += "<h2>ETA set</h2>\n<p><span data-field=\"eta\">\(snapshot.etaMessages)</span> waiting"
             + (snapshot.etaNextDue.map { ", next due \(escape(TimeText.relative($0, now: now)))" } ?? "") + "</p>\n"
 
+        if let flow = snapshot.flow, !flow.isEmpty {  // flow hook
+            body += "<h2>Flow control</h2>\n<pre id=\"flow\">" + escape(flow.lines().joined(separator: "\n")) + "</pre>\n"
+        }
         if let outbox = report.outboxLine() { body += "<h2>Outbox</h2>\n<p id=\"outbox\">\(escape(outbox))</p>\n" }
 
         body += "<h2>Schedules</h2>\n<table id=\"schedules\"><tr><th>entry</th><th>task</th><th>last run</th><th>next run</th><th>lag</th></tr>\n"

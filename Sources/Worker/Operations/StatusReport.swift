@@ -119,6 +119,7 @@ public struct StatusReport: Sendable {
                 + (snapshot.etaNextDue.map { ", next due \(TimeText.relative($0, now: now))" } ?? "")
         )
         if let outbox = outboxLine() { lines.append("OUTBOX        " + outbox) }
+        lines += snapshot.flow?.lines() ?? []  // flow hook
         lines.append("")
         lines.append(row(["SCHEDULE", "TASK", "LAST RUN", "NEXT RUN", "LAG"], widths: scheduleWidths))
         if snapshot.schedule.isEmpty { lines.append("  (no schedule state in Redis)") }
@@ -227,6 +228,7 @@ public struct StatusReport: Sendable {
             ],
             "eta": ["waiting": .int(snapshot.etaMessages), "next_due": time(snapshot.etaNextDue)],
             "schedules": .array(schedule), "job_families": .array(families),
+            "flow": snapshot.flow.map { $0.json() } ?? .null,
             "outbox": snapshot.outbox.map { outbox in
                 [
                     "pending": .int(outbox.pending), "oldest_age_seconds": .double(outbox.oldestAge(now: snapshot.time)),

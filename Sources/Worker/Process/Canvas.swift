@@ -166,12 +166,14 @@ struct ChordJoin {
         let members = (try connection.send(["ZRANGE", ChordKeys.join(groupID), "0", "-1"]).array ?? []).compactMap { reply in
             reply.string.flatMap { try? JSONValue.parse($0) }?.arrayValue
         }
-        return completion(of: message, members: members)
+        let savedHeader = try connection.send(["GET", ChordKeys.base(groupID)]).string
+        return completion(of: message, members: members, savedHeader: savedHeader)
     }
 
     /// What the member `message` that completed its chord does with the body, given the joined `members`
     /// (`[1, id, state, result]` each, in header order): send it with their results, or fail it with the first failure.
-    static func completion(of message: TaskMessage, members: [[JSONValue]]) -> Completion? {
+    /// `savedHeader` is Celery's saved `GroupResult` of the header (``SavedChordHeader``), when there is one.
+    static func completion(of message: TaskMessage, members: [[JSONValue]], savedHeader: String? = nil) -> Completion? {
         guard let groupID = message.group, let bodyJSON = message.embed["chord"], let body = Signature(json: bodyJSON) else {
             return nil
         }
@@ -196,7 +198,7 @@ struct ChordJoin {
             results.append(member[3])
             if let id = member[1].stringValue { resultsByID[id] = member[3] }
         }
-        if let shaped = try SavedChordHeader.shapedResults(groupID: groupID, resultsByID: resultsByID, on: connection) {
+        if let shaped = SavedChordHeader.shapedResults(saved: savedHeader, resultsByID: resultsByID) {
             results = shaped
         }
         var bodySignature = body

@@ -103,6 +103,12 @@ final class DeliveryHandler {
             reporter.announce(Finished(ending: .revoked(reason: reason), report: plainReport, context: context, logger: log))
             return
         }
+        if let holder = try persist({ try broker.uniqueHolder(otherThan: message) }) {  // unique jobs
+            log.info("duplicate of a unique job; not run", metadata: ["task.duplicate_of": "\(holder)"])
+            complete(message, raw: delivery.raw, result: UniqueClaim.duplicateResult(taskID: message.id, holder: holder))
+            tellSupervisor(.finished(TaskReport(taskID: message.id, outcome: .rejected, name: message.task, queue: message.queue)))
+            return
+        }
         if let eta = message.eta, eta.timeIntervalSince(now) > 0.2 {
             try persist { try broker.deferUntil(delivery.raw, due: eta) }
             log.info("task received; scheduled for its ETA", metadata: ["task.eta": "\(CeleryTime.format(eta))"])

@@ -8,14 +8,11 @@ import Broker
 /// A result tuple is `[[id, parent], children]`: `children` is `null` for a task's result and the members' tuples
 /// for a group's.
 enum SavedChordHeader {
-    /// The header results shaped as the saved header of `groupID` says, taking each task's result from `resultsByID`
+    /// The header results shaped as the saved header (`saved`, the `celery-taskset-meta-<group id>` document) says, taking each task's result from `resultsByID`
     /// (the chord join's entries); `nil` when no header is saved (a flat header: the join's order is the shape) or
     /// the saved header names a task the join has no result for.
-    static func shapedResults(
-        groupID: String, resultsByID: [String: JSONValue], on connection: RedisConnection
-    ) throws -> [JSONValue]? {
-        guard let saved = try connection.send(["GET", ChordKeys.base(groupID)]).string,
-            let document = try? JSONValue.parse(saved), let tuple = document["result"],
+    static func shapedResults(saved: String?, resultsByID: [String: JSONValue]) -> [JSONValue]? {
+        guard let saved, let document = try? JSONValue.parse(saved), let tuple = document["result"],
             let members = tuple.arrayValue, members.count == 2, let children = members[1].arrayValue
         else { return nil }
         var shaped: [JSONValue] = []

@@ -25,6 +25,9 @@ private let workerStopRequested = Atomic<Bool>(false)
 package final class WorkerProcess: @unchecked Sendable {
     private let configuration: WorkerConfiguration
     private let registry: TaskRegistry
+    /// When to recycle this process (`--max-tasks-per-child`, `--max-memory-per-child`), and why it did.
+    private var recycling: Recycling
+    private var recycleReason: Recycling.Reason?
     private let processID: String
     private let logger: Logger
     private let broker: any WorkerBroker
@@ -53,6 +56,7 @@ package final class WorkerProcess: @unchecked Sendable {
         self.connection = connection
         self.configuration = configuration
         self.registry = registry
+        self.recycling = Recycling(configuration: configuration)
         self.processID = processID
         self.logger = logger
         self.broker = broker
@@ -71,6 +75,7 @@ package final class WorkerProcess: @unchecked Sendable {
         installSignalHandling()
         watchSupervisor()
         supervisor.send(.registered(taskNames: registry.names + registry.aliasNames.map(\.alias)))
+        FlowLimitsPublisher.publish(registry, on: connection, logger: logger)  // flow hook
         if configuration.prefetchBatch > 1 {
             batch.watch { [self] state in
                 do {
@@ -90,6 +95,9 @@ package final class WorkerProcess: @unchecked Sendable {
         }
         logger.info("worker process stopped", metadata: ["worker.process": "\(processID)", "worker.processed": "\(handler.processed)"])
     }
+
+    /// The exit status to end with once the application's shutdown steps ran: the recycling reason's, else 0.
+    package var exitStatus: Int32 { recycleReason?.exitStatus ?? 0 }
 
     // MARK: - Lifecycle
 
@@ -121,6 +129,10 @@ package final class WorkerProcess: @unchecked Sendable {
                 let started = ContinuousClock.now
                 handle(delivery)
                 batch.taskEnded()
+                if let reason = recycling.taskEnded() {  // recycling hook: stop after this task, exit with the reason
+                    recycleReason = reason
+                    workerStopRequested.store(true, ordering: .releasing)
+                }
                 let slow = ContinuousClock.now - started > batch.hold
                 batchLimit = slow ? 1 : min(configuration.prefetchBatch, batchLimit * 2)
             } catch let error as RedisError where error.isFatal {

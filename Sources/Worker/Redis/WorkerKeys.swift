@@ -24,9 +24,31 @@ package enum WorkerKeys {
     /// Pub/sub channel for control messages (revoke --terminate).
     package static let control = "celerity:control"
 
-    /// Hash: task name → Celery rate string (`100/m`); the run-time rate limits (`rate_limit` control command).
+    // Flow control (Sources/Worker/Flow, docs/flow-control.md).
+    /// Hash: task name → Celery rate string (`100/m`): the run-time rate limits (`rate_limit` control command).
     /// A missing field or `0` means unlimited.
     package static let rateLimits = "celerity:rate_limits"
+    /// Hash: task name → the rate limit its definition sets, written by the workers that register it.
+    package static let rateLimitDefaults = "celerity:rate_limits:defaults"
+    /// Hash: task name → `"<concurrency> <rate>"` per flow key (either may be empty), from the task definitions.
+    package static let flowLimits = "celerity:flow:limits"
+    /// Hash: `task<TAB>key` → how many of its messages processes hold (concurrency slots in use).
+    package static let flowRunning = "celerity:flow:running"
+    /// Hash: slot id (delivery tag, else task id) → the `task<TAB>key` whose slot it holds.
+    package static let flowSlots = "celerity:flow:slots"
+    /// Sorted set: `task<TAB>key` → how many times a message of it was parked (top keys kept).
+    package static let flowThrottled = "celerity:flow:throttled"
+    /// Hash: ready list → how many of its messages are parked.
+    package static let flowParkedCounts = "celerity:flow:parked"
+    /// Prefix of a parked list (+ sha1 of the ready list and `task<TAB>key`).
+    package static let flowParkedPrefix = "celerity:flow:parked:"
+    /// Prefix of a token bucket's next admission time (+ sha1 of `task<TAB>key`, or of `task<TAB>` for a task rate).
+    package static let flowNextPrefix = "celerity:flow:next:"
+    /// Set of paused queue names: the fetch takes nothing from them; they keep accepting messages.
+    package static let pausedQueues = "celerity:paused"
+
+    /// The ring of a ready list's parked keys (parked-list ids), served round-robin.
+    package static func flowRing(_ list: String) -> String { "celerity:flow:ring:" + list }
 
     /// Hash of one node's run-time settings from control commands (task events, consumed queues, time limits),
     /// read by its worker processes; deleted when the node starts, so they last until a restart, as Celery's.

@@ -6,7 +6,7 @@ extension WorkerScripts {
 
     /// Shared Lua helpers: the kombu bucket key of an envelope, result storing, acknowledging, dead-lettering.
     /// `celery_priority` must agree with `TaskMessage.priority` (a test runs both on the same cases).
-    static let prelude = """
+    static let prelude = FlowScripts.releasePrelude + """
         -- TaskMessage.priority in Lua: Python's int() of the property (5.7 -> 5, "7" -> 7, true -> 1, else 0).
         local function celery_priority(value)
           if type(value) == 'number' then
@@ -94,6 +94,7 @@ extension WorkerScripts {
         end
         local function acknowledge(processing, deliveries, message, tag)
           redis.call('LREM', processing, -1, message)
+          flow_release(message)  -- flow hook: the message's concurrency slot
           if tag ~= '' then redis.call('HDEL', deliveries, tag) end
         end
         -- The dead-letter queue is capped by age, by count and by bytes: `celerity:dlq:bytes` holds the entries'

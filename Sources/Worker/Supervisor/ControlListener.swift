@@ -132,6 +132,8 @@ final class ControlListener: @unchecked Sendable {
             reply = .null
         case "election":
             reply = .null  // Celery's gossip elections; a Celerity node takes part in none, and says nothing more.
+        case _ where FlowControlCommands.handlers[method] != nil:  // pause_queue / resume_queue (flow control)
+            reply = FlowControlCommands.handlers[method]?(arguments, commands)
         default:
             let state = snapshot()
             let changes = ControlCommands(

@@ -37,6 +37,8 @@ struct ProcessPool {
     enum KillReason {
         case hardTimeLimit(taskID: String, task: String, limit: Duration)
         case terminated(taskID: String)
+        /// `--task-memory-limit`: its task took the process past the limit.
+        case taskMemory(taskID: String, task: String, limitMiB: Int)
         case shutdown
     }
 
@@ -217,7 +219,8 @@ struct ProcessPool {
         }
         restarts += 1
         if ContinuousClock.now - slots[exit.slot].spawnedAt > .seconds(10) { slots[exit.slot].quickExits = 0 }
-        let delay = exit.killReason == nil ? backoff(for: &slots[exit.slot]) : .zero
+        // A kill or a planned recycle (``Recycling``) restarts at once; a crash backs off.
+        let delay = exit.killReason == nil && Recycling.Reason(waitStatus: exit.status) == nil ? backoff(for: &slots[exit.slot]) : .zero
         slots[exit.slot].restartAt = .now + delay
     }
 
@@ -275,6 +278,18 @@ struct ProcessPool {
                 slots[index].killReason == nil, now - running.startedAt > limit
             else { continue }
             slots[index].killReason = .hardTimeLimit(taskID: running.id, task: running.name, limit: limit)
+            forceKill(slot: index)
+        }
+    }
+
+    /// `--task-memory-limit`: kills a process whose resident memory passed the limit while it runs a task.
+    mutating func enforceTaskMemoryLimit() {
+        guard let limit = configuration.taskMemoryLimit else { return }
+        for index in slots.indices {
+            guard let process = slots[index].process, let running = slots[index].running, slots[index].killReason == nil,
+                let resident = TaskMemoryLimit.residentBytes(of: process.pid), resident > limit << 20
+            else { continue }
+            slots[index].killReason = .taskMemory(taskID: running.id, task: running.name, limitMiB: limit)
             forceKill(slot: index)
         }
     }

@@ -69,6 +69,7 @@ struct SupervisorLoop {
             if shutdown != .running, pool.isEmpty { break }
             let now = ContinuousClock.now
             pool.enforceHardTimeLimits(now: now)
+            pool.enforceTaskMemoryLimit()
             for taskID in control.drain() { pool.terminate(taskID: taskID) }
             if shutdown == .running { sizePool(now: now, nextLook: &nextPoolLook) }
             if shutdown == .running {
@@ -207,9 +208,19 @@ struct SupervisorLoop {
                 metrics?.processRestarted(.revokeTerminate)
                 try leases.discard(processID: exit.processID, result: Revocations.revokedResult(taskID: taskID, reason: "terminated"))
                 logger.warning("task terminated by revoke", metadata: metadata)
+            case .taskMemory(let taskID, let task, let limit):
+                metrics?.processRestarted(.taskMemoryLimit)
+                metrics?.record(TaskReport(taskID: taskID, outcome: .rejected, name: task, queue: exit.running?.queue ?? ""))
+                try leases.deadLetterKilled(processID: exit.processID, taskID: taskID, limitMiB: limit)
+                logger.error("task killed over --task-memory-limit; dead-lettered (reason memory)", metadata: metadata)
             case .shutdown:
                 try leases.recover(processID: exit.processID, countAsDelivery: false, metrics: metrics)
                 logger.info("worker process stopped for shutdown; its message was requeued", metadata: metadata)
+            case nil where Recycling.Reason(waitStatus: exit.status) != nil:  // a planned exit
+                let recycled = Recycling.Reason(waitStatus: exit.status)!
+                metrics?.processRecycled(recycled)
+                try leases.recover(processID: exit.processID, countAsDelivery: false, metrics: metrics)
+                logger.info("worker process recycled (\(recycled.rawValue)); starting a fresh one", metadata: metadata)
             case nil where exit.retirement != nil:
                 // A clean exit handed back what it held; a crash while retiring counts as one, as any crash.
                 try leases.recover(processID: exit.processID, countAsDelivery: exit.status != 0, metrics: metrics)
