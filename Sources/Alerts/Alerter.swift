@@ -3,7 +3,7 @@ import Dispatch
 import HTTP
 import Logging
 import Synchronization
-import Worker
+import Operations
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -6,6 +6,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import Operations
 import Outbox
 import TaskAPI
 import Worker

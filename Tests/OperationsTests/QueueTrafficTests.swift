@@ -2,6 +2,7 @@ import Broker
 import Foundation
 import TestSupport
 import Testing
+import Operations
 import Worker
 
 /// What arrival counting (docs/operations.md) gives on-call, against a real redis-server and real worker

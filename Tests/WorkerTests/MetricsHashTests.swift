@@ -2,6 +2,7 @@ import Broker
 import Foundation
 import Testing
 
+@testable import Operations
 @testable import Worker
 
 /// Issue 22, part 6: fields of `celerity:metrics:*` that another version, a script or a typo wrote are skipped with

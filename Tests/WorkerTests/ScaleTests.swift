@@ -2,6 +2,7 @@ import Broker
 import Foundation
 import TestSupport
 import Testing
+import Operations
 import Worker
 
 /// Issue 18, scale: what the curves of bench/scale found bending, fixed (bench/README.md, "Scale curves").

@@ -2,6 +2,7 @@ import Broker
 import Foundation
 import TestSupport
 import Testing
+import Operations
 import Worker
 
 #if canImport(Glibc)

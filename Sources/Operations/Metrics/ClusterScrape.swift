@@ -22,8 +22,8 @@ package final class ClusterScrape {
     private var nextDiscovery = ContinuousClock.now
     /// Nodes seen alive, kept for ``forgetAfter`` after they were last seen so they are reported down.
     private var knownNodes: [String: (lastSeen: Date, info: WorkerInfo)] = [:]
-    static let forgetAfter: Double = 600
-    static let discoveryInterval = Duration.seconds(60)
+    package static let forgetAfter: Double = 600
+    package static let discoveryInterval = Duration.seconds(60)
 
     /// - Parameters:
     ///   - queues: the queues always reported (the node's own).
@@ -201,7 +201,7 @@ package final class ClusterScrape {
     }
 
     /// The queue of a kombu binding member: `routing_key \x06\x16 pattern \x06\x16 queue`.
-    static func queue(inBinding member: String) -> String? {
+    package static func queue(inBinding member: String) -> String? {
         guard let queue = member.components(separatedBy: PriorityBuckets.separator).last, !queue.isEmpty else { return nil }
         return queue
     }
@@ -212,7 +212,7 @@ package final class ClusterScrape {
 
     /// KEYS[1] the worker-node sorted set; ARGV[1] now. Returns the registration JSON of every node
     /// whose registration has not expired (the keys are derived from the set, as `celerity workers` does).
-    static let liveNodes = RedisScript(
+    package static let liveNodes = RedisScript(
         name: "celerity.metrics.nodes",
         source: """
             local names = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')
@@ -227,7 +227,7 @@ package final class ClusterScrape {
 
     /// KEYS[1] the schedule-entry set; ARGV[1] the entry-hash prefix. Returns, per entry,
     /// {name, last_slot, enqueued_at, next_slot, task}.
-    static let schedules = RedisScript(
+    package static let schedules = RedisScript(
         name: "celerity.metrics.schedules",
         source: """
             local out = {}

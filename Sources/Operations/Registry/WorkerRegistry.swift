@@ -20,7 +20,7 @@ public struct WorkerInfo: Sendable, Hashable {
     /// Worker processes restarted since the node started (crashes, kills, time limits).
     public var restarts: Int
 
-    var json: JSONValue {
+    package var json: JSONValue {
         [
             "node": .string(node), "host": .string(host), "pid": .int(pid), "queues": .array(queues.map(JSONValue.string)),
             "concurrency": .int(concurrency), "started": .double(started.timeIntervalSince1970),
@@ -29,7 +29,7 @@ public struct WorkerInfo: Sendable, Hashable {
         ]
     }
 
-    init(
+    package init(
         node: String, host: String, pid: Int, queues: [String], concurrency: Int, started: Date, processed: Int,
         current: [String], lastSeen: Date, restarts: Int = 0
     ) {
@@ -45,7 +45,7 @@ public struct WorkerInfo: Sendable, Hashable {
         self.restarts = restarts
     }
 
-    init?(json: JSONValue) {
+    package init?(json: JSONValue) {
         guard let node = json["node"]?.stringValue else { return nil }
         self.node = node
         host = json["host"]?.stringValue ?? ""
@@ -63,7 +63,7 @@ public struct WorkerInfo: Sendable, Hashable {
 /// Worker registrations in Redis, each with a TTL so a dead node disappears by itself.
 public enum WorkerRegistry {
     /// Registers or refreshes a node for `ttl`.
-    static func publish(_ info: WorkerInfo, ttl: Duration, on connection: RedisConnection) throws {
+    package static func publish(_ info: WorkerInfo, ttl: Duration, on connection: RedisConnection) throws {
         let expiry = info.lastSeen.timeIntervalSince1970 + ttl.seconds
         try connection.sendAll([
             ["SET", WorkerKeys.worker(info.node), info.json.serialized, "PX", String(max(1, ttl.wholeMilliseconds))],
@@ -73,7 +73,7 @@ public enum WorkerRegistry {
     }
 
     /// Removes a node (at shutdown).
-    static func remove(node: String, on connection: RedisConnection) throws {
+    package static func remove(node: String, on connection: RedisConnection) throws {
         try connection.pipeline([["DEL", WorkerKeys.worker(node)], ["ZREM", WorkerKeys.workers, node]])
     }
 

@@ -10,18 +10,18 @@ import Broker
 /// interval (15 s with Prometheus's default scrape) plus, for a backlog that built up before the first
 /// read, the time before that read. At most ``maxSamples`` are kept per list (the second-oldest is
 /// dropped when full, so the bound stays valid but coarser). A message over ``maxSampledBytes`` is never sampled.
-enum QueueSampling {
-    static let maxSamples = 120
+package enum QueueSampling {
+    package static let maxSamples = 120
     /// The largest message copied into a sample; a bigger head is skipped (so at most 120 × 8 KiB per list).
-    static let maxSampledBytes = 8192
+    package static let maxSampledBytes = 8192
 
     /// The sample list of a queue list.
-    static func samplesKey(_ listKey: String) -> String { "celerity:queue-samples:" + listKey }
+    package static func samplesKey(_ listKey: String) -> String { "celerity:queue-samples:" + listKey }
 
     /// KEYS[1] the queue list, KEYS[2] its sample list (newest first, elements "<seen at> <message>"), KEYS[3]
     /// its pop counter and KEYS[4] its arrival records (``QueueArrivals``, recorded too);
     /// ARGV[1] now (Unix seconds). Returns {length, seen-at of the oldest queued sample or 0, messages popped}.
-    static let script = RedisScript(
+    package static let script = RedisScript(
         name: "celerity.metrics.sample",
         source: QueueArrivals.recordFunction + """
             local arrived = record_arrivals(KEYS[1], KEYS[3], KEYS[4], ARGV[1])

@@ -9,8 +9,8 @@ import Prometheus
 /// Renders a ``ClusterSnapshot`` in the Prometheus text format: celery-exporter's queue and worker
 /// gauges under their own names, Celerity's under `celerity_`. A fresh registry per scrape, so a queue,
 /// node or schedule entry that is gone disappears from the output.
-enum MetricsExposition {
-    static func render(_ snapshot: ClusterSnapshot) -> [UInt8] {
+package enum MetricsExposition {
+    package static func render(_ snapshot: ClusterSnapshot) -> [UInt8] {
         let registry = PrometheusCollectorRegistry()
         func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = [], _ value: Double) {
             let descriptor = MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
