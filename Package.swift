@@ -223,7 +223,11 @@ let package = Package(
         ),
         // /metrics, alerts, the status page and deploy/ against real redis-server, Prometheus, Alertmanager, Chromium.
         .testTarget(
-            name: "OperationsTests", dependencies: ["Broker", "Worker", "Operations", "TestSupport", "celerity"],
+            name: "OperationsTests",
+            dependencies: [
+                "Broker", "Worker", "Operations", "TaskAPI", "Tasks", "TestSupport", "celerity",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.

@@ -23,6 +23,10 @@ package enum WorkerKeys {
     package static let workers = "celerity:workers"
     /// Pub/sub channel for control messages (revoke --terminate).
     package static let control = "celerity:control"
+    /// Hash: application metric series field (``MetricSeries``) → value; every node exports it.
+    package static let applicationMetrics = "celerity:metrics:jobs"
+    /// Hash: application metric name → its declaration's JSON (``MetricDeclaration``).
+    package static let metricCatalog = "celerity:metrics:catalog"
 
     /// The list holding the messages a worker process is running.
     package static func processing(_ processID: String) -> String { "celerity:processing:" + processID }

@@ -49,9 +49,10 @@ package final class ClusterScrape {
             ["ZCARD", WorkerKeys.scheduled],
             ["ZRANGE", WorkerKeys.scheduled, "0", "0", "WITHSCORES"],
             ["ZCARD", WorkerKeys.deadLetterIndex],
-            ["HGETALL", JobMetric.key],
+            ["HGETALL", WorkerKeys.applicationMetrics],
             Self.eval(Self.schedules, keys: ["celerity:schedule:entries"], arguments: ["celerity:schedule:entry:"]),
             ["HGETALL", SentCounter.key],
+            ["HGETALL", WorkerKeys.metricCatalog],
         ]
         commands += bindingKeys.map { ["SMEMBERS", $0] }
         for (queue, step) in bucketKeys {
@@ -85,7 +86,7 @@ package final class ClusterScrape {
         nodeQueues = Set(live.flatMap(\.queues))
 
         let sent = boundedSent(replies[6].array ?? [])
-        var index = 7
+        var index = 8
         var discovered = Set<String>()
         for _ in bindingKeys {
             discovered.formUnion((replies[index].array ?? []).compactMap { $0.string.flatMap(Self.queue(inBinding:)) })
@@ -113,16 +114,7 @@ package final class ClusterScrape {
             }
         }
 
-        var gauges: [JobMetric.Series: Double] = [:]
-        let pairs = replies[4].array ?? []
-        for pair in stride(from: 0, to: pairs.count - 1, by: 2) {
-            guard let field = pairs[pair].string else { continue }
-            guard let series = JobMetric.Series(field: field), let value = pairs[pair + 1].string.flatMap(Double.init) else {
-                skipped(field: field, in: JobMetric.key)
-                continue
-            }
-            gauges[series] = value
-        }
+        let (catalog, applicationMetrics) = readApplicationMetrics(values: replies[4].array ?? [], catalog: replies[7].array ?? [])
 
         let schedule = (replies[5].array ?? []).compactMap { reply -> ClusterSnapshot.ScheduleEntry? in
             let fields = (reply.array ?? []).map(\.string)
@@ -138,7 +130,8 @@ package final class ClusterScrape {
         return ClusterSnapshot(
             time: now, queues: queues.compactMap { byQueue[$0] }, nodes: nodes, etaMessages: replies[1].integer ?? 0,
             etaNextDue: next.count == 2 ? next[1].string.flatMap(Double.init).map(Date.init(timeIntervalSince1970:)) : nil,
-            deadLetters: replies[3].integer ?? 0, schedule: schedule, jobGauges: gauges, sent: sent, roundTrip: roundTrip,
+            deadLetters: replies[3].integer ?? 0, schedule: schedule, metricCatalog: catalog,
+            applicationMetrics: applicationMetrics, sent: sent, roundTrip: roundTrip,
             outbox: OutboxReport(values: (replies.last?.array ?? []).map(\.string))
         )
     }
@@ -174,13 +167,56 @@ package final class ClusterScrape {
         return sent
     }
 
+    /// The application metrics' catalog and values (`HGETALL` replies), each value checked against its declaration:
+    /// a finite number (a counter's and a bucket's not negative), at most ``MetricDeclaration/maxSeries`` label sets per
+    /// metric, in field order. Anything else is skipped and logged once.
+    private func readApplicationMetrics(
+        values: [RedisReply], catalog entries: [RedisReply]
+    ) -> (catalog: [String: MetricDeclaration], values: [MetricSeries: Double]) {
+        var catalog: [String: MetricDeclaration] = [:]
+        for pair in stride(from: 0, to: entries.count - 1, by: 2) {
+            guard let name = entries[pair].string else { continue }
+            guard let json = entries[pair + 1].string.flatMap({ try? JSONValue.parse($0) }),
+                let declaration = MetricDeclaration(name: name, json: json)
+            else {
+                skipped(field: name, in: WorkerKeys.metricCatalog)
+                continue
+            }
+            catalog[name] = declaration
+        }
+        var fields: [(String, String?)] = []
+        for pair in stride(from: 0, to: values.count - 1, by: 2) {
+            if let field = values[pair].string { fields.append((field, values[pair + 1].string)) }
+        }
+        var series: [MetricSeries: Double] = [:]
+        var labelSets: [String: Set<[String]>] = [:]
+        for (field, text) in fields.sorted(by: { $0.0 < $1.0 }) {
+            guard let (parsed, declaration) = MetricSeries.parse(field: field, catalog: catalog),
+                let value = text.flatMap(Double.init), value.isFinite, declaration.kind == .gauge || value >= 0
+            else {
+                skipped(field: field, in: WorkerKeys.applicationMetrics)
+                continue
+            }
+            let labelSet = parsed.labels.filter { $0.0 != "le" }.map(\.1)
+            if labelSets[declaration.name, default: []].contains(labelSet) == false {
+                guard labelSets[declaration.name, default: []].count < MetricDeclaration.maxSeries else {
+                    skipped(field: field, in: WorkerKeys.applicationMetrics)
+                    continue
+                }
+                labelSets[declaration.name, default: []].insert(labelSet)
+            }
+            series[parsed] = value
+        }
+        return (catalog, series)
+    }
+
     /// Fields of `celerity:metrics:*` hashes that are not in this version's catalogue, each reported once.
     package private(set) var skippedFields: Set<String> = []
     private let skippedFieldLogger: ((String) -> Void)?
 
     private func skipped(field: String, in key: String) {
         guard skippedFields.count < 1000, skippedFields.insert(key + " " + field).inserted else { return }
-        skippedFieldLogger?("skipping field \"\(field.prefix(200))\" of \(key): not a series this version exports (older or newer Celerity, or a typo)")
+        skippedFieldLogger?("skipping field \"\(field.prefix(200))\" of \(key): not a declared series with a valid value (another Celerity version, a script, a typo, or over \(MetricDeclaration.maxSeries) label sets)")
     }
 
     /// Rescans kombu's binding sets (SCAN, not KEYS: the broker's Redis may hold millions of result keys).

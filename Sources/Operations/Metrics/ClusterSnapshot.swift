@@ -68,12 +68,19 @@ public struct ClusterSnapshot: Sendable {
     public var etaNextDue: Date?
     public var deadLetters: Int
     public var schedule: [ScheduleEntry]
-    /// The job families' gauges (``JobMetric``), by series.
-    public var jobGauges: [JobMetric.Series: Double]
+    /// The application metrics' declarations (`TaskAPI`'s `ApplicationMetric`), by name.
+    package var metricCatalog: [String: MetricDeclaration]
+    /// The application metrics' values, by series (a histogram has one per bucket, its sum and its count).
+    package var applicationMetrics: [MetricSeries: Double]
     /// Messages sent cluster-wide per series (``SentCounter``), label values bounded.
     public var sent: [SentSeries: Int]
     /// Seconds the pipelined read took.
     public var roundTrip: Double
     /// What the outbox relays last counted (docs/outbox.md); `nil` when no relay has reported.
     public var outbox: OutboxReport? = nil
+
+    /// The application gauges, the job families' among them, by series.
+    package var jobGauges: [MetricSeries: Double] {
+        applicationMetrics.filter { metricCatalog[$0.key.name]?.kind == .gauge }
+    }
 }

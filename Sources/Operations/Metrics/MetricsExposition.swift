@@ -64,8 +64,27 @@ package enum MetricsExposition {
                 gauge("celerity_scheduler_next_run_timestamp_seconds", "The entry's next slot (Unix seconds).", labels, next.timeIntervalSince1970)
             }
         }
-        for (series, value) in snapshot.jobGauges.sorted(by: { $0.key.field < $1.key.field }) {
-            gauge(series.name, JobMetric.help[series.name] ?? "", series.labels, value)
+        var histograms: [(MetricSeries, MetricDeclaration)] = []
+        for (series, value) in snapshot.applicationMetrics.sorted(by: { $0.key.field < $1.key.field }) {
+            guard let declaration = snapshot.metricCatalog[series.name] else {
+                // A histogram's sample: rendered by hand below, once per label set (from its `_count`).
+                if series.name.hasSuffix("_count"), let base = snapshot.metricCatalog[String(series.name.dropLast("_count".count))],
+                    base.kind == .histogram
+                {
+                    histograms.append((series, base))
+                }
+                continue
+            }
+            switch declaration.kind {
+            case .gauge: gauge(series.name, declaration.help, series.labels, value)
+            case .counter:
+                let descriptor = MetricNameDescriptor(metricName: series.name, unitName: "", helpText: declaration.help)
+                let counter =
+                    series.labels.isEmpty
+                    ? registry.makeCounter(descriptor: descriptor) : registry.makeCounter(descriptor: descriptor, labels: series.labels)
+                counter.increment(by: value)
+            case .histogram: continue
+            }
         }
         if let outbox = snapshot.outbox {
             OutboxMetrics.render(outbox, now: snapshot.time, into: registry)
@@ -83,6 +102,6 @@ package enum MetricsExposition {
             "celerity_redis_round_trip_seconds", "Seconds the last metrics read took: one pipelined round trip to Redis.", [],
             snapshot.roundTrip
         )
-        return registry.emitToBuffer()
+        return registry.emitToBuffer() + HistogramText.render(histograms, values: snapshot.applicationMetrics)
     }
 }
