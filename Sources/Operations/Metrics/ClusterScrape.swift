@@ -168,7 +168,7 @@ package final class ClusterScrape {
     }
 
     /// The application metrics' catalog and values (`HGETALL` replies), each value checked against its declaration:
-    /// a finite number (a counter's and a bucket's not negative), at most ``MetricDeclaration/maxSeries`` label sets per
+    /// a finite number (only a gauge's or a histogram sum's may be negative), at most ``MetricDeclaration/maxSeries`` label sets per
     /// metric, in field order. Anything else is skipped and logged once.
     private func readApplicationMetrics(
         values: [RedisReply], catalog entries: [RedisReply]
@@ -191,8 +191,9 @@ package final class ClusterScrape {
         var series: [MetricSeries: Double] = [:]
         var labelSets: [String: Set<[String]>] = [:]
         for (field, text) in fields.sorted(by: { $0.0 < $1.0 }) {
-            guard let (parsed, declaration) = MetricSeries.parse(field: field, catalog: catalog),
-                let value = text.flatMap(Double.init), value.isFinite, declaration.kind == .gauge || value >= 0
+            guard case let (parsed, declaration)? = MetricSeries.parse(field: field, catalog: catalog),
+                let value = text.flatMap(Double.init), value.isFinite,
+                value >= 0 || declaration.kind == .gauge || parsed.name == declaration.name + "_sum"
             else {
                 skipped(field: field, in: WorkerKeys.applicationMetrics)
                 continue

@@ -106,6 +106,8 @@ package enum QueueArrivals {
         private(set) var records: [Record] = []
         package static let keep = 4000
 
+        package init() {}
+
         /// Merges records read from Redis (newest first); starts again when A went down.
         package mutating func merge(newestFirst incoming: [Record]) {
             let ascending = Array(incoming.reversed())

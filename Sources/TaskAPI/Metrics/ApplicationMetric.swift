@@ -98,9 +98,10 @@ public struct ApplicationMetric: Sendable, Hashable {
         try require(.histogram, "observe", value: value)
         let key = WorkerKeys.applicationMetrics
         var commands: [[String]] = []
+        let values = try series(name, labels).labels
         for bound in buckets + [.infinity] where value <= bound {
-            let labels = try series(name + "_bucket", labels).labels + [("le", MetricSeries.bound(bound))]
-            commands.append(["HINCRBY", key, MetricSeries(name: name + "_bucket", labels: labels).field, "1"])
+            let bucket = MetricSeries(name: name + "_bucket", labels: values + [("le", MetricSeries.bound(bound))])
+            commands.append(["HINCRBY", key, bucket.field, "1"])
         }
         commands.append(["HINCRBYFLOAT", key, try series(name + "_sum", labels).field, String(value)])
         commands.append(["HINCRBY", key, try series(name + "_count", labels).field, "1"])
