@@ -1,5 +1,6 @@
 import Broker
 import Foundation
+import TaskAPI
 import Tasks
 import TestSupport
 import Testing
