@@ -6,8 +6,8 @@ import Foundation
 #endif
 
 /// What Redis says about the whole system at one moment: queues, worker nodes, the ETA set, dead
-/// letters, schedules and the job families' gauges. Read by ``ClusterScrape`` (one pipelined round
-/// trip); rendered as `/metrics`, by `celerity status` and by the status page.
+/// letters, schedules and the application metrics (the job families' among them). Read by ``ClusterScrape``
+/// (one pipelined round trip); rendered as `/metrics`, by `celerity status` and by the status page.
 public struct ClusterSnapshot: Sendable {
     /// One queue: its ready messages per priority bucket and how long the oldest has waited.
     public struct Queue: Sendable, Hashable {
