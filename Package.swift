@@ -57,16 +57,27 @@ let package = Package(
             dependencies: ["Broker", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        // Supervisor, worker processes, reliable fetch, retries, dead letters, time limits, revokes.
+        // The read/admin model, apart from the processor: dead letters, revocations, the worker registry, the
+        // cluster scrape and queue samples, the status report and page, and the cluster's `/metrics` exposition
+        // and HTTP server. Used by Worker, Alerts and the CLI; never imports Worker.
         .target(
-            name: "Worker",
+            name: "Operations",
             dependencies: [
                 "Broker", "TaskAPI",
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Supervisor, worker processes, reliable fetch, retries, dead letters, time limits, revokes.
+        .target(
+            name: "Worker",
+            dependencies: [
+                "Broker", "TaskAPI", "Operations",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -97,7 +108,7 @@ let package = Package(
         // The built-in queue alerter: rules over the queues /metrics reads, posted to Slack once per transition.
         .target(
             name: "Alerts",
-            dependencies: ["Broker", "Worker", "HTTP", "Yams", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Broker", "Operations", "HTTP", "Yams", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // The application's jobs, written against the task API, Postgres and HTTP only.
@@ -130,7 +141,7 @@ let package = Package(
         .target(
             name: "CelerityCLI",
             dependencies: [
-                "Broker", "TaskAPI", "Worker",
+                "Broker", "TaskAPI", "Worker", "Operations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -140,7 +151,7 @@ let package = Package(
         .executableTarget(
             name: "celerity",
             dependencies: [
-                "Broker", "Worker", "Scheduler", "Tasks", "TaskAPI", "CelerityCLI", "Postgres", "Alerts", "HTTP", "Outbox",
+                "Broker", "Worker", "Operations", "Scheduler", "Tasks", "TaskAPI", "CelerityCLI", "Postgres", "Alerts", "HTTP", "Outbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -174,7 +185,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkerTests",
-            dependencies: ["Worker", "TaskAPI", "Tasks", "Broker", "TestSupport", "celerity-test-worker"],
+            dependencies: ["Worker", "Operations", "TaskAPI", "Tasks", "Broker", "TestSupport", "celerity-test-worker"],
             swiftSettings: swiftSettings
         ),
         // The benchmark's Celerity side (bench/README.md): enqueue timings and a worker with bench tasks.
@@ -212,7 +223,11 @@ let package = Package(
         ),
         // /metrics, alerts, the status page and deploy/ against real redis-server, Prometheus, Alertmanager, Chromium.
         .testTarget(
-            name: "OperationsTests", dependencies: ["Broker", "Worker", "TestSupport", "celerity"],
+            name: "OperationsTests",
+            dependencies: [
+                "Broker", "Worker", "Operations", "TaskAPI", "Tasks", "TestSupport", "celerity",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Real Python Celery (from PyPI, in venvs the tests create) against Celerity's client, CLI and workers.

@@ -2,8 +2,8 @@ import Broker
 import Dispatch
 import HTTP
 import Logging
+import Operations
 import Synchronization
-import Worker
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -2,6 +2,7 @@ import ArgumentParser
 import Broker
 import CelerityCLI
 import Foundation
+import Operations
 import Worker
 
 /// `celerity workers`: the worker nodes registered in Redis.

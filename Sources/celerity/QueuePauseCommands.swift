@@ -1,6 +1,7 @@
 import ArgumentParser
 import Broker
 import CelerityCLI
+import Operations
 import Worker
 
 extension QueuesCommand {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Broker
 import CelerityCLI
 import Foundation
-import Worker
+import Operations
 
 /// `celerity status [--json] [-Q a,b]`: one screen for on-call.
 struct StatusCommand: AsyncParsableCommand {

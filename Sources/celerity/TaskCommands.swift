@@ -2,6 +2,7 @@ import ArgumentParser
 import Broker
 import CelerityCLI
 import Foundation
+import Operations
 import TaskAPI
 import Worker
 

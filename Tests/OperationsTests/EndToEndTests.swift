@@ -1,5 +1,7 @@
 import Broker
 import Foundation
+import TaskAPI
+import Tasks
 import TestSupport
 import Testing
 
@@ -60,12 +62,12 @@ struct EndToEndTests {
             // The job families' gauges, recorded through the API the families use.
             let now = Date()
             try await fixture.db.withConnection { connection in
-                try JobMetric.backupLastSuccess(kind: "postgres").record(now, on: connection)
-                try JobMetric.backupLastVerification(kind: "postgres").record(now.addingTimeInterval(-86400), on: connection)
-                try JobMetric.inflationRateApplied.record(0.042, on: connection)
-                try JobMetric.inflationRateUpdated.record(now, on: connection)
-                try JobMetric.secretRotationLastStatus.record(1, on: connection)
-                try JobMetric.secretRotationLastRun.record(now, on: connection)
+                try JobFamilyMetrics.backupLastSuccess.set(now, labels: ["kind": "postgres"], on: connection)
+                try JobFamilyMetrics.backupLastVerification.set(now.addingTimeInterval(-86400), labels: ["kind": "postgres"], on: connection)
+                try JobFamilyMetrics.inflationRateApplied.set(0.042, on: connection)
+                try JobFamilyMetrics.inflationRateUpdated.set(now, on: connection)
+                try JobFamilyMetrics.secretRotationLastStatus.set(1, on: connection)
+                try JobFamilyMetrics.secretRotationLastRun.set(now, on: connection)
             }
             let children = try await ChildProcess.run("pgrep", arguments: ["-P", String(node.process.pid)])
             let child = try #require(children.standardOutput.split(separator: "\n").first.flatMap { Int32($0) })

@@ -1,5 +1,6 @@
 import Broker
 import Foundation
+import Operations
 import TestSupport
 import Testing
 import Worker

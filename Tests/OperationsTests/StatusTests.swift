@@ -2,6 +2,7 @@ import Broker
 import Foundation
 import TestSupport
 import Testing
+@testable import Operations
 @testable import Worker
 
 /// `celerity status` (text and JSON) and the status page at `/`, in headless Chromium, against Redis.

@@ -3,6 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import Operations
 @testable import Worker
 
 /// Issue 22, part 3: the dead-letter queue is capped in bytes as well as entries; its byte counter heals itself.

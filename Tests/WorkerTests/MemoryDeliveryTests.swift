@@ -1,6 +1,7 @@
 import Broker
 import Foundation
 import Logging
+import Operations
 import Synchronization
 import TaskAPI
 import Testing

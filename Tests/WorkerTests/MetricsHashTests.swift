@@ -1,7 +1,10 @@
 import Broker
 import Foundation
+import TaskAPI
+import Tasks
 import Testing
 
+@testable import Operations
 @testable import Worker
 
 /// Issue 22, part 6: fields of `celerity:metrics:*` that another version, a script or a typo wrote are skipped with
@@ -10,9 +13,12 @@ extension WorkerTests {
     @Test("22. stray celerity:metrics:* fields (other labels, duplicate labels, negative or huge counts) are skipped; /metrics renders")
     func strayMetricFieldsAreSkipped() async throws {
         try await withFixture { f in
-            let jobs = JobMetric.key
-            let valid = JobMetric.inflationRateApplied.series.field
-            let backup = JobMetric.backupLastSuccess(kind: "postgres").series.field
+            let jobs = WorkerKeys.applicationMetrics
+            try await f.db.withConnection { connection in
+                try JobFamilyMetrics.inflationRateApplied.set(0.042, on: connection)
+                try JobFamilyMetrics.backupLastSuccess.set(1_700_000_000, labels: ["kind": "postgres"], on: connection)
+                try JobFamilyMetrics.inflationRateUpdated.set(0, on: connection)
+            }
             let stray = [
                 "celerity_inflation_rate_applied_ratio|x=1",  // labeled beside the unlabeled series: fatalError
                 "celerity_backup_last_success_timestamp_seconds",  // unlabeled beside the labeled one
@@ -22,9 +28,14 @@ extension WorkerTests {
                 "celerity_backup_last_success_timestamp_seconds|kind",
                 "no_such_metric|kind=x",
             ]
-            var commands: [[String]] = [["HSET", jobs, valid, "0.042"], ["HSET", jobs, backup, "1700000000"]]
-            commands += stray.map { ["HSET", jobs, $0, "1"] }
-            commands.append(["HSET", jobs, JobMetric.inflationRateUpdated.series.field, "not a number"])
+            var commands = stray.map { ["HSET", jobs, $0, "1"] }
+            commands.append(["HSET", jobs, "celerity_inflation_rate_updated_timestamp_seconds", "not a number"])
+            // Catalog entries that are not JSON, or take a name of Celerity's own (a counter here would trap the gauge).
+            let takenName = #"{"type":"counter","help":"x","labels":[],"buckets":[]}"#
+            commands += [
+                ["HSET", WorkerKeys.metricCatalog, "shop_broken", "{not json"],
+                ["HSET", WorkerKeys.metricCatalog, "celery_queue_length", takenName], ["HSET", jobs, "celery_queue_length", "5"],
+            ]
             let sent = SentCounter.field(queue: "celery", name: "demo.add", sender: "n@h")
             commands += [
                 ["HSET", SentCounter.key, sent, "-5"], ["HSET", SentCounter.key, sent + "x", String(Int64.max)],
@@ -44,7 +55,9 @@ extension WorkerTests {
             #expect(!text.contains("x=\"1\"") && !text.contains("type=\"redis\""))
             #expect(!text.contains("-5"))
             let lines = logged.lines
-            #expect(lines.count == stray.count + 2, "\(lines)")  // + the non-number value and the negative count
+            // + the non-number value, the negative count, the two catalog entries and the field of the taken name.
+            #expect(lines.count == stray.count + 5, "\(lines)")
+            #expect(!text.contains("celery_queue_length 5"))
             #expect(Set(lines).count == lines.count, "a field was logged twice")
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+@testable import Operations
 @testable import Worker
 
 /// The arrival-counting estimate of queue wait (pure logic; the Redis side is in OperationsTests).

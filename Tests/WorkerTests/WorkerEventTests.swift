@@ -2,6 +2,7 @@ import Broker
 import Foundation
 import Testing
 
+@testable import Operations
 @testable import Worker
 
 /// Issue 22, part 2: the worker → supervisor channel is a typed event with a codec no field content can forge.

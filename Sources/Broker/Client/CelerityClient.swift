@@ -33,6 +33,12 @@ public final class CelerityClient: Sendable {
         self.logger = logger
     }
 
+    /// Closes the client's Redis connection and frees its hiredis context now, rather than when the client is
+    /// released (its deinit frees it too). A call after `close()` connects again.
+    public func close() {
+        redis.close()
+    }
+
     /// Sends task `name` and returns its id.
     /// - Parameters:
     ///   - name: the registered task name, e.g. `invoices.process`.

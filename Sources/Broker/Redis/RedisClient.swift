@@ -20,6 +20,12 @@ public final class RedisClient: Sendable {
         self.executor = RedisExecutor(label: "celerity.redis.\(configuration.address)")
     }
 
+    /// Closes the connection and frees its hiredis context; the next call connects again.
+    /// - SeeAlso: ``RedisConnection/close()``
+    public func close() {
+        connection.close()
+    }
+
     /// Runs `body` with exclusive use of the connection, on ``executor``.
     public func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (RedisConnection) throws -> T

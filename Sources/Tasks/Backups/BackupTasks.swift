@@ -67,12 +67,12 @@ public enum BackupTasks {
                 try await service.run(kind, taskID: context.taskID, logger: context.logger)
             }
             guard let metrics else { return run }
-            let series: [JobMetric] =
+            let series: [(metric: ApplicationMetric, kind: String)] =
                 kind == .verify
-                ? [.backupLastVerification(kind: "postgres"), .backupLastVerification(kind: "redis")]
-                : [.backupLastSuccess(kind: kind.rawValue)]
+                ? [(JobFamilyMetrics.backupLastVerification, "postgres"), (JobFamilyMetrics.backupLastVerification, "redis")]
+                : [(JobFamilyMetrics.backupLastSuccess, kind.rawValue)]
             do {
-                for metric in series { try metric.record(Date(), on: metrics) }
+                for (metric, kind) in series { try metric.set(Date(), labels: ["kind": kind], on: metrics) }
             } catch {
                 context.logger.warning("cannot record the backup metrics", metadata: ["error": "\(error)"])
             }

@@ -60,8 +60,8 @@ public enum InflationTasks {
                 if outcome.status == "applied", let rate = outcome.rate {
                     // For the InflationRateNotUpdated alert and the dashboard; never a reason to fail the task.
                     do {
-                        try JobMetric.inflationRateApplied.record(rate, on: resources.broker)
-                        try JobMetric.inflationRateUpdated.record(Date(), on: resources.broker)
+                        try JobFamilyMetrics.inflationRateApplied.set(rate, on: resources.broker)
+                        try JobFamilyMetrics.inflationRateUpdated.set(Date(), on: resources.broker)
                     } catch {
                         context.logger.warning("cannot record the inflation metrics", metadata: ["error": "\(error)"])
                     }

@@ -84,8 +84,8 @@ public enum SecretsTasks {
     /// alert; a metric that cannot be written is logged, never a reason to change the task's outcome.
     private static func recordMetrics(succeeded: Bool, resources: TaskResources, logger: Logger) {
         do {
-            try JobMetric.secretRotationLastStatus.record(succeeded ? 1 : 0, on: resources.broker)
-            try JobMetric.secretRotationLastRun.record(Date(), on: resources.broker)
+            try JobFamilyMetrics.secretRotationLastStatus.set(succeeded ? 1 : 0, on: resources.broker)
+            try JobFamilyMetrics.secretRotationLastRun.set(Date(), on: resources.broker)
         } catch {
             logger.warning("cannot record the rotation metrics", metadata: ["error": "\(error)"])
         }

@@ -1,3 +1,4 @@
+import Broker
 import TaskAPI
 
 /// The Lua behind flow control (docs/flow-control.md): paused queues, per-key concurrency and rate limits, and

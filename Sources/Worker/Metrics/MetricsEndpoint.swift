@@ -1,4 +1,5 @@
 import Broker
+import Operations
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,4 +1,5 @@
 import Broker
+import Operations
 import Prometheus
 import Synchronization
 

@@ -1,3 +1,5 @@
+import Operations
+
 /// What a worker process tells its supervisor when it is done with a message (the `done` line of the
 /// ``SupervisorChannel``), for the task counters and histograms of `/metrics`.
 ///

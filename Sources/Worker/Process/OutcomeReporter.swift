@@ -1,5 +1,6 @@
 import Broker
 import Logging
+import Operations
 import TaskAPI
 
 /// How one message ended, announced once (``OutcomeReporter/announce(_:)``), after its Redis steps are done.

@@ -8,7 +8,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-// timeval's members are also declared by the toolchain's SwiftOverlayShims (see RedisConnection.swift).
+// timeval's members are also declared by the toolchain's SwiftOverlayShims (see RedisSession+Hiredis.swift).
 #if canImport(SwiftOverlayShims)
 import SwiftOverlayShims
 #endif

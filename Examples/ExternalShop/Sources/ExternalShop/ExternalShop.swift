@@ -1,11 +1,13 @@
 import ArgumentParser
+import Broker
 import CelerityCLI
 import TaskAPI
 
 /// An application in its own package (docs/tasks.md, "In your own package"): two typed tasks, the second a chord
 /// body, and a worker binary. Run it as `external-shop-worker worker -Q external_shop`; a Python producer sends
 /// `line_total.delay(250, 3)`, `line_total.delay(unit_cents=250, quantity=3, discount_percent=10)`, or
-/// `chord([line_total.s(100, 2), line_total.s(50, 1)], invoice_total.s(invoice_id=7))()`.
+/// `chord([line_total.s(100, 2), line_total.s(50, 1)], invoice_total.s(invoice_id=7))()`. Its own metrics
+/// (``ShopMetrics``) appear on the node's `/metrics`.
 @main
 struct ExternalShopWorker: AsyncParsableCommand {
     static let configuration = CommandConfiguration.worker(
@@ -40,11 +42,27 @@ struct Invoice: Encodable, Sendable {
     var total_cents: Int
 }
 
+/// The shop's own metrics (docs/tasks.md, "Application metrics"): every Celerity node's `/metrics` exports them.
+enum ShopMetrics {
+    static let invoices = ApplicationMetric.counter("external_shop_invoices_total", help: "Invoices totalled.")
+    static let invoiceCents = ApplicationMetric.histogram(
+        "external_shop_invoice_cents", help: "Invoice totals, in cents.", buckets: [100, 1_000, 10_000]
+    )
+}
+
 enum ExternalShop: TaskApplication {
     static func setup(_ context: SetupContext) async throws -> TaskRegistry {
-        try TaskRegistry([
+        // One connection to the broker's Redis for the process's metrics, closed when the process stops.
+        let redis = RedisConnection(configuration: context.broker)
+        context.onShutdown { redis.close() }
+        return try TaskRegistry([
             TaskDefinition(LineTotal.self) { line, _ in try lineTotal(line) },
-            TaskDefinition(InvoiceTotal.self) { invoice, _ in try invoiceTotal(invoice) },
+            TaskDefinition(InvoiceTotal.self) { invoice, _ in
+                let total = try invoiceTotal(invoice)
+                try ShopMetrics.invoices.increment(on: redis)
+                try ShopMetrics.invoiceCents.observe(Double(total.total_cents), on: redis)
+                return total
+            },
         ])
     }
 }

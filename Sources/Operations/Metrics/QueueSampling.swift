@@ -14,24 +14,24 @@ import Broker
 /// error: the age is a lower bound, short by at most one read interval (15 s with Prometheus's default scrape)
 /// plus, for a backlog that built up before the first read, the time before that read. At most ``maxSamples``
 /// are kept per list (the second-oldest is dropped when full). A head over ``maxSampledBytes`` is not sampled.
-enum QueueSampling {
-    static let maxSamples = 120
+package enum QueueSampling {
+    package static let maxSamples = 120
     /// The largest head that is digested and sampled; a bigger one is skipped (the age stays a lower bound).
-    static let maxSampledBytes = 8192
+    package static let maxSampledBytes = 8192
     /// How far from its predicted index a sampled message is looked for: the numbering drifts by one for each
     /// pop nobody counted (a Celery worker, the moment between an idle fetch's `BLMOVE` and its count) and each
     /// message put at the front (a due ETA message).
-    static let searchWindow = QueueArrivals.dipTolerance
+    package static let searchWindow = QueueArrivals.dipTolerance
 
     /// The sample list of a queue list.
-    static func samplesKey(_ listKey: String) -> String { "celerity:queue-samples:" + listKey }
+    package static func samplesKey(_ listKey: String) -> String { "celerity:queue-samples:" + listKey }
 
     /// KEYS[1] the queue list, KEYS[2] its sample list (newest first, elements "<seen at> <arrival number>
     /// <sha1 of the message>"), KEYS[3] its pop counter and KEYS[4] its arrival records (``QueueArrivals``,
     /// recorded too); ARGV[1] now (Unix seconds). Returns {length, seen-at of the oldest queued sample or 0,
     /// messages popped}. Samples written by an older version (holding the message itself) fail the digest check
     /// and are dropped on the first read.
-    static let script = RedisScript(
+    package static let script = RedisScript(
         name: "celerity.metrics.sample",
         source: QueueArrivals.recordFunction + """
             local arrived = record_arrivals(KEYS[1], KEYS[3], KEYS[4], ARGV[1])

@@ -6,8 +6,8 @@ import Foundation
 #endif
 
 /// Times and durations for people: `3s`, `1m 2s`, `2h 5m`, `3d 4h`; UTC stamps.
-enum TimeText {
-    static func duration(_ seconds: Double) -> String {
+package enum TimeText {
+    package static func duration(_ seconds: Double) -> String {
         // Times read from Redis may be anything: clamp before converting (10¹² s is 31,000 years).
         let total = seconds.isFinite ? Int(min(max(0, seconds), 1e12).rounded()) : 0
         if total < 60 { return "\(total)s" }
@@ -16,21 +16,21 @@ enum TimeText {
         return "\(total / 86400)d \(total % 86400 / 3600)h"
     }
 
-    static func relative(_ date: Date, now: Date) -> String {
+    package static func relative(_ date: Date, now: Date) -> String {
         let delta = date.timeIntervalSince(now)
         return delta >= 0 ? "in \(duration(delta))" : "\(duration(-delta)) ago"
     }
 
-    static func utc(_ date: Date) -> String {
+    package static func utc(_ date: Date) -> String {
         CeleryTime.format(date).prefix(19).replacing("T", with: " ") + " UTC"
     }
 
-    static func milliseconds(_ seconds: Double) -> String { fixed(seconds * 1000, decimals: 1) + " ms" }
+    package static func milliseconds(_ seconds: Double) -> String { fixed(seconds * 1000, decimals: 1) + " ms" }
 
     /// `value` with `decimals` places, halves rounded away from zero, `+` in front with `sign` (like `%+.Nf`).
     /// Not Foundation's `String(format:)`: one `import Foundation` in this module loads libFoundation and ICU
     /// into every worker process (6 MiB of RSS each).
-    static func fixed(_ value: Double, decimals: Int, sign: Bool = false) -> String {
+    package static func fixed(_ value: Double, decimals: Int, sign: Bool = false) -> String {
         guard value.isFinite, value.magnitude < 1e12 else { return "\(value)" }
         var scale = 1
         for _ in 0..<decimals { scale *= 10 }

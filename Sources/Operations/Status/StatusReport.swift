@@ -28,9 +28,9 @@ public struct StatusReport: Sendable {
     }
 
     /// The newest dead-letter entries classified by reason (the queue is capped at 10,000 by default).
-    static let deadLetterSample = 1000
+    package static let deadLetterSample = 1000
     /// The reason class of a dead letter stored before `celerity:dlq:reasons` existed (its envelope is never read).
-    static let unindexedReason = "unknown"
+    package static let unindexedReason = "unknown"
 
     /// Reads a report: the snapshot (one pipelined round trip) and the newest dead letters' reasons.
     /// - Parameter previous: the last report, for rates.
@@ -154,7 +154,7 @@ public struct StatusReport: Sendable {
     }
 
     /// The job families' gauges as sentences.
-    func jobFamilyLines() -> [String] {
+    package func jobFamilyLines() -> [String] {
         let now = snapshot.time
         var lines: [String] = []
         for (series, value) in snapshot.jobGauges.sorted(by: { $0.key.field < $1.key.field }) {
@@ -174,7 +174,7 @@ public struct StatusReport: Sendable {
     }
 
     /// The outbox relays' last count as one sentence; `nil` when no relay has reported.
-    func outboxLine() -> String? {
+    package func outboxLine() -> String? {
         guard let outbox = snapshot.outbox else { return nil }
         let now = snapshot.time
         return "\(outbox.pending) pending" + (outbox.pending > 0 ? ", oldest " + TimeText.duration(outbox.oldestAge(now: now)) : "")
@@ -241,7 +241,7 @@ public struct StatusReport: Sendable {
 
 extension StatusReport.QueueRate {
     /// The rates of `queue` since `old`, `seconds` earlier. Pops that went down (Redis restarted empty) count as 0.
-    init(_ queue: ClusterSnapshot.Queue, since old: ClusterSnapshot.Queue, seconds: Double) {
+    package init(_ queue: ClusterSnapshot.Queue, since old: ClusterSnapshot.Queue, seconds: Double) {
         let out = Double(max(0, queue.popped - old.popped)) / seconds
         let change = Double(queue.length - old.length) / seconds
         self.init(out: out, in: max(0, out + change), change: change)

@@ -1,6 +1,6 @@
 /// Why a message was dead-lettered: the `reason` label of `celerity_dead_lettered_total` (a closed set,
 /// unlike the free-text reason stored with each entry).
-enum DeadLetterReason: String, Sendable, CaseIterable {
+package enum DeadLetterReason: String, Sendable, CaseIterable {
     /// The task failed on every retry it was allowed.
     case retriesExhausted = "retries_exhausted"
     /// Its worker process died on every delivery (`--max-deliveries`).
@@ -13,7 +13,7 @@ enum DeadLetterReason: String, Sendable, CaseIterable {
 
 extension DeadLetterReason {
     /// The reason class of a dead-letter entry's free-text reason.
-    init(describing reason: String) {
+    package init(describing reason: String) {
         if reason.hasPrefix("retries exhausted") {
             self = .retriesExhausted
         } else if reason.hasPrefix("poison message") {

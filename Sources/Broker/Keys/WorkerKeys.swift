@@ -23,6 +23,10 @@ package enum WorkerKeys {
     package static let workers = "celerity:workers"
     /// Pub/sub channel for control messages (revoke --terminate).
     package static let control = "celerity:control"
+    /// Hash: application metric series field (``MetricSeries``) → value; every node exports it.
+    package static let applicationMetrics = "celerity:metrics:jobs"
+    /// Hash: application metric name → its declaration's JSON (``MetricDeclaration``).
+    package static let metricCatalog = "celerity:metrics:catalog"
 
     // Flow control (Sources/Worker/Flow, docs/flow-control.md).
     /// Hash: task name → Celery rate string (`100/m`): the run-time rate limits (`rate_limit` control command).

@@ -6,8 +6,8 @@ import Foundation
 #endif
 
 /// What Redis says about the whole system at one moment: queues, worker nodes, the ETA set, dead
-/// letters, schedules and the job families' gauges. Read by ``ClusterScrape`` (one pipelined round
-/// trip); rendered as `/metrics`, by `celerity status` and by the status page.
+/// letters, schedules and the application metrics (the job families' among them). Read by ``ClusterScrape``
+/// (one pipelined round trip); rendered as `/metrics`, by `celerity status` and by the status page.
 public struct ClusterSnapshot: Sendable {
     /// One queue: its ready messages per priority bucket and how long the oldest has waited.
     public struct Queue: Sendable, Hashable {
@@ -68,8 +68,10 @@ public struct ClusterSnapshot: Sendable {
     public var etaNextDue: Date?
     public var deadLetters: Int
     public var schedule: [ScheduleEntry]
-    /// The job families' gauges (``JobMetric``), by series.
-    public var jobGauges: [JobMetric.Series: Double]
+    /// The application metrics' declarations (`TaskAPI`'s `ApplicationMetric`), by name.
+    package var metricCatalog: [String: MetricDeclaration]
+    /// The application metrics' values, by series (a histogram has one per bucket, its sum and its count).
+    package var applicationMetrics: [MetricSeries: Double]
     /// Messages sent cluster-wide per series (``SentCounter``), label values bounded.
     public var sent: [SentSeries: Int]
     /// Seconds the pipelined read took.
@@ -78,4 +80,9 @@ public struct ClusterSnapshot: Sendable {
     public var outbox: OutboxReport? = nil
     /// Flow control: paused queues, limits and their use (docs/flow-control.md).
     public var flow: FlowReport? = nil
+
+    /// The application gauges, the job families' among them, by series.
+    package var jobGauges: [MetricSeries: Double] {
+        applicationMetrics.filter { metricCatalog[$0.key.name]?.kind == .gauge }
+    }
 }

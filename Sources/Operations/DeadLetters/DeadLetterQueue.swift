@@ -26,7 +26,7 @@ public struct DeadLetterEntry: Sendable, Hashable {
     public var envelope: String
 
     /// The entry as stored (a JSON object).
-    var json: JSONValue {
+    package var json: JSONValue {
         [
             "id": .string(id), "reason": .string(reason), "error": error.map(JSONValue.string) ?? .null,
             "time": .double(time.timeIntervalSince1970), "worker": .string(worker), "queue": .string(queue),
@@ -34,7 +34,7 @@ public struct DeadLetterEntry: Sendable, Hashable {
         ]
     }
 
-    init(id: String, reason: String, error: String?, time: Date, worker: String, queue: String, task: String, taskID: String, envelope: String) {
+    package init(id: String, reason: String, error: String?, time: Date, worker: String, queue: String, task: String, taskID: String, envelope: String) {
         self.id = id
         self.reason = reason
         self.error = error
@@ -46,7 +46,7 @@ public struct DeadLetterEntry: Sendable, Hashable {
         self.envelope = envelope
     }
 
-    init?(json: JSONValue) {
+    package init?(json: JSONValue) {
         guard let id = json["id"]?.stringValue, let envelope = json["envelope"]?.stringValue else { return nil }
         self.id = id
         self.reason = json["reason"]?.stringValue ?? ""
@@ -77,7 +77,7 @@ public struct DeadLetterQueue: Sendable {
     }
 
     /// A fresh entry id: time-ordered and unique.
-    static func newEntryID(now: Date = Date()) -> String {
+    package static func newEntryID(now: Date = Date()) -> String {
         "\(Int64(now.timeIntervalSince1970 * 1000))-\(RandomID.uuidString().prefix(8))"
     }
 
@@ -105,38 +105,6 @@ public struct DeadLetterQueue: Sendable {
     public func entry(id: String, on connection: RedisConnection) throws -> DeadLetterEntry? {
         guard let raw = try connection.send(["HGET", WorkerKeys.deadLetterEntries, id]).string else { return nil }
         return (try? JSONValue.parse(raw)).flatMap(DeadLetterEntry.init(json:))
-    }
-
-    /// Entries requeued per script call: about 1 ms of Redis time for 1 KB envelopes, so requeueing 100,000
-    /// never blocks Redis for long (bench/scale: the dead-letter curve).
-    static let requeueStep = 100
-
-    /// Puts entries back on their queues (LPUSH: they wait their turn) and removes them from the DLQ,
-    /// ``requeueStep`` per script call.
-    /// - Returns: how many were requeued.
-    @discardableResult
-    public func requeue(ids: [String], on connection: RedisConnection) throws -> Int {
-        var total = 0
-        for start in stride(from: 0, to: ids.count, by: Self.requeueStep) {
-            let reply = try connection.evaluate(
-                WorkerScripts.requeueDeadLetters, keys: [WorkerKeys.deadLetterIndex, WorkerKeys.deadLetterEntries],
-                arguments: Array(ids[start..<min(ids.count, start + Self.requeueStep)])
-            )
-            total += reply.integer ?? 0
-        }
-        return total
-    }
-
-    /// Requeues every entry, oldest first.
-    @discardableResult
-    public func requeueAll(on connection: RedisConnection) throws -> Int {
-        var total = 0
-        while true {
-            let last = String(Self.requeueStep - 1)
-            let ids = (try connection.send(["ZRANGE", WorkerKeys.deadLetterIndex, "0", last]).array ?? []).compactMap(\.string)
-            if ids.isEmpty { return total }
-            total += try requeue(ids: ids, on: connection)
-        }
     }
 
     /// Deletes every entry.

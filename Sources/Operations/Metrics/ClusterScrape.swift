@@ -22,8 +22,8 @@ package final class ClusterScrape {
     private var nextDiscovery = ContinuousClock.now
     /// Nodes seen alive, kept for ``forgetAfter`` after they were last seen so they are reported down.
     private var knownNodes: [String: (lastSeen: Date, info: WorkerInfo)] = [:]
-    static let forgetAfter: Double = 600
-    static let discoveryInterval = Duration.seconds(60)
+    package static let forgetAfter: Double = 600
+    package static let discoveryInterval = Duration.seconds(60)
 
     /// - Parameters:
     ///   - queues: the queues always reported (the node's own).
@@ -49,9 +49,10 @@ package final class ClusterScrape {
             ["ZCARD", WorkerKeys.scheduled],
             ["ZRANGE", WorkerKeys.scheduled, "0", "0", "WITHSCORES"],
             ["ZCARD", WorkerKeys.deadLetterIndex],
-            ["HGETALL", JobMetric.key],
+            ["HGETALL", WorkerKeys.applicationMetrics],
             Self.eval(Self.schedules, keys: ["celerity:schedule:entries"], arguments: ["celerity:schedule:entry:"]),
             ["HGETALL", SentCounter.key],
+            ["HGETALL", WorkerKeys.metricCatalog],
         ]
         commands += bindingKeys.map { ["SMEMBERS", $0] }
         for (queue, step) in bucketKeys {
@@ -85,7 +86,7 @@ package final class ClusterScrape {
         nodeQueues = Set(live.flatMap(\.queues))
 
         let sent = boundedSent(replies[6].array ?? [])
-        var index = 7
+        var index = 8
         var discovered = Set<String>()
         for _ in bindingKeys {
             discovered.formUnion((replies[index].array ?? []).compactMap { $0.string.flatMap(Self.queue(inBinding:)) })
@@ -113,16 +114,7 @@ package final class ClusterScrape {
             }
         }
 
-        var gauges: [JobMetric.Series: Double] = [:]
-        let pairs = replies[4].array ?? []
-        for pair in stride(from: 0, to: pairs.count - 1, by: 2) {
-            guard let field = pairs[pair].string else { continue }
-            guard let series = JobMetric.Series(field: field), let value = pairs[pair + 1].string.flatMap(Double.init) else {
-                skipped(field: field, in: JobMetric.key)
-                continue
-            }
-            gauges[series] = value
-        }
+        let (catalog, applicationMetrics) = readApplicationMetrics(values: replies[4].array ?? [], catalog: replies[7].array ?? [])
 
         let schedule = (replies[5].array ?? []).compactMap { reply -> ClusterSnapshot.ScheduleEntry? in
             let fields = (reply.array ?? []).map(\.string)
@@ -138,9 +130,10 @@ package final class ClusterScrape {
         return ClusterSnapshot(
             time: now, queues: queues.compactMap { byQueue[$0] }, nodes: nodes, etaMessages: replies[1].integer ?? 0,
             etaNextDue: next.count == 2 ? next[1].string.flatMap(Double.init).map(Date.init(timeIntervalSince1970:)) : nil,
-            deadLetters: replies[3].integer ?? 0, schedule: schedule, jobGauges: gauges, sent: sent, roundTrip: roundTrip,
+            deadLetters: replies[3].integer ?? 0, schedule: schedule, metricCatalog: catalog,
+            applicationMetrics: applicationMetrics, sent: sent, roundTrip: roundTrip,
             outbox: OutboxReport(values: (replies.last?.array ?? []).map(\.string)),
-            flow: try FlowReport.read(on: connection)  // flow hook: a second round trip, docs/flow-control.md
+            flow: try FlowReport.read(on: connection)  // flow: a second round trip, docs/flow-control.md
         )
     }
 
@@ -175,13 +168,57 @@ package final class ClusterScrape {
         return sent
     }
 
+    /// The application metrics' catalog and values (`HGETALL` replies), each value checked against its declaration:
+    /// a finite number (only a gauge's or a histogram sum's may be negative), at most ``MetricDeclaration/maxSeries`` label sets per
+    /// metric, in field order. Anything else is skipped and logged once.
+    private func readApplicationMetrics(
+        values: [RedisReply], catalog entries: [RedisReply]
+    ) -> (catalog: [String: MetricDeclaration], values: [MetricSeries: Double]) {
+        var catalog: [String: MetricDeclaration] = [:]
+        for pair in stride(from: 0, to: entries.count - 1, by: 2) {
+            guard let name = entries[pair].string else { continue }
+            guard let json = entries[pair + 1].string.flatMap({ try? JSONValue.parse($0) }),
+                let declaration = MetricDeclaration(name: name, json: json)
+            else {
+                skipped(field: name, in: WorkerKeys.metricCatalog)
+                continue
+            }
+            catalog[name] = declaration
+        }
+        var fields: [(String, String?)] = []
+        for pair in stride(from: 0, to: values.count - 1, by: 2) {
+            if let field = values[pair].string { fields.append((field, values[pair + 1].string)) }
+        }
+        var series: [MetricSeries: Double] = [:]
+        var labelSets: [String: Set<[String]>] = [:]
+        for (field, text) in fields.sorted(by: { $0.0 < $1.0 }) {
+            guard case let (parsed, declaration)? = MetricSeries.parse(field: field, catalog: catalog),
+                let value = text.flatMap(Double.init), value.isFinite,
+                value >= 0 || declaration.kind == .gauge || parsed.name == declaration.name + "_sum"
+            else {
+                skipped(field: field, in: WorkerKeys.applicationMetrics)
+                continue
+            }
+            let labelSet = parsed.labels.filter { $0.0 != "le" }.map(\.1)
+            if labelSets[declaration.name, default: []].contains(labelSet) == false {
+                guard labelSets[declaration.name, default: []].count < MetricDeclaration.maxSeries else {
+                    skipped(field: field, in: WorkerKeys.applicationMetrics)
+                    continue
+                }
+                labelSets[declaration.name, default: []].insert(labelSet)
+            }
+            series[parsed] = value
+        }
+        return (catalog, series)
+    }
+
     /// Fields of `celerity:metrics:*` hashes that are not in this version's catalogue, each reported once.
     package private(set) var skippedFields: Set<String> = []
     private let skippedFieldLogger: ((String) -> Void)?
 
     private func skipped(field: String, in key: String) {
         guard skippedFields.count < 1000, skippedFields.insert(key + " " + field).inserted else { return }
-        skippedFieldLogger?("skipping field \"\(field.prefix(200))\" of \(key): not a series this version exports (older or newer Celerity, or a typo)")
+        skippedFieldLogger?("skipping field \"\(field.prefix(200))\" of \(key): not a declared series with a valid value (another Celerity version, a script, a typo, or over \(MetricDeclaration.maxSeries) label sets)")
     }
 
     /// Rescans kombu's binding sets (SCAN, not KEYS: the broker's Redis may hold millions of result keys).
@@ -202,7 +239,7 @@ package final class ClusterScrape {
     }
 
     /// The queue of a kombu binding member: `routing_key \x06\x16 pattern \x06\x16 queue`.
-    static func queue(inBinding member: String) -> String? {
+    package static func queue(inBinding member: String) -> String? {
         guard let queue = member.components(separatedBy: PriorityBuckets.separator).last, !queue.isEmpty else { return nil }
         return queue
     }
@@ -213,7 +250,7 @@ package final class ClusterScrape {
 
     /// KEYS[1] the worker-node sorted set; ARGV[1] now. Returns the registration JSON of every node
     /// whose registration has not expired (the keys are derived from the set, as `celerity workers` does).
-    static let liveNodes = RedisScript(
+    package static let liveNodes = RedisScript(
         name: "celerity.metrics.nodes",
         source: """
             local names = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')
@@ -228,7 +265,7 @@ package final class ClusterScrape {
 
     /// KEYS[1] the schedule-entry set; ARGV[1] the entry-hash prefix. Returns, per entry,
     /// {name, last_slot, enqueued_at, next_slot, task}.
-    static let schedules = RedisScript(
+    package static let schedules = RedisScript(
         name: "celerity.metrics.schedules",
         source: """
             local out = {}

@@ -7,8 +7,8 @@ import Foundation
 import Prometheus
 
 /// The outbox families of `/metrics` (docs/outbox.md), from the relays' last count in Redis (``OutboxReport``).
-enum OutboxMetrics {
-    static func render(_ report: OutboxReport, now: Date, into registry: PrometheusCollectorRegistry) {
+package enum OutboxMetrics {
+    package static func render(_ report: OutboxReport, now: Date, into registry: PrometheusCollectorRegistry) {
         func gauge(_ name: String, _ help: String, _ value: Double) {
             registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help)).set(value)
         }

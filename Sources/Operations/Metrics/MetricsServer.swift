@@ -59,19 +59,19 @@ package final class MetricsServer: Sendable {
     }
 
     private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = HTTPServerRequestPart
-        typealias OutboundOut = HTTPServerResponsePart
+        package typealias InboundIn = HTTPServerRequestPart
+        package typealias OutboundOut = HTTPServerResponsePart
 
         private let queue: DispatchQueue
         private let responder: @Sendable (String, String) -> Response
         private var head: HTTPRequestHead?
 
-        init(queue: DispatchQueue, responder: @escaping @Sendable (String, String) -> Response) {
+        package init(queue: DispatchQueue, responder: @escaping @Sendable (String, String) -> Response) {
             self.queue = queue
             self.responder = responder
         }
 
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
             case .head(let request):
                 head = request

@@ -7,8 +7,8 @@ import Foundation
 /// The status page served at `/` on the metrics port: a ``StatusReport`` as one server-rendered HTML
 /// page that reloads itself, with no external assets and nothing to click that changes state.
 /// Every number sits in an element with `data-` attributes naming it, for tests and scrapers.
-enum StatusPage {
-    static func html(_ report: StatusReport, node: String, refreshSeconds: Int = 5) -> String {
+package enum StatusPage {
+    package static func html(_ report: StatusReport, node: String, refreshSeconds: Int = 5) -> String {
         let snapshot = report.snapshot
         let now = snapshot.time
         var body = ""
@@ -94,7 +94,7 @@ enum StatusPage {
         "<td data-field=\"\(field)\">\(value)</td>"
     }
 
-    static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         for character in text {
             switch character {

@@ -19,24 +19,24 @@ import Broker
 /// worker) the records start again; a smaller drop skips the sample. A message recovered from a dead process goes back to the front and its pop is
 /// un-counted (`DECR`), so the numbering holds. Due ETA messages put at the front (RPUSH) shift the numbering
 /// of the messages queued behind them by one each, until the backlog has drained.
-enum QueueArrivals {
+package enum QueueArrivals {
     /// The pop counter of a ready list.
-    static func poppedKey(_ list: String) -> String { "celerity:popped:" + list }
+    package static func poppedKey(_ list: String) -> String { "celerity:popped:" + list }
     /// The arrival records of a ready list.
-    static func recordsKey(_ list: String) -> String { "celerity:arrivals:" + list }
+    package static func recordsKey(_ list: String) -> String { "celerity:arrivals:" + list }
 
     /// Records kept in Redis (about 16 minutes of a list that changes every sample, far more for a quiet one).
-    static let maxRecords = 2000
+    package static let maxRecords = 2000
     /// Seconds: a new record is made at most this often.
-    static let minSpacing = 0.5
+    package static let minSpacing = 0.5
     /// A smaller drop of A is skipped, not a reason to start again: the idle fetch's `BLMOVE` and its count
     /// are two commands, so a read between them sees A short by one for each process doing it.
-    static let dipTolerance = 16
+    package static let dipTolerance = 16
     /// Seconds: a wider bracket says too little about when a message arrived.
-    static let maxBracket = 60.0
+    package static let maxBracket = 60.0
 
     /// Lua `record_arrivals(list, popped, records, now)`: records A(now); returns A.
-    static let recordFunction = """
+    package static let recordFunction = """
         local function record_arrivals(list, popped, records, now)
           local a = (tonumber(redis.call('GET', popped)) or 0) + redis.call('LLEN', list)
           local newest = redis.call('LINDEX', records, 0)
@@ -64,7 +64,7 @@ enum QueueArrivals {
 
     /// A node's per-second sample of one of its lists: records A and returns the newest records.
     /// KEYS: list, pop counter, records. ARGV: now, how many records to return.
-    static let sample = RedisScript(
+    package static let sample = RedisScript(
         name: "celerity.metrics.arrivals",
         source: recordFunction + """
             record_arrivals(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
@@ -73,16 +73,16 @@ enum QueueArrivals {
     )
 
     /// One record: A was `count` from `first` to `last` (Unix seconds).
-    struct Record: Sendable, Equatable {
-        var count: Int
-        var first: Double
-        var last: Double
+    package struct Record: Sendable, Equatable {
+        package var count: Int
+        package var first: Double
+        package var last: Double
 
-        init(count: Int, first: Double, last: Double) {
+        package init(count: Int, first: Double, last: Double) {
             (self.count, self.first, self.last) = (count, first, last)
         }
 
-        init?(_ text: String) {
+        package init?(_ text: String) {
             let parts = text.split(separator: " ")
             guard parts.count == 3, let count = Int(parts[0]), let first = Double(parts[1]), let last = Double(parts[2]) else { return nil }
             self.init(count: count, first: first, last: last)
@@ -90,12 +90,14 @@ enum QueueArrivals {
     }
 
     /// What is known about one list's arrivals, oldest record first.
-    struct History: Sendable {
+    package struct History: Sendable {
         private(set) var records: [Record] = []
-        static let keep = 4000
+        package static let keep = 4000
+
+        package init() {}
 
         /// Merges records read from Redis (newest first); starts again when A went down.
-        mutating func merge(newestFirst incoming: [Record]) {
+        package mutating func merge(newestFirst incoming: [Record]) {
             let ascending = Array(incoming.reversed())
             guard let oldest = ascending.first, let newest = ascending.last else { return }
             if let known = records.last, newest.count < known.count {
@@ -107,7 +109,7 @@ enum QueueArrivals {
             if records.count > Self.keep { records.removeFirst(records.count - Self.keep) }
         }
 
-        enum Estimate: Equatable {
+        package enum Estimate: Equatable {
             /// Not sampled since the message arrived: ask again after the next sample.
             case pending
             /// Arrived before the first record, or in a bracket wider than ``maxBracket``.
@@ -117,7 +119,7 @@ enum QueueArrivals {
         }
 
         /// When the message popped as number `k` arrived, given that it was popped (started) at `started`.
-        func arrival(ofPop k: Int, started: Double) -> Estimate {
+        package func arrival(ofPop k: Int, started: Double) -> Estimate {
             guard let index = records.firstIndex(where: { $0.count >= k }) else { return .pending }
             guard index > 0 else { return .unknown }
             let before = records[index - 1]

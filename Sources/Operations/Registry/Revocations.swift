@@ -34,7 +34,7 @@ public struct Revocations: Sendable {
 
     /// Celery's broadcast `revoke` command (wire spec §9), as `app.control.revoke(id, terminate=…)` publishes it on
     /// `/{db}.celery.pidbox`; it expires one second after `now`, as Celery's does.
-    static func celeryBroadcast(taskID: String, terminate: Bool, now: Date = Date()) -> String {
+    package static func celeryBroadcast(taskID: String, terminate: Bool, now: Date = Date()) -> String {
         let body: JSONValue = [
             "method": "revoke",
             "arguments": ["task_id": .string(taskID), "terminate": .bool(terminate), "signal": "SIGTERM"],
@@ -47,7 +47,7 @@ public struct Revocations: Sendable {
     }
 
     /// Adds `taskID` to the persistent revoked set (and drops expired entries).
-    func record(taskID: String, on connection: RedisConnection, now: Date = Date()) throws {
+    package func record(taskID: String, on connection: RedisConnection, now: Date = Date()) throws {
         let expiry = now.timeIntervalSince1970 + timeToLive.seconds
         try connection.pipeline([
             ["ZADD", WorkerKeys.revoked, String(expiry), taskID],

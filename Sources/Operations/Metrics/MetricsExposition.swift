@@ -9,8 +9,8 @@ import Prometheus
 /// Renders a ``ClusterSnapshot`` in the Prometheus text format: celery-exporter's queue and worker
 /// gauges under their own names, Celerity's under `celerity_`. A fresh registry per scrape, so a queue,
 /// node or schedule entry that is gone disappears from the output.
-enum MetricsExposition {
-    static func render(_ snapshot: ClusterSnapshot) -> [UInt8] {
+package enum MetricsExposition {
+    package static func render(_ snapshot: ClusterSnapshot) -> [UInt8] {
         let registry = PrometheusCollectorRegistry()
         func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = [], _ value: Double) {
             let descriptor = MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
@@ -69,8 +69,27 @@ enum MetricsExposition {
                 gauge("celerity_scheduler_next_run_timestamp_seconds", "The entry's next slot (Unix seconds).", labels, next.timeIntervalSince1970)
             }
         }
-        for (series, value) in snapshot.jobGauges.sorted(by: { $0.key.field < $1.key.field }) {
-            gauge(series.name, JobMetric.help[series.name] ?? "", series.labels, value)
+        var histograms: [(MetricSeries, MetricDeclaration)] = []
+        for (series, value) in snapshot.applicationMetrics.sorted(by: { $0.key.field < $1.key.field }) {
+            guard let declaration = snapshot.metricCatalog[series.name] else {
+                // A histogram's sample: rendered by hand below, once per label set (from its `_count`).
+                if series.name.hasSuffix("_count"), let base = snapshot.metricCatalog[String(series.name.dropLast("_count".count))],
+                    base.kind == .histogram
+                {
+                    histograms.append((series, base))
+                }
+                continue
+            }
+            switch declaration.kind {
+            case .gauge: gauge(series.name, declaration.help, series.labels, value)
+            case .counter:
+                let descriptor = MetricNameDescriptor(metricName: series.name, unitName: "", helpText: declaration.help)
+                let counter =
+                    series.labels.isEmpty
+                    ? registry.makeCounter(descriptor: descriptor) : registry.makeCounter(descriptor: descriptor, labels: series.labels)
+                counter.increment(by: value)
+            case .histogram: continue
+            }
         }
         if let flow = snapshot.flow {  // flow hook
             FlowMetrics.render(flow, queues: snapshot.queues.map(\.name), into: registry)
@@ -91,6 +110,6 @@ enum MetricsExposition {
             "celerity_redis_round_trip_seconds", "Seconds the last metrics read took: one pipelined round trip to Redis.", [],
             snapshot.roundTrip
         )
-        return registry.emitToBuffer()
+        return registry.emitToBuffer() + HistogramText.render(histograms, values: snapshot.applicationMetrics)
     }
 }

@@ -23,7 +23,7 @@ public struct WorkerInfo: Sendable, Hashable {
     /// external autoscalers (`celerity_worker_desired_processes`).
     public var desiredProcesses: Int = 0
 
-    var json: JSONValue {
+    package var json: JSONValue {
         [
             "desired_processes": .int(desiredProcesses),
             "node": .string(node), "host": .string(host), "pid": .int(pid), "queues": .array(queues.map(JSONValue.string)),
@@ -33,7 +33,7 @@ public struct WorkerInfo: Sendable, Hashable {
         ]
     }
 
-    init(
+    package init(
         node: String, host: String, pid: Int, queues: [String], concurrency: Int, started: Date, processed: Int,
         current: [String], lastSeen: Date, restarts: Int = 0
     ) {
@@ -49,7 +49,7 @@ public struct WorkerInfo: Sendable, Hashable {
         self.restarts = restarts
     }
 
-    init?(json: JSONValue) {
+    package init?(json: JSONValue) {
         guard let node = json["node"]?.stringValue else { return nil }
         self.node = node
         host = json["host"]?.stringValue ?? ""
@@ -68,7 +68,7 @@ public struct WorkerInfo: Sendable, Hashable {
 /// Worker registrations in Redis, each with a TTL so a dead node disappears by itself.
 public enum WorkerRegistry {
     /// Registers or refreshes a node for `ttl`.
-    static func publish(_ info: WorkerInfo, ttl: Duration, on connection: RedisConnection) throws {
+    package static func publish(_ info: WorkerInfo, ttl: Duration, on connection: RedisConnection) throws {
         let expiry = info.lastSeen.timeIntervalSince1970 + ttl.seconds
         try connection.sendAll([
             ["SET", WorkerKeys.worker(info.node), info.json.serialized, "PX", String(max(1, ttl.wholeMilliseconds))],
@@ -78,7 +78,7 @@ public enum WorkerRegistry {
     }
 
     /// Removes a node (at shutdown).
-    static func remove(node: String, on connection: RedisConnection) throws {
+    package static func remove(node: String, on connection: RedisConnection) throws {
         try connection.pipeline([["DEL", WorkerKeys.worker(node)], ["ZREM", WorkerKeys.workers, node]])
     }
 

@@ -46,4 +46,9 @@ public struct MetricsBindError: Error, CustomStringConvertible {
     public var description: String {
         "cannot serve /metrics on \(address): \(reason); stopping (free the port, pick another with --metrics-address, or 0 to disable)"
     }
+
+    package init(address: MetricsAddress, reason: String) {
+        self.address = address
+        self.reason = reason
+    }
 }
