@@ -65,6 +65,9 @@ package struct WorkerOptions: ParsableArguments {
     @Option(help: "Kill a worker process whose resident memory passes this many MiB while it runs a task, and dead-letter the task with reason memory (16-1048576 MiB; default: $CELERITY_TASK_MEMORY_LIMIT, else no limit).")
     package var taskMemoryLimit: Int?
 
+    @Option(help: "MiB of resident memory the node's worker processes may use together: the pool never grows past it (16-1048576; default: $CELERITY_MEMORY_BUDGET, else no budget).")
+    package var memoryBudget: Int?
+
     @Option(help: "Seconds a task may run before its process hands back the rest of its batch and stores the results before it (0.000001-3600).")
     package var batchHold: Double = 0.002
 
@@ -160,6 +163,11 @@ package struct WorkerOptions: ParsableArguments {
             configuration.maxMemoryPerChild = try CheckedOption.whole(maxMemoryPerChild, name: "--max-memory-per-child", in: ranges.mebibytes)
         } else if let text = environment["CELERITY_MAX_MEMORY_PER_CHILD"] {
             configuration.maxMemoryPerChild = try CheckedOption.whole(text, name: "CELERITY_MAX_MEMORY_PER_CHILD", in: ranges.mebibytes)
+        }
+        if let memoryBudget {
+            configuration.memoryBudget = try CheckedOption.whole(memoryBudget, name: "--memory-budget", in: ranges.mebibytes)
+        } else if let text = environment["CELERITY_MEMORY_BUDGET"] {
+            configuration.memoryBudget = try CheckedOption.whole(text, name: "CELERITY_MEMORY_BUDGET", in: ranges.mebibytes)
         }
         if let taskMemoryLimit {
             configuration.taskMemoryLimit = try CheckedOption.whole(taskMemoryLimit, name: "--task-memory-limit", in: ranges.mebibytes)

@@ -66,6 +66,9 @@ public struct WorkerConfiguration: Sendable {
     /// MiB of resident memory a process may reach while it runs a task; past it the supervisor kills the process
     /// and dead-letters the task with reason `memory` (``TaskMemoryLimit``). `nil` = no limit. Default `nil`.
     public var taskMemoryLimit: Int? = nil
+    /// MiB of resident memory all of the node's worker processes may use together; the pool never grows past it
+    /// (``MemoryBudget``). `nil` = no budget. Default `nil`.
+    public var memoryBudget: Int? = nil
     /// The first delay before restarting a process that exited; doubles up to ``restartBackoffCap``.
     public var restartBackoff: Duration = .milliseconds(100)
     /// The longest delay before restarting a process.

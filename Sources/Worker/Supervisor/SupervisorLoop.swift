@@ -33,6 +33,8 @@ struct SupervisorLoop {
     private var desiredProcesses: Int
     private var poolSizing: PoolSizing?
     private var appliedPoolRestarts = 0
+    /// The pool size ``MemoryBudget`` last held the pool at (logged once per change).
+    private var heldByBudget: Int?
 
     init(
         configuration: WorkerConfiguration, logger: Logger, connection: RedisConnection, metrics: NodeMetrics?,
@@ -160,7 +162,20 @@ struct SupervisorLoop {
         } else {
             desiredProcesses = target.processes
         }
-        if pool.resize(to: desiredProcesses) {
+        var allowed = desiredProcesses
+        if let budget = configuration.memoryBudget.map(MemoryBudget.init(mebibytes:)) {
+            let live = pool.live
+            let resident = live.compactMap { pool.slots[$0].process.flatMap { TaskMemoryLimit.residentBytes(of: $0.pid) } }
+            allowed = budget.allowedProcesses(desired: desiredProcesses, current: live.count, residentBytes: resident)
+            if allowed < desiredProcesses, allowed != heldByBudget {
+                logger.warning(
+                    "the pool stays below what it was asked for: --memory-budget holds it",
+                    metadata: ["worker.processes": "\(allowed)", "worker.desired_processes": "\(desiredProcesses)"]
+                )
+            }
+            heldByBudget = allowed < desiredProcesses ? allowed : nil
+        }
+        if pool.resize(to: allowed) {
             logger.info("pool resized", metadata: ["worker.processes": "\(desiredProcesses)"])
         }
     }
