@@ -157,7 +157,7 @@ final class MemoryWorkerBroker: WorkerBroker {
             state.chordClaims[group] = message.id
             return joined.sorted { $0.key < $1.key }.map(\.value)
         }
-        return members.flatMap { ChordJoin.completion(of: message, members: $0) }
+        return try members.flatMap { try ChordJoin.completion(of: message, members: $0) }
     }
 
     func finishChord(_ claim: ChordJoin.Claim, body: TaskMessage?) throws -> Bool {

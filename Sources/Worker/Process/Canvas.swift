@@ -166,12 +166,13 @@ struct ChordJoin {
         let members = (try connection.send(["ZRANGE", ChordKeys.join(groupID), "0", "-1"]).array ?? []).compactMap { reply in
             reply.string.flatMap { try? JSONValue.parse($0) }?.arrayValue
         }
-        return completion(of: message, members: members)
+        return try completion(of: message, members: members, on: connection)
     }
 
     /// What the member `message` that completed its chord does with the body, given the joined `members`
     /// (`[1, id, state, result]` each, in header order): send it with their results, or fail it with the first failure.
-    static func completion(of message: TaskMessage, members: [[JSONValue]]) -> Completion? {
+    /// On `connection`, a saved chord header (a group or chord in the header) shapes the results as Celery's join does.
+    static func completion(of message: TaskMessage, members: [[JSONValue]], on connection: RedisConnection? = nil) throws -> Completion? {
         guard let groupID = message.group, let bodyJSON = message.embed["chord"], let body = Signature(json: bodyJSON) else {
             return nil
         }
@@ -196,7 +197,9 @@ struct ChordJoin {
             results.append(member[3])
             if let id = member[1].stringValue { resultsByID[id] = member[3] }
         }
-        if let shaped = try SavedChordHeader.shapedResults(groupID: groupID, resultsByID: resultsByID, on: connection) {
+        if let connection,
+            let shaped = try SavedChordHeader.shapedResults(groupID: groupID, resultsByID: resultsByID, on: connection)
+        {
             results = shaped
         }
         var bodySignature = body
