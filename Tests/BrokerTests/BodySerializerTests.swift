@@ -63,7 +63,7 @@ import Testing
     /// What `safe_dump` never writes, and broken text, is refused with a reason, never guessed at.
     @Test(arguments: [
         ("- !!python/tuple [1, 2]\n- {}\n- {}\n", "tag"),
-        ("- &a [1]\n- *a\n", "anchor"),
+        ("- *a\n", "names no anchor"),
         ("- - 'unclosed\n", "not closed"),
         ("- [1, 2]\n", "flow collection"),
         ("- .inf\n", "infinity"),
@@ -77,6 +77,23 @@ import Testing
         let error = try #require(Self.yamlError(text))
         #expect(error.serializer == "yaml")
         #expect(error.description.contains(reasonPart), "\(error)")
+    }
+
+    /// `safe_dump` anchors a list or dict that appears twice (also an indentless sequence under a key).
+    @Test func anchorsAndAliases() throws {
+        let text = "- - &id001\n    - 1\n    - a: b\n  - *id001\n  - &id002\n    k: *id001\n  - *id002\n- y: &id003\n  - 1\n  - 2\n  z: *id003\n- {}\n"
+        let x: JSONValue = [1, ["a": "b"]]
+        let d: JSONValue = ["k": x]
+        #expect(try SafeYAML.decode(Array(text.utf8)) == [[x, x, d, d], ["y": [1, 2], "z": [1, 2]], [:]])
+    }
+
+    /// "Billion laughs": each level aliases the one before twice; the copies stop at 4× the body's size.
+    @Test func aliasExpansionIsBounded() throws {
+        var text = "- &a0 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"
+        for level in 1...40 {
+            text += "- &a\(level)\n  - *a\(level - 1)\n  - *a\(level - 1)\n"
+        }
+        #expect(try #require(Self.yamlError(text)).reason.contains("4 times"))
     }
 
     @Test func deepYAMLIsRefused() throws {

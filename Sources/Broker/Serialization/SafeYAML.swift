@@ -1,9 +1,10 @@
 /// Reads the YAML a Celery client sends with `task_serializer='yaml'` (kombu's `yaml.safe_dump` of
 /// `[args, kwargs, embed]`) into JSON values, by hand: block sequences and mappings (indentless sequences
 /// under a key included), empty flow `[]`/`{}`, plain scalars resolved as PyYAML's safe loader does (null, bool,
-/// int, float; anything else, timestamps included, stays a string), and single- and double-quoted scalars with
-/// their escapes and line folding. What `safe_dump` of JSON-like data never writes (tags, anchors and aliases,
-/// `?` keys, block scalars, non-empty flow collections) is refused with a reason, never guessed at.
+/// int, float; anything else, timestamps included, stays a string), single- and double-quoted scalars with
+/// their escapes and line folding, and anchors with their aliases (bounded in size). What `safe_dump` of JSON-like
+/// data never writes (tags, `?` keys, block scalars, non-empty flow collections) is refused with a reason, never
+/// guessed at.
 enum SafeYAML {
     /// The deepest nesting accepted, as for JSON.
     static let maxDepth = 512
@@ -27,6 +28,10 @@ struct YAMLReader {
     var offset = 0
     /// Where the current line starts, for columns.
     var lineStart = 0
+    /// The anchored nodes so far, with their size as JSON text.
+    var anchors: [String: (value: JSONValue, size: Int)] = [:]
+    /// The JSON size of every alias copy so far.
+    var aliasBytes = 0
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -82,9 +87,12 @@ struct YAMLReader {
         switch byte {
         case UInt8(ascii: "-") where isBreakOrSpace(1):
             return try sequence(indent: column, depth: depth)
-        case UInt8(ascii: "!"), UInt8(ascii: "&"), UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "|"),
-            UInt8(ascii: ">"):
-            throw failure("\"\(Character(Unicode.Scalar(byte)))\" (a tag, anchor, alias, complex key or block scalar) is not supported")
+        case UInt8(ascii: "&"):
+            return try anchored(parentIndent: parentIndent, depth: depth)
+        case UInt8(ascii: "*"):
+            return try alias()
+        case UInt8(ascii: "!"), UInt8(ascii: "?"), UInt8(ascii: "|"), UInt8(ascii: ">"):
+            throw failure("\"\(Character(Unicode.Scalar(byte)))\" (a tag, complex key or block scalar) is not supported")
         default:
             break
         }
@@ -95,6 +103,56 @@ struct YAMLReader {
         (offset, lineStart) = start
         if isKey { return try mapping(indent: indent, depth: depth) }
         return try scalar(parentIndent: parentIndent, isKey: false)
+    }
+
+    /// `&name node`: the node, remembered for `*name` (`safe_dump` anchors a list or dict that appears twice).
+    mutating func anchored(parentIndent: Int, depth: Int) throws(BodyParseError) -> JSONValue {
+        offset += 1
+        let name = anchorName()
+        guard !name.isEmpty else { throw failure("an anchor has no name") }
+        skipSpaces()
+        let value: JSONValue
+        if peek() == 0x0A || peek() == 0x0D || atEnd {
+            skipBlankLines()
+            // `key: &id` then PyYAML's indentless sequence at the key's own column.
+            if !atEnd, column == parentIndent, peek() == UInt8(ascii: "-"), isBreakOrSpace(1) {
+                value = try sequence(indent: column, depth: depth + 1)
+            } else {
+                value = try node(parentIndent: parentIndent, depth: depth + 1)
+            }
+        } else {
+            value = try node(parentIndent: parentIndent, depth: depth + 1)
+        }
+        anchors[name] = (value, value.serialized.utf8.count)
+        return value
+    }
+
+    /// `*name`: a copy of the anchored node. Copies may add at most 4 times the body's size (plus 64 KiB) in all,
+    /// so a few bytes of nested aliases ("billion laughs") cannot grow into gigabytes of arguments.
+    mutating func alias() throws(BodyParseError) -> JSONValue {
+        let start = offset
+        offset += 1
+        let name = anchorName()
+        guard let (value, size) = anchors[name] else {
+            offset = start
+            throw failure("alias *\(name) names no anchor before it")
+        }
+        aliasBytes += size
+        guard aliasBytes <= bytes.count * 4 + 65_536 else {
+            offset = start
+            throw failure("aliases expand to more than 4 times the body's size")
+        }
+        return value
+    }
+
+    private mutating func anchorName() -> String {
+        let start = offset
+        while let byte = peek(), byte != 0x20, byte != 0x0A, byte != 0x0D, byte != UInt8(ascii: ","),
+            byte != UInt8(ascii: "]"), byte != UInt8(ascii: "}")
+        {
+            offset += 1
+        }
+        return String(decoding: bytes[start..<offset], as: UTF8.self)
     }
 
     mutating func sequence(indent: Int, depth: Int) throws(BodyParseError) -> JSONValue {
