@@ -79,6 +79,26 @@ import Testing
         #expect(error.description.contains(reasonPart), "\(error)")
     }
 
+    /// PyYAML's wrapping of long scalars: a double-quoted one with `\` continuations and an escaped leading
+    /// space, a plain one, a single-quoted one (output of `yaml.safe_dump` copied as it is).
+    @Test func wrappedScalars() throws {
+        let text = #"""
+            - "\xE9  two  spaces    two  spaces    two  spaces    two  spaces    two  spaces \
+              \   two  spaces    two  spaces    two  spaces  \ttab"
+            - xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+              yyyyyyyyyy
+            - 'a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a
+              a a a a a a a a a a a a a a a a a a a a '
+
+            """#
+        let expected: JSONValue = [
+            .string("é" + String(repeating: "  two  spaces  ", count: 8) + "\ttab"),
+            .string(String(repeating: "x", count: 90) + " " + String(repeating: "y", count: 10)),
+            .string(String(repeating: "a ", count: 60)),
+        ]
+        #expect(try SafeYAML.decode(Array(text.utf8)) == expected)
+    }
+
     /// `safe_dump` anchors a list or dict that appears twice (also an indentless sequence under a key).
     @Test func anchorsAndAliases() throws {
         let text = "- - &id001\n    - 1\n    - a: b\n  - *id001\n  - &id002\n    k: *id001\n  - *id002\n- y: &id003\n  - 1\n  - 2\n  z: *id003\n- {}\n"
@@ -94,6 +114,11 @@ import Testing
             text += "- &a\(level)\n  - *a\(level - 1)\n  - *a\(level - 1)\n"
         }
         #expect(try #require(Self.yamlError(text)).reason.contains("4 times"))
+    }
+
+    /// Found by FuzzSerializedBody: a lone carriage return inside a quoted scalar is a line break, folded to a space.
+    @Test func loneCarriageReturnInAQuotedScalar() throws {
+        #expect(try SafeYAML.decode(Array("- 'a\rb'\n- \"c\r\r d\"\n".utf8)) == ["a b", "c\nd"])
     }
 
     @Test func deepYAMLIsRefused() throws {

@@ -107,13 +107,18 @@ extension YAMLReader {
         }
     }
 
-    /// Consumes the line break at the cursor and any blank lines after it; the number of breaks.
+    /// Consumes the line break at the cursor (LF, CRLF or a lone CR) and any blank lines after it; the number of
+    /// breaks, at least 1.
     private mutating func foldBreaks() -> Int {
         var breaks = 0
         while true {
-            if peek() == 0x0D { offset += 1 }
-            guard peek() == 0x0A else { return breaks }
-            offset += 1
+            if peek() == 0x0D {
+                offset += peek(1) == 0x0A ? 2 : 1
+            } else if peek() == 0x0A {
+                offset += 1
+            } else {
+                return max(breaks, 1)
+            }
             lineStart = offset
             breaks += 1
             let save = offset
