@@ -43,7 +43,10 @@ enum MessagePack {
 
         /// A length or count of `width` bytes, which must fit in what is left (`minimumSize` bytes per item).
         mutating func count(_ width: Int, minimumSize: Int = 1) throws(BodyParseError) -> Int {
-            try checked(try unsigned(width), minimumSize: minimumSize)
+            // Two statements: in `checked(try unsigned(width), …)` Swift would read `self` (and so `remaining`)
+            // before the argument moved `offset` on, and let a length run `width` bytes past the end.
+            let count = try unsigned(width)
+            return try checked(count, minimumSize: minimumSize)
         }
 
         func checked(_ count: UInt64, minimumSize: Int) throws(BodyParseError) -> Int {
