@@ -11,6 +11,7 @@ let package = Package(
     targets: [
         .target(name: "FuzzDriver"),
         .executableTarget(name: "FuzzTaskMessage", dependencies: ["FuzzDriver", .product(name: "Broker", package: "Celerity")]),
+        .executableTarget(name: "FuzzSerializedBody", dependencies: ["FuzzDriver", .product(name: "Broker", package: "Celerity")]),
         .executableTarget(name: "FuzzJSON", dependencies: ["FuzzDriver", .product(name: "Broker", package: "Celerity")]),
         .executableTarget(name: "FuzzRedisURL", dependencies: ["FuzzDriver", .product(name: "Broker", package: "Celerity")]),
         .executableTarget(name: "FuzzScheduleFile", dependencies: ["FuzzDriver", .product(name: "Scheduler", package: "Celerity")]),

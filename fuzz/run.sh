@@ -21,7 +21,7 @@ while (($#)); do
         *) targets+=("$1"); shift ;;
     esac
 done
-((${#targets[@]})) || targets=(FuzzTaskMessage FuzzJSON FuzzScheduleFile FuzzCron FuzzRedisURL)
+((${#targets[@]})) || targets=(FuzzTaskMessage FuzzSerializedBody FuzzJSON FuzzScheduleFile FuzzCron FuzzRedisURL)
 
 # -parse-as-library: libFuzzer drives the program; ld.lld: gold fails on ASan's symbols.
 flags=(-c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld)

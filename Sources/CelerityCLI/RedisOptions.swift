@@ -37,9 +37,34 @@ public struct RedisOptions: ParsableArguments {
     )
     public var globalKeyPrefix: String?
 
+    /// The `--priority-steps` flag's value, if given.
+    @Option(
+        name: .customLong("priority-steps"),
+        help: ArgumentHelp(
+            "kombu's priority_steps: the priority buckets, comma-separated, ascending, each 0-9.",
+            discussion: "Defaults to $CELERITY_PRIORITY_STEPS, then 0,3,6,9. Use the value the Python app sets in broker_transport_options.",
+            valueName: "steps"
+        )
+    )
+    public var prioritySteps: String?
+
+    /// The `--priority-separator` flag's value, if given.
+    @Option(
+        name: .customLong("priority-separator"),
+        help: ArgumentHelp(
+            "kombu's sep: what goes between a queue name and its priority bucket (and in binding members).",
+            discussion: "Defaults to $CELERITY_PRIORITY_SEPARATOR, then kombu's \\x06\\x16. 1-32 printable ASCII characters.",
+            valueName: "sep"
+        )
+    )
+    public var prioritySeparator: String?
+
     /// The URL from the flag, else `CELERITY_REDIS_URL`, else the local default; with the global key prefix from
-    /// `--global-keyprefix`, else `CELERITY_GLOBAL_KEYPREFIX`, else none.
-    /// - Throws: An error naming what is wrong with the URL (never the URL, which may carry a password) or the prefix.
+    /// `--global-keyprefix`, else `CELERITY_GLOBAL_KEYPREFIX`, else none. Also makes `--priority-steps` and
+    /// `--priority-separator` (else `CELERITY_PRIORITY_STEPS`, `CELERITY_PRIORITY_SEPARATOR`, else kombu's
+    /// defaults) the process's ``PriorityBuckets`` layout.
+    /// - Throws: An error naming what is wrong with the URL (never the URL, which may carry a password), the prefix
+    ///   or the priority layout.
     public func configuration() throws -> RedisConfiguration {
         let environment = ProcessInfo.processInfo.environment
         var configuration = RedisConfiguration.localDefault
@@ -58,7 +83,23 @@ public struct RedisOptions: ParsableArguments {
                 throw CommandError("\(source): \(error)")
             }
         }
+        PriorityBuckets.use(try priorityLayout(environment))
         return configuration
+    }
+
+    private func priorityLayout(_ environment: [String: String]) throws -> PriorityLayout {
+        let steps = prioritySteps ?? environment["CELERITY_PRIORITY_STEPS"].flatMap { $0.isEmpty ? nil : $0 }
+        let separator = prioritySeparator ?? environment["CELERITY_PRIORITY_SEPARATOR"].flatMap { $0.isEmpty ? nil : $0 }
+        let fallback = PriorityLayout.kombuDefault
+        do {
+            return try PriorityLayout(
+                steps: steps ?? fallback.steps.map(String.init).joined(separator: ","), separator: separator ?? fallback.separator
+            )
+        } catch {
+            throw CommandError(
+                "--priority-steps/--priority-separator (or CELERITY_PRIORITY_STEPS/CELERITY_PRIORITY_SEPARATOR): \(error)"
+            )
+        }
     }
 
     /// A configuration for short-lived commands: give up quickly when Redis is not there.

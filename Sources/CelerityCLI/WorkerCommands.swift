@@ -23,6 +23,9 @@ package struct WorkerOptions: ParsableArguments {
     @Option(name: [.customShort("Q"), .long], help: "Comma-separated queues to consume, e.g. celery,backups.")
     package var queues: String = "celery"
 
+    @Option(help: "Which queue to take from first: round_robin (busy queues take turns), priority (the first queue with messages, in --queues order) or sorted (the same, queues in name order); Celery's queue_order_strategy (default: $CELERITY_QUEUE_ORDER_STRATEGY, then round_robin).")
+    package var queueOrderStrategy: String?
+
     @Option(name: [.customShort("c"), .long], help: "Worker processes (default: number of cores).")
     package var concurrency: Int?
 
@@ -118,6 +121,12 @@ package struct WorkerOptions: ParsableArguments {
         var configuration = WorkerConfiguration(redis: try redis.configuration())
         configuration.queues = queues.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
         guard !configuration.queues.isEmpty else { throw CommandError("--queues names no queue") }
+        if let strategy = queueOrderStrategy ?? ProcessInfo.processInfo.environment["CELERITY_QUEUE_ORDER_STRATEGY"] {
+            guard let parsed = QueueOrderStrategy(rawValue: strategy) else {
+                throw CommandError("--queue-order-strategy (or CELERITY_QUEUE_ORDER_STRATEGY) must be round_robin, priority or sorted")
+            }
+            configuration.queueOrderStrategy = parsed
+        }
         if let concurrency {
             guard concurrency > 0 else { throw CommandError("--concurrency must be at least 1") }
             configuration.concurrency = concurrency

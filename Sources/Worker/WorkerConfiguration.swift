@@ -37,6 +37,8 @@ public struct WorkerConfiguration: Sendable {
     public var shutdownTimeout: Duration = .seconds(30)
     /// Where results go, and for how long.
     public var results = ResultBackend()
+    /// Which queue a worker process takes from first (Celery's `queue_order_strategy`). Default round robin.
+    public var queueOrderStrategy: QueueOrderStrategy = .roundRobin
     /// Store STARTED when a task starts (Celery's `task_track_started`). Default off.
     public var trackStarted = false
     /// Publish Celery task events (`task-received`, `task-started`, `task-succeeded`, …; Celery's `-E`). Default off.

@@ -27,7 +27,7 @@ extension WorkerTests {
                 ("2-element body", try envelope { $0["body"] = .string(Data("[[1, 2], {}]".utf8).base64EncodedString()) },
                  "body has 2 elements"),
                 ("pickle content type", try envelope { $0["content-type"] = "application/x-python-serialize" },
-                 "content-type \"application/x-python-serialize\" is not JSON"),
+                 "content-type \"application/x-python-serialize\" is not supported"),
                 ("invalid JSON", "{\"body\": \"W1tdLCB7fSwge31d\", \"headers\": {\"task\": ", "envelope is not valid JSON"),
                 ("bad base64", try envelope { $0["body"] = "%%% not base64 %%%" }, "body is not valid base64"),
                 ("unknown task", unknown.encoded(), "unknown task name \"test.no_such_task\""),

@@ -127,12 +127,13 @@ public final class CelerityClient: Sendable {
 
     /// The number of ready messages in each priority bucket of each queue.
     public func queueDepths(_ queues: [String]) async throws -> [QueueDepth] {
+        let steps = PriorityBuckets.steps
         let keys = queues.flatMap { PriorityBuckets.listKeys(queue: $0) }
         let replies = try await redis.pipeline(keys.map { ["LLEN", $0] })
         var depths: [QueueDepth] = []
         for (index, queue) in queues.enumerated() {
-            let counts = (0..<PriorityBuckets.steps.count).map { replies[index * 4 + $0].integer ?? 0 }
-            depths.append(QueueDepth(queue: queue, buckets: Array(zip(PriorityBuckets.steps, counts))))
+            let counts = steps.indices.map { replies[index * steps.count + $0].integer ?? 0 }
+            depths.append(QueueDepth(queue: queue, buckets: Array(zip(steps, counts))))
         }
         return depths
     }

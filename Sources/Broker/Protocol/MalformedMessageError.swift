@@ -17,7 +17,7 @@ public struct MalformedMessageError: Error, Sendable, Hashable, CustomStringConv
         case missingDeliveryTag
         /// `properties.delivery_info` is missing or not an object.
         case missingDeliveryInfo
-        /// `content-type` is not JSON (e.g. pickle).
+        /// `content-type` is not JSON, yaml or msgpack (e.g. pickle).
         case unsupportedContentType(String)
         /// `properties.body_encoding` is neither `base64` nor absent.
         case unsupportedBodyEncoding(String)
@@ -27,6 +27,8 @@ public struct MalformedMessageError: Error, Sendable, Hashable, CustomStringConv
         case invalidBase64
         /// The decoded body is not valid JSON.
         case invalidBodyJSON(JSONParseError)
+        /// The decoded yaml or msgpack body is not valid.
+        case invalidBody(BodyParseError)
         /// The body is not the array `[args, kwargs, embed]`; carries the element count (−1: not an array).
         case bodyNotThreeElementArray(count: Int)
         /// `args` is not an array or `kwargs` not an object.
@@ -53,11 +55,12 @@ public struct MalformedMessageError: Error, Sendable, Hashable, CustomStringConv
         case .missingTaskID: return "headers.id is missing"
         case .missingDeliveryTag: return "properties.delivery_tag is missing"
         case .missingDeliveryInfo: return "properties.delivery_info is missing"
-        case .unsupportedContentType(let type): return "content-type \"\(type)\" is not JSON; only application/json is accepted"
+        case .unsupportedContentType(let type): return "content-type \"\(type)\" is not supported; application/json, application/x-yaml and application/x-msgpack are"
         case .unsupportedBodyEncoding(let encoding): return "body_encoding \"\(encoding)\" is not supported"
         case .missingBody: return "body is missing"
         case .invalidBase64: return "body is not valid base64"
         case .invalidBodyJSON(let error): return "body is not valid JSON (\(error))"
+        case .invalidBody(let error): return "body is not valid \(error.serializer) (\(error))"
         case .bodyNotThreeElementArray(let count):
             return count < 0 ? "body is not a JSON array" : "body has \(count) elements; expected [args, kwargs, embed]"
         case .argumentsMalformed: return "body args is not an array or kwargs is not an object"

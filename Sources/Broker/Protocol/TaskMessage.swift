@@ -20,7 +20,7 @@ public struct TaskMessage: Sendable, Hashable {
     public var headers: JSONObject
     /// The AMQP-style properties, in wire order.
     public var properties: JSONObject
-    /// `content-type`; only `application/json` is accepted.
+    /// `content-type`: `application/json` (a yaml or msgpack message is decoded into JSON values and says so).
     public var contentType: String
     /// `content-encoding`.
     public var contentEncoding: String
@@ -311,9 +311,9 @@ extension TaskMessage {
         }
         let properties = envelope["properties"]?.objectValue ?? [:]
         let contentType = envelope["content-type"]?.stringValue ?? "application/json"
-        guard contentType == "application/json" || contentType == "json" else {
-            throw fail(.unsupportedContentType(contentType))
-        }
+        let isJSON = contentType == "application/json" || contentType == "json"
+        let serializer = BodySerializer(contentType: contentType)  // nil: JSON
+        guard isJSON || serializer != nil else { throw fail(.unsupportedContentType(contentType)) }
         guard taskName != nil else { throw fail(.missingTaskName) }
         guard headers["id"]?.stringValue != nil else { throw fail(.missingTaskID) }
         guard properties["delivery_tag"]?.stringValue != nil else { throw fail(.missingDeliveryTag) }
@@ -333,14 +333,22 @@ extension TaskMessage {
             throw fail(.unsupportedBodyEncoding(other.stringValue ?? other.serialized))
         }
         let bodyValue: JSONValue
-        do {
-            if let bodyBytes {
-                bodyValue = try JSONValue.parse(bytes: bodyBytes)
-            } else {
-                bodyValue = try JSONValue.parse(bodyText)
+        if let serializer {
+            do {
+                bodyValue = try serializer.decode(bodyBytes ?? Array(bodyText.utf8))
+            } catch {
+                throw fail(.invalidBody(error))
             }
-        } catch {
-            throw fail(.invalidBodyJSON(error))
+        } else {
+            do {
+                if let bodyBytes {
+                    bodyValue = try JSONValue.parse(bytes: bodyBytes)
+                } else {
+                    bodyValue = try JSONValue.parse(bodyText)
+                }
+            } catch {
+                throw fail(.invalidBodyJSON(error))
+            }
         }
         guard case .array(let body) = bodyValue else { throw fail(.bodyNotThreeElementArray(count: -1)) }
         guard body.count == 3 else { throw fail(.bodyNotThreeElementArray(count: body.count)) }
@@ -353,8 +361,9 @@ extension TaskMessage {
             embed: body[2].objectValue ?? [:],
             headers: headers,
             properties: properties,
-            contentType: contentType,
-            contentEncoding: envelope["content-encoding"]?.stringValue ?? "utf-8"
+            // A yaml or msgpack body is now JSON values; re-sent (retry, chain) it goes out as JSON.
+            contentType: isJSON ? contentType : "application/json",
+            contentEncoding: isJSON ? envelope["content-encoding"]?.stringValue ?? "utf-8" : "utf-8"
         )
     }
 }

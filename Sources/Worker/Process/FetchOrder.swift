@@ -1,14 +1,27 @@
 import Broker
 
-/// The order in which a worker process looks at its queues, and the pop numbers of what it holds: after a take
-/// from a queue, that queue goes to the back, so busy queues take turns (kombu's round robin).
+/// Which queue a worker process looks at first (Celery's `broker_transport_options["queue_order_strategy"]`).
+public enum QueueOrderStrategy: String, Sendable, CaseIterable {
+    /// After a take from a queue, that queue goes to the back, so busy queues take turns. Celery's default.
+    case roundRobin = "round_robin"
+    /// Always the first queue with messages, in the order the queues were given.
+    case priority
+    /// Always the first queue with messages, queues in name order.
+    case sorted
+}
+
+/// The order in which a worker process looks at its queues, and the pop numbers of what it holds: under
+/// ``QueueOrderStrategy/roundRobin`` a queue taken from goes to the back, so busy queues take turns; under
+/// `priority` and `sorted` the order never changes (kombu's `priority_cycle` and `sorted_cycle`).
 struct FetchOrder {
     private(set) var queues: [String]
+    private let strategy: QueueOrderStrategy
     /// The pop numbers of the last batch taken from a ready list, by message (``QueueArrivals``).
     private var batchPops: [String: Delivery.Pop] = [:]
 
-    init(queues: [String]) {
-        self.queues = queues
+    init(queues: [String], strategy: QueueOrderStrategy = .roundRobin) {
+        self.queues = strategy == .sorted ? queues.sorted() : queues
+        self.strategy = strategy
     }
 
     /// The ready lists to take from, in order: every queue's highest-priority bucket first.
@@ -43,7 +56,7 @@ struct FetchOrder {
     }
 
     private mutating func rotate(afterListIndex index: Int) {
-        guard queues.count > 1 else { return }
+        guard strategy == .roundRobin, queues.count > 1 else { return }
         let queue = queues[index % queues.count]
         queues.removeAll { $0 == queue }
         queues.append(queue)

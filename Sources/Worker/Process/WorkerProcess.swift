@@ -67,7 +67,7 @@ package final class WorkerProcess: @unchecked Sendable {
             configuration: configuration, registry: registry, processID: processID, logger: logger, broker: broker,
             tellSupervisor: supervisor.send, acknowledgeLater: batch.finish, nodeSettings: nodeSettings
         )
-        self.order = FetchOrder(queues: configuration.queues)
+        self.order = FetchOrder(queues: configuration.queues, strategy: configuration.queueOrderStrategy)
         self.batchLimit = configuration.prefetchBatch
     }
 
@@ -169,7 +169,9 @@ package final class WorkerProcess: @unchecked Sendable {
                 return nil
             }
             if try nodeSettings.refreshIfDue(on: connection) {  // `add_consumer` / `cancel_consumer`
-                order = FetchOrder(queues: nodeSettings.current.queues ?? configuration.queues)
+                order = FetchOrder(
+                    queues: nodeSettings.current.queues ?? configuration.queues, strategy: configuration.queueOrderStrategy
+                )
             }
             switch batch.next() {
             case .start(let delivery):

@@ -10,6 +10,7 @@ Environment:
     CELERITY_TRACK_STARTED  "1" to store the STARTED state (``task_track_started``)
     CELERITY_GLOBAL_KEYPREFIX  ``global_keyprefix`` for the broker and the result backend (unset: none)
     CELERITY_TASK_SEND_SENT_EVENT  "1" to publish ``task-sent`` events (``task_send_sent_event``)
+    CELERITY_PRIORITY_STEPS, CELERITY_PRIORITY_SEPARATOR  kombu's ``priority_steps`` ("0,5,9") and ``sep`` (unset: defaults)
 """
 
 import json
@@ -42,6 +43,15 @@ app.conf.update(
 if os.environ.get("CELERITY_GLOBAL_KEYPREFIX"):
     app.conf.broker_transport_options = {"global_keyprefix": os.environ["CELERITY_GLOBAL_KEYPREFIX"]}
     app.conf.result_backend_transport_options = {"global_keyprefix": os.environ["CELERITY_GLOBAL_KEYPREFIX"]}
+if os.environ.get("CELERITY_PRIORITY_STEPS"):
+    app.conf.broker_transport_options = dict(
+        app.conf.broker_transport_options or {},
+        priority_steps=[int(step) for step in os.environ["CELERITY_PRIORITY_STEPS"].split(",")],
+    )
+if os.environ.get("CELERITY_PRIORITY_SEPARATOR"):
+    app.conf.broker_transport_options = dict(
+        app.conf.broker_transport_options or {}, sep=os.environ["CELERITY_PRIORITY_SEPARATOR"]
+    )
 
 _client = None
 
