@@ -30,7 +30,7 @@ enum ChaosTasks {
     /// `chaos.slow(key, seconds)`: sleeps, then records like `chaos.run`.
     static func slow(_ redis: RedisConnection) -> TaskDefinition {
         TaskDefinition("chaos.slow", retry: transportRetry) { arguments, context in
-            try await Task.sleep(for: .milliseconds(Int64((arguments.argument(1, "seconds")?.doubleValue ?? 1) * 1000)))
+            try await TestTasks.sleep(arguments, default: 1)
             return try record(redis, arguments, context)
         }
     }
@@ -40,7 +40,7 @@ enum ChaosTasks {
     static func failFirst(_ redis: RedisConnection) -> TaskDefinition {
         let retry = RetryPolicy.exponential(maxRetries: 3, base: .milliseconds(100), cap: .milliseconds(100), jitter: false)
         return TaskDefinition("chaos.fail_first", retry: retry) { arguments, context in
-            try await Task.sleep(for: .milliseconds(Int64((arguments.argument(1, "seconds")?.doubleValue ?? 1) * 1000)))
+            try await TestTasks.sleep(arguments, default: 1)
             let run = try record(redis, arguments, context)
             if context.deliveryCount == 1 && context.retries == 0 {
                 throw TaskError(type: "ConnectionError", message: "first delivery fails")

@@ -31,8 +31,7 @@ enum FlowTasks {
     static let hog = TaskDefinition("flow.hog") { arguments, _ in
         let mebibytes = arguments.argument(0, "mib")?.intValue ?? 0
         retained.append([UInt8](repeating: 1, count: mebibytes << 20))
-        let seconds = arguments.argument(1, "seconds")?.doubleValue ?? 0
-        if seconds > 0 { try await Task.sleep(for: .milliseconds(Int64(seconds * 1000))) }
+        try await TestTasks.sleep(arguments, default: 0)
         let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
         let pages = statm.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         return .int((pages * 4096) >> 20)
@@ -44,8 +43,7 @@ enum FlowTasks {
     ) -> TaskDefinition {
         TaskDefinition(name, rateLimit: rateLimit, flow: flow) { arguments, context in
             let started = Date().timeIntervalSince1970
-            let seconds = arguments.argument(1, "seconds")?.doubleValue ?? 0
-            if seconds > 0 { try await Task.sleep(for: .milliseconds(Int64(seconds * 1000))) }
+            try await TestTasks.sleep(arguments, default: 0)
             let key = context.headers[FlowLimits.keyHeader]?.stringValue ?? "-"
             let list = try TestTasks.key(arguments)
             try redis.send(["RPUSH", list, "\(started) \(Date().timeIntervalSince1970) \(key) \(context.taskID)"])

@@ -75,7 +75,7 @@ enum TestTasks: TaskApplication {
         TaskDefinition("test.sleep_record") { arguments, context in
             let list = try key(arguments)
             try redis.send(["RPUSH", list, "start:" + context.taskID])
-            try await Task.sleep(for: .milliseconds(Int64((arguments.argument(1, "seconds")?.doubleValue ?? 1) * 1000)))
+            try await sleep(arguments, default: 1)
             try redis.send(["RPUSH", list, "done:" + context.taskID])
             return .string(context.taskID)
         }
@@ -143,5 +143,17 @@ enum TestTasks: TaskApplication {
         var remaining = timespec()
         while nanosleep(&request, &remaining) != 0 { request = remaining }  // blocks the thread on purpose
         return "finished"
+    }
+}
+
+extension TestTasks {
+    /// Sleeps for the task's `seconds` argument (position 1), or `defaultSeconds` when it is absent. A value that is
+    /// not a finite, non-negative number of seconds a `Duration` can hold is a `ValueError`, never a trap.
+    static func sleep(_ arguments: TaskArguments, default defaultSeconds: Double) async throws {
+        let seconds = arguments.argument(1, "seconds")?.doubleValue ?? defaultSeconds
+        guard let duration = Duration(checkedSeconds: seconds) else {
+            throw TaskError.valueError("seconds must be a finite number from 0 to \(Duration.longestAcceptedSeconds), not \(seconds)")
+        }
+        if duration > .zero { try await Task.sleep(for: duration) }
     }
 }
