@@ -166,39 +166,12 @@ struct EventsTests {
     }
 }
 
-/// Installs Flower from PyPI into a Celery virtual environment, once.
+/// Flower, the Celery monitoring UI, installed from PyPI into a Celery test environment.
 enum Flower {
     /// The pinned Flower version: 2.0.1 works with Celery 5.5 and 5.7.
     static let version = "2.0.1"
-    private static let installs = Locked<[String: Task<Void, any Error>]>([:])
 
     static func install(into celery: PythonCelery) async throws {
-        let task = installs.withLock { installs in
-            if let task = installs[celery.virtualEnvironment.path] { return task }
-            let task = Task { try await run(celery) }
-            installs[celery.virtualEnvironment.path] = task
-            return task
-        }
-        try await task.value
-    }
-
-    private static func run(_ celery: PythonCelery) async throws {
-        let marker = celery.virtualEnvironment.appendingPathComponent(".celerity-flower-\(version)")
-        if FileManager.default.fileExists(atPath: marker.path) { return }
-        // Celery is pinned again so pip cannot move it while other tests use the environment.
-        let pip = try await ChildProcess.run(
-            celery.python,
-            arguments: [
-                "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "flower==\(version)",
-                "celery[redis]==\(celery.version)",
-            ],
-            timeout: .seconds(600)
-        )
-        guard pip.termination.isSuccess else {
-            throw InteropFailure(
-                "pip install flower==\(version) failed (\(pip.termination))\n\(pip.standardOutput)\n\(pip.standardError)"
-            )
-        }
-        try Data("flower==\(version)\n".utf8).write(to: marker)
+        try await celery.install(["flower==\(version)"])
     }
 }

@@ -81,37 +81,11 @@ struct SerializerInteropTests {
     }
 }
 
-/// PyYAML and msgpack in a Celery test environment, installed once (kombu's `yaml` and `msgpack` serializers need them).
+/// PyYAML and msgpack in a Celery test environment (kombu's `yaml` and `msgpack` serializers need them).
 enum SerializerPackages {
     static let requirements = ["PyYAML==6.0.2", "msgpack==1.1.0"]
-    private static let installs = Locked<[String: Task<Void, any Error>]>([:])
 
     static func install(into celery: PythonCelery) async throws {
-        let task = installs.withLock { installs in
-            if let task = installs[celery.virtualEnvironment.path] { return task }
-            let task = Task { try await run(celery) }
-            installs[celery.virtualEnvironment.path] = task
-            return task
-        }
-        try await task.value
-    }
-
-    private static func run(_ celery: PythonCelery) async throws {
-        let marker = celery.virtualEnvironment.appendingPathComponent(".celerity-serializers")
-        let wanted = requirements.joined(separator: "\n") + "\n"
-        if (try? String(contentsOf: marker, encoding: .utf8)) == wanted { return }
-        // Celery is pinned again so pip cannot move it while other tests use the environment.
-        let pip = try await ChildProcess.run(
-            celery.python,
-            arguments: ["-m", "pip", "install", "--disable-pip-version-check", "--no-input"] + requirements
-                + ["celery[redis]==\(celery.version)"],
-            timeout: .seconds(600)
-        )
-        guard pip.termination.isSuccess else {
-            throw InteropFailure(
-                "pip install \(requirements.joined(separator: " ")) failed (\(pip.termination))\n\(pip.standardOutput)\n\(pip.standardError)"
-            )
-        }
-        try Data(wanted.utf8).write(to: marker)
+        try await celery.install(requirements)
     }
 }

@@ -76,7 +76,7 @@ struct BackupFileTests {
         let directory = try TemporaryDirectory(prefix: "celerity-retention")
         for name in ["dump_20260101_000000.rdb.gz", "dump_20260102_000000.rdb.gz"] {
             let path = directory.url.appendingPathComponent(name).path
-            FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
+            #expect(FileManager.default.createFile(atPath: path, contents: Data("x".utf8)))
             try FileManager.default.setAttributes(
                 [.modificationDate: Date().addingTimeInterval(-100 * 86_400)], ofItemAtPath: path
             )
@@ -97,7 +97,7 @@ struct BackupFileTests {
         // A real run with a local command: a file whose name would be a second command in a shell.
         let directory = try TemporaryDirectory(prefix: "celerity-offsite")
         let source = directory.url.appendingPathComponent("a;touch pwned").path
-        FileManager.default.createFile(atPath: source, contents: Data("backup".utf8))
+        #expect(FileManager.default.createFile(atPath: source, contents: Data("backup".utf8)))
         let target = directory.url.appendingPathComponent("remote").path
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         try await OffsiteCopy(template: "cp {file} \(target)/").copy([source], scrubber: SecretScrubber(secrets: []))
@@ -112,7 +112,7 @@ struct BackupFileTests {
     func offsiteEnvironmentIsMinimal() async throws {
         let directory = try TemporaryDirectory(prefix: "celerity-offsite-env")
         let source = directory.appending("backup.gz")
-        FileManager.default.createFile(atPath: source, contents: Data("backup".utf8))
+        #expect(FileManager.default.createFile(atPath: source, contents: Data("backup".utf8)))
         let probes = [
             "DATABASE_URL_CELERITY_PROBE": false, "PGPASSWORD_CELERITY_PROBE": false, "AWS_CELERITY_PROBE": true,
             "OFFSITE_CELERITY_PROBE": true,

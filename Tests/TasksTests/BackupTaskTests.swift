@@ -12,7 +12,7 @@ struct BackupTaskTests {
     func tasksInAWorker() async throws {
         try await BackupFixture.with { fixture in
             let env = fixture.directory.appending("app.env")
-            FileManager.default.createFile(atPath: env, contents: Data("APP_SECRET=1\n".utf8))
+            #expect(FileManager.default.createFile(atPath: env, contents: Data("APP_SECRET=1\n".utf8)))
             let worker = try ChildProcess(
                 try Self.celerity(), arguments: ["worker", "-Q", "backups", "-c", "1"],
                 environment: [
@@ -67,7 +67,7 @@ struct BackupTaskTests {
     func restoreCommandRefuses() async throws {
         let directory = try TemporaryDirectory(prefix: "celerity-restore")
         let file = directory.appending("backup_20261129_020000.dump.gz")
-        FileManager.default.createFile(atPath: file, contents: Data(repeating: 7, count: 2000))
+        #expect(FileManager.default.createFile(atPath: file, contents: Data(repeating: 7, count: 2000)))
         let checksum = try BackupChecksum.sha256(ofFileAt: file)
         try BackupChecksum.writeSidecar(checksum: checksum, forFileAt: file)
         let database = "postgresql://app:restore-secret@127.0.0.1:1/app"
@@ -81,7 +81,7 @@ struct BackupTaskTests {
         #expect(refused.standardError.contains("refusing to restore without --yes"))
 
         // A damaged file is refused before anything else, --yes or not.
-        FileManager.default.createFile(atPath: file, contents: Data(repeating: 8, count: 2000))
+        #expect(FileManager.default.createFile(atPath: file, contents: Data(repeating: 8, count: 2000)))
         let damaged = try await ChildProcess.run(
             try Self.celerity(), arguments: ["backups", "restore", file, "--database", database, "--yes"],
             environment: ["CELERITY_DATABASE_URL": ""]
