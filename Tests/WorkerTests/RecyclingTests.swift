@@ -90,6 +90,7 @@ extension WorkerTests {
             }
             let metrics = try await scrapeMetrics(port: port)
             #expect(metrics.contains("cause=\"task_memory_limit\""), "no restart counted for the memory kill")
+            #expect(metrics.contains("celerity_dead_lettered_total{reason=\"memory\"} 1"), "the memory dead letter is not counted")
             #expect(try await f.list("rec:after-kill").count == 3)
         }
     }

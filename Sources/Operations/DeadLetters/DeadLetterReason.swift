@@ -9,6 +9,8 @@ package enum DeadLetterReason: String, Sendable, CaseIterable {
     case malformed
     /// No task of that name is registered.
     case unknownTask = "unknown_task"
+    /// Its process passed `--task-memory-limit` and was killed.
+    case memory
 }
 
 extension DeadLetterReason {
@@ -20,6 +22,8 @@ extension DeadLetterReason {
             self = .poison
         } else if reason.hasPrefix("unknown task name") {
             self = .unknownTask
+        } else if reason == "memory" {
+            self = .memory
         } else {
             self = .malformed
         }

@@ -217,12 +217,22 @@ final class MemoryWorkerBroker: WorkerBroker {
         }
     }
 
-    func discard(processID: String, result: TaskResult) throws {
+    func discard(processID: String, result: TaskResult, deadLetter: KilledTaskDeadLetter?) throws {
         store.withLock { state in
             Self.storeResult(result, &state)
             for raw in state.processing[processID, default: []] {
-                let killed = (try? JSONValue.parse(raw))?["headers"]?["id"]?.stringValue == result.taskID
-                if !killed { state.lists[Self.bucket(of: raw), default: []].append(raw) }
+                let headers = (try? JSONValue.parse(raw))?["headers"]
+                guard headers?["id"]?.stringValue == result.taskID else {
+                    state.lists[Self.bucket(of: raw), default: []].append(raw)
+                    continue
+                }
+                if let deadLetter {
+                    state.deadLetters.append(DeadLetterEntry(
+                        id: DeadLetterQueue.newEntryID(), reason: deadLetter.reason, error: deadLetter.error, time: Date(),
+                        worker: processID, queue: Self.bucket(of: raw), task: headers?["task"]?.stringValue ?? "",
+                        taskID: result.taskID, envelope: raw
+                    ))
+                }
             }
             state.processing[processID] = nil
         }

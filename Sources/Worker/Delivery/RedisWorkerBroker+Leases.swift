@@ -25,12 +25,19 @@ extension RedisWorkerBroker {
         return Recovered(requeued: counts.first ?? 0, deadLettered: counts.count > 1 ? counts[1] : 0)
     }
 
-    func discard(processID: String, result: TaskResult) throws {
+    func discard(processID: String, result: TaskResult, deadLetter: KilledTaskDeadLetter?) throws {
         let invocation = results.storeInvocation(result)
         try connection.evaluate(
             WorkerScripts.discard,
-            keys: [WorkerKeys.processing(processID), WorkerKeys.processes, WorkerKeys.lease(processID), invocation.keys[0]],
-            arguments: [processID] + invocation.arguments + [result.taskID]
+            keys: [
+                WorkerKeys.processing(processID), WorkerKeys.processes, WorkerKeys.lease(processID), invocation.keys[0],
+                WorkerKeys.deadLetterIndex, WorkerKeys.deadLetterEntries,
+            ],
+            arguments: [processID] + invocation.arguments + [
+                result.taskID, deadLetter?.reason ?? "", deadLetter?.error ?? "", DeadLetterQueue.newEntryID(),
+                String(Date().timeIntervalSince1970), String(Int(deadLetters.maxAge.seconds)), String(deadLetters.maxEntries),
+                String(deadLetters.maxBytes),
+            ]
         )
     }
 
@@ -97,10 +104,13 @@ extension WorkerScripts {
             """
     )
 
-    /// Drops the message of a process the supervisor killed on purpose (hard time limit, revoke
-    /// --terminate), storing the result that says why, and forgets the process. Any other message the process
-    /// held (the rest of a batch) goes back to the head of its queue, in order.
-    /// KEYS: processing, processes, lease, result key. ARGV: process id, result document, ttl, the killed task's id.
+    /// Drops the message of a process the supervisor killed on purpose (hard time limit, revoke --terminate),
+    /// storing the result that says why — or dead-letters it with a reason (`--task-memory-limit`: `memory`,
+    /// never retried blindly) — and forgets the process. Any other message the process held (the rest of a batch)
+    /// goes back to the head of its queue, in order.
+    /// KEYS: processing, processes, lease, result key, dlq index, dlq entries.
+    /// ARGV: process id, result document, ttl, the killed task's id, dead-letter reason ('' = drop), its error,
+    /// entry id, now, max age, max count, max bytes.
     static let discard = RedisScript(
         name: "discard",
         source: prelude + """
@@ -109,8 +119,16 @@ extension WorkerScripts {
               flow_release(raw)  -- flow hook: the killed process's concurrency slots come back
               local ok, env = decode_envelope(raw)
               local killed = ok and type(env) == 'table' and type(env['headers']) == 'table' and env['headers']['id'] == ARGV[4]
-              if killed then unique_release(raw) end  -- unique hook: killed on purpose (revoke --terminate, hard limit)
-              if not killed then
+              if killed then
+                unique_release(raw)  -- unique hook: killed on purpose (revoke --terminate, hard limit, memory)
+                if ARGV[5] ~= '' then
+                  local now = tonumber(ARGV[8])
+                  local entry = cjson.encode({id = ARGV[7], reason = ARGV[5], error = ARGV[6], time = now, worker = ARGV[1],
+                    queue = bucket_key(env), task = tostring(env['headers']['task'] or ''), task_id = ARGV[4],
+                    deliveries = 0, envelope = raw})
+                  dead_letter(KEYS[5], KEYS[6], ARGV[7], entry, now, tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[5], ARGV[11])
+                end
+              else
                 local key = 'celery'
                 if ok then key = queue_key(env) end
                 redis.call('RPUSH', key, raw)

@@ -70,9 +70,10 @@ protocol WorkerBroker: AnyObject, Sendable {
     @discardableResult
     func recover(processID: String, countAsDelivery: Bool, maxDeliveries: Int) throws -> Recovered
 
-    /// Drops the running message of a process killed on purpose, storing `result`; the rest of what it held goes
-    /// back to the head of its queues, and the process is forgotten.
-    func discard(processID: String, result: TaskResult) throws
+    /// Drops the running message of a process killed on purpose, storing `result` — or, with `deadLetter`, keeps
+    /// it in the dead-letter queue with that reason — and returns the rest of what the process held to the head
+    /// of its queues, in order; then forgets the process.
+    func discard(processID: String, result: TaskResult, deadLetter: KilledTaskDeadLetter?) throws
 
     /// Moves up to `limit` messages whose ETA has come from the ETA set to the head of their queues.
     /// Returns how many moved.
@@ -147,6 +148,15 @@ struct RetryStep: Sendable {
 }
 
 /// What a recovery did.
+/// Why the message of a process killed on purpose is kept in the dead-letter queue instead of dropped
+/// (`--task-memory-limit`: reason `memory`).
+struct KilledTaskDeadLetter: Sendable, Equatable {
+    /// The entry's reason, e.g. `memory`.
+    var reason: String
+    /// The entry's error: what happened to the task.
+    var error: String
+}
+
 struct Recovered: Sendable, Equatable {
     var requeued: Int
     var deadLettered: Int

@@ -127,19 +127,8 @@ struct LeaseKeeper {
     /// `--task-memory-limit`: stores the killed task's `MemoryLimitExceeded` failure and dead-letters its message
     /// with reason `memory` (never retried blindly); the rest of the process's batch goes back to its queues.
     func deadLetterKilled(processID: String, taskID: String, limitMiB limit: Int) throws {
-        let invocation = configuration.results.storeInvocation(TaskMemoryLimit.failure(taskID: taskID, limitMiB: limit))
-        try connection.evaluate(
-            TaskMemoryLimit.deadLetterKilled,
-            keys: [
-                WorkerKeys.processing(processID), WorkerKeys.processes, WorkerKeys.lease(processID),
-                WorkerKeys.deadLetterIndex, WorkerKeys.deadLetterEntries, invocation.keys[0],
-            ],
-            arguments: [processID] + invocation.arguments + [
-                taskID, DeadLetterQueue.newEntryID(), String(Date().timeIntervalSince1970),
-                String(Int(configuration.deadLetters.maxAge.seconds)), String(configuration.deadLetters.maxEntries),
-                String(configuration.deadLetters.maxBytes), String(limit),
-            ]
-        )
+        let failure = TaskMemoryLimit.failure(taskID: taskID, limitMiB: limit)
+        try broker.discard(processID: processID, result: failure, deadLetter: TaskMemoryLimit.deadLetter(limitMiB: limit))
     }
 
     /// Returns a process's messages to their queues (``WorkerBroker/recover(processID:countAsDelivery:maxDeliveries:)``).
@@ -154,6 +143,6 @@ struct LeaseKeeper {
 
     /// Drops a killed process's message, storing the result that explains why (the rest of its batch is requeued).
     func discard(processID: String, result: TaskResult) throws {
-        try broker.discard(processID: processID, result: result)
+        try broker.discard(processID: processID, result: result, deadLetter: nil)
     }
 }

@@ -226,7 +226,9 @@ struct SupervisorLoop {
                 logger.warning("task terminated by revoke", metadata: metadata)
             case .taskMemory(let taskID, let task, let limit):
                 metrics?.processRestarted(.taskMemoryLimit)
-                metrics?.record(TaskReport(taskID: taskID, outcome: .rejected, name: task, queue: exit.running?.queue ?? ""))
+                metrics?.record(
+                    TaskReport(taskID: taskID, outcome: .rejected, name: task, queue: exit.running?.queue ?? "", deadLetter: .memory)
+                )
                 try leases.deadLetterKilled(processID: exit.processID, taskID: taskID, limitMiB: limit)
                 logger.error("task killed over --task-memory-limit; dead-lettered (reason memory)", metadata: metadata)
             case .shutdown:
