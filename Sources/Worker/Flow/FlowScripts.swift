@@ -29,7 +29,7 @@ enum FlowScripts {
     static let flowKeyHeader = "celerity_flow_key"
 
     /// Shared by every script that removes messages from a processing list: `flow_release(message)`.
-    static let releasePrelude = """
+    static let releasePrelude = WorkerScripts.envelopePrelude + """
         -- Flow control (Sources/Worker/Flow/FlowScripts.swift): the concurrency slot a message holds.
         local function flow_slot_id(env)
           local props, headers = env['properties'], env['headers']
@@ -39,7 +39,7 @@ enum FlowScripts {
         end
         local function flow_release(message)
           if type(message) ~= 'string' or not string.find(message, '\(flowKeyHeader)', 1, true) then return end
-          local ok, env = pcall(cjson.decode, message)
+          local ok, env = decode_envelope(message)
           if not ok or type(env) ~= 'table' then return end
           local slot = flow_slot_id(env)
           if not slot then return end
@@ -54,7 +54,7 @@ enum FlowScripts {
         -- acknowledges, dead-letters or revokes its holder, never by a time-out (a retry keeps it).
         local function unique_release(message)
           if type(message) ~= 'string' or not string.find(message, '\(UniqueJobs.keyHeader)', 1, true) then return end
-          local ok, env = pcall(cjson.decode, message)
+          local ok, env = decode_envelope(message)
           if not ok or type(env) ~= 'table' or type(env['headers']) ~= 'table' then return end
           local headers = env['headers']
           local key, period = headers['\(UniqueJobs.keyHeader)'], headers['\(UniqueJobs.periodHeader)']
@@ -110,7 +110,7 @@ enum FlowScripts {
           local keyed = string.find(message, '\(flowKeyHeader)', 1, true) ~= nil
           local task = string.match(message, '"task":%s*"([^"]*)"')
           if not keyed and task and not string.find(task, '\\\\', 1, true) and conf.rates[task] == nil then return nil end
-          local ok, env = pcall(cjson.decode, message)
+          local ok, env = decode_envelope(message)
           if not ok or type(env) ~= 'table' or type(env['headers']) ~= 'table' then return nil end
           local headers = env['headers']
           task = headers['task']

@@ -4,6 +4,27 @@ extension WorkerScripts {
     /// A message bigger than this has its body cut out before a script decodes its headers (security review M8).
     static let envelopeBodyCutBytes = 65_536
 
+    /// `decode_envelope(raw)`: first in every script's prelude (flow control's release uses it too).
+    static let envelopePrelude = """
+        -- pcall(cjson.decode, raw) for an envelope, without decoding a big body: in a message over
+        -- \(envelopeBodyCutBytes) bytes the "body" string is cut out first (found with plain searches, no
+        -- pattern over the body), so its headers and properties decode in microseconds however big it is. A body that
+        -- is not one plain string (escapes in it, no body key first) is decoded whole, as before.
+        local function decode_envelope(raw)
+          if #raw > \(envelopeBodyCutBytes) then
+            local key = string.find(raw, '"body"', 1, true)
+            local _, open = string.find(raw, '^%s*:%s*"', key and key + 6 or 1)
+            local close = key and open and string.find(raw, '"', open + 1, true)
+            if close and string.sub(raw, close - 1, close - 1) ~= '\\\\' then
+              local ok, env = pcall(cjson.decode, string.sub(raw, 1, open) .. string.sub(raw, close))
+              if ok and type(env) == 'table' then return ok, env end
+            end
+          end
+          return pcall(cjson.decode, raw)
+        end
+
+        """
+
     /// Shared Lua helpers: the kombu bucket key of an envelope, result storing, acknowledging, dead-lettering.
     /// `celery_priority` must agree with `TaskMessage.priority` (a test runs both on the same cases).
     static let prelude = FlowScripts.releasePrelude + """
@@ -57,22 +78,6 @@ extension WorkerScripts {
         local function queue_key(env)
           if type(env) == 'table' then return safe_list(bucket_key(env)) end
           return 'celery'
-        end
-        -- pcall(cjson.decode, raw) for an envelope, without decoding a big body: in a message over
-        -- \(envelopeBodyCutBytes) bytes the "body" string is cut out first (found with plain searches, no
-        -- pattern over the body), so its headers and properties decode in microseconds however big it is. A body that
-        -- is not one plain string (escapes in it, no body key first) is decoded whole, as before.
-        local function decode_envelope(raw)
-          if #raw > \(envelopeBodyCutBytes) then
-            local key = string.find(raw, '"body"', 1, true)
-            local _, open = string.find(raw, '^%s*:%s*"', key and key + 6 or 1)
-            local close = key and open and string.find(raw, '"', open + 1, true)
-            if close and string.sub(raw, close - 1, close - 1) ~= '\\\\' then
-              local ok, env = pcall(cjson.decode, string.sub(raw, 1, open) .. string.sub(raw, close))
-              if ok and type(env) == 'table' then return ok, env end
-            end
-          end
-          return pcall(cjson.decode, raw)
         end
         -- The list for a raw message: its queue_key, or `celery` when it is not readable JSON.
         local function raw_queue_key(raw)
