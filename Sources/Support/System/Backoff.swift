@@ -21,6 +21,9 @@ public struct Backoff: Sendable, Hashable {
         let exponent = min(max(attempts, 0), 40)
         let backoff = min(cap.seconds, base.seconds * Double(UInt64(1) << UInt64(exponent)))
         let seconds = jitter ? backoff * random : backoff
-        return .milliseconds(Int64((seconds * 1000).rounded()))
+        // Checked: a cap or base of any size (or a NaN from a zero-times-infinity) never traps the conversion.
+        let milliseconds = (seconds * 1000).rounded()
+        guard milliseconds.isFinite, milliseconds < 9e15 else { return milliseconds.isNaN ? .zero : cap }
+        return .milliseconds(Int64(max(milliseconds, 0)))
     }
 }
