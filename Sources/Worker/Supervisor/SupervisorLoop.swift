@@ -12,7 +12,7 @@ import Glibc
 #endif
 
 /// The supervisor's loop and the state only it touches (a value owned by the loop's thread): every tick it reads
-/// what the processes reported, handles exits, signals and `revoke --terminate`, enforces hard time limits,
+/// what the processes reported, handles exits, the shutdown asked for (``Shutdown``) and `revoke --terminate`, enforces hard time limits,
 /// restarts processes, and runs the timed housekeeping (heartbeat, ETA promotion, reaping).
 struct SupervisorLoop {
     let configuration: WorkerConfiguration
@@ -53,7 +53,7 @@ struct SupervisorLoop {
         self.desiredProcesses = poolTarget.value.processes
     }
 
-    /// How often the supervisor looks at its processes, signals, control messages and timers.
+    /// How often the supervisor looks at its processes, the shutdown asked for, control messages and timers.
     private static let tick = Duration.milliseconds(50)
 
     /// Runs until every process has stopped after `shutdown` asked (warm or cold), reading it every tick.
