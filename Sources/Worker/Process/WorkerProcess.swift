@@ -85,6 +85,7 @@ package final class WorkerProcess {
             )
             process.start()
             process.loop()
+            process.batch.stopWatching()
             return (process.handler.processed, process.recycleReason?.exitStatus ?? 0)
         }
         logger.info("worker process stopped", metadata: ["worker.process": "\(processID)", "worker.processed": "\(processed)"])
