@@ -24,6 +24,12 @@ public final class OutboxRelay: Service {
         self.logger = logger
     }
 
+    /// Relays until the calling task is cancelled: the entry point for a Swift program that runs a relay itself
+    /// (``OutboxRelayingApplication``); the same as ``run(until:)`` with a shutdown asked at cancellation.
+    public func run() async {
+        await Shutdown.whenCancelled { await run(until: $0) }
+    }
+
     /// Relays, on a thread of its own (libpq and hiredis block), until `shutdown` asks; then finishes the step in
     /// progress and returns. Connection failures (PostgreSQL or Redis restarting) are logged and retried with
     /// back-off; nothing is lost meanwhile.

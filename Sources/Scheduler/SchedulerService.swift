@@ -111,10 +111,13 @@ public final class SchedulerService: Service {
     /// - Throws: ``RedisError`` with code `.configuration` when Redis refuses the configuration (a wrong
     ///   password, a database out of range): no retry can help. Other Redis failures are logged and retried.
     package func run(until shutdown: Shutdown) async throws {
-        try await shutdown.cancelling { [self] in try await tickUntilCancelled() }
+        try await shutdown.cancelling { [self] in try await run() }
     }
 
-    private func tickUntilCancelled() async throws {
+    /// Runs until the task is cancelled: the entry point for a Swift program that runs a scheduler itself
+    /// (docs/scheduling.md); `celerity scheduler` runs it as a ``Service`` (``run(until:)``).
+    /// - Throws: ``RedisError`` with code `.configuration` when Redis refuses the configuration.
+    public func run() async throws {
         logger.info(
             "scheduler started",
             metadata: ["schedule.path": "\(schedule.path)", "redis.endpoint": "\(configuration.redis.redactedURL)"]

@@ -10,9 +10,6 @@ import Tasks
 extension CelerityTasks: OutboxRelayingApplication {
     public static func outboxRelay(settings: Settings, redis: RedisConfiguration) throws -> @Sendable () async -> Void {
         let configuration = try OutboxRelayConfiguration(settings: settings, redis: redis)
-        return {
-            let relay = OutboxRelay(configuration: configuration, logger: Logger(label: "celerity.outbox"))
-            await Shutdown.whenCancelled { await relay.run(until: $0) }
-        }
+        return { await OutboxRelay(configuration: configuration, logger: Logger(label: "celerity.outbox")).run() }
     }
 }
