@@ -67,7 +67,9 @@ final class MetricsEndpoint: Service {
     /// Counts `task-sent` events and samples queue arrivals (each on a thread of its own: hiredis blocks) until
     /// `shutdown` asks, then closes the server bound by ``bind(address:)``; returns once all three have stopped.
     func run(until shutdown: Shutdown) async {
-        async let counted: Void = PosixThread.run(name: "sent-events") { [sentEvents] in sentEvents.run(until: shutdown) }
+        async let counted: Void = PosixThread.run(name: "sent-events") { [sentEvents] in
+            sentEvents.run(until: shutdown)
+        }
         async let sampled: Void = PosixThread.run(name: "queue-arrivals") { [self] in sampleArrivals(until: shutdown) }
         await shutdown.requested(.warm)
         server.withLock { $0?.stop(); $0 = nil }

@@ -46,7 +46,9 @@ package final class WorkerProcess {
     /// SIGTERM: finish the current task, then stop (the handler is ``ShutdownSignals``'; this reads its flag).
     private let signals: ShutdownSignals
 
-    private init(signals: ShutdownSignals, configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger) {
+    private init(
+        signals: ShutdownSignals, configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger
+    ) {
         let connection = RedisConnection(configuration: configuration.redis, logger: logger)
         let broker = RedisWorkerBroker(connection: connection, processID: processID, configuration: configuration)
         let supervisor = SupervisorChannel(descriptor: SupervisorChannel.childDescriptor)
@@ -75,7 +77,9 @@ package final class WorkerProcess {
     /// current task, then stop) or until the supervisor goes away.
     /// - Returns: the exit status to end with once the application's shutdown steps ran: the recycling reason's
     ///   (`--max-tasks-per-child`, `--max-memory-per-child`), else 0.
-    package static func run(configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger) async -> Int32 {
+    package static func run(
+        configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger
+    ) async -> Int32 {
         // The supervisor decides about shutdown (Ctrl-C reaches it, not us); SIGTERM means "finish the current task,
         // then stop". Installed in one step (never ignored in between), so no SIGTERM is lost.
         let signals = ShutdownSignals.install([SIGTERM], ignoring: [SIGINT])

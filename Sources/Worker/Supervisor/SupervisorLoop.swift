@@ -12,8 +12,10 @@ import Glibc
 #endif
 
 /// The supervisor's loop and the state only it touches (a value owned by the loop's thread): every tick it reads
-/// what the processes reported, handles exits, the shutdown asked for (``Shutdown``) and `revoke --terminate`, enforces hard time limits,
-/// restarts processes, and runs the timed housekeeping (heartbeat, ETA promotion, reaping).
+/// what the processes reported, handles exits, the shutdown asked for (``Shutdown``) and `revoke --terminate`,
+/// enforces hard time limits, restarts processes, and runs the timed housekeeping (heartbeat, ETA promotion,
+/// reaping). The lease keeper, the ETA promoter and the reaper are its timed steps, not services of their own:
+/// they share its Redis connection and its view of the pool.
 struct SupervisorLoop {
     let configuration: WorkerConfiguration
     let logger: Logger
