@@ -1,5 +1,4 @@
 import Broker
-import Dispatch
 import HTTP
 import Logging
 import Operations
@@ -18,14 +17,13 @@ import Glibc
 /// reads the queues from Redis (as `/metrics` does), evaluates its rules, and posts firing, repeated and
 /// resolved messages to Slack. Alert state lives in Redis (``AlertState``), so several alerters post each
 /// transition once; Slack pacing, 429 `Retry-After` and the circuit breaker are the ``SlackNotifier``'s.
-public final class Alerter: Sendable {
+public final class Alerter: Service {
     private let rules: [AlertRule]
     private let connection: RedisConnection
     private let scrape: Mutex<ClusterScrape>
     private let notifier: SlackNotifier
     private let interval: Duration
     private let logger: Logger
-    private let stop = Atomic<Bool>(false)
 
     /// - Parameters:
     ///   - queues: queues always watched (besides those declared by clients and consumed by live workers).
@@ -42,37 +40,27 @@ public final class Alerter: Sendable {
         self.logger = logger
     }
 
-    /// Evaluates the rules every interval until SIGTERM or SIGINT.
-    public func run() async {
-        for signalNumber in [SIGTERM, SIGINT] { signal(signalNumber, SIG_IGN) }
-        let sources = [SIGTERM, SIGINT].map { signalNumber in
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [self] in stop.store(true, ordering: .releasing) }
-            source.resume()
-            return source
-        }
+    /// Evaluates the rules every interval, on a thread of its own (hiredis and libcurl block), until `shutdown`
+    /// asks (looked at every 100 ms, between evaluations).
+    package func run(until shutdown: Shutdown) async {
         logger.info(
             "alerter started",
             metadata: ["alerts.rules": "\(rules.map(\.name).joined(separator: ","))", "slack": "\(notifier.configuration)"]
         )
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            PosixThread.start(name: "alerter") { [self] in
-                var next = ContinuousClock.now
-                while !stop.load(ordering: .acquiring) {
-                    if ContinuousClock.now >= next {
-                        next = ContinuousClock.now + interval
-                        do {
-                            try evaluate()
-                        } catch {
-                            logger.warning("cannot evaluate alert rules; will retry", metadata: ["error": "\(error)"])
-                        }
+        await PosixThread.run(name: "alerter") { [self] in
+            var next = ContinuousClock.now
+            while !shutdown.isRequested {
+                if ContinuousClock.now >= next {
+                    next = ContinuousClock.now + interval
+                    do {
+                        try evaluate()
+                    } catch {
+                        logger.warning("cannot evaluate alert rules; will retry", metadata: ["error": "\(error)"])
                     }
-                    PosixThread.sleep(for: .milliseconds(100))
                 }
-                done.resume()
+                PosixThread.sleep(for: .milliseconds(100))
             }
         }
-        sources.forEach { $0.cancel() }
         logger.info("alerter stopped")
     }
 

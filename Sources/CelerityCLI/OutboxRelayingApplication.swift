@@ -14,3 +14,17 @@ public protocol OutboxRelayingApplication: TaskApplication {
     /// - Throws: an error naming the setting that is missing or not valid (never the password).
     static func outboxRelay(settings: Settings, redis: RedisConfiguration) throws -> @Sendable () async -> Void
 }
+
+/// A part whose contract is task cancellation (``OutboxRelayingApplication/outboxRelay(settings:redis:)``), run as a
+/// ``Service``: cancelled once a shutdown is asked.
+struct CancellableService: Service {
+    private let body: @Sendable () async -> Void
+
+    init(_ body: @escaping @Sendable () async -> Void) {
+        self.body = body
+    }
+
+    func run(until shutdown: Shutdown) async throws {
+        try await shutdown.cancelling(body)
+    }
+}

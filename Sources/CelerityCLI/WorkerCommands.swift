@@ -282,7 +282,8 @@ public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand 
             configuration: configuration, childArguments: childOptions + ["--hostname", configuration.nodeName],
             logger: logger
         )
-        guard options.outbox else { return try await supervisor.run() }
+        let signals = ShutdownSignals.install([SIGTERM, SIGINT, SIGQUIT])
+        guard options.outbox else { return try await ServiceGroup([supervisor], signals: signals).run() }
         guard let relaying = Application.self as? any OutboxRelayingApplication.Type else {
             throw CommandError("--outbox: this worker binary has no outbox relay; run `celerity outbox relay` beside it")
         }
@@ -290,9 +291,8 @@ public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand 
         do { runRelay = try relaying.outboxRelay(settings: check.settings, redis: configuration.redis) } catch {
             throw CommandError("--outbox: \(error)")
         }
-        let relay = Task { await runRelay() }
-        defer { relay.cancel() }
-        try await supervisor.run()
+        // The relay stops with the node, after the step it is in; the node stops if the relay ends.
+        try await ServiceGroup([supervisor, CancellableService(runRelay)], signals: signals).run()
     }
 }
 
@@ -365,10 +365,11 @@ public struct WorkerProcessCommand<Application: TaskApplication>: AsyncParsableC
             await setup.shutdown()
             throw CommandError("worker setup failed: \(error)")
         }
-        let process = WorkerProcess(configuration: configuration, registry: registry, processID: processID, logger: logger)
-        await process.run()
+        let exitStatus = await WorkerProcess.run(
+            configuration: configuration, registry: registry, processID: processID, logger: logger
+        )
         await setup.shutdown()
         // Recycled (--max-tasks-per-child, --max-memory-per-child): the status tells the supervisor why.
-        if process.exitStatus != 0 { Glibc.exit(process.exitStatus) }
+        if exitStatus != 0 { Glibc.exit(exitStatus) }
     }
 }

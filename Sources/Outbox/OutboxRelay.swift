@@ -13,11 +13,10 @@ import Postgres
 /// rows not pushed at all (the next relay pushes them). Between steps it waits for a `NOTIFY` from the table's
 /// trigger, or the poll interval. Now and then it writes the pending count to Redis (``OutboxReport``) and
 /// deletes sent rows older than the retention.
-public final class OutboxRelay: Sendable {
+public final class OutboxRelay: Service {
     /// The configuration.
     public let configuration: OutboxRelayConfiguration
     private let logger: Logger
-    private let stopping = Locked(false)
 
     /// A relay; nothing connects before ``run()``.
     public init(configuration: OutboxRelayConfiguration, logger: Logger) {
@@ -25,19 +24,18 @@ public final class OutboxRelay: Sendable {
         self.logger = logger
     }
 
-    /// Relays until the calling task is cancelled; then finishes the step in progress and returns. Connection
-    /// failures (PostgreSQL or Redis restarting) are logged and retried with back-off; nothing is lost meanwhile.
+    /// Relays until the calling task is cancelled: the entry point for a Swift program that runs a relay itself
+    /// (``OutboxRelayingApplication``); the same as ``run(until:)`` with a shutdown asked at cancellation.
     public func run() async {
-        stopping.value = false
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                PosixThread.start(name: "outbox-relay") {
-                    OutboxRelayLoop(configuration: self.configuration, logger: self.logger, stopping: self.stopping).run()
-                    done.resume()
-                }
-            }
-        } onCancel: {
-            stopping.value = true
+        await Shutdown.whenCancelled { await run(until: $0) }
+    }
+
+    /// Relays, on a thread of its own (libpq and hiredis block), until `shutdown` asks; then finishes the step in
+    /// progress and returns. Connection failures (PostgreSQL or Redis restarting) are logged and retried with
+    /// back-off; nothing is lost meanwhile.
+    package func run(until shutdown: Shutdown) async {
+        await PosixThread.run(name: "outbox-relay") { [configuration, logger] in
+            OutboxRelayLoop(configuration: configuration, logger: logger, shutdown: shutdown).run()
         }
     }
 }
@@ -46,7 +44,7 @@ public final class OutboxRelay: Sendable {
 final class OutboxRelayLoop {
     let configuration: OutboxRelayConfiguration
     let logger: Logger
-    let stopping: Locked<Bool>
+    let shutdown: Shutdown
     let database: PostgresConnection
     let listener: PostgresListener?
     let redis: RedisConnection
@@ -54,10 +52,10 @@ final class OutboxRelayLoop {
     private var nextReport = ContinuousClock.now
     private var nextPrune = ContinuousClock.now
 
-    init(configuration: OutboxRelayConfiguration, logger: Logger, stopping: Locked<Bool>) {
+    init(configuration: OutboxRelayConfiguration, logger: Logger, shutdown: Shutdown) {
         self.configuration = configuration
         self.logger = logger
-        self.stopping = stopping
+        self.shutdown = shutdown
         var databaseConfiguration = configuration.database
         databaseConfiguration.applicationName = "celerity-outbox-relay"
         database = PostgresConnection(configuration: databaseConfiguration, logger: logger)
@@ -67,7 +65,7 @@ final class OutboxRelayLoop {
         push = OutboxPush(connection: redis, markerTTL: configuration.markerTTL, sender: SentCounter.clientSender)
     }
 
-    private var stopped: Bool { stopping.value }
+    private var stopped: Bool { shutdown.isRequested }
 
     func run() {
         logger.info(

@@ -48,9 +48,9 @@ public struct SystemSchedulerClock: SchedulerClock {
 /// A scheduler process: enqueues each entry's slots as they come due, exactly once across every
 /// scheduler sharing the Redis (see ``SlotClaim``). Run as many as you like for availability.
 ///
-/// ``run()`` returns when its task is cancelled (SIGTERM), between ticks; a tick's claims are each atomic,
-/// so no slot is ever half-done. ``reload()`` re-reads the schedule file (SIGHUP).
-public final class SchedulerService: Sendable {
+/// ``run(until:)`` returns once a shutdown is asked (SIGTERM) or its task is cancelled, between ticks; a tick's
+/// claims are each atomic, so no slot is ever half-done. ``reload()`` re-reads the schedule file (SIGHUP).
+public final class SchedulerService: Service {
     /// The configuration.
     public let configuration: SchedulerConfiguration
     private let redis: RedisClient
@@ -106,9 +106,17 @@ public final class SchedulerService: Sendable {
         )
     }
 
-    /// Runs until the task is cancelled.
+    /// Runs until `shutdown` asks or the task is cancelled (the clock's sleep is where it stops), or until the
+    /// clock ends (tests).
     /// - Throws: ``RedisError`` with code `.configuration` when Redis refuses the configuration (a wrong
     ///   password, a database out of range): no retry can help. Other Redis failures are logged and retried.
+    package func run(until shutdown: Shutdown) async throws {
+        try await shutdown.cancelling { [self] in try await run() }
+    }
+
+    /// Runs until the task is cancelled: the entry point for a Swift program that runs a scheduler itself
+    /// (docs/scheduling.md); `celerity scheduler` runs it as a ``Service`` (``run(until:)``).
+    /// - Throws: ``RedisError`` with code `.configuration` when Redis refuses the configuration.
     public func run() async throws {
         logger.info(
             "scheduler started",

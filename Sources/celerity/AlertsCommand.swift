@@ -50,6 +50,6 @@ struct AlertsCommand: AsyncParsableCommand {
             queues: queues.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty },
             notifier: notifier, interval: checkedInterval, logger: logger
         )
-        await alerter.run()
+        try await ServiceGroup([alerter], signals: ShutdownSignals.install([SIGTERM, SIGINT])).run()
     }
 }

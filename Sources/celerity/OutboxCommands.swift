@@ -67,7 +67,7 @@ struct OutboxCommand: AsyncParsableCommand {
                 throw DatabaseCommand.fail("outbox relay", error)
             }
             let relay = OutboxRelay(configuration: configuration, logger: Logger(label: "celerity.outbox"))
-            await Self.runUntilSignalled { await relay.run() }
+            try await ServiceGroup([relay], signals: ShutdownSignals.install([SIGTERM, SIGINT])).run()
         }
 
         /// The settings, then these flags over them.
@@ -86,26 +86,6 @@ struct OutboxCommand: AsyncParsableCommand {
             }
             if noListen { configuration.listen = false }
             return configuration
-        }
-
-        /// Runs `body` until SIGTERM or SIGINT cancels it.
-        static func runUntilSignalled(_ body: @escaping @Sendable () async -> Void) async {
-            let (signals, delivery) = AsyncStream.makeStream(of: Int32.self)
-            var sources: [any DispatchSourceSignal] = []
-            for signalNumber in [SIGTERM, SIGINT] {
-                signal(signalNumber, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-                source.setEventHandler { delivery.yield(signalNumber) }
-                source.resume()
-                sources.append(source)
-            }
-            defer { for source in sources { source.cancel() } }
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await body() }
-                group.addTask { for await _ in signals { return } }
-                await group.next()
-                group.cancelAll()
-            }
         }
     }
 }

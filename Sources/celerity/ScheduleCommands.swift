@@ -1,11 +1,9 @@
 import ArgumentParser
 import Broker
 import CelerityCLI
-import Dispatch
 import Foundation
 import Logging
 import Scheduler
-import Worker
 
 /// `celerity scheduler --schedule FILE`: enqueues periodic tasks, exactly once per slot however many run.
 struct SchedulerCommand: AsyncParsableCommand {
@@ -57,33 +55,9 @@ struct SchedulerCommand: AsyncParsableCommand {
         let service = SchedulerService(
             configuration: configuration, schedule: schedule, logger: Logger(label: "celerity.scheduler")
         )
-        try await Self.runHandlingSignals(service)
-    }
-
-    /// Runs `service` until SIGTERM or SIGINT; SIGHUP reloads the schedule file. The signal handlers are
-    /// in place before the service starts, so an early SIGHUP reloads rather than kills the process.
-    static func runHandlingSignals(_ service: SchedulerService) async throws {
-        let (signals, delivery) = AsyncStream.makeStream(of: Int32.self)
-        var sources: [any DispatchSourceSignal] = []
-        for signalNumber in [SIGTERM, SIGINT, SIGHUP] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { delivery.yield(signalNumber) }
-            source.resume()
-            sources.append(source)
-        }
-        defer { for source in sources { source.cancel() } }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await service.run() }
-            group.addTask {
-                for await signalNumber in signals {
-                    if signalNumber == SIGHUP { service.reload() } else { return }
-                }
-            }
-            try await group.next()
-            group.cancelAll()
-            try await group.waitForAll()
-        }
+        // The handlers are in place before the service starts, so an early SIGHUP reloads rather than kills.
+        let signals = ShutdownSignals.install([SIGTERM, SIGINT, SIGHUP])
+        try await ServiceGroup([service], signals: signals, onReload: { _ = service.reload() }).run()
     }
 }
 

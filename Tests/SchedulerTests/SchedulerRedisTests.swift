@@ -92,7 +92,7 @@ import Testing
         try await withRedisServer { server in
             let clock = WarpClock(start: utc("2026-01-01T12:00:00.5Z"), end: utc("2026-01-01T12:03:00.5Z"))
             let service = SchedulerService(configuration: configuration(server), schedule: try schedule(tickAndMinute), clock: clock)
-            try await service.run()
+            try await service.run(until: Shutdown())
             let redis = RedisClient(configuration: server.configuration)
             let ticks = slotsByEntry(try await messages(in: "ticks\u{06}\u{16}3", redis: redis))["tick"] ?? []
             #expect(ticks.count == 181)  // 12:00:00 is 0.5 s old at start: on time
@@ -117,12 +117,12 @@ import Testing
                 configuration: configuration(server), schedule: try schedule(yaml),
                 clock: WarpClock(start: utc("2026-01-01T09:59:58Z"), end: utc("2026-01-01T10:00:05Z"))
             )
-            try await before.run()
+            try await before.run(until: Shutdown())
             let after = SchedulerService(
                 configuration: configuration(server), schedule: try schedule(yaml),
                 clock: WarpClock(start: utc("2026-01-01T13:30:00Z"), end: utc("2026-01-01T13:30:05Z"))
             )
-            try await after.run()
+            try await after.run(until: Shutdown())
             let redis = RedisClient(configuration: server.configuration)
             let sent = slotsByEntry(try await messages(in: "celery", redis: redis))["hourly"] ?? []
             #expect(iso(sent) == ["2026-01-01T10:00:00Z"] + expected)
@@ -156,7 +156,7 @@ import Testing
                 configuration: configuration(server, path: path), schedule: try ScheduleFile.load(path: path), clock: clock
             )
             box.value = service
-            try await service.run()
+            try await service.run(until: Shutdown())
             #expect(results.value == [false, true])
             #expect(service.schedule.entries.map(\.name) == ["tick", "five"])
             let redis = RedisClient(configuration: server.configuration)
@@ -181,7 +181,7 @@ import Testing
                 configuration: configuration(server), schedule: parsed,
                 clock: WarpClock(start: utc("2026-01-01T12:00:30Z"), end: utc("2026-01-01T12:01:02Z"))
             )
-            try await service.run()
+            try await service.run(until: Shutdown())
             let redis = RedisClient(configuration: server.configuration)
             let statuses = try await ScheduleStatus.fetch(redis: redis, schedule: parsed, now: utc("2026-01-01T12:01:02Z"))
             #expect(statuses.map(\.name) == ["minute", "tick"])
@@ -205,7 +205,7 @@ import Testing
             let services = (0..<3).map { _ in SchedulerService(configuration: configuration(server), schedule: parsed) }
             let started = Date()
             await withTaskGroup(of: Void.self) { group in
-                for service in services { group.addTask { try? await service.run() } }
+                for service in services { group.addTask { try? await service.run(until: Shutdown()) } }
                 try? await Task.sleep(for: .milliseconds(4500))
                 group.cancelAll()
             }

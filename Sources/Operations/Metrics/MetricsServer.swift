@@ -58,6 +58,8 @@ package final class MetricsServer: Sendable {
         try? group.syncShutdownGracefully()
     }
 
+    /// `@unchecked Sendable` is sound: NIO calls a handler on its channel's event loop only, and the one hop off
+    /// it (the responder's queue) comes back through `NIOLoopBound`, which checks it is on that loop again.
     private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
         package typealias InboundIn = HTTPServerRequestPart
         package typealias OutboundOut = HTTPServerResponsePart

@@ -31,6 +31,17 @@ package enum PosixThread {
         }
     }
 
+    /// Runs `body` on a new thread and suspends until it returns: the one bridge from async code to a blocking
+    /// loop (hiredis, libpq and pipe reads block), so the loop never holds a thread of the cooperative pool.
+    /// - Returns: what `body` returned.
+    package static func run<Result: Sendable>(
+        name: String, stackSize: Int? = nil, _ body: @escaping @Sendable () -> Result
+    ) async -> Result {
+        await withCheckedContinuation { (done: CheckedContinuation<Result, Never>) in
+            start(name: name, stackSize: stackSize) { done.resume(returning: body()) }
+        }
+    }
+
     /// Blocks the calling thread for `duration` (resuming after signals until the time has passed).
     package static func sleep(for duration: Duration) {
         guard duration > .zero else { return }

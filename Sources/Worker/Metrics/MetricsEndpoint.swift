@@ -10,8 +10,10 @@ import Prometheus
 import Synchronization
 
 /// A worker node's HTTP endpoint: `/metrics` (this node's task counters plus the cluster-wide numbers
-/// read from Redis at scrape time), `/healthz` (Redis reachable), and `/` (the status page).
-final class MetricsEndpoint: Sendable {
+/// read from Redis at scrape time), `/healthz` (Redis reachable), and `/` (the status page). ``bind(address:)``
+/// claims the port first (so a bad `--metrics-address` stops the node before it starts); ``run(until:)`` then
+/// serves, counts `task-sent` events and samples queue arrivals until the shutdown, and closes the server.
+final class MetricsEndpoint: Service {
     let node: NodeMetrics
     private let scrape: Mutex<ClusterScrape>
     private let connection: RedisConnection
@@ -28,7 +30,6 @@ final class MetricsEndpoint: Sendable {
     /// The node's ready lists, sampled every ``arrivalInterval`` for queue waits (``QueueArrivals``).
     private let lists: [String]
     private let redis: RedisConfiguration
-    private let stopped = Atomic(false)
     static let arrivalInterval = Duration.seconds(1)
 
     init(configuration: WorkerConfiguration, node: NodeMetrics, supervisorConnection: RedisConnection? = nil, logger: Logger) {
@@ -49,15 +50,13 @@ final class MetricsEndpoint: Sendable {
         self.redis = configuration.redis
     }
 
-    /// Starts serving on `address`.
+    /// Binds `address` and starts answering requests.
     /// - Returns: the port it listens on.
     /// - Throws: when the address cannot be bound.
     @discardableResult
-    func start(address: MetricsAddress) throws -> Int {
+    func bind(address: MetricsAddress) throws -> Int {
         let server = try MetricsServer(address: address) { [self] method, path in respond(path: path) }
         self.server.withLock { $0 = server }
-        sentEvents.start { [self] in stopped.load(ordering: .relaxed) }
-        PosixThread.start(name: "queue-arrivals") { [self] in sampleArrivals() }
         logger.info(
             "serving /metrics, /healthz and the status page",
             metadata: ["metrics.url": "http://\(MetricsAddress(host: address.host, port: server.port))/"]
@@ -65,16 +64,23 @@ final class MetricsEndpoint: Sendable {
         return server.port
     }
 
-    func stop() {
-        stopped.store(true, ordering: .relaxed)
+    /// Counts `task-sent` events and samples queue arrivals (each on a thread of its own: hiredis blocks) until
+    /// `shutdown` asks, then closes the server bound by ``bind(address:)``; returns once all three have stopped.
+    func run(until shutdown: Shutdown) async {
+        async let counted: Void = PosixThread.run(name: "sent-events") { [sentEvents] in
+            sentEvents.run(until: shutdown)
+        }
+        async let sampled: Void = PosixThread.run(name: "queue-arrivals") { [self] in sampleArrivals(until: shutdown) }
+        await shutdown.requested(.warm)
         server.withLock { $0?.stop(); $0 = nil }
+        _ = await (counted, sampled)
     }
 
     /// Every second: records the arrivals of the node's lists and hands the newest records to ``NodeMetrics``.
-    private func sampleArrivals() {
+    private func sampleArrivals(until shutdown: Shutdown) {
         let connection = RedisConnection(configuration: redis, logger: logger)
         defer { connection.close() }
-        while !stopped.load(ordering: .relaxed) {
+        while !shutdown.isRequested {
             let now = Date().timeIntervalSince1970
             let commands = lists.map { list in
                 ["EVAL", QueueArrivals.sample.source, "3", list, QueueArrivals.poppedKey(list), QueueArrivals.recordsKey(list), String(now), "64"]

@@ -22,20 +22,15 @@ final class SentEventCounter: Sendable {
     /// The channel Celery publishes `task-sent` on.
     var channel: String { "/\(configuration.redis.database).celeryev/task.sent" }
 
-    /// Starts listening on a thread of its own.
-    /// - Parameter stopped: polled every second; the listener ends once it returns true.
-    func start(until stopped: @escaping @Sendable () -> Bool) {
-        PosixThread.start(name: "sent-events") { [self] in run(until: stopped) }
-    }
-
-    private func run(until stopped: @Sendable () -> Bool) {
+    /// Listens until `shutdown` asks (looked at every second); blocks, so it runs on a thread of its own.
+    func run(until shutdown: Shutdown) {
         let subscriber = RedisConnection(configuration: configuration.redis, logger: logger)
         let commands = RedisConnection(configuration: configuration.redis, logger: logger)
         defer { subscriber.close(); commands.close() }
-        while !stopped() {
+        while !shutdown.isRequested {
             do {
                 try subscriber.subscribe([channel])
-                while !stopped() {
+                while !shutdown.isRequested {
                     guard let push = try subscriber.nextPush(timeout: .seconds(1)), let parts = push.array, parts.count == 3,
                         parts[0].string == "message", let payload = parts[2].string
                     else { continue }

@@ -15,6 +15,10 @@ import Glibc
 /// awaits something else (an actor, a timer, I/O on another executor), it comes back through
 /// ``enqueue(_:)``, which wakes the loop thread. Soft time limits cancel the handler's task from a
 /// timer on another thread, so they fire on time even while the handler runs.
+///
+/// `@unchecked Sendable` is sound: `jobs` and `outcome`, the only mutable state, are read and written only with
+/// `mutex` held. A pthread mutex and condition rather than `Mutex`: the loop thread sleeps on the condition
+/// between jobs, which `Mutex` cannot do.
 final class HandlerRunner: TaskExecutor, @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)

@@ -22,6 +22,8 @@ final class HeldBatch: Sendable {
         var running: ContinuousClock.Instant?
         /// Whether the watchdog sleeps until it is woken.
         var parked = false
+        /// Whether the watchdog should end (the loop has stopped and handed everything back).
+        var watchdogStopped = false
 
         var holdsMessages: Bool { !waiting.isEmpty || !finished.isEmpty }
     }
@@ -103,13 +105,13 @@ final class HeldBatch: Sendable {
         state.withLock { $0.running = nil }
     }
 
-    /// Starts the watchdog thread. `handBack` runs with the lock held and returns whether it succeeded
-    /// (it empties `waiting` and `finished`); after a failure the watchdog tries again a little later.
+    /// Starts the watchdog thread, until ``stopWatching()``. `handBack` runs with the lock held and returns whether
+    /// it succeeded (it empties `waiting` and `finished`); after a failure the watchdog tries again a little later.
     func watch(handBack: @escaping @Sendable (inout State) -> Bool) {
         PosixThread.start(name: "batch-watchdog", stackSize: 512 << 10) { [self] in
-            while true {
+            while !state.withLock({ $0.watchdogStopped }) {
                 let until: ContinuousClock.Instant? = state.withLock { state in
-                    guard state.holdsMessages else {
+                    guard state.holdsMessages, !state.watchdogStopped else {
                         state.parked = true
                         return nil
                     }
@@ -122,6 +124,17 @@ final class HeldBatch: Sendable {
                     continue
                 }
                 _ = wake.wait(timeout: .now() + .nanoseconds(max(0, (until - ContinuousClock.now).clampedNanoseconds)))
+            }
+        }
+    }
+
+    /// Ends the watchdog thread (it wakes and returns); the loop calls it once it has stopped.
+    func stopWatching() {
+        state.withLock { state in
+            state.watchdogStopped = true
+            if state.parked {
+                state.parked = false
+                wake.signal()
             }
         }
     }

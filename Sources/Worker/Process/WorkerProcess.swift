@@ -6,16 +6,11 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
-import Synchronization
 import TaskAPI
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// Set by this process's SIGTERM handler (only an atomic store is safe in a signal handler); one worker process
-/// per OS process, so one flag.
-private let workerStopRequested = Atomic<Bool>(false)
 
 /// One worker process: takes messages from Redis into its processing list — one while the queue is shallow,
 /// a batch of up to ``WorkerConfiguration/prefetchBatch`` when there is a backlog — runs them one at a time in
@@ -23,7 +18,10 @@ private let workerStopRequested = Atomic<Bool>(false)
 /// stored together by the step that takes the next batch; a task that runs longer than the hold has what the
 /// process holds handed back first (``HeldBatch``). Started by the ``Supervisor`` as a separate process of the
 /// same binary; all Redis I/O happens on its own threads, never on the cooperative pool.
-package final class WorkerProcess: @unchecked Sendable {
+///
+/// Not `Sendable`: ``run(configuration:registry:processID:logger:)`` builds it on the loop's thread, where its
+/// mutable state stays; the batch watchdog's thread gets only the `Sendable` parts (``HeldBatch``, the broker).
+package final class WorkerProcess {
     private let configuration: WorkerConfiguration
     private let registry: TaskRegistry
     /// When to recycle this process (`--max-tasks-per-child`, `--max-memory-per-child`), and why it did.
@@ -45,15 +43,19 @@ package final class WorkerProcess: @unchecked Sendable {
     /// The node's settings changed by control commands (task events, queues, time limits), read once a second.
     private let nodeSettings: NodeSettingsReader
     private let connection: RedisConnection
+    /// SIGTERM: finish the current task, then stop (the handler is ``ShutdownSignals``'; this reads its flag).
+    private let signals: ShutdownSignals
 
-    /// A worker process running the tasks of `registry` (from the application's setup).
-    package init(configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger) {
+    private init(
+        signals: ShutdownSignals, configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger
+    ) {
         let connection = RedisConnection(configuration: configuration.redis, logger: logger)
         let broker = RedisWorkerBroker(connection: connection, processID: processID, configuration: configuration)
         let supervisor = SupervisorChannel(descriptor: SupervisorChannel.childDescriptor)
         let batch = HeldBatch(hold: configuration.batchHold)
         let nodeSettings = NodeSettingsReader(node: configuration.nodeName)
         self.nodeSettings = nodeSettings
+        self.signals = signals
         self.connection = connection
         self.configuration = configuration
         self.registry = registry
@@ -71,16 +73,37 @@ package final class WorkerProcess: @unchecked Sendable {
         self.batchLimit = configuration.prefetchBatch
     }
 
-    /// Runs until SIGTERM (finish the current task, then exit) or until the supervisor goes away.
-    package func run() async {
-        installSignalHandling()
+    /// Runs a worker process for the tasks of `registry` (from the application's setup) until SIGTERM (finish the
+    /// current task, then stop) or until the supervisor goes away.
+    /// - Returns: the exit status to end with once the application's shutdown steps ran: the recycling reason's
+    ///   (`--max-tasks-per-child`, `--max-memory-per-child`), else 0.
+    package static func run(
+        configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger
+    ) async -> Int32 {
+        // The supervisor decides about shutdown (Ctrl-C reaches it, not us); SIGTERM means "finish the current task,
+        // then stop". Installed in one step (never ignored in between), so no SIGTERM is lost.
+        let signals = ShutdownSignals.install([SIGTERM], ignoring: [SIGINT])
+        let (processed, status) = await PosixThread.run(name: "worker-loop", stackSize: 8 << 20) {
+            let process = WorkerProcess(
+                signals: signals, configuration: configuration, registry: registry, processID: processID, logger: logger
+            )
+            process.start()
+            process.loop()
+            process.batch.stopWatching()
+            return (process.handler.processed, process.recycleReason?.exitStatus ?? 0)
+        }
+        logger.info("worker process stopped", metadata: ["worker.process": "\(processID)", "worker.processed": "\(processed)"])
+        return status
+    }
+
+    private func start() {
         watchSupervisor()
         supervisor.send(.registered(taskNames: registry.names + registry.aliasNames.map(\.alias)))
         FlowLimitsPublisher.publish(registry, on: connection, logger: logger)  // flow hook
         if configuration.prefetchBatch > 1 {
-            batch.watch { [self] state in
+            batch.watch { [broker, logger] state in
                 do {
-                    try handBack(&state)
+                    try Self.handBack(&state, broker: broker, logger: logger)
                     return true
                 } catch {
                     logger.error("cannot hand back the rest of a batch; retrying", metadata: ["error": "\(error)"])
@@ -88,27 +111,9 @@ package final class WorkerProcess: @unchecked Sendable {
                 }
             }
         }
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            PosixThread.start(name: "worker-loop", stackSize: 8 << 20) { [self] in
-                loop()
-                done.resume()
-            }
-        }
-        logger.info("worker process stopped", metadata: ["worker.process": "\(processID)", "worker.processed": "\(handler.processed)"])
     }
-
-    /// The exit status to end with once the application's shutdown steps ran: the recycling reason's, else 0.
-    package var exitStatus: Int32 { recycleReason?.exitStatus ?? 0 }
 
     // MARK: - Lifecycle
-
-    private func installSignalHandling() {
-        // The supervisor decides about shutdown: SIGTERM means "finish the current task, then stop". A plain
-        // handler, installed in one step: ignoring the signal first and handing it to a dispatch source after
-        // would lose a SIGTERM that arrives in between, and the process would never stop.
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM) { _ in workerStopRequested.store(true, ordering: .releasing) }
-    }
 
     /// Exits at once when the supervisor dies: its end of our stdin pipe closes.
     private func watchSupervisor() {
@@ -132,7 +137,6 @@ package final class WorkerProcess: @unchecked Sendable {
                 batch.taskEnded()
                 if let reason = recycling.taskEnded() {  // recycling hook: stop after this task, exit with the reason
                     recycleReason = reason
-                    workerStopRequested.store(true, ordering: .releasing)
                 }
                 let slow = ContinuousClock.now - started > batch.hold
                 batchLimit = slow ? 1 : min(configuration.prefetchBatch, batchLimit * 2)
@@ -164,8 +168,8 @@ package final class WorkerProcess: @unchecked Sendable {
     /// requested, after handing back what was not started (a warm stop finishes only the running task).
     private func next() throws -> Delivery? {
         while true {
-            if workerStopRequested.load(ordering: .acquiring) {
-                try batch.withState { try handBack(&$0) }
+            if recycleReason != nil || signals.stopRequested {
+                try batch.withState { try Self.handBack(&$0, broker: broker, logger: logger) }
                 return nil
             }
             if try nodeSettings.refreshIfDue(on: connection) {  // `add_consumer` / `cancel_consumer`
@@ -204,10 +208,10 @@ package final class WorkerProcess: @unchecked Sendable {
 
     /// Stores the finished tasks' results and sends the waiting messages back to the head of their queues.
     /// Runs on the loop's thread (stopping) or the watchdog's (a long task).
-    private func handBack(_ state: inout HeldBatch.State) throws {
+    private static func handBack(_ state: inout HeldBatch.State, broker: any WorkerBroker, logger: Logger) throws {
         guard state.holdsMessages else { return }
         let (acks, waiting) = (state.finished, state.waiting)
-        try persist { try broker.handBack(acknowledging: acks, waiting: waiting) }
+        try retryingTransportErrors(logger: logger) { try broker.handBack(acknowledging: acks, waiting: waiting) }
         state.finished = []
         state.waiting = []
     }

@@ -34,11 +34,12 @@ struct NodeSnapshot: Sendable {
     var taskNames: [String] = []
 }
 
-/// Listens for control messages on its own thread: Celerity's `celerity:control` channel
+/// Listens for control messages on a thread of its own (hiredis blocks): Celerity's `celerity:control` channel
 /// (`revoke --terminate`) and Celery's broadcast pidbox (`/{db}.celery.pidbox`, wire spec §9), so
 /// `celery inspect ping`, `app.control.revoke(id, terminate=True)` and Flower's inspect calls reach
-/// Celerity workers. Replies go to the caller's `<oid>.reply.celery.pidbox` list.
-final class ControlListener: @unchecked Sendable {
+/// Celerity workers. Replies go to the caller's `<oid>.reply.celery.pidbox` list. Every field is immutable and
+/// `Sendable`; the two connections live on the listener's thread only.
+final class ControlListener: Service {
     private let configuration: WorkerConfiguration
     private let logger: Logger
     private let terminate: @Sendable (String) -> Void
@@ -64,15 +65,17 @@ final class ControlListener: @unchecked Sendable {
 
     var pidboxChannel: String { "/\(configuration.redis.database).celery.pidbox" }
 
-    func start() {
-        PosixThread.start(name: "control") { [self] in run() }
+    /// Listens until `shutdown` asks (looked at every second, between messages), then closes its connections.
+    func run(until shutdown: Shutdown) async {
+        await PosixThread.run(name: "control") { [self] in listen(until: shutdown) }
     }
 
-    private func run() {
+    private func listen(until shutdown: Shutdown) {
         let subscriber = RedisConnection(configuration: configuration.redis, logger: logger)
         let commands = RedisConnection(configuration: configuration.redis, logger: logger)
+        defer { subscriber.close(); commands.close() }
         var settingsReset = false
-        while true {
+        while !shutdown.isRequested {
             do {
                 if !settingsReset {
                     // Run-time changes last until the node restarts, as Celery's: forget the last run's.
@@ -80,8 +83,8 @@ final class ControlListener: @unchecked Sendable {
                     settingsReset = true
                 }
                 try subscriber.subscribe([WorkerKeys.control, pidboxChannel])
-                while true {
-                    guard let push = try subscriber.nextPush(timeout: nil), let parts = push.array, parts.count == 3,
+                while !shutdown.isRequested {
+                    guard let push = try subscriber.nextPush(timeout: .seconds(1)), let parts = push.array, parts.count == 3,
                         parts[0].string == "message", let channel = parts[1].string, let payload = parts[2].string
                     else { continue }
                     if channel == WorkerKeys.control {

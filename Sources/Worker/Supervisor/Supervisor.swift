@@ -18,14 +18,13 @@ import Glibc
 /// leases, moves due ETA messages to their queues, reaps dead nodes' processes, enforces hard
 /// time limits, acts on `revoke --terminate`, and shuts down warm (SIGTERM) or cold (SIGQUIT or a
 /// second SIGTERM) without losing a message.
-package final class Supervisor: Sendable {
+package final class Supervisor: Service {
     private let configuration: WorkerConfiguration
     private let executable: String
     private let childArguments: [String]
     private let snapshot = Locked(NodeSnapshot())
     private let logger: Logger
     private let connection: RedisConnection
-    private let signals = SignalInbox()
     private let controlInbox = LockedQueue<String>()
     /// `/metrics`, `/healthz` and the status page; `nil` when disabled.
     private let metrics: MetricsEndpoint?
@@ -59,13 +58,14 @@ package final class Supervisor: Sendable {
         }
     }
 
-    /// Runs until shut down by a signal; returns once every worker process has stopped and every
-    /// in-flight message is finished or back on its queue.
+    /// Runs until `shutdown` asks (warm: running tasks finish, until the shutdown timeout; cold: they are killed
+    /// and their messages requeued); returns once every worker process has stopped, every in-flight message is
+    /// finished or back on its queue, and the control listener and `/metrics` have stopped.
     /// - Throws: ``RedisError`` with code `.configuration` when Redis refuses the configuration (a wrong
     ///   password, a database out of range, no such socket), at start or later: retrying cannot help, so
     ///   the node stops. Transient failures (Redis restarting, `LOADING`) are retried, never thrown.
     ///   ``MetricsBindError`` when `--metrics-address` (or `CELERITY_METRICS_ADDRESS`) was given and cannot be served.
-    package func run() async throws {
+    package func run(until shutdown: Shutdown) async throws {
         do {
             try connection.connect()
         } catch let error where error.isFatal {
@@ -73,22 +73,24 @@ package final class Supervisor: Sendable {
         } catch {
             logger.warning("cannot reach Redis yet; starting and retrying", metadata: ["error": "\(error)"])
         }
-        signals.install()
+        var serving: [any Service] = []
         if let metrics, let address = configuration.metricsAddress {
             do {
-                try metrics.start(address: address)
+                try metrics.bind(address: address)
+                serving.append(metrics)
             } catch {
                 if configuration.metricsAddressRequired { throw MetricsBindError(address: address, reason: "\(error)") }
                 logger.error("cannot serve /metrics on \(address): \(error); running without it (set --metrics-address)")
             }
         }
-        defer { metrics?.stop() }
         let inbox = controlInbox
         let snapshot = self.snapshot
-        ControlListener(
-            configuration: configuration, logger: logger, terminate: { inbox.post($0) },
-            snapshot: { snapshot.value }, settings: settings, pool: poolTarget
-        ).start()
+        serving.append(
+            ControlListener(
+                configuration: configuration, logger: logger, terminate: { inbox.post($0) },
+                snapshot: { snapshot.value }, settings: settings, pool: poolTarget
+            )
+        )
         logger.info(
             "worker node starting",
             metadata: [
@@ -96,21 +98,25 @@ package final class Supervisor: Sendable {
                 "worker.concurrency": "\(max(1, configuration.concurrency))", "redis.endpoint": "\(configuration.redis.redactedURL)",
             ]
         )
-        let (processed, fatal) = await withCheckedContinuation { (done: CheckedContinuation<(Int, RedisError?), Never>) in
-            PosixThread.start(name: "supervisor") { [self] in
-                var loop = SupervisorLoop(
-                    configuration: configuration, logger: logger, connection: connection, metrics: metrics?.node, snapshot: snapshot,
-                    pool: ProcessPool(
-                        configuration: configuration, executable: executable, childArguments: childArguments, connection: connection,
-                        logger: logger
-                    ),
-                    settings: settings, poolTarget: poolTarget,
-                    leases: LeaseKeeper(configuration: configuration, connection: connection, logger: logger)
-                )
-                loop.run(signals: signals, control: controlInbox)
-                done.resume(returning: (loop.pool.processed, loop.fatal))
-            }
+        // The control listener and /metrics answer until the pool has stopped (`inspect active` and scrapes
+        // work during a warm shutdown), then stop with it.
+        let servingStopped = Shutdown()
+        async let served: Void = ServiceGroup(serving).run(until: servingStopped)
+        let (processed, fatal) = await PosixThread.run(name: "supervisor") { [self] in
+            var loop = SupervisorLoop(
+                configuration: configuration, logger: logger, connection: connection, metrics: metrics?.node, snapshot: snapshot,
+                pool: ProcessPool(
+                    configuration: configuration, executable: executable, childArguments: childArguments, connection: connection,
+                    logger: logger
+                ),
+                settings: settings, poolTarget: poolTarget,
+                leases: LeaseKeeper(configuration: configuration, connection: connection, logger: logger)
+            )
+            loop.run(until: shutdown, control: controlInbox)
+            return (loop.pool.processed, loop.fatal)
         }
+        servingStopped.request(.cold)
+        try await served
         if let fatal { throw fatal }
         logger.info("worker node stopped", metadata: ["worker.node": "\(configuration.nodeName)", "worker.processed": "\(processed)"])
     }

@@ -12,8 +12,10 @@ import Glibc
 #endif
 
 /// The supervisor's loop and the state only it touches (a value owned by the loop's thread): every tick it reads
-/// what the processes reported, handles exits, signals and `revoke --terminate`, enforces hard time limits,
-/// restarts processes, and runs the timed housekeeping (heartbeat, ETA promotion, reaping).
+/// what the processes reported, handles exits, the shutdown asked for (``Shutdown``) and `revoke --terminate`,
+/// enforces hard time limits, restarts processes, and runs the timed housekeeping (heartbeat, ETA promotion,
+/// reaping). The lease keeper, the ETA promoter and the reaper are its timed steps, not services of their own:
+/// they share its Redis connection and its view of the pool.
 struct SupervisorLoop {
     let configuration: WorkerConfiguration
     let logger: Logger
@@ -53,11 +55,11 @@ struct SupervisorLoop {
         self.desiredProcesses = poolTarget.value.processes
     }
 
-    /// How often the supervisor looks at its processes, signals, control messages and timers.
+    /// How often the supervisor looks at its processes, the shutdown asked for, control messages and timers.
     private static let tick = Duration.milliseconds(50)
 
-    /// Runs until every process has stopped after a shutdown.
-    mutating func run(signals: SignalInbox, control: LockedQueue<String>) {
+    /// Runs until every process has stopped after `shutdown` asked (warm or cold), reading it every tick.
+    mutating func run(until requested: Shutdown, control: LockedQueue<String>) {
         var nextHeartbeat = ContinuousClock.now
         var nextPromote = ContinuousClock.now
         var nextReap = ContinuousClock.now
@@ -68,7 +70,7 @@ struct SupervisorLoop {
             pool.readEvents { reported.append($0) }
             for event in reported { handle(event) }
             while let exit = pool.nextExit() { childExited(exit) }
-            for signal in signals.drain() { handleSignal(signal) }
+            follow(requested.level)
             if shutdown != .running, pool.isEmpty { break }
             let now = ContinuousClock.now
             pool.enforceHardTimeLimits(now: now)
@@ -186,8 +188,9 @@ struct SupervisorLoop {
         return try connection.pipeline(keys.map { ["LLEN", $0] }).reduce(0) { $0 + ($1.integer ?? 0) }
     }
 
-    private mutating func handleSignal(_ signal: Int32) {
-        guard let next = shutdown.after(signal: signal, now: .now, timeout: configuration.shutdownTimeout) else { return }
+    /// Starts the shutdown `asked` for, once: warm stops the processes after their task, cold kills them.
+    private mutating func follow(_ asked: ShutdownLevel) {
+        guard let next = shutdown.after(request: asked, now: .now, timeout: configuration.shutdownTimeout) else { return }
         shutdown = next
         if next == .cold {
             logger.warning("cold shutdown: requeueing running tasks' messages now")
