@@ -211,7 +211,7 @@ package final class WorkerProcess {
     private static func handBack(_ state: inout HeldBatch.State, broker: any WorkerBroker, logger: Logger) throws {
         guard state.holdsMessages else { return }
         let (acks, waiting) = (state.finished, state.waiting)
-        try retryingTransportErrors(logger: logger) { try broker.handBack(acknowledging: acks, waiting: waiting) }
+        _ = try retryingTransportErrors(logger: logger) { try broker.handBack(acknowledging: acks, waiting: waiting) }
         state.finished = []
         state.waiting = []
     }
