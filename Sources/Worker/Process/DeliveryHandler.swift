@@ -70,8 +70,8 @@ final class DeliveryHandler {
             return
         }
         var log = logger
-        // One metadata update, not three: a handler may re-render all its metadata on each change.
-        log.handler.metadata.merge(["task.id": "\(message.id)", "task.name": "\(message.task)", "queue": "\(message.queue)"]) { $1 }
+        // The task's fields become metadata only when a line is written (most levels drop every line of a task).
+        log.handler = TaskLogHandler(base: logger.handler, taskID: message.id, name: message.task, queue: message.queue)
         let now = Date()
         let plainReport = TaskReport(taskID: message.id, outcome: nil, name: message.task, queue: message.queue)
         guard let definition = registry[message.task] else {

@@ -137,9 +137,11 @@ package final class WorkerProcess: @unchecked Sendable {
                 let slow = ContinuousClock.now - started > batch.hold
                 batchLimit = slow ? 1 : min(configuration.prefetchBatch, batchLimit * 2)
             } catch let error as RedisError where error.isFatal {
+                supervisor.flush()
                 logger.critical("Redis refuses the configuration; stopping", metadata: ["error": "\(error)"])
                 exit(WorkerExit.configurationError)
             } catch {
+                supervisor.flush()  // a finished task's report does not wait for the back-off
                 failures += 1
                 logger.error("Redis error in worker loop; retrying", metadata: ["error": "\(error)"])
                 PosixThread.sleep(for: Backoff.redisStep.delay(afterAttempts: failures))
@@ -153,6 +155,7 @@ package final class WorkerProcess: @unchecked Sendable {
         do {
             try handler.handle(delivery)
         } catch {
+            supervisor.flush()
             logger.critical("Redis refused a worker step; exiting so the message is requeued", metadata: ["error": "\(error)"])
             exit((error as? RedisError)?.isFatal == true ? WorkerExit.configurationError : EX_TEMPFAIL)
         }
@@ -162,12 +165,15 @@ package final class WorkerProcess: @unchecked Sendable {
 
     /// The next message to run, taking more from Redis when the batch is used up; `nil` once a stop was
     /// requested, after handing back what was not started (a warm stop finishes only the running task).
+    /// The last task's report goes to the supervisor with the next task's start, or before any Redis step.
     private func next() throws -> Delivery? {
         while true {
             if workerStopRequested.load(ordering: .acquiring) {
+                supervisor.flush()
                 try batch.withState { try handBack(&$0) }
                 return nil
             }
+            if nodeSettings.refreshIsDue { supervisor.flush() }
             if try nodeSettings.refreshIfDue(on: connection) {  // `add_consumer` / `cancel_consumer`
                 order = FetchOrder(
                     queues: nodeSettings.current.queues ?? configuration.queues, strategy: configuration.queueOrderStrategy
@@ -177,8 +183,10 @@ package final class WorkerProcess: @unchecked Sendable {
             case .start(let delivery):
                 return delivery
             case .stale:
+                supervisor.flush()
                 try take(limit: 0)
             case .empty:
+                supervisor.flush()
                 if try !take(limit: batchLimit) { try idleTake() }
             }
         }

@@ -82,6 +82,9 @@ final class NodeSettingsReader {
         key = WorkerKeys.nodeSettings(node)
     }
 
+    /// Whether ``refreshIfDue(on:)`` would read Redis now.
+    var refreshIsDue: Bool { ContinuousClock.now >= nextRead }
+
     /// Reads the settings again when a second has passed since the last read.
     /// - Returns: `true` when they changed.
     /// - Throws: ``RedisError`` when Redis cannot be read (the caller's loop retries).
