@@ -9,7 +9,8 @@
 #   TASK_CPU_MODE=callgrind bash bench/task-cpu.sh 5000     # + instructions per task (valgrind, ~50× slower)
 #   TASK_CPU_MODE=perf bash bench/task-cpu.sh 20000         # + a `perf record -g` profile of the worker processes
 #
-# Prints one line: tasks, drain seconds, tasks/s, worker µs/task, Redis µs/task, load average; with callgrind also
+# Prints one line: tasks, drain seconds, tasks/s, µs/task of the worker processes, the supervisor and Redis, the
+# larger worker process's RSS right after the drain, the load average; with callgrind also
 # the instructions per task of each worker process (`callgrind_control -z` after warm-up, `-d` after the drain) and
 # the profile files' directory, with perf the `perf.data` path (read it with `perf report --no-children -i …`).
 set -euo pipefail
@@ -86,14 +87,15 @@ supervisor1=$(ticks "$supervisor")
 redis1=$(redis_cpu)
 [ "$mode" = callgrind ] && for pid in "${workers[@]}"; do callgrind_control -d "$pid" >/dev/null; done
 if [ "$mode" = perf ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
+rss=$(for pid in "${workers[@]}"; do awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"; done | sort -n | tail -n 1)
 stored=$(r eval "return #redis.call('keys','celery-task-meta-*')" 0)
 [ "$stored" -ge $((count + 20)) ] || { echo "task-cpu.sh: only $stored of $((count + 20)) results stored" >&2; exit 1; }
 
 hz=$(getconf CLK_TCK)
 awk -v n="$count" -v s="$start" -v e="$end" -v t0="$ticks0" -v t1="$ticks1" -v hz="$hz" -v r0="$redis0" -v r1="$redis1" -v u0="$supervisor0" -v u1="$supervisor1" \
-    -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
-    printf "tasks %d  drain %.2f s  %.0f tasks/s  worker processes %.1f µs/task  supervisor %.1f µs/task  redis %.1f µs/task  load %s\n",
-        n, e - s, n / (e - s), (t1 - t0) / hz * 1e6 / n, (u1 - u0) / hz * 1e6 / n, (r1 - r0) * 1e6 / n, load }'
+    -v rss="$rss" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
+    printf "tasks %d  drain %.2f s  %.0f tasks/s  worker processes %.1f µs/task  supervisor %.1f µs/task  redis %.1f µs/task  worker RSS after %.1f MiB  load %s\n",
+        n, e - s, n / (e - s), (t1 - t0) / hz * 1e6 / n, (u1 - u0) / hz * 1e6 / n, (r1 - r0) * 1e6 / n, rss / 1024, load }'
 if [ "$mode" = callgrind ]; then
     total=0
     for pid in "${workers[@]}"; do

@@ -94,7 +94,11 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral, Se
     /// not with `==` (which also merges canonically equivalent keys and costs a call into the string runtime).
     private static func sameCodePoints(_ a: String, _ b: String) -> Bool {
         let same = a.utf8.withContiguousStorageIfAvailable { a in
-            b.utf8.withContiguousStorageIfAvailable { b in a.elementsEqual(b) }
+            b.utf8.withContiguousStorageIfAvailable { b in
+                guard a.count == b.count else { return false }
+                for index in 0..<a.count where a[index] != b[index] { return false }
+                return true
+            }
         }
         return (same ?? nil) ?? a.utf8.elementsEqual(b.utf8)
     }

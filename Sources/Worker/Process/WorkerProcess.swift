@@ -51,7 +51,9 @@ package final class WorkerProcess: @unchecked Sendable {
         let connection = RedisConnection(configuration: configuration.redis, logger: logger)
         let broker = RedisWorkerBroker(connection: connection, processID: processID, configuration: configuration)
         let supervisor = SupervisorChannel(descriptor: SupervisorChannel.childDescriptor)
-        let batch = HeldBatch(hold: configuration.batchHold)
+        // A finished task's report goes to the supervisor with the next task's start, or before any Redis step.
+        let batch = HeldBatch(hold: configuration.batchHold, beforeStep: { supervisor.flush() })
+        HeapPadding.apply()
         let nodeSettings = NodeSettingsReader(node: configuration.nodeName)
         self.nodeSettings = nodeSettings
         self.connection = connection
@@ -165,11 +167,9 @@ package final class WorkerProcess: @unchecked Sendable {
 
     /// The next message to run, taking more from Redis when the batch is used up; `nil` once a stop was
     /// requested, after handing back what was not started (a warm stop finishes only the running task).
-    /// The last task's report goes to the supervisor with the next task's start, or before any Redis step.
     private func next() throws -> Delivery? {
         while true {
             if workerStopRequested.load(ordering: .acquiring) {
-                supervisor.flush()
                 try batch.withState { try handBack(&$0) }
                 return nil
             }
@@ -183,10 +183,8 @@ package final class WorkerProcess: @unchecked Sendable {
             case .start(let delivery):
                 return delivery
             case .stale:
-                supervisor.flush()
                 try take(limit: 0)
             case .empty:
-                supervisor.flush()
                 if try !take(limit: batchLimit) { try idleTake() }
             }
         }

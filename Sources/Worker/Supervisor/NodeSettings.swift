@@ -82,9 +82,6 @@ final class NodeSettingsReader {
         key = WorkerKeys.nodeSettings(node)
     }
 
-    /// Whether ``refreshIfDue(on:)`` would read Redis now.
-    var refreshIsDue: Bool { ContinuousClock.now >= nextRead }
-
     /// Reads the settings again when a second has passed since the last read.
     /// - Returns: `true` when they changed.
     /// - Throws: ``RedisError`` when Redis cannot be read (the caller's loop retries).
@@ -97,4 +94,7 @@ final class NodeSettingsReader {
         defer { current = settings }
         return settings != current
     }
+
+    /// Whether ``refreshIfDue(on:)`` would read Redis now.
+    var refreshIsDue: Bool { ContinuousClock.now >= nextRead }
 }
