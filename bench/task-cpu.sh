@@ -6,7 +6,8 @@
 #
 #   bash bench/task-cpu.sh                                  # release build, 20,000 tasks
 #   CELERITY_BENCH_BIN=/tmp/celerity-bench bash bench/task-cpu.sh 20000
-#   TASK_CPU_MODE=callgrind bash bench/task-cpu.sh 5000     # + instructions per task (valgrind, ~50× slower)
+#   TASK_CPU_MODE=callgrind bash bench/task-cpu.sh 5000     # + instructions per task (valgrind, ~50× slower;
+#       valgrind refuses the release binary's debug info: give it a copy made by `strip --strip-debug`)
 #   TASK_CPU_MODE=perf bash bench/task-cpu.sh 20000         # + a `perf record -g` profile of the worker processes
 #
 # Prints one line: tasks, drain seconds, tasks/s, µs/task of the worker processes, the supervisor and Redis, the
@@ -55,6 +56,7 @@ supervisor=$!
 pids+=("$supervisor")
 for _ in $(seq $((wait_seconds * 10))); do
     [ "$(r scard celerity:processes)" -ge 2 ] && break
+    kill -0 "$supervisor" 2>/dev/null || { echo "task-cpu.sh: the worker exited ($state/worker.log)" >&2; exit 1; }
     sleep 0.1
 done
 [ "$(r scard celerity:processes)" -ge 2 ] || { echo "task-cpu.sh: worker processes did not register ($state/worker.log)" >&2; exit 1; }
