@@ -67,7 +67,8 @@ package final class WorkerProcess: @unchecked Sendable {
         self.batch = batch
         self.handler = DeliveryHandler(
             configuration: configuration, registry: registry, processID: processID, logger: logger, broker: broker,
-            tellSupervisor: supervisor.send, acknowledgeLater: batch.finish, nodeSettings: nodeSettings
+            tellSupervisor: supervisor.send, acknowledgeLater: batch.finish, nodeSettings: nodeSettings,
+            flushReports: supervisor.flush
         )
         self.order = FetchOrder(queues: configuration.queues, strategy: configuration.queueOrderStrategy)
         self.batchLimit = configuration.prefetchBatch
