@@ -90,17 +90,18 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral, Se
         return nil
     }
 
-    /// Whether two keys have the same UTF-8 bytes, which is having the same code points: compared byte by byte,
-    /// not with `==` (which also merges canonically equivalent keys and costs a call into the string runtime).
+    /// `==` rules out unequal keys cheaply; keys it calls equal may still differ as code points.
     private static func sameCodePoints(_ a: String, _ b: String) -> Bool {
-        let same = a.utf8.withContiguousStorageIfAvailable { a in
-            b.utf8.withContiguousStorageIfAvailable { b in
+        guard a == b else { return false }
+        var a = a
+        var b = b
+        return a.withUTF8 { a in
+            b.withUTF8 { b in
                 guard a.count == b.count else { return false }
                 for index in 0..<a.count where a[index] != b[index] { return false }
                 return true
             }
         }
-        return (same ?? nil) ?? a.utf8.elementsEqual(b.utf8)
     }
 
     /// The keys in order.
