@@ -6,7 +6,7 @@ import Glibc
 ///
 /// Each step of a busy worker process allocates a few hundred KiB for a moment (the batch's messages, the results
 /// it stores, the command hiredis writes) and frees them. By default glibc gives the heap's top back to the kernel as
-/// soon as 128 KiB of it are free, so the next step faults every page in again (zeroed by the kernel): about a tenth
+/// soon as 128 KiB of it are free, so the next step faults every page in again (zeroed by the kernel): 6–9 %
 /// of a worker process's CPU in a drain (bench/results/2026-12-06-cpu.md). Keeping 1 MiB stops that, at most 1 MiB
 /// more resident memory.
 enum HeapPadding {
