@@ -200,4 +200,26 @@ import Testing
         let result = try TaskResult.decode(#"{"status": "SUCCESS", "result": null}"#, taskID: "from-key")
         #expect(result.taskID == "from-key" && result.state == .success && result.result == .null)
     }
+
+    /// `encoded()` writes a document without extended fields member by member; it is byte for byte the
+    /// serialised ``TaskResult/document`` (the general path), whatever is set and whatever needs escaping.
+    @Test func encodedIsTheSerialisedDocument() throws {
+        let date = try Self.date("2026-11-22T19:58:54.369222+00:00")
+        let results = [
+            TaskResult(taskID: "a5dedfec-f7d2-4869-92d1-4ecb394840bd", state: .success, result: .null, dateDone: date),
+            TaskResult(taskID: "id", state: .started, result: ["pid": 7, "hostname": "w@h"], children: [], dateDone: nil),
+            TaskResult(
+                taskID: "é\"\n", state: .failure, result: RemoteError(type: "ValueError", message: "bö\tom").json,
+                traceback: Self.failureTraceback, children: [[["c1", nil], nil]], dateDone: date, groupID: "g\u{1}",
+                parentID: "p"
+            ),
+            TaskResult(taskID: "id", state: .retry, result: 1.5, dateDone: date, parentID: "p"),
+            TaskResult(taskID: "id", state: .success, result: 2, dateDone: date, groupID: "g"),
+            TaskResult(taskID: "id", state: .success, result: 2, dateDone: date, extended: ["name": "t", "task_id": "x"]),
+        ]
+        for result in results {
+            #expect(result.encoded() == JSONValue.object(result.document).serialized)
+            #expect(try TaskResult.decode(result.encoded(), taskID: "") == result || !result.extended.isEmpty)
+        }
+    }
 }

@@ -130,8 +130,34 @@ public struct TaskResult: Sendable, Hashable {
         return object
     }
 
-    /// The document's bytes, as stored and published.
-    public func encoded() -> String { JSONValue.object(document).serialized }
+    /// The document's bytes, as stored and published: ``document`` serialised. Without extended fields (the usual
+    /// result, written once per task) its members are written straight into the text, in the same order.
+    public func encoded() -> String {
+        guard extended.isEmpty else { return JSONValue.object(document).serialized }
+        var text = TextBuffer(capacity: 192)
+        text.append(#"{"status": "#)
+        text.writeJSON(state.rawValue)
+        text.append(#", "result": "#)
+        text.writeJSON(result)
+        text.append(#", "traceback": "#)
+        if let traceback { text.writeJSON(traceback) } else { text.append("null") }
+        text.append(#", "children": "#)
+        text.writeJSON(children)
+        text.append(#", "date_done": "#)
+        if let dateDone { text.writeJSON(CeleryTime.format(dateDone)) } else { text.append("null") }
+        if let groupID {
+            text.append(#", "group_id": "#)
+            text.writeJSON(groupID)
+        }
+        if let parentID {
+            text.append(#", "parent_id": "#)
+            text.writeJSON(parentID)
+        }
+        text.append(#", "task_id": "#)
+        text.writeJSON(taskID)
+        text.append("}")
+        return text.text
+    }
 
     private static let knownKeys: Set<String> = [
         "status", "result", "traceback", "children", "date_done", "group_id", "parent_id", "task_id",

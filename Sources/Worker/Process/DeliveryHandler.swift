@@ -26,6 +26,8 @@ final class DeliveryHandler {
     private let tellSupervisor: (WorkerEvent) -> Void
     /// Takes the acknowledgement of a finished task: the next broker step stores its result, then acknowledges it.
     private let acknowledgeLater: (PendingAck) -> Void
+    /// Writes the supervisor the reports that wait (``SupervisorChannel/flush()``), before anything that can wait.
+    private let flushReports: () -> Void
     private let handlers = HandlerRunner()
     private let transport: BrokerTaskTransport
     /// The node's run-time settings (``NodeSettings``: task events, time limits), refreshed by the process's loop.
@@ -36,8 +38,9 @@ final class DeliveryHandler {
     init(
         configuration: WorkerConfiguration, registry: TaskRegistry, processID: String, logger: Logger, broker: any WorkerBroker,
         tellSupervisor: @escaping (WorkerEvent) -> Void, acknowledgeLater: @escaping (PendingAck) -> Void,
-        nodeSettings: NodeSettingsReader
+        nodeSettings: NodeSettingsReader, flushReports: @escaping () -> Void = {}
     ) {
+        self.flushReports = flushReports
         self.configuration = configuration
         self.registry = registry
         self.processID = processID
@@ -70,8 +73,8 @@ final class DeliveryHandler {
             return
         }
         var log = logger
-        // One metadata update, not three: a handler may re-render all its metadata on each change.
-        log.handler.metadata.merge(["task.id": "\(message.id)", "task.name": "\(message.task)", "queue": "\(message.queue)"]) { $1 }
+        // The task's fields become metadata only when a line is written (most levels drop every line of a task).
+        log.handler = TaskLogHandler(base: logger.handler, taskID: message.id, name: message.task, queue: message.queue)
         let now = Date()
         let plainReport = TaskReport(taskID: message.id, outcome: nil, name: message.task, queue: message.queue)
         guard let definition = registry[message.task] else {
@@ -118,6 +121,7 @@ final class DeliveryHandler {
         }
         if let eta = message.eta, eta > Date() {
             // Due within 200 ms: not worth a trip through the ETA set, but never run before the ETA (as Celery).
+            flushReports()
             PosixThread.sleep(for: Duration(checkedSeconds: eta.timeIntervalSinceNow) ?? .zero)
         }
         log.info("task received", metadata: ["task.retries": "\(message.retries)"])
@@ -126,10 +130,18 @@ final class DeliveryHandler {
     }
 
     /// Runs one idempotent broker step, retrying transport failures for up to five minutes
-    /// (``retryingTransportErrors(for:logger:_:)``), so a finished task's result is not lost to an outage.
+    /// (``retryingTransportErrors(for:logger:_:)``), so a finished task's result is not lost to an outage. A failed
+    /// attempt writes the waiting reports first, so none waits for the back-off.
     @discardableResult
     private func persist<T>(_ step: () throws -> T) throws -> T {
-        try retryingTransportErrors(logger: logger, step)
+        try retryingTransportErrors(logger: logger) {
+            do {
+                return try step()
+            } catch {
+                flushReports()
+                throw error
+            }
+        }
     }
 
     /// The context a handler and the middleware see for `message`.
@@ -362,6 +374,7 @@ final class DeliveryHandler {
                 )
                 return
             } catch {
+                flushReports()
                 attempt += 1
                 logger.error("cannot dead-letter message; retrying", metadata: ["error": "\(error)"])
                 if attempt > 20 { return }  // it stays in the processing list and is recovered later

@@ -41,7 +41,7 @@ struct FetchOrder {
         // After messages taken from a ready list: the first one's pop number, the rest follow it. Held messages read
         // again (their revocation re-checked) keep the numbers they were taken with.
         if let index = batch.list, let first = batch.firstPop {
-            batchPops = [:]
+            batchPops.removeAll(keepingCapacity: true)  // refilled with as many: no rehashing per batch
             for position in deliveries.indices {
                 let pop = Delivery.Pop(list: lists[index], number: first + position)
                 deliveries[position].pop = pop

@@ -45,10 +45,14 @@ final class HeldBatch: Sendable {
     let revocationWindow: Duration
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
+    /// Runs before each Redis step on the batch (``step(_:)``, ``withState(_:)``): the worker process writes the
+    /// supervisor the reports that wait (``SupervisorChannel/flush()``), as a step can take a while.
+    private let beforeStep: @Sendable () -> Void
 
-    init(hold: Duration) {
+    init(hold: Duration, beforeStep: @escaping @Sendable () -> Void = {}) {
         self.hold = hold
         self.revocationWindow = min(hold, .milliseconds(2))
+        self.beforeStep = beforeStep
     }
 
     /// Runs one of the loop's Redis steps, between tasks: `body` gets the finished tasks (to store and
@@ -56,6 +60,7 @@ final class HeldBatch: Sendable {
     /// only while a task runs, and a hand-back it started has ended before the loop could end its task. When
     /// `body` throws, the finished tasks stay for the next step. Returns whether any message waits.
     func step(_ body: ([PendingAck]) throws -> [Delivery]) throws -> Bool {
+        beforeStep()
         let finished = state.withLock { state in
             defer { state.finished = [] }
             return state.finished
@@ -76,6 +81,7 @@ final class HeldBatch: Sendable {
 
     /// Runs `body` on the state with the lock held (the watchdog waits meanwhile).
     func withState(_ body: (inout State) throws -> Void) throws {
+        beforeStep()
         try state.withLock { try body(&$0) }
     }
 

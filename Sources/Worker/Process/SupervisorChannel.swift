@@ -1,19 +1,48 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// The pipe on which a worker process tells its supervisor what it does: one ``WorkerEvent`` per line.
 /// Every field is escaped (``WorkerEvent/escape(_:)``), so no content — a task id with a newline or a tab,
 /// a queue name from a message — can end a line, add a field or forge an event.
-struct SupervisorChannel: Sendable {
+///
+/// A task's `done` line waits for the next line (the next task's `start`) or ``flush()``, so a busy process writes
+/// one line pair per task in one `write`, not two; the process flushes before anything that can wait (a Redis
+/// step, a back-off, an exit), so the supervisor never sees a finished task as running for longer than that.
+final class SupervisorChannel: Sendable {
     /// The descriptor a worker process finds the pipe on.
     static let childDescriptor: Int32 = 3
 
     let descriptor: Int32
+    /// `done` lines not written yet.
+    private let pending = Mutex<[UInt8]>([])
 
-    /// Writes one event; a closed pipe (supervisor gone) is ignored — the parent watch exits the process.
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    /// Writes one event, after the lines that wait; a `done` (``WorkerEvent/finished(_:)``) waits for the next
+    /// event or ``flush()``. A closed pipe (supervisor gone) is ignored — the parent watch exits the process.
     func send(_ event: WorkerEvent) {
-        _ = writeAll(event.encodedLine, to: descriptor)
+        if case .finished = event {
+            pending.withLock { $0 += event.encodedLine }
+            return
+        }
+        let bytes = pending.withLock { pending in
+            defer { pending = [] }
+            return pending.isEmpty ? event.encodedLine : pending + event.encodedLine
+        }
+        _ = writeAll(bytes, to: descriptor)
+    }
+
+    /// Writes the lines that wait, if any.
+    func flush() {
+        let bytes = pending.withLock { pending in
+            defer { pending = [] }
+            return pending
+        }
+        if !bytes.isEmpty { _ = writeAll(bytes, to: descriptor) }
     }
 }
 

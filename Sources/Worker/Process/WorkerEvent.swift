@@ -58,6 +58,7 @@ enum WorkerEvent: Sendable, Equatable {
     /// The line as written to the pipe.
     var encodedLine: [UInt8] {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
         for (index, field) in fields.enumerated() {
             if index > 0 { bytes.append(0x09) }
             Self.escape(field, into: &bytes)
@@ -109,6 +110,12 @@ enum WorkerEvent: Sendable, Equatable {
 
     /// Appends `field` with `%`, tab, LF and CR written as `%25`, `%09`, `%0A`, `%0D`.
     static func escape(_ field: String, into bytes: inout [UInt8]) {
+        let copied = field.utf8.withContiguousStorageIfAvailable { utf8 in
+            guard !utf8.contains(where: { $0 == 0x25 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else { return false }
+            bytes.append(contentsOf: utf8)  // the usual field: nothing to escape, copied in one step
+            return true
+        }
+        if copied == true { return }
         for byte in field.utf8 {
             switch byte {
             case 0x25, 0x09, 0x0A, 0x0D:

@@ -52,7 +52,9 @@ package final class WorkerProcess {
         let connection = RedisConnection(configuration: configuration.redis, logger: logger)
         let broker = RedisWorkerBroker(connection: connection, processID: processID, configuration: configuration)
         let supervisor = SupervisorChannel(descriptor: SupervisorChannel.childDescriptor)
-        let batch = HeldBatch(hold: configuration.batchHold)
+        // A finished task's report goes to the supervisor with the next task's start, or before any Redis step.
+        let batch = HeldBatch(hold: configuration.batchHold, beforeStep: { supervisor.flush() })
+        HeapPadding.apply()
         let nodeSettings = NodeSettingsReader(node: configuration.nodeName)
         self.nodeSettings = nodeSettings
         self.signals = signals
@@ -67,7 +69,8 @@ package final class WorkerProcess {
         self.batch = batch
         self.handler = DeliveryHandler(
             configuration: configuration, registry: registry, processID: processID, logger: logger, broker: broker,
-            tellSupervisor: supervisor.send, acknowledgeLater: batch.finish, nodeSettings: nodeSettings
+            tellSupervisor: supervisor.send, acknowledgeLater: batch.finish, nodeSettings: nodeSettings,
+            flushReports: supervisor.flush
         )
         self.order = FetchOrder(queues: configuration.queues, strategy: configuration.queueOrderStrategy)
         self.batchLimit = configuration.prefetchBatch
@@ -141,9 +144,11 @@ package final class WorkerProcess {
                 let slow = ContinuousClock.now - started > batch.hold
                 batchLimit = slow ? 1 : min(configuration.prefetchBatch, batchLimit * 2)
             } catch let error as RedisError where error.isFatal {
+                supervisor.flush()
                 logger.critical("Redis refuses the configuration; stopping", metadata: ["error": "\(error)"])
                 exit(WorkerExit.configurationError)
             } catch {
+                supervisor.flush()  // a finished task's report does not wait for the back-off
                 failures += 1
                 logger.error("Redis error in worker loop; retrying", metadata: ["error": "\(error)"])
                 PosixThread.sleep(for: Backoff.redisStep.delay(afterAttempts: failures))
@@ -157,6 +162,7 @@ package final class WorkerProcess {
         do {
             try handler.handle(delivery)
         } catch {
+            supervisor.flush()
             logger.critical("Redis refused a worker step; exiting so the message is requeued", metadata: ["error": "\(error)"])
             exit((error as? RedisError)?.isFatal == true ? WorkerExit.configurationError : EX_TEMPFAIL)
         }
@@ -172,6 +178,7 @@ package final class WorkerProcess {
                 try batch.withState { try Self.handBack(&$0, broker: broker, logger: logger) }
                 return nil
             }
+            if nodeSettings.refreshIsDue { supervisor.flush() }
             if try nodeSettings.refreshIfDue(on: connection) {  // `add_consumer` / `cancel_consumer`
                 order = FetchOrder(
                     queues: nodeSettings.current.queues ?? configuration.queues, strategy: configuration.queueOrderStrategy

@@ -94,4 +94,7 @@ final class NodeSettingsReader {
         defer { current = settings }
         return settings != current
     }
+
+    /// Whether ``refreshIfDue(on:)`` would read Redis now.
+    var refreshIsDue: Bool { ContinuousClock.now >= nextRead }
 }
