@@ -42,6 +42,8 @@ package final class WorkerProcess: @unchecked Sendable {
     /// How many messages the next step may take: ``WorkerConfiguration/prefetchBatch`` at first, 1 after a task
     /// longer than the hold (whose batch was handed back), doubling again after each shorter one.
     private var batchLimit: Int
+    /// How long the next idle poll blocks on the first list (loop thread only).
+    private var idleWait: IdleWait
     /// The node's settings changed by control commands (task events, queues, time limits), read once a second.
     private let nodeSettings: NodeSettingsReader
     private let connection: RedisConnection
@@ -69,6 +71,7 @@ package final class WorkerProcess: @unchecked Sendable {
         )
         self.order = FetchOrder(queues: configuration.queues, strategy: configuration.queueOrderStrategy)
         self.batchLimit = configuration.prefetchBatch
+        self.idleWait = IdleWait(longest: configuration.idlePollInterval)
     }
 
     /// Runs until SIGTERM (finish the current task, then exit) or until the supervisor goes away.
@@ -194,12 +197,13 @@ package final class WorkerProcess: @unchecked Sendable {
         }
     }
 
-    /// With nothing ready, waits briefly on the first queue's default bucket, then takes one message.
+    /// With nothing ready, waits on the first queue's default bucket (``IdleWait``), then takes one message.
     private func idleTake() throws {
-        _ = try batch.step { acks in
+        let wait = idleWait.next(notAfter: nodeSettings.untilNextRead)
+        idleWait.record(tookMessages: try batch.step { acks in
             let lists = order.lists
-            return order.accept(try broker.idleTake(acknowledging: acks, from: lists, wait: configuration.idlePollInterval), from: lists)
-        }
+            return order.accept(try broker.idleTake(acknowledging: acks, from: lists, wait: wait), from: lists)
+        })
     }
 
     /// Stores the finished tasks' results and sends the waiting messages back to the head of their queues.
