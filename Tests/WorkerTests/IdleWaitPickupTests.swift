@@ -20,12 +20,12 @@ extension WorkerTests {
         return Int(calls) ?? 0
     }
 
-    /// Waits until the idle process's wait has grown to `--idle-poll-interval` (1 s): 50, 100, … 800 ms, 1 s
-    /// is six polls after the last message, so seven more polls.
-    func waitUntilFullyIdle(_ f: WorkerFixture, node: WorkerNode) async throws {
+    /// Waits until each of the node's `processes` idle processes has its wait grown to `--idle-poll-interval`
+    /// (1 s): 50, 100, … 800 ms, 1 s is six polls after the last message, so seven more polls each.
+    func waitUntilFullyIdle(_ f: WorkerFixture, node: WorkerNode, processes: Int) async throws {
         let start = try await idlePolls(f)
         try await f.poll("the idle wait to reach --idle-poll-interval", timeout: .seconds(30), every: .milliseconds(50), node: node) {
-            try await self.idlePolls(f) >= start + 7 ? true : nil
+            try await self.idlePolls(f) >= start + 7 * processes ? true : nil
         }
     }
 
@@ -51,12 +51,13 @@ extension WorkerTests {
             let node = try await f.startWorker(
                 ["-Q", "first,other", "--queue-order-strategy", "priority", "--idle-poll-interval", "1"], concurrency: 1
             )
-            try await waitUntilFullyIdle(f, node: node)
+            try await waitUntilFullyIdle(f, node: node, processes: 1)
             let first = try await pickupSeconds(f, queue: "first", node: node)
-            try await waitUntilFullyIdle(f, node: node)
+            try await waitUntilFullyIdle(f, node: node, processes: 1)
             let other = try await pickupSeconds(f, queue: "other", node: node)
             // The first queue's message does not wait for the poll (well under the 1 s wait); the other queue's is
             // seen when the wait ends: at most 1 s, plus the margin of a loaded two-core machine.
+            print("idle pickup: first queue \(first) s, other queue \(other) s (--idle-poll-interval 1 s)")
             #expect(first < 0.5, "first queue pickup \(first) s")
             #expect(other < 1.5, "other queue pickup \(other) s")
             #expect(try await f.list("rec:idle").count == 2)
@@ -67,11 +68,12 @@ extension WorkerTests {
     func idleNodeStopsPromptly() async throws {
         try await withFixture { f in
             let node = try await f.startWorker(["--idle-poll-interval", "1"], concurrency: 2)
-            try await waitUntilFullyIdle(f, node: node)
+            try await waitUntilFullyIdle(f, node: node, processes: 2)
             let started = ContinuousClock.now
             node.process.signal(SIGTERM)
             let status = try await node.process.waitForExit(timeout: .seconds(10))
             let seconds = secondsSince(started)
+            print("an idle node stopped \(seconds) s after SIGTERM (--idle-poll-interval 1 s)")
             #expect(status == .exited(0), "\(status)")
             #expect(seconds < 2.5, "an idle node took \(seconds) s to stop")
         }
