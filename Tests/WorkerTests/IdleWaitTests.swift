@@ -22,6 +22,15 @@ import Testing
         #expect(wait.next(notAfter: .seconds(5)) == .milliseconds(50))
     }
 
+    @Test func idleAfterAnEmptyPollOnlyUntilOneTakesMessages() {
+        var wait = IdleWait(longest: .seconds(1))
+        #expect(!wait.idle)
+        wait.record(tookMessages: false)
+        #expect(wait.idle)
+        wait.record(tookMessages: true)
+        #expect(!wait.idle)
+    }
+
     @Test func aLongestBelowTheFirstWaitIsEveryWait() {
         var wait = IdleWait(longest: .milliseconds(10))
         #expect(wait.next(notAfter: .seconds(1)) == .milliseconds(10))

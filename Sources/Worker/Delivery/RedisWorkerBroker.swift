@@ -251,7 +251,9 @@ extension WorkerScripts {
             -- (a parked message may wait behind an empty list), every list is looked at as before.
             local first = 1
             if not flow_on and lists > 1 and lists <= 4000 then
-              local ok, found = pcall(redis.call, 'LMPOP', lists, unpack(KEYS, 4, 3 + lists), 'RIGHT')
+              local lmpop = {'LMPOP', lists, unpack(KEYS, 4, 3 + lists)}
+              lmpop[#lmpop + 1] = 'RIGHT'
+              local ok, found = pcall(redis.call, unpack(lmpop))
               if ok and not found then return reply end
               if ok then
                 redis.call('RPUSH', found[1], found[2][1])

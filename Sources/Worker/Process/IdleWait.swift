@@ -20,6 +20,9 @@ struct IdleWait: Equatable {
     let longest: Duration
     /// The wait of the next poll, before the `notAfter` cap.
     private(set) var current: Duration
+    /// Whether the last idle poll took nothing (no plain take is needed before the next: its script looked at
+    /// every list after the wait, so an idle process runs one script per poll, not two).
+    private(set) var idle = false
 
     init(longest: Duration) {
         self.longest = max(longest, Self.shortest)
@@ -34,5 +37,6 @@ struct IdleWait: Equatable {
     /// After an idle poll: back to ``first`` when it took a message, else twice as long (at most ``longest``).
     mutating func record(tookMessages: Bool) {
         current = tookMessages ? min(Self.first, longest) : min(current * 2, longest)
+        idle = !tookMessages
     }
 }

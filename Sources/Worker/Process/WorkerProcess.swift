@@ -182,7 +182,8 @@ package final class WorkerProcess: @unchecked Sendable {
             case .stale:
                 try take(limit: 0)
             case .empty:
-                if try !take(limit: batchLimit) { try idleTake() }
+                // After an idle poll that found nothing, the next poll at once: its script looks at every list too.
+                if try idleWait.idle || !take(limit: batchLimit) { try idleTake() }
             }
         }
     }
