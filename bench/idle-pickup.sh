@@ -5,7 +5,7 @@
 # QUEUE=celery is the list the idle processes block on (taken at once); QUEUE=other waits for the idle wait
 # to end (at most --idle-poll-interval).
 #
-#   bash bench/idle-pickup.sh [QUEUE] [SAMPLES] [INTERVAL]          # release build; other, 15, 2 s
+#   bash bench/idle-pickup.sh [QUEUE] [SAMPLES] [INTERVAL]          # release build; other, 15, 2 s 
 #   CELERITY_BENCH=/tmp/old/celerity-bench bash bench/idle-pickup.sh other
 #
 # Prints one line: queue, samples, p50 and max pickup in ms.
@@ -38,12 +38,11 @@ pids+=($!)
 for _ in $(seq 600); do [ "$(redis-cli -p "$port" scard celerity:processes)" -ge 2 ] && break; sleep 0.1; done
 [ "$(redis-cli -p "$port" scard celerity:processes)" -ge 2 ] || { echo "idle-pickup.sh: the node did not start" >&2; exit 1; }
 sleep "$interval"  # a bench's warm-up: the node idle as between the samples
-for _ in $(seq "$samples"); do
-    "$bench" send-at-rate --queue "$queue" --rate 1 --duration 1 >/dev/null
-    sleep "$interval"
-done
-for _ in $(seq 100); do [ "$(redis-cli -p "$port" llen bench:latency)" -ge "$samples" ] && break; sleep 0.1; done
-redis-cli -p "$port" lrange bench:latency 0 -1 | python3 -c '
+# One client sends every INTERVAL seconds; its first task (the client's first enqueue) is a warm-up, not a sample.
+rate=$(python3 -c "print(1 / $interval)")
+"$bench" send-at-rate --queue "$queue" --rate "$rate" --duration "$(python3 -c "print(($samples + 1.5) * $interval)")" >/dev/null
+for _ in $(seq 100); do [ "$(redis-cli -p "$port" llen bench:latency)" -gt "$samples" ] && break; sleep 0.1; done
+redis-cli -p "$port" lrange bench:latency 1 -1 | python3 -c '
 import statistics, sys
 queue, expected = sys.argv[1], int(sys.argv[2])
 values = sorted(float(line) * 1000 for line in sys.stdin if line.strip())

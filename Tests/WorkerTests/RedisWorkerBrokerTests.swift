@@ -77,7 +77,7 @@ extension WorkerTests {
             #expect(try await f.send("LLEN", "celery").integer == 5)
             #expect(try await f.list("celerity:processing:idle-test").count == 5)
             let llen = stats.split(whereSeparator: \.isNewline).first { $0.hasPrefix("cmdstat_llen:") }
-            #expect(llen?.hasPrefix("cmdstat_llen:calls=1,") == true, "one LLEN (the list found), not 50: \(llen ?? "none")")
+            #expect(llen?.hasPrefix("cmdstat_llen:calls=2,") == true, "two LLENs (the first list, the list found), not 50: \(llen ?? "none")")
             #expect(!stats.contains("errorstat_"), "LMPOP ran without an error: \(stats.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("errorstat_") })")
 
             // Nothing ready anywhere: an empty reply.

@@ -245,19 +245,20 @@ extension WorkerScripts {
               if n > 0 then reply[#reply + 1] = redis.call('INCRBY', 'celerity:popped:' .. key, n) - n + 1 end
               return reply
             end
-            -- Many lists: LMPOP (Redis ≥ 7.0) finds the first non-empty one in C instead of an LLEN per empty list
-            -- here. Its message goes straight back to the head, so the plain fetch below takes it (one script: atomic).
-            -- Under a global key prefix (whose wrapper refuses LMPOP), on an older Redis, or while flow control is on
-            -- (a parked message may wait behind an empty list), every list is looked at as before.
+            -- Many lists: when the first is empty, LMPOP (Redis ≥ 7.0) finds the first non-empty one of the rest in C
+            -- instead of an LLEN per empty list here. Its message goes straight back to the head, so the plain fetch
+            -- below takes it (one script: atomic). Under a global key prefix (whose wrapper refuses LMPOP), on an
+            -- older Redis, or while flow control is on (a parked message may wait behind an empty list), every list
+            -- is looked at as before.
             local first = 1
-            if not flow_on and lists > 1 and lists <= 4000 then
-              local lmpop = {'LMPOP', lists, unpack(KEYS, 4, 3 + lists)}
+            if not flow_on and lists > 1 and lists <= 4000 and redis.call('LLEN', KEYS[4]) == 0 then
+              local lmpop = {'LMPOP', lists - 1, unpack(KEYS, 5, 3 + lists)}
               lmpop[#lmpop + 1] = 'RIGHT'
               local ok, found = pcall(redis.call, unpack(lmpop))
               if ok and not found then return reply end
               if ok then
                 redis.call('RPUSH', found[1], found[2][1])
-                for i = 1, lists do if KEYS[3 + i] == found[1] then first = i; break end end
+                for i = 2, lists do if KEYS[3 + i] == found[1] then first = i; break end end
               end
             end
             for i = first, lists do
