@@ -47,4 +47,17 @@ import Testing
         #expect(wait.next(notAfter: .zero) == .milliseconds(1))
         #expect(IdleWait(longest: .zero).next(notAfter: .seconds(1)) == .milliseconds(1))
     }
+
+    @Test func anIdleProcessWaitsOnTheListItLastTookFrom() {
+        var order = FetchOrder(queues: ["a", "b"])
+        let lists = order.lists
+        #expect(order.idleList == "a")
+        _ = order.accept(TakenBatch(list: lists.firstIndex(of: "b"), deliveries: [Delivery(raw: "m1", revoked: false, recoveries: 0)], firstPop: 1), from: lists)
+        #expect(order.idleList == "b", "round robin moved b to the back; the wait stays on it")
+        #expect(order.lists.first == "a")
+        // A list no longer consumed (cancel_consumer) is not waited on.
+        var fewer = FetchOrder(queues: ["a"])
+        _ = fewer.accept(TakenBatch(list: 0, deliveries: [Delivery(raw: "m2", revoked: false, recoveries: 0)], firstPop: 1), from: fewer.lists)
+        #expect(fewer.idleList == "a")
+    }
 }

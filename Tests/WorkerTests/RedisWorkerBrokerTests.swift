@@ -21,7 +21,7 @@ extension WorkerTests {
             let first = TaskMessage.make(task: "test.record", args: ["idle"])
             _ = try await f.send("LPUSH", "celery", first.encoded())
             let taken = try await f.db.withConnection { connection in
-                try self.broker(connection).idleTake(acknowledging: [], from: lists, wait: .milliseconds(50))
+                try self.broker(connection).idleTake(acknowledging: [], from: lists, waitingOn: lists[0], wait: .milliseconds(50))
             }
             #expect(taken.deliveries.map(\.raw) == [first.encoded()])
             #expect(taken.blockingPop?.message == first.encoded())
@@ -37,7 +37,7 @@ extension WorkerTests {
             _ = try await f.send("SCRIPT", "FLUSH")
             let ack = PendingAck(message: first.encoded(), deliveryTag: first.deliveryTag, taskID: first.id, result: nil, backend: ResultBackend())
             let next = try await f.db.withConnection { connection in
-                try self.broker(connection).idleTake(acknowledging: [ack], from: lists, wait: .milliseconds(50))
+                try self.broker(connection).idleTake(acknowledging: [ack], from: lists, waitingOn: lists[0], wait: .milliseconds(50))
             }
             #expect(next.deliveries.map(\.raw) == [urgent.encoded()], "after SCRIPT FLUSH too")
             #expect(next.list.map { lists[$0] } == urgent.listKey)
@@ -49,7 +49,7 @@ extension WorkerTests {
                 _ = try broker.take(acknowledging: [], limit: 0, from: lists)
                 return try RedisWorkerBroker(
                     connection: connection, processID: "idle-empty", results: ResultBackend(), deadLetters: DeadLetterQueue(), sender: "t"
-                ).idleTake(acknowledging: [], from: lists, wait: .milliseconds(20))
+                ).idleTake(acknowledging: [], from: lists, waitingOn: lists[0], wait: .milliseconds(20))
             }
             #expect(idle.deliveries.isEmpty)
         }

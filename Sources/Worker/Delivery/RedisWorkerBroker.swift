@@ -55,14 +55,14 @@ final class RedisWorkerBroker: WorkerBroker {
         return Self.batch(try connection.evaluate(WorkerScripts.take, keys: keys, arguments: arguments), lists: lists.count)
     }
 
-    /// Blocks briefly on `lists[0]` with `BLMOVE`, pipelined with ``WorkerScripts/idleTake`` by cached SHA: Redis runs
+    /// Blocks briefly on `waitingOn` with `BLMOVE`, pipelined with ``WorkerScripts/idleTake`` by cached SHA: Redis runs
     /// the script as soon as `BLMOVE` returns, so the message it moved comes back counted and with its revocation
     /// checked in the same round trip (or, after the timeout, the script looks at the other lists).
-    func idleTake(acknowledging acks: [PendingAck], from lists: [String], wait: Duration) throws -> TakenBatch {
+    func idleTake(acknowledging acks: [PendingAck], from lists: [String], waitingOn: String, wait: Duration) throws -> TakenBatch {
         var (keys, arguments) = takeInvocation(acks, limit: 1, lists: lists)
-        keys.append(QueueArrivals.poppedKey(lists[0]))
+        keys.append(QueueArrivals.poppedKey(waitingOn))
         arguments.append(String(acks.count))
-        let blockingMove = ["BLMOVE", lists[0], processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)]
+        let blockingMove = ["BLMOVE", waitingOn, processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)]
         var replies: [RedisReply]
         if connection.configuration.globalKeyPrefix != nil {
             // Under a global key prefix a script runs wrapped (``GlobalKeyPrefix/script(_:)``) through `evaluate`,

@@ -198,12 +198,13 @@ package final class WorkerProcess: @unchecked Sendable {
         }
     }
 
-    /// With nothing ready, waits on the first queue's default bucket (``IdleWait``), then takes one message.
+    /// With nothing ready, waits on the list last taken from (``FetchOrder/idleList``, ``IdleWait``), then takes one message.
     private func idleTake() throws {
         let wait = idleWait.next(notAfter: nodeSettings.untilNextRead)
         idleWait.record(tookMessages: try batch.step { acks in
             let lists = order.lists
-            return order.accept(try broker.idleTake(acknowledging: acks, from: lists, wait: wait), from: lists)
+            let taken = try broker.idleTake(acknowledging: acks, from: lists, waitingOn: order.idleList, wait: wait)
+            return order.accept(taken, from: lists)
         })
     }
 
