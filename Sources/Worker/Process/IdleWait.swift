@@ -1,9 +1,9 @@
-/// How long an idle worker process blocks (`BLMOVE`) on its first list before it looks at its other lists.
+/// How long an idle worker process blocks (`BLMOVE`) on one list before it looks at its other lists.
 ///
-/// A message on the list waited on (the first queue's default bucket) is taken the moment it arrives, whatever
+/// A message on the list waited on (``FetchOrder/idleList``: the one last taken from) is taken the moment it arrives, whatever
 /// the wait. A message on any other queue or priority bucket is seen when the wait ends, so the wait bounds its
 /// pickup: right after work it is short (``first``, 50 ms), and it doubles after each idle poll that took nothing,
-/// up to ``longest`` (`--idle-poll-interval`, default 0.5 s). A poll that takes a message starts again at
+/// up to ``longest`` (`--idle-poll-interval`, default 1 s). A poll that takes a message starts again at
 /// ``first``. This keeps an idle node cheap for Redis (each poll costs a `BLMOVE` and a script run: 32 idle
 /// processes at 50 ms were ~800 polls a second, 3.5 % of a core) while a burst on another queue is still seen
 /// within 50–100 ms of the last task.
