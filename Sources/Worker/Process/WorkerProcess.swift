@@ -42,7 +42,7 @@ package final class WorkerProcess: @unchecked Sendable {
     /// How many messages the next step may take: ``WorkerConfiguration/prefetchBatch`` at first, 1 after a task
     /// longer than the hold (whose batch was handed back), doubling again after each shorter one.
     private var batchLimit: Int
-    /// How long the next idle poll blocks on the first list (loop thread only).
+    /// How long the next idle poll blocks on its list (loop thread only).
     private var idleWait: IdleWait
     /// The node's settings changed by control commands (task events, queues, time limits), read once a second.
     private let nodeSettings: NodeSettingsReader
