@@ -51,6 +51,9 @@ package enum WorkerOptionRanges {
     package static let resultExpires: ClosedRange<Double> = 0...315_360_000
     /// `--batch-hold`: a microsecond to an hour.
     package static let batchHold: ClosedRange<Double> = 0.000_001...3600
+    /// `--idle-poll-interval` / `CELERITY_IDLE_POLL_INTERVAL`: a millisecond (`BLMOVE`'s resolution; 0 would
+    /// block forever) to a minute.
+    package static let idlePollInterval: ClosedRange<Double> = 0.001...60
     /// `--max-deliveries`.
     package static let maxDeliveries: ClosedRange<Int> = 1...1000
     /// `--prefetch-batch` / `CELERITY_PREFETCH_BATCH`.

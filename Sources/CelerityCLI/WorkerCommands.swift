@@ -71,6 +71,9 @@ package struct WorkerOptions: ParsableArguments {
     @Option(help: "MiB of resident memory the node's worker processes may use together: the pool never grows past it (16-1048576; default: $CELERITY_MEMORY_BUDGET, else no budget).")
     package var memoryBudget: Int?
 
+    @Option(help: "Longest seconds (0.001-60) an idle worker process waits on one queue (the one it last took from) before it looks at its other queues and priority buckets, and before it notices SIGTERM (50 ms after work, doubling while idle; default: $CELERITY_IDLE_POLL_INTERVAL, then 1).")
+    package var idlePollInterval: Double?
+
     @Option(help: "Seconds a task may run before its process hands back the rest of its batch and stores the results before it (0.000001-3600).")
     package var batchHold: Double = 0.002
 
@@ -156,6 +159,12 @@ package struct WorkerOptions: ParsableArguments {
             configuration.prefetchBatch = try CheckedOption.whole(prefetchBatch, name: "--prefetch-batch", in: ranges.prefetchBatch)
         } else if let text = environment["CELERITY_PREFETCH_BATCH"] {
             configuration.prefetchBatch = try CheckedOption.whole(text, name: "CELERITY_PREFETCH_BATCH", in: ranges.prefetchBatch)
+        }
+        if let idlePollInterval {
+            configuration.idlePollInterval = try CheckedOption.seconds(idlePollInterval, name: "--idle-poll-interval", in: ranges.idlePollInterval)
+        } else if let text = environment["CELERITY_IDLE_POLL_INTERVAL"] {
+            let seconds = Double(text.trimmingWhitespace()) ?? .nan
+            configuration.idlePollInterval = try CheckedOption.seconds(seconds, name: "CELERITY_IDLE_POLL_INTERVAL", in: ranges.idlePollInterval)
         }
         if let maxMessageBytes {
             configuration.maxMessageBytes = try CheckedOption.whole(maxMessageBytes, name: "--max-message-bytes", in: ranges.maxMessageBytes)

@@ -39,6 +39,7 @@ struct OptionRangeTests {
             (["worker", "-c", "1"], "--reap-interval"),
             (["worker", "-c", "1"], "--result-expires"),
             (["worker", "-c", "1"], "--batch-hold"),
+            (["worker", "-c", "1"], "--idle-poll-interval"),
             (["revoke", "some-id"], "--ttl"),
             (["status"], "--rate-interval"),
             (["alerts"], "--interval"),
@@ -64,6 +65,10 @@ struct OptionRangeTests {
         for value in Self.hostileNumbers + ["1023", "1073741824"] {
             try await expectRefused(["worker", "-c", "1"], environment: ["CELERITY_MAX_MESSAGE_BYTES": value], naming: "CELERITY_MAX_MESSAGE_BYTES")
         }
+        for value in Self.hostileNumbers + ["0", "61", "soon"] {
+            try await expectRefused(["worker", "-c", "1"], environment: ["CELERITY_IDLE_POLL_INTERVAL": value], naming: "CELERITY_IDLE_POLL_INTERVAL")
+        }
+        try await expectRefused(["worker", "-c", "1", "--idle-poll-interval=0"], naming: "--idle-poll-interval")
         try await expectRefused(["worker", "-c", "1", "--max-deliveries=0"], naming: "--max-deliveries")
         try await expectRefused(["worker", "-c", "1", "--prefetch-batch=5000"], naming: "--prefetch-batch")
         try await expectRefused(["worker", "-c", "1", "--max-message-bytes=-1"], naming: "--max-message-bytes")

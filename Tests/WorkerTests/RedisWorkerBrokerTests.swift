@@ -21,7 +21,7 @@ extension WorkerTests {
             let first = TaskMessage.make(task: "test.record", args: ["idle"])
             _ = try await f.send("LPUSH", "celery", first.encoded())
             let taken = try await f.db.withConnection { connection in
-                try self.broker(connection).idleTake(acknowledging: [], from: lists, wait: .milliseconds(50))
+                try self.broker(connection).idleTake(acknowledging: [], from: lists, waitingOn: lists[0], wait: .milliseconds(50))
             }
             #expect(taken.deliveries.map(\.raw) == [first.encoded()])
             #expect(taken.blockingPop?.message == first.encoded())
@@ -37,7 +37,7 @@ extension WorkerTests {
             _ = try await f.send("SCRIPT", "FLUSH")
             let ack = PendingAck(message: first.encoded(), deliveryTag: first.deliveryTag, taskID: first.id, result: nil, backend: ResultBackend())
             let next = try await f.db.withConnection { connection in
-                try self.broker(connection).idleTake(acknowledging: [ack], from: lists, wait: .milliseconds(50))
+                try self.broker(connection).idleTake(acknowledging: [ack], from: lists, waitingOn: lists[0], wait: .milliseconds(50))
             }
             #expect(next.deliveries.map(\.raw) == [urgent.encoded()], "after SCRIPT FLUSH too")
             #expect(next.list.map { lists[$0] } == urgent.listKey)
@@ -49,9 +49,43 @@ extension WorkerTests {
                 _ = try broker.take(acknowledging: [], limit: 0, from: lists)
                 return try RedisWorkerBroker(
                     connection: connection, processID: "idle-empty", results: ResultBackend(), deadLetters: DeadLetterQueue(), sender: "t"
-                ).idleTake(acknowledging: [], from: lists, wait: .milliseconds(20))
+                ).idleTake(acknowledging: [], from: lists, waitingOn: lists[0], wait: .milliseconds(20))
             }
             #expect(idle.deliveries.isEmpty)
+        }
+    }
+
+    @Test("24. many queues: the take finds the first non-empty of 200 lists by LMPOP, not an LLEN per empty list")
+    func takeFromManyLists() async throws {
+        try await withFixture { f in
+            let queues = (1..<50).map { "mq\($0)" } + ["celery"]
+            let lists = PriorityBuckets.listKeys(queues: queues)
+            #expect(lists.count == 200)
+            let backlog = (0..<10).map { TaskMessage.make(task: "test.record", args: [.string("many-\($0)")]) }
+            for message in backlog { _ = try await f.send("LPUSH", "celery", message.encoded()) }
+            var later = TaskMessage.make(task: "test.record", args: ["later"], options: TaskOptions(queue: "mq1"))
+            later.properties["priority"] = 9
+            _ = try await f.send("LPUSH", later.listKey, later.encoded())
+            _ = try await f.send("CONFIG", "RESETSTAT")
+            let taken = try await f.db.withConnection { connection in
+                try self.broker(connection).take(acknowledging: [], limit: 32, from: lists)
+            }
+            let stats = try await f.send("INFO", "all").string ?? ""
+            // Half of the first non-empty list (celery's default bucket, the 50th list), oldest first.
+            #expect(taken.deliveries.map(\.raw) == backlog.prefix(5).map { $0.encoded() })
+            #expect(taken.list.map { lists[$0] } == "celery")
+            #expect(try await f.send("LLEN", "celery").integer == 5)
+            #expect(try await f.list("celerity:processing:idle-test").count == 5)
+            let llen = stats.split(whereSeparator: \.isNewline).first { $0.hasPrefix("cmdstat_llen:") }
+            #expect(llen?.hasPrefix("cmdstat_llen:calls=2,") == true, "two LLENs (the first list, the list found), not 50: \(llen ?? "none")")
+            #expect(!stats.contains("errorstat_"), "LMPOP ran without an error: \(stats.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("errorstat_") })")
+
+            // Nothing ready anywhere: an empty reply.
+            _ = try await f.send("DEL", "celery", later.listKey, "celerity:processing:idle-test")
+            let none = try await f.db.withConnection { connection in
+                try self.broker(connection).take(acknowledging: [], limit: 32, from: lists)
+            }
+            #expect(none.deliveries.isEmpty && none.list == nil)
         }
     }
 }

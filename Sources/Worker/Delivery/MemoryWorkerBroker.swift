@@ -82,7 +82,7 @@ final class MemoryWorkerBroker: WorkerBroker {
     }
 
     /// Never waits: a test drives the clock. Takes one message, like the pipelined script after a timeout.
-    func idleTake(acknowledging acks: [PendingAck], from lists: [String], wait: Duration) throws -> TakenBatch {
+    func idleTake(acknowledging acks: [PendingAck], from lists: [String], waitingOn: String, wait: Duration) throws -> TakenBatch {
         try take(acknowledging: acks, limit: 1, from: lists)
     }
 

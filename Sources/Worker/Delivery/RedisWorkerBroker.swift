@@ -55,14 +55,14 @@ final class RedisWorkerBroker: WorkerBroker {
         return Self.batch(try connection.evaluate(WorkerScripts.take, keys: keys, arguments: arguments), lists: lists.count)
     }
 
-    /// Blocks briefly on `lists[0]` with `BLMOVE`, pipelined with ``WorkerScripts/idleTake`` by cached SHA: Redis runs
+    /// Blocks briefly on `waitingOn` with `BLMOVE`, pipelined with ``WorkerScripts/idleTake`` by cached SHA: Redis runs
     /// the script as soon as `BLMOVE` returns, so the message it moved comes back counted and with its revocation
     /// checked in the same round trip (or, after the timeout, the script looks at the other lists).
-    func idleTake(acknowledging acks: [PendingAck], from lists: [String], wait: Duration) throws -> TakenBatch {
+    func idleTake(acknowledging acks: [PendingAck], from lists: [String], waitingOn: String, wait: Duration) throws -> TakenBatch {
         var (keys, arguments) = takeInvocation(acks, limit: 1, lists: lists)
-        keys.append(QueueArrivals.poppedKey(lists[0]))
+        keys.append(QueueArrivals.poppedKey(waitingOn))
         arguments.append(String(acks.count))
-        let blockingMove = ["BLMOVE", lists[0], processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)]
+        let blockingMove = ["BLMOVE", waitingOn, processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)]
         var replies: [RedisReply]
         if connection.configuration.globalKeyPrefix != nil {
             // Under a global key prefix a script runs wrapped (``GlobalKeyPrefix/script(_:)``) through `evaluate`,
@@ -245,7 +245,23 @@ extension WorkerScripts {
               if n > 0 then reply[#reply + 1] = redis.call('INCRBY', 'celerity:popped:' .. key, n) - n + 1 end
               return reply
             end
-            for i = 1, lists do
+            -- Many lists: when the first is empty, LMPOP (Redis ≥ 7.0) finds the first non-empty one of the rest in C
+            -- instead of an LLEN per empty list here. Its message goes straight back to the head, so the plain fetch
+            -- below takes it (one script: atomic). Under a global key prefix (whose wrapper refuses LMPOP), on an
+            -- older Redis, or while flow control is on (a parked message may wait behind an empty list), every list
+            -- is looked at as before.
+            local first = 1
+            if not flow_on and lists > 1 and lists <= 4000 and redis.call('LLEN', KEYS[4]) == 0 then
+              local lmpop = {'LMPOP', lists - 1, unpack(KEYS, 5, 3 + lists)}
+              lmpop[#lmpop + 1] = 'RIGHT'
+              local ok, found = pcall(redis.call, unpack(lmpop))
+              if ok and not found then return reply end
+              if ok then
+                redis.call('RPUSH', found[1], found[2][1])
+                for i = 2, lists do if KEYS[3 + i] == found[1] then first = i; break end end
+              end
+            end
+            for i = first, lists do
               local key = KEYS[3 + i]
               local length = redis.call('LLEN', key)
               -- flow hook: paused queues and limited messages (FlowScripts); nil = the plain fetch below.

@@ -19,9 +19,9 @@ protocol WorkerBroker: AnyObject, Sendable {
     /// (`limit` 0: only re-read what it holds, checking revocation again).
     func take(acknowledging: [PendingAck], limit: Int, from lists: [String]) throws -> TakenBatch
 
-    /// ``take(acknowledging:limit:from:)`` with nothing ready: waits up to `wait` for a message on `lists[0]`,
-    /// then takes one from the first non-empty list, in one round trip.
-    func idleTake(acknowledging: [PendingAck], from lists: [String], wait: Duration) throws -> TakenBatch
+    /// ``take(acknowledging:limit:from:)`` with nothing ready: waits up to `wait` for a message on `waitingOn`
+    /// (one of `lists`), then takes one from the first non-empty list, in one round trip.
+    func idleTake(acknowledging: [PendingAck], from lists: [String], waitingOn: String, wait: Duration) throws -> TakenBatch
 
     /// Stores the results of `acknowledging` and acknowledges their messages, then puts `waiting` (next to run
     /// first) back at the head of the lists they came from. Returns how many went back.
@@ -127,7 +127,7 @@ struct TakenBatch: Sendable, Equatable {
     /// The pop number of the first message taken from a ready list (the rest follow it).
     var firstPop: Int?
     /// The message a blocking wait moved from `lists[0]`, and its pop number (0: not counted)
-    /// (``WorkerBroker/idleTake(acknowledging:from:wait:)``).
+    /// (``WorkerBroker/idleTake(acknowledging:from:waitingOn:wait:)``).
     var blockingPop: (message: String, number: Int)?
 
     static func == (lhs: TakenBatch, rhs: TakenBatch) -> Bool {

@@ -24,20 +24,36 @@ struct FetchOrder {
         self.strategy = strategy
     }
 
+    /// The list a message was last taken from (``idleList``).
+    private var lastTaken: String?
+
     /// The ready lists to take from, in order: every queue's highest-priority bucket first.
     var lists: [String] { PriorityBuckets.listKeys(queues: queues) }
+
+    /// The list an idle process waits on (`BLMOVE`), the one most likely to receive: the list it last took from
+    /// while that is still one of ``lists``, else the first queue's default bucket. Round robin moves a queue to
+    /// the back after a take, so "the first list" would be a queue that just had nothing.
+    var idleList: String {
+        let lists = lists
+        return lastTaken.flatMap { lists.contains($0) ? $0 : nil } ?? lists[0]
+    }
 
     /// The messages of `batch` (taken from `lists`) with their pop numbers, in the order they run; rotates the
     /// queue they were taken from (or, after an idle take, the queue waited on when the wait moved a message).
     mutating func accept(_ batch: TakenBatch, from lists: [String]) -> [Delivery] {
         var deliveries = batch.deliveries
         if let blocking = batch.blockingPop {
-            rotate(afterListIndex: 0)
+            let waited = idleList
+            rotate(afterListIndex: lists.firstIndex(of: waited) ?? 0)
+            lastTaken = waited
             if blocking.number > 0, let index = deliveries.firstIndex(where: { $0.raw == blocking.message }) {
-                deliveries[index].pop = Delivery.Pop(list: lists[0], number: blocking.number)
+                deliveries[index].pop = Delivery.Pop(list: waited, number: blocking.number)
             }
         }
-        if let index = batch.list { rotate(afterListIndex: index) }
+        if let index = batch.list {
+            rotate(afterListIndex: index)
+            lastTaken = lists[index]
+        }
         // After messages taken from a ready list: the first one's pop number, the rest follow it. Held messages read
         // again (their revocation re-checked) keep the numbers they were taken with.
         if let index = batch.list, let first = batch.firstPop {

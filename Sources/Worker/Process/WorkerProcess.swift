@@ -40,6 +40,8 @@ package final class WorkerProcess {
     /// How many messages the next step may take: ``WorkerConfiguration/prefetchBatch`` at first, 1 after a task
     /// longer than the hold (whose batch was handed back), doubling again after each shorter one.
     private var batchLimit: Int
+    /// How long the next idle poll blocks on its list (loop thread only).
+    private var idleWait: IdleWait
     /// The node's settings changed by control commands (task events, queues, time limits), read once a second.
     private let nodeSettings: NodeSettingsReader
     private let connection: RedisConnection
@@ -74,6 +76,7 @@ package final class WorkerProcess {
         )
         self.order = FetchOrder(queues: configuration.queues, strategy: configuration.queueOrderStrategy)
         self.batchLimit = configuration.prefetchBatch
+        self.idleWait = IdleWait(longest: configuration.idlePollInterval)
     }
 
     /// Runs a worker process for the tasks of `registry` (from the application's setup) until SIGTERM (finish the
@@ -190,7 +193,8 @@ package final class WorkerProcess {
             case .stale:
                 try take(limit: 0)
             case .empty:
-                if try !take(limit: batchLimit) { try idleTake() }
+                // After an idle poll that found nothing, the next poll at once: its script looks at every list too.
+                if try idleWait.idle || !take(limit: batchLimit) { try idleTake() }
             }
         }
     }
@@ -205,12 +209,14 @@ package final class WorkerProcess {
         }
     }
 
-    /// With nothing ready, waits briefly on the first queue's default bucket, then takes one message.
+    /// With nothing ready, waits on the list last taken from (``FetchOrder/idleList``, ``IdleWait``), then takes one message.
     private func idleTake() throws {
-        _ = try batch.step { acks in
+        let wait = idleWait.next(notAfter: nodeSettings.untilNextRead)
+        idleWait.record(tookMessages: try batch.step { acks in
             let lists = order.lists
-            return order.accept(try broker.idleTake(acknowledging: acks, from: lists, wait: configuration.idlePollInterval), from: lists)
-        }
+            let taken = try broker.idleTake(acknowledging: acks, from: lists, waitingOn: order.idleList, wait: wait)
+            return order.accept(taken, from: lists)
+        })
     }
 
     /// Stores the finished tasks' results and sends the waiting messages back to the head of their queues.

@@ -82,6 +82,9 @@ final class NodeSettingsReader {
         key = WorkerKeys.nodeSettings(node)
     }
 
+    /// How long until ``refreshIfDue(on:)`` reads again (zero when it is due): an idle wait ends by then.
+    var untilNextRead: Duration { max(.zero, nextRead - ContinuousClock.now) }
+
     /// Reads the settings again when a second has passed since the last read.
     /// - Returns: `true` when they changed.
     /// - Throws: ``RedisError`` when Redis cannot be read (the caller's loop retries).

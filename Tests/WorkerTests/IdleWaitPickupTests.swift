@@ -1,0 +1,83 @@
+import Broker
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 23 part 6, the idle wait (``IdleWaitTests`` has its schedule): an idle process blocks on the list it last
+/// took from for up to `--idle-poll-interval`, so a message there is taken at once, one on another list within the
+/// interval, and a SIGTERM stops the idle node within the interval too. Real node, real redis-server.
+extension WorkerTests {
+    /// `BLMOVE`s Redis has run since its start (`INFO commandstats`): one per idle poll.
+    func idlePolls(_ f: WorkerFixture) async throws -> Int {
+        let info = try await f.send("INFO", "commandstats").string ?? ""
+        guard let line = info.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("cmdstat_blmove:") }),
+            let calls = line.split(separator: "=").dropFirst().first?.split(separator: ",").first
+        else { return 0 }
+        return Int(calls) ?? 0
+    }
+
+    /// Waits until each of the node's `processes` idle processes has its wait grown to `--idle-poll-interval`
+    /// (1 s): 50, 100, … 800 ms, 1 s is six polls after the last message, so seven more polls each.
+    func waitUntilFullyIdle(_ f: WorkerFixture, node: WorkerNode, processes: Int) async throws {
+        let start = try await idlePolls(f)
+        try await f.poll("the idle wait to reach --idle-poll-interval", timeout: .seconds(30), every: .milliseconds(50), node: node) {
+            try await self.idlePolls(f) >= start + 7 * processes ? true : nil
+        }
+    }
+
+    func secondsSince(_ start: ContinuousClock.Instant) -> Double {
+        let elapsed = (ContinuousClock.now - start).components
+        return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+    }
+
+    /// Seconds from sending `test.record` to `queue` until its result is stored.
+    func pickupSeconds(_ f: WorkerFixture, queue: String, node: WorkerNode) async throws -> Double {
+        let started = ContinuousClock.now
+        let message = TaskMessage.make(task: "test.record", args: ["rec:idle"], options: TaskOptions(queue: queue))
+        try await f.client.send(batch: [message])
+        try await f.poll("\(queue)'s message to run", timeout: .seconds(15), every: .milliseconds(5), node: node) {
+            try await f.result(message.id).state == .success ? true : nil
+        }
+        return secondsSince(started)
+    }
+
+    @Test("idle 1. an idle process takes a message on the list it last took from at once, on another within --idle-poll-interval")
+    func idlePickup() async throws {
+        try await withFixture { f in
+            // Round robin (the default): after a take from `other`, `other` goes to the back, but the wait stays on it.
+            let node = try await f.startWorker(["-Q", "first,other", "--idle-poll-interval", "1"], concurrency: 1)
+            try await waitUntilFullyIdle(f, node: node, processes: 1)
+            let otherWhileWaitingOnFirst = try await pickupSeconds(f, queue: "other", node: node)
+            try await waitUntilFullyIdle(f, node: node, processes: 1)
+            let otherAgain = try await pickupSeconds(f, queue: "other", node: node)
+            try await waitUntilFullyIdle(f, node: node, processes: 1)
+            let firstWhileWaitingOnOther = try await pickupSeconds(f, queue: "first", node: node)
+            print("idle pickup (--idle-poll-interval 1 s): other \(otherWhileWaitingOnFirst) s, other again \(otherAgain) s, first \(firstWhileWaitingOnOther) s")
+            // Seen when the wait ends: at most 1 s, plus the margin of a loaded two-core machine.
+            #expect(otherWhileWaitingOnFirst < 1.5, "other queue pickup \(otherWhileWaitingOnFirst) s")
+            #expect(firstWhileWaitingOnOther < 1.5, "first queue pickup \(firstWhileWaitingOnOther) s")
+            // The list last taken from is waited on: taken at once, well under the 1 s wait.
+            #expect(otherAgain < 0.5, "pickup on the list waited on \(otherAgain) s")
+            #expect(try await f.list("rec:idle").count == 3)
+        }
+    }
+
+    @Test("idle 2. SIGTERM stops a fully idle node within --idle-poll-interval")
+    func idleNodeStopsPromptly() async throws {
+        try await withFixture { f in
+            let node = try await f.startWorker(["--idle-poll-interval", "1"], concurrency: 2)
+            try await waitUntilFullyIdle(f, node: node, processes: 2)
+            let started = ContinuousClock.now
+            node.process.signal(SIGTERM)
+            let status = try await node.process.waitForExit(timeout: .seconds(10))
+            let seconds = secondsSince(started)
+            print("an idle node stopped \(seconds) s after SIGTERM (--idle-poll-interval 1 s)")
+            #expect(status == .exited(0), "\(status)")
+            #expect(seconds < 2.5, "an idle node took \(seconds) s to stop")
+        }
+    }
+}
