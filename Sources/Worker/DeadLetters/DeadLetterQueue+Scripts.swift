@@ -7,7 +7,8 @@ import Foundation
 import Operations
 
 /// What the dead-letter queue does through the delivery scripts (``WorkerScripts``), whose Lua shares the
-/// prelude that finds an envelope's queue and forgets an entry: requeueing entries, and dead-lettering a message.
+/// prelude that finds an envelope's queue and forgets an entry: requeueing entries. (A worker process dead-letters
+/// through its broker, ``RedisWorkerBroker/deadLetter(_:message:deliveryTag:result:)``.)
 extension DeadLetterQueue {
     /// Entries requeued per script call: about 1 ms of Redis time for 1 KB envelopes, so requeueing 100,000
     /// never blocks Redis for long (bench/scale: the dead-letter curve).
@@ -39,23 +40,5 @@ extension DeadLetterQueue {
             if ids.isEmpty { return total }
             total += try requeue(ids: ids, on: connection)
         }
-    }
-
-    /// Dead-letters `message` from a processing list (and optionally stores a result for it); the entry keeps
-    /// `entry.envelope`, which is the message itself or, for an oversized one, an excerpt.
-    func add(
-        _ entry: DeadLetterEntry, message: String, deliveryTag: String, processing: String, result: TaskResult?,
-        backend: ResultBackend, on connection: RedisConnection
-    ) throws {
-        let resultKey = result.map { ResultBackend.key(taskID: $0.taskID) } ?? "celerity:none"
-        let ttl = backend.timeToLive.map { String(Int($0.seconds)) } ?? "0"
-        try connection.evaluate(
-            WorkerScripts.deadLetter,
-            keys: [processing, WorkerKeys.deliveries, WorkerKeys.deadLetterIndex, WorkerKeys.deadLetterEntries, resultKey],
-            arguments: [
-                message, deliveryTag, entry.id, entry.json.serialized, String(entry.time.timeIntervalSince1970),
-                String(Int(maxAge.seconds)), String(maxEntries), result?.encoded() ?? "", ttl, entry.reason, String(maxBytes),
-            ]
-        )
     }
 }
