@@ -367,6 +367,8 @@ public struct WorkerProcessCommand<Application: TaskApplication>: AsyncParsableC
     /// Runs the application's setup, then tasks until the supervisor stops this process, then the shutdown steps.
     /// - Throws: A one-line error when the options or the application's setup are wrong.
     public func run() async throws {
+        // First, so a SIGTERM during the application's setup (a shutdown, a pool shrink) is noted, not fatal.
+        let signals = ShutdownSignals.install([SIGTERM], ignoring: [SIGINT])
         options.bootstrapLogging()
         var logger = Logger(label: "celerity.worker")
         logger[metadataKey: "worker.process"] = "\(processID)"
@@ -382,6 +384,11 @@ public struct WorkerProcessCommand<Application: TaskApplication>: AsyncParsableC
         } catch {
             await setup.shutdown()
             throw CommandError("worker setup failed: \(error)")
+        }
+        if signals.stopRequested {  // stopped during the setup: it took no message, so it just ends, cleanly
+            logger.info("worker process stopped during its setup")
+            await setup.shutdown()
+            return
         }
         let exitStatus = await WorkerProcess.run(
             configuration: configuration, registry: registry, processID: processID, logger: logger

@@ -107,6 +107,7 @@ final class Supervisor: Service {
             loop.run(until: shutdown, control: controlInbox)
             return (loop.pool.processed, loop.fatal)
         }
+        shared.poolStopped.request(.warm)  // every process has exited: the lease keeper takes the node offline
         servingStopped.request(.cold)
         try await served
         if let fatal { throw fatal }
