@@ -102,3 +102,25 @@ extension WorkerTests {
         }
     }
 }
+
+extension WorkerTests {
+    // MARK: 6e. a failed heartbeat is retried with a warning; the node keeps running
+
+    @Test("6e. a heartbeat Redis refuses (OOM) is logged and retried; the node keeps serving once Redis accepts writes again")
+    func failedHeartbeatRetries() async throws {
+        try await withFixture { f in
+            let node = try await f.startWorker()
+            _ = try await f.send("CONFIG", "SET", "maxmemory-policy", "noeviction")
+            _ = try await f.send("CONFIG", "SET", "maxmemory", "1")  // every write is refused with OOM
+            try await f.poll("the lease keeper to warn and retry", timeout: .seconds(10), node: node) {
+                node.process.output.contains("cannot renew leases; will retry") ? true : nil
+            }
+            _ = try await f.send("CONFIG", "SET", "maxmemory", "0")
+            #expect(node.process.termination == nil, "the node stopped on a transient heartbeat failure")
+            let id = try await f.client.enqueue("test.record", args: ["rec:after-oom"])
+            try await f.waitForResult(id, .success, timeout: .seconds(15), node: node)
+            let registered = try await f.send("ZSCORE", "celerity:workers", node.name).string.flatMap(Double.init)
+            #expect(registered.map { $0 > Date().timeIntervalSince1970 } == true, "the registration was not renewed")
+        }
+    }
+}
