@@ -7,10 +7,10 @@ import Foundation
 import Logging
 
 /// Moves due ETA messages from `celerity:eta` to the front of their queues, as a service of its own with its own
-/// Redis connection: at the due time of every ETA this node's processes parked (they report it:
-/// ``EtaDueTimes``), and every `--eta-poll-interval` (default 1 s) as a safety net for ETAs parked by a node that
-/// has died since, which are so promoted at most one interval after they are due. An idle node makes one script
-/// call per interval. Runs until the pool has stopped, as the lease keeper.
+/// Redis connection: at the due time of every ETA this node's processes parked (they report it: ``EtaDueTimes``;
+/// ETAs due within ``spacing`` of each other share a call), and every `--eta-poll-interval` (default 1 s) as a
+/// safety net for ETAs parked by a node that has died since, which are so promoted at most one interval after they
+/// are due. An idle node makes one script call per interval. Runs until the pool has stopped, as the lease keeper.
 struct EtaPromoter: Service {
     private let configuration: WorkerConfiguration
     private let shared: NodeShared
@@ -23,6 +23,9 @@ struct EtaPromoter: Service {
     static let promoteBatch = 100
     /// The pause after a failed promote call (Redis away) before the next try.
     static let retryPause = Duration.seconds(1)
+    /// The least time between two promote calls for the node's own due times: ETAs due close together (a burst,
+    /// many retries) share a call, so a node makes at most 100 a second, each ETA promoted at most this late.
+    static let spacing = Duration.milliseconds(10)
 
     init(configuration: WorkerConfiguration, shared: NodeShared, logger: Logger) {
         self.configuration = configuration
@@ -47,11 +50,13 @@ struct EtaPromoter: Service {
     private func promote(until shutdown: Shutdown) -> RedisError? {
         let broker = RedisWorkerBroker(connection: connection, processID: "supervisor", configuration: configuration)
         var nextPoll = ContinuousClock.now  // a first look at start
+        var lastCall = ContinuousClock.now - Self.spacing
         while !shared.poolStopped.isRequested {
             let now = ContinuousClock.now
             let wallNow = Date().timeIntervalSince1970
             let ownDue = shared.dueTimes.earliest
-            if now >= nextPoll || ownDue.map({ $0 <= wallNow }) == true {
+            if now >= nextPoll || (ownDue.map({ $0 <= wallNow }) == true && now >= lastCall + Self.spacing) {
+                lastCall = now
                 do {
                     while try broker.promoteDue(now: Date(timeIntervalSince1970: wallNow), limit: Self.promoteBatch) >= Self.promoteBatch {}
                     shared.dueTimes.forget(upTo: wallNow)
@@ -68,7 +73,8 @@ struct EtaPromoter: Service {
             var wake = nextPoll
             if let due = shared.dueTimes.earliest {
                 // Rounded up to the next millisecond by the wait, so the call never comes before the due time.
-                wake = min(wake, now + (Duration(checkedSeconds: max(0, due - wallNow)) ?? configuration.scheduledPollInterval))
+                let dueIn = Duration(checkedSeconds: max(0, due - wallNow)) ?? configuration.scheduledPollInterval
+                wake = min(wake, max(now + dueIn, lastCall + Self.spacing))
             }
             shared.dueTimes.wakeup.wait(until: wake)
         }
