@@ -54,6 +54,8 @@ package enum WorkerOptionRanges {
     /// `--idle-poll-interval` / `CELERITY_IDLE_POLL_INTERVAL`: a millisecond (`BLMOVE`'s resolution; 0 would
     /// block forever) to a minute.
     package static let idlePollInterval: ClosedRange<Double> = 0.001...60
+    /// `--eta-poll-interval` / `CELERITY_ETA_POLL_INTERVAL`: 10 ms to a minute.
+    package static let etaPollInterval: ClosedRange<Double> = 0.01...60
     /// `--max-deliveries`.
     package static let maxDeliveries: ClosedRange<Int> = 1...1000
     /// `--prefetch-batch` / `CELERITY_PREFETCH_BATCH`.

@@ -74,6 +74,9 @@ package struct WorkerOptions: ParsableArguments {
     @Option(help: "Longest seconds (0.001-60) an idle worker process waits on one queue (the one it last took from) before it looks at its other queues and priority buckets, and before it notices SIGTERM (50 ms after work, doubling while idle; default: $CELERITY_IDLE_POLL_INTERVAL, then 1).")
     package var idlePollInterval: Double?
 
+    @Option(help: "Seconds (0.01-60) between a node's looks for due ETA messages parked by other nodes, e.g. one that died: the bound on how late those run (a node promotes the ETAs its own processes park at their due time; default: $CELERITY_ETA_POLL_INTERVAL, then 1).")
+    package var etaPollInterval: Double?
+
     @Option(help: "Seconds a task may run before its process hands back the rest of its batch and stores the results before it (0.000001-3600).")
     package var batchHold: Double = 0.002
 
@@ -165,6 +168,12 @@ package struct WorkerOptions: ParsableArguments {
         } else if let text = environment["CELERITY_IDLE_POLL_INTERVAL"] {
             let seconds = Double(text.trimmingWhitespace()) ?? .nan
             configuration.idlePollInterval = try CheckedOption.seconds(seconds, name: "CELERITY_IDLE_POLL_INTERVAL", in: ranges.idlePollInterval)
+        }
+        if let etaPollInterval {
+            configuration.scheduledPollInterval = try CheckedOption.seconds(etaPollInterval, name: "--eta-poll-interval", in: ranges.etaPollInterval)
+        } else if let text = environment["CELERITY_ETA_POLL_INTERVAL"] {
+            let seconds = Double(text.trimmingWhitespace()) ?? .nan
+            configuration.scheduledPollInterval = try CheckedOption.seconds(seconds, name: "CELERITY_ETA_POLL_INTERVAL", in: ranges.etaPollInterval)
         }
         if let maxMessageBytes {
             configuration.maxMessageBytes = try CheckedOption.whole(maxMessageBytes, name: "--max-message-bytes", in: ranges.maxMessageBytes)
@@ -287,12 +296,12 @@ public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand 
         let own = arguments.firstIndex(of: "worker").map { Array(arguments[($0 + 1)...]) } ?? []
         let (childOptions, environment) = Self.movingSecretsToEnvironment(own)
         for (key, value) in environment { setenv(key, value, 1) }
-        let supervisor = Supervisor(
+        let node = NodeServices(
             configuration: configuration, childArguments: childOptions + ["--hostname", configuration.nodeName],
             logger: logger
         )
         let signals = ShutdownSignals.install([SIGTERM, SIGINT, SIGQUIT])
-        guard options.outbox else { return try await ServiceGroup([supervisor], signals: signals).run() }
+        guard options.outbox else { return try await ServiceGroup(node.services, signals: signals).run() }
         guard let relaying = Application.self as? any OutboxRelayingApplication.Type else {
             throw CommandError("--outbox: this worker binary has no outbox relay; run `celerity outbox relay` beside it")
         }
@@ -301,7 +310,7 @@ public struct WorkerCommand<Application: TaskApplication>: AsyncParsableCommand 
             throw CommandError("--outbox: \(error)")
         }
         // The relay stops with the node, after the step it is in; the node stops if the relay ends.
-        try await ServiceGroup([supervisor, CancellableService(runRelay)], signals: signals).run()
+        try await ServiceGroup(node.services + [CancellableService(runRelay)], signals: signals).run()
     }
 }
 
@@ -358,6 +367,8 @@ public struct WorkerProcessCommand<Application: TaskApplication>: AsyncParsableC
     /// Runs the application's setup, then tasks until the supervisor stops this process, then the shutdown steps.
     /// - Throws: A one-line error when the options or the application's setup are wrong.
     public func run() async throws {
+        // First, so a SIGTERM during the application's setup (a shutdown, a pool shrink) is noted, not fatal.
+        let signals = ShutdownSignals.install([SIGTERM], ignoring: [SIGINT])
         options.bootstrapLogging()
         var logger = Logger(label: "celerity.worker")
         logger[metadataKey: "worker.process"] = "\(processID)"
@@ -373,6 +384,11 @@ public struct WorkerProcessCommand<Application: TaskApplication>: AsyncParsableC
         } catch {
             await setup.shutdown()
             throw CommandError("worker setup failed: \(error)")
+        }
+        if signals.stopRequested {  // stopped during the setup: it took no message, so it just ends, cleanly
+            logger.info("worker process stopped during its setup")
+            await setup.shutdown()
+            return
         }
         let exitStatus = await WorkerProcess.run(
             configuration: configuration, registry: registry, processID: processID, logger: logger

@@ -31,8 +31,10 @@ public struct WorkerConfiguration: Sendable {
     public var reapInterval: Duration = .seconds(5)
     /// A message delivered this many times to processes that all died goes to the dead-letter queue. Default 3.
     public var maxDeliveries: Int = 3
-    /// How often due ETA messages are moved to their queues. Default 250 ms.
-    public var scheduledPollInterval: Duration = .milliseconds(250)
+    /// How often a node looks for due ETA messages besides the due times its own processes report (those it
+    /// promotes when they are due): the safety net for ETAs parked by a node that died, which are so promoted at
+    /// most this long after they are due. Default 1 s (`--eta-poll-interval`, `CELERITY_ETA_POLL_INTERVAL`).
+    public var scheduledPollInterval: Duration = .seconds(1)
     /// How long a warm shutdown waits for running tasks. Default 30 s.
     public var shutdownTimeout: Duration = .seconds(30)
     /// Where results go, and for how long.

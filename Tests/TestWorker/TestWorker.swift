@@ -15,6 +15,10 @@ struct TestWorker: AsyncParsableCommand {
 
 enum TestTasks: TaskApplication {
     static func setup(_ context: SetupContext) async throws -> TaskRegistry {
+        // A slow application setup (a test of signals during it): CELERITY_TEST_SETUP_DELAY seconds.
+        if let delay = ProcessInfo.processInfo.environment["CELERITY_TEST_SETUP_DELAY"].flatMap(Double.init) {
+            try await Task.sleep(for: .seconds(delay))
+        }
         let redis = RedisConnection(configuration: context.broker, logger: context.logger)
         context.onShutdown { redis.close() }
         var registry = try TaskRegistry(DemoTasks.all)

@@ -40,6 +40,7 @@ struct OptionRangeTests {
             (["worker", "-c", "1"], "--result-expires"),
             (["worker", "-c", "1"], "--batch-hold"),
             (["worker", "-c", "1"], "--idle-poll-interval"),
+            (["worker", "-c", "1"], "--eta-poll-interval"),
             (["revoke", "some-id"], "--ttl"),
             (["status"], "--rate-interval"),
             (["alerts"], "--interval"),
@@ -69,6 +70,9 @@ struct OptionRangeTests {
             try await expectRefused(["worker", "-c", "1"], environment: ["CELERITY_IDLE_POLL_INTERVAL": value], naming: "CELERITY_IDLE_POLL_INTERVAL")
         }
         try await expectRefused(["worker", "-c", "1", "--idle-poll-interval=0"], naming: "--idle-poll-interval")
+        for value in Self.hostileNumbers + ["0", "0.001", "61", "soon"] {
+            try await expectRefused(["worker", "-c", "1"], environment: ["CELERITY_ETA_POLL_INTERVAL": value], naming: "CELERITY_ETA_POLL_INTERVAL")
+        }
         try await expectRefused(["worker", "-c", "1", "--max-deliveries=0"], naming: "--max-deliveries")
         try await expectRefused(["worker", "-c", "1", "--prefetch-batch=5000"], naming: "--prefetch-batch")
         try await expectRefused(["worker", "-c", "1", "--max-message-bytes=-1"], naming: "--max-message-bytes")

@@ -23,8 +23,9 @@ final class MetricsEndpoint: Service {
     private let lastReport = Mutex<StatusReport?>(nil)
     private let nodeName: String
 
-    /// The supervisor's own connection, whose reconnections are counted with the endpoint's.
-    private let supervisorConnection: RedisConnection?
+    /// The node's other connections (the supervisor's, the lease keeper's, the ETA promoter's), whose
+    /// reconnections are counted with the endpoint's.
+    private let nodeConnections: [RedisConnection]
     /// Counts Python clients' `task-sent` events into `celery_task_sent_total`.
     private let sentEvents: SentEventCounter
     /// The node's ready lists, sampled every ``arrivalInterval`` for queue waits (``QueueArrivals``).
@@ -32,8 +33,8 @@ final class MetricsEndpoint: Service {
     private let redis: RedisConfiguration
     static let arrivalInterval = Duration.seconds(1)
 
-    init(configuration: WorkerConfiguration, node: NodeMetrics, supervisorConnection: RedisConnection? = nil, logger: Logger) {
-        self.supervisorConnection = supervisorConnection
+    init(configuration: WorkerConfiguration, node: NodeMetrics, nodeConnections: [RedisConnection] = [], logger: Logger) {
+        self.nodeConnections = nodeConnections
         var redis = configuration.redis
         redis.reconnectTimeout = .seconds(2)
         connection = RedisConnection(configuration: redis, logger: logger)
@@ -104,7 +105,7 @@ final class MetricsEndpoint: Service {
         case "/metrics":
             do {
                 let snapshot = try scrape.withLock { try $0.read() }
-                node.redisReconnects(connection.reconnects + (supervisorConnection?.reconnects ?? 0))
+                node.redisReconnects(nodeConnections.reduce(connection.reconnects) { $0 + $1.reconnects })
                 var body = MetricsExposition.render(snapshot)
                 node.registry.emit(into: &body)
                 return MetricsServer.Response(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)

@@ -115,6 +115,7 @@ final class DeliveryHandler {
         }
         if let eta = message.eta, eta.timeIntervalSince(now) > 0.2 {
             try persist { try broker.deferUntil(delivery.raw, due: eta) }
+            tellSupervisor(.parked(due: eta.timeIntervalSince1970))  // the node promotes it at its due time
             log.info("task received; scheduled for its ETA", metadata: ["task.eta": "\(CeleryTime.format(eta))"])
             emit("task-received", CeleryEvents.receivedFields(message))  // as Celery: received now, run at its ETA
             return
@@ -327,7 +328,7 @@ final class DeliveryHandler {
             message: raw, deliveryTag: message.deliveryTag, next: message.retried(eta: eta), due: eta, state: state,
             storeState: !message.ignoreResult
         )
-        try persist { try broker.retry(step) }
+        if try persist({ try broker.retry(step) }) { tellSupervisor(.parked(due: eta.timeIntervalSince1970)) }
     }
 
     /// Dead-letters a message that failed to decode or validate. When its id is acceptable and a field was out

@@ -15,6 +15,9 @@ enum WorkerEvent: Sendable, Equatable {
     case finished(TaskReport)
     /// The task names the process registered, sent once after the application's setup.
     case registered(taskNames: [String])
+    /// A message was parked in the ETA set (a future ETA, or a retry) until `due`, Unix seconds within 10⁷ s of
+    /// now: the node promotes it then (``EtaDueTimes``).
+    case parked(due: Double)
 
     /// A started task, as the supervisor tracks it.
     struct TaskStart: Sendable, Equatable {
@@ -52,6 +55,7 @@ enum WorkerEvent: Sendable, Equatable {
             ]
         case .finished(let report): return ["done"] + report.fields
         case .registered(let names): return ["tasks"] + names
+        case .parked(let due): return ["eta", String(due)]
         }
     }
 
@@ -69,7 +73,7 @@ enum WorkerEvent: Sendable, Equatable {
 
     /// Decodes the (unescaped) fields of one line.
     /// - Throws: ``DecodingError`` for an unknown event, a missing field, or a number that is not finite or
-    ///   out of range (a hard limit outside (0, 10⁷] s, a start time more than 10⁷ s away from now).
+    ///   out of range (a hard limit outside (0, 10⁷] s, a start or due time more than 10⁷ s away from now).
     init(fields: [String], now: Double = Date().timeIntervalSince1970) throws(DecodingError) {
         switch fields.first {
         case "start":
@@ -101,6 +105,11 @@ enum WorkerEvent: Sendable, Equatable {
             self = .finished(report)
         case "tasks":
             self = .registered(taskNames: Array(fields.dropFirst()))
+        case "eta":
+            guard fields.count == 2, let due = Double(fields[1]), due.isFinite, abs(now - due) <= Duration.longestAcceptedSeconds else {
+                throw DecodingError(description: "eta event with due time \((fields.dropFirst().first ?? "").prefix(32)); must be within 1e7 s of now")
+            }
+            self = .parked(due: due)
         default:
             throw DecodingError(description: "unknown event \((fields.first ?? "").prefix(32))")
         }

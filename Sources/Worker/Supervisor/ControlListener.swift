@@ -11,29 +11,6 @@ import Logging
 import Glibc
 #endif
 
-/// What the supervisor exposes to control commands (`celery inspect …`), refreshed by its loop.
-struct NodeSnapshot: Sendable {
-    /// A task running in one of the node's processes.
-    struct Task: Sendable {
-        var id: String
-        var name: String
-        var started: Date
-        var queue: String
-        var pid: Int?
-        /// The message's arguments as JSON, or `nil` when they were too large to pass to the supervisor.
-        var args: JSONValue? = nil
-        var kwargs: JSONValue? = nil
-        /// Celery's display reprs of the arguments, at most 1,024 characters (`argsrepr` / `kwargsrepr`).
-        var argsrepr = ""
-        var kwargsrepr = ""
-    }
-
-    var active: [Task] = []
-    var processed = 0
-    var processPIDs: [Int] = []
-    var taskNames: [String] = []
-}
-
 /// Listens for control messages on a thread of its own (hiredis blocks): Celerity's `celerity:control` channel
 /// (`revoke --terminate`) and Celery's broadcast pidbox (`/{db}.celery.pidbox`, wire spec §9), so
 /// `celery inspect ping`, `app.control.revoke(id, terminate=True)` and Flower's inspect calls reach

@@ -183,7 +183,7 @@ struct ProcessPool {
         case .finished:
             slots[index].running = nil
             processed += 1
-        case .registered:
+        case .registered, .parked:
             break
         }
         handle(event)

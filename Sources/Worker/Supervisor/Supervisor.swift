@@ -13,48 +13,40 @@ import Synchronization
 import Glibc
 #endif
 
-/// Keeps `concurrency` worker processes running and the shared Redis state healthy:
-/// restarts processes that exit (capped backoff), requeues what a dead process held, renews
-/// leases, moves due ETA messages to their queues, reaps dead nodes' processes, enforces hard
-/// time limits, acts on `revoke --terminate`, and shuts down warm (SIGTERM) or cold (SIGQUIT or a
-/// second SIGTERM) without losing a message.
-package final class Supervisor: Service {
+/// Keeps `concurrency` worker processes running: restarts processes that exit (capped backoff), requeues what a
+/// dead process held, enforces hard time limits, acts on `revoke --terminate`, and shuts down warm (SIGTERM) or
+/// cold (SIGQUIT or a second SIGTERM) without losing a message. The leases and the ETA set are kept by services of
+/// their own (``LeaseKeeper``, ``EtaPromoter``: ``NodeServices``), which read what the pool publishes.
+final class Supervisor: Service {
     private let configuration: WorkerConfiguration
     private let executable: String
     private let childArguments: [String]
-    private let snapshot = Locked(NodeSnapshot())
+    private let shared: NodeShared
     private let logger: Logger
     private let connection: RedisConnection
     private let controlInbox = LockedQueue<String>()
     /// `/metrics`, `/healthz` and the status page; `nil` when disabled.
     private let metrics: MetricsEndpoint?
-    /// Run-time settings and the pool's target, changed by control commands (``ControlCommands``).
-    private let settings = Locked(NodeSettings())
-    private let poolTarget: Locked<PoolTarget>
 
     /// - Parameters:
     ///   - executable: the binary to start worker processes from (this one, by default).
     ///   - childArguments: the arguments after `worker-process --process-id ID`, i.e. the worker's own options.
-    package init(
-        configuration: WorkerConfiguration, executable: String? = nil, childArguments: [String],
-        logger: Logger
+    ///   - otherConnections: the node's other services' connections, whose reconnects `/metrics` counts too.
+    init(
+        configuration: WorkerConfiguration, executable: String? = nil, childArguments: [String], shared: NodeShared,
+        otherConnections: [RedisConnection], logger: Logger
     ) {
         self.configuration = configuration
         self.executable = executable ?? SpawnedProcess.currentExecutable
         self.childArguments = childArguments
+        self.shared = shared
         self.logger = logger
         var redis = configuration.redis
         redis.reconnectTimeout = .seconds(1)
         let connection = RedisConnection(configuration: redis, logger: logger)
         self.connection = connection
-        let initial = configuration.autoscale.map { max(1, $0.minimum) } ?? max(1, configuration.concurrency)
-        self.poolTarget = Locked(PoolTarget(processes: initial, autoscale: configuration.autoscale))
-        self.metrics = configuration.metricsAddress.map { _ in
-            MetricsEndpoint(
-                configuration: configuration,
-                node: NodeMetrics(hostname: configuration.nodeName, queues: configuration.queues),
-                supervisorConnection: connection, logger: logger
-            )
+        self.metrics = shared.metrics.map { node in
+            MetricsEndpoint(configuration: configuration, node: node, nodeConnections: [connection] + otherConnections, logger: logger)
         }
     }
 
@@ -65,7 +57,9 @@ package final class Supervisor: Service {
     ///   password, a database out of range, no such socket), at start or later: retrying cannot help, so
     ///   the node stops. Transient failures (Redis restarting, `LOADING`) are retried, never thrown.
     ///   ``MetricsBindError`` when `--metrics-address` (or `CELERITY_METRICS_ADDRESS`) was given and cannot be served.
-    package func run(until shutdown: Shutdown) async throws {
+    func run(until shutdown: Shutdown) async throws {
+        // However the pool ends (or never starts), the lease keeper and the ETA promoter stop after it.
+        defer { shared.poolStopped.request(.warm) }
         do {
             try connection.connect()
         } catch let error where error.isFatal {
@@ -84,11 +78,11 @@ package final class Supervisor: Service {
             }
         }
         let inbox = controlInbox
-        let snapshot = self.snapshot
+        let snapshot = shared.snapshot
         serving.append(
             ControlListener(
                 configuration: configuration, logger: logger, terminate: { inbox.post($0) },
-                snapshot: { snapshot.value }, settings: settings, pool: poolTarget
+                snapshot: { snapshot.value ?? NodeSnapshot() }, settings: shared.settings, pool: shared.poolTarget
             )
         )
         logger.info(
@@ -104,17 +98,16 @@ package final class Supervisor: Service {
         async let served: Void = ServiceGroup(serving).run(until: servingStopped)
         let (processed, fatal) = await PosixThread.run(name: "supervisor") { [self] in
             var loop = SupervisorLoop(
-                configuration: configuration, logger: logger, connection: connection, metrics: metrics?.node, snapshot: snapshot,
+                configuration: configuration, logger: logger, connection: connection, shared: shared,
                 pool: ProcessPool(
                     configuration: configuration, executable: executable, childArguments: childArguments, connection: connection,
                     logger: logger
-                ),
-                settings: settings, poolTarget: poolTarget,
-                leases: LeaseKeeper(configuration: configuration, connection: connection, logger: logger)
+                )
             )
             loop.run(until: shutdown, control: controlInbox)
             return (loop.pool.processed, loop.fatal)
         }
+        shared.poolStopped.request(.warm)  // every process has exited: the lease keeper takes the node offline
         servingStopped.request(.cold)
         try await served
         if let fatal { throw fatal }

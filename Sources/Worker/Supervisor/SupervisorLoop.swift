@@ -13,24 +13,20 @@ import Glibc
 
 /// The supervisor's loop and the state only it touches (a value owned by the loop's thread): every tick it reads
 /// what the processes reported, handles exits, the shutdown asked for (``Shutdown``) and `revoke --terminate`,
-/// enforces hard time limits, restarts processes, and runs the timed housekeeping (heartbeat, ETA promotion,
-/// reaping). The lease keeper, the ETA promoter and the reaper are its timed steps, not services of their own:
-/// they share its Redis connection and its view of the pool.
+/// enforces hard time limits, restarts and sizes the pool, and publishes what it saw (``NodeSnapshot``) for the
+/// node's other services; the due times of parked ETAs go to the promoter (``EtaDueTimes``).
 struct SupervisorLoop {
     let configuration: WorkerConfiguration
     let logger: Logger
     let connection: RedisConnection
     let metrics: NodeMetrics?
-    let snapshot: Locked<NodeSnapshot>
+    private let shared: NodeShared
     private(set) var pool: ProcessPool
-    var leases: LeaseKeeper
+    private let recovery: ProcessRecovery
     private(set) var shutdown: ShutdownState = .running
     /// A configuration Redis refuses (wrong password, database out of range, …): the node stops with it.
     private(set) var fatal: RedisError?
     private var taskNames: [String] = []
-    /// Run-time settings and the pool's target, changed by control commands (``ControlCommands``).
-    private let settings: Locked<NodeSettings>
-    private let poolTarget: Locked<PoolTarget>
     /// The pool size the loop works towards (the autoscaler's decision, or the fixed size).
     private var desiredProcesses: Int
     private var poolSizing: PoolSizing?
@@ -38,31 +34,23 @@ struct SupervisorLoop {
     /// The pool size ``MemoryBudget`` last held the pool at (logged once per change).
     private var heldByBudget: Int?
 
-    init(
-        configuration: WorkerConfiguration, logger: Logger, connection: RedisConnection, metrics: NodeMetrics?,
-        snapshot: Locked<NodeSnapshot>, pool: ProcessPool, settings: Locked<NodeSettings>, poolTarget: Locked<PoolTarget>,
-        leases: LeaseKeeper
-    ) {
+    init(configuration: WorkerConfiguration, logger: Logger, connection: RedisConnection, shared: NodeShared, pool: ProcessPool) {
         self.configuration = configuration
         self.logger = logger
         self.connection = connection
-        self.metrics = metrics
-        self.snapshot = snapshot
+        self.metrics = shared.metrics
+        self.shared = shared
         self.pool = pool
-        self.leases = leases
-        self.settings = settings
-        self.poolTarget = poolTarget
-        self.desiredProcesses = poolTarget.value.processes
+        self.recovery = ProcessRecovery(configuration: configuration, connection: connection, metrics: shared.metrics)
+        self.desiredProcesses = shared.poolTarget.value.processes
     }
 
     /// How often the supervisor looks at its processes, the shutdown asked for, control messages and timers.
     private static let tick = Duration.milliseconds(50)
 
-    /// Runs until every process has stopped after `shutdown` asked (warm or cold), reading it every tick.
+    /// Runs until every process has stopped after `shutdown` asked (warm or cold), reading it every tick, and
+    /// publishes the pool's last snapshot.
     mutating func run(until requested: Shutdown, control: LockedQueue<String>) {
-        var nextHeartbeat = ContinuousClock.now
-        var nextPromote = ContinuousClock.now
-        var nextReap = ContinuousClock.now
         var nextPoolLook = ContinuousClock.now
         while true {
             PosixThread.sleep(for: Self.tick)
@@ -85,20 +73,13 @@ struct SupervisorLoop {
                 pool.killAll(reason: .shutdown)
                 shutdown = .cold
             }
-            guarded("heartbeat", at: &nextHeartbeat, every: configuration.heartbeatInterval, now: now) { loop in
-                try loop.leases.heartbeat(
-                    loop.pool, taskNames: loop.taskNames, snapshot: loop.snapshot,
-                    queues: loop.settings.value.queues ?? loop.configuration.queues, desiredProcesses: loop.desiredProcesses
-                )
-            }
-            guarded("ETA", at: &nextPromote, every: configuration.scheduledPollInterval, now: now) { try $0.leases.promoteDue() }
-            if shutdown == .running {
-                guarded("reaper", at: &nextReap, every: configuration.reapInterval, now: now) { loop in
-                    try loop.leases.reapDeadProcesses(metrics: loop.metrics)
-                }
-            }
+            publishSnapshot()
         }
-        leases.goOffline(processed: pool.processed)
+        publishSnapshot()
+    }
+
+    private func publishSnapshot() {
+        shared.snapshot.publish(NodeSnapshot(pool: pool, taskNames: taskNames, desiredProcesses: desiredProcesses))
     }
 
     private mutating func guarded(
@@ -132,10 +113,11 @@ struct SupervisorLoop {
             break
         case .finished(let report):
             metrics?.record(report)
+        case .parked(let due):
+            shared.dueTimes.add(due)
         case .registered(let names):
             guard names != taskNames else { return }
             taskNames = names
-            snapshot.withLock { $0.taskNames = names }
             metrics?.register(taskNames: names)
             logger.info("registered tasks", metadata: ["tasks": "\(names.joined(separator: ", "))"])
         }
@@ -146,7 +128,7 @@ struct SupervisorLoop {
     /// Works towards the pool size control commands and the autoscaler ask for: starts slots, retires
     /// processes warm (``PoolPlan``), and restarts them all, warm, after a `pool_restart`.
     private mutating func sizePool(now: ContinuousClock.Instant, nextLook: inout ContinuousClock.Instant) {
-        let target = poolTarget.value
+        let target = shared.poolTarget.value
         if target.restarts != appliedPoolRestarts {
             appliedPoolRestarts = target.restarts
             pool.restartAll()
@@ -184,7 +166,7 @@ struct SupervisorLoop {
 
     /// Messages ready in the queues the node consumes (every priority bucket), for the autoscaler.
     private func readyMessages() throws -> Int {
-        let keys = PriorityBuckets.listKeys(queues: settings.value.queues ?? configuration.queues)
+        let keys = PriorityBuckets.listKeys(queues: shared.settings.value.queues ?? configuration.queues)
         return try connection.pipeline(keys.map { ["LLEN", $0] }).reduce(0) { $0 + ($1.integer ?? 0) }
     }
 
@@ -221,35 +203,35 @@ struct SupervisorLoop {
                     taskID: taskID, state: .failure, result: error.json, traceback: ErrorReport.traceback(task: task, error: error),
                     dateDone: Date()
                 )
-                try leases.discard(processID: exit.processID, result: failure)
+                try recovery.discard(processID: exit.processID, result: failure)
                 logger.error("task killed at its hard time limit", metadata: metadata)
             case .terminated(let taskID):
                 metrics?.processRestarted(.revokeTerminate)
-                try leases.discard(processID: exit.processID, result: Revocations.revokedResult(taskID: taskID, reason: "terminated"))
+                try recovery.discard(processID: exit.processID, result: Revocations.revokedResult(taskID: taskID, reason: "terminated"))
                 logger.warning("task terminated by revoke", metadata: metadata)
             case .taskMemory(let taskID, let task, let limit):
                 metrics?.processRestarted(.taskMemoryLimit)
                 metrics?.record(
                     TaskReport(taskID: taskID, outcome: .rejected, name: task, queue: exit.running?.queue ?? "", deadLetter: .memory)
                 )
-                try leases.deadLetterKilled(processID: exit.processID, taskID: taskID, limitMiB: limit)
+                try recovery.deadLetterKilled(processID: exit.processID, taskID: taskID, limitMiB: limit)
                 logger.error("task killed over --task-memory-limit; dead-lettered (reason memory)", metadata: metadata)
             case .shutdown:
-                try leases.recover(processID: exit.processID, countAsDelivery: false, metrics: metrics)
+                try recovery.recover(processID: exit.processID, countAsDelivery: false)
                 logger.info("worker process stopped for shutdown; its message was requeued", metadata: metadata)
             case nil where Recycling.Reason(waitStatus: exit.status) != nil:  // a planned exit
                 let recycled = Recycling.Reason(waitStatus: exit.status)!
                 metrics?.processRecycled(recycled)
-                try leases.recover(processID: exit.processID, countAsDelivery: false, metrics: metrics)
+                try recovery.recover(processID: exit.processID, countAsDelivery: false)
                 logger.info("worker process recycled (\(recycled.rawValue)); starting a fresh one", metadata: metadata)
             case nil where exit.retirement != nil:
                 // A clean exit handed back what it held; a crash while retiring counts as one, as any crash.
-                try leases.recover(processID: exit.processID, countAsDelivery: exit.status != 0, metrics: metrics)
+                try recovery.recover(processID: exit.processID, countAsDelivery: exit.status != 0)
                 logger.info("worker process retired by the pool (\(exit.retirement == .shrink ? "shrink" : "restart"))", metadata: metadata)
             case nil:
                 let clean = exit.status == 0 && shutdown != .running
                 if !clean && shutdown == .running { metrics?.processRestarted(exit.status & 0x7F != 0 ? .signal : .exited) }
-                try leases.recover(processID: exit.processID, countAsDelivery: !clean, metrics: metrics)
+                try recovery.recover(processID: exit.processID, countAsDelivery: !clean)
                 if clean {
                     logger.info("worker process stopped", metadata: metadata)
                 } else {
