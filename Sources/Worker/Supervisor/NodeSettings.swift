@@ -82,15 +82,16 @@ final class NodeSettingsReader {
         key = WorkerKeys.nodeSettings(node)
     }
 
-    /// How long until ``refreshIfDue(on:)`` reads again (zero when it is due): an idle wait ends by then.
+    /// How long until ``refreshIfDue(on:within:)`` reads again (zero when it is due): an idle wait ends by then.
     var untilNextRead: Duration { max(.zero, nextRead - ContinuousClock.now) }
 
-    /// Reads the settings again when a second has passed since the last read.
+    /// Reads the settings again when a second has passed since the last read, or will have `within` from now (an
+    /// idle process reads early rather than cut its wait, ``IdleWait/settingsLookahead``).
     /// - Returns: `true` when they changed.
     /// - Throws: ``RedisError`` when Redis cannot be read (the caller's loop retries).
-    func refreshIfDue(on connection: RedisConnection) throws(RedisError) -> Bool {
+    func refreshIfDue(on connection: RedisConnection, within: Duration = .zero) throws(RedisError) -> Bool {
         let now = ContinuousClock.now
-        guard now >= nextRead else { return false }
+        guard now + within >= nextRead else { return false }
         nextRead = now + .seconds(1)
         let values = (try connection.send(["HGETALL", key]).array ?? []).compactMap(\.string)
         let settings = NodeSettings(hashReply: values)
@@ -98,6 +99,6 @@ final class NodeSettingsReader {
         return settings != current
     }
 
-    /// Whether ``refreshIfDue(on:)`` would read Redis now.
+    /// Whether ``refreshIfDue(on:within:)`` would read Redis now.
     var refreshIsDue: Bool { ContinuousClock.now >= nextRead }
 }
