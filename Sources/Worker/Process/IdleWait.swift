@@ -1,6 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+// timespec: see PosixThread.swift (a release build attributes its initializer to SwiftOverlayShims).
+#if canImport(SwiftOverlayShims)
+import SwiftOverlayShims
+#endif
 
 /// How long an idle worker process blocks (`BLMOVE`) on one list before it looks at its other lists.
 ///
