@@ -10,7 +10,7 @@ import Testing
         var wait = IdleWait(interval: .milliseconds(500))
         var waits: [Duration] = []
         for _ in 0..<6 {
-            waits.append(wait.next(notAfter: .seconds(1), now: .zero))
+            waits.append(wait.next(now: .zero))
             wait.record(tookMessages: false)
         }
         #expect(waits == [50, 100, 200, 400, 500, 500].map { .milliseconds($0) })
@@ -19,9 +19,9 @@ import Testing
     @Test func aPollThatTookMessagesStartsAgainAtTheFirstWait() {
         var wait = IdleWait(interval: .seconds(1))
         for _ in 0..<10 { wait.record(tookMessages: false) }
-        #expect(wait.next(notAfter: .seconds(5), now: .seconds(7)) == .seconds(1))
+        #expect(wait.next(now: .seconds(7)) == .seconds(1))
         wait.record(tookMessages: true)
-        #expect(wait.next(notAfter: .seconds(5), now: .seconds(7)) == .milliseconds(50))
+        #expect(wait.next(now: .seconds(7)) == .milliseconds(50))
     }
 
     @Test func idleAfterAnEmptyPollOnlyUntilOneTakesMessages() {
@@ -35,28 +35,30 @@ import Testing
 
     @Test func anIntervalBelowTheFirstWaitIsEveryWait() {
         var wait = IdleWait(interval: .milliseconds(10))
-        #expect(wait.next(notAfter: .seconds(1), now: .zero) == .milliseconds(10))
+        #expect(wait.next(now: .zero) == .milliseconds(10))
         wait.record(tookMessages: false)
         wait.record(tookMessages: true)
-        #expect(wait.next(notAfter: .seconds(1), now: .milliseconds(3)) == .milliseconds(7))
+        #expect(wait.next(now: .milliseconds(3)) == .milliseconds(7))
     }
 
-    @Test func duringTheRampAWaitEndsByTheNextSettingsReadButNeverAsksRedisForZero() {
-        let wait = IdleWait(interval: .seconds(1))
-        #expect(wait.next(notAfter: .milliseconds(30), now: .zero) == .milliseconds(30))
+    @Test func neverAsksRedisForZeroWhichBlocksForever() {
         // BLMOVE reads a timeout of 0 as "block forever".
-        #expect(wait.next(notAfter: .zero, now: .zero) == .milliseconds(1))
-        #expect(IdleWait(interval: .zero).next(notAfter: .seconds(1), now: .zero) == .milliseconds(1))
-        #expect(wait.settingsLookahead == .zero)
+        #expect(IdleWait(interval: .zero).next(now: .zero) == .milliseconds(1))
+        var wait = IdleWait(interval: .microseconds(100))
+        wait.record(tookMessages: false)
+        #expect(wait.next(now: .microseconds(150)) == .milliseconds(1))
     }
 
-    @Test func atTheLongestTheSettingsAreReadEarlyInsteadOfCuttingTheWait() {
-        var wait = IdleWait(interval: .milliseconds(250), slot: IdleSlot(index: 0, processes: 2))
-        for _ in 0..<5 { wait.record(tookMessages: false) }
-        #expect(wait.atLongest)
-        #expect(wait.next(notAfter: .milliseconds(100), now: .seconds(3)) == .milliseconds(500))
-        // Read when due within most of a round (0.4375 s of 0.5 s): reads stay a second apart, after a turn.
-        #expect(wait.settingsLookahead == .microseconds(437_500))
+    @Test func noWaitIsLongerThanTheSettingsRead() {
+        // Each idle poll reads the node's settings, so control commands still take effect within a second.
+        for processes in [1, 2, 3, 8] {
+            var wait = IdleWait(interval: .seconds(60), slot: IdleSlot(index: processes - 1, processes: processes))
+            for _ in 0..<10 { wait.record(tookMessages: false) }
+            for now in stride(from: 0, to: 3_000, by: 7) {
+                // A turn a moment ahead counts as just taken: the wait runs to the next, up to the tolerance longer.
+                #expect(wait.next(now: .milliseconds(now)) <= IdleWait.settingsRead + IdleWait.turnTolerance)
+            }
+        }
     }
 
     @Test func theLongestIsTheIntervalTimesTheProcessesAtMostASecond() {
@@ -75,12 +77,12 @@ import Testing
             return wait
         }
         let (zero, one) = (idle(0), idle(1))
-        #expect(zero.next(notAfter: .seconds(1), now: .milliseconds(10_100)) == .milliseconds(400))
-        #expect(one.next(notAfter: .seconds(1), now: .milliseconds(10_100)) == .milliseconds(150))
-        #expect(one.next(notAfter: .seconds(1), now: .milliseconds(10_300)) == .milliseconds(450))
+        #expect(zero.next(now: .milliseconds(10_100)) == .milliseconds(400))
+        #expect(one.next(now: .milliseconds(10_100)) == .milliseconds(150))
+        #expect(one.next(now: .milliseconds(10_300)) == .milliseconds(450))
         // A poll that ended a moment early (or just after) its turn waits for the next one, not a millisecond.
-        #expect(zero.next(notAfter: .seconds(1), now: .milliseconds(10_498)) == .milliseconds(502))
-        #expect(zero.next(notAfter: .seconds(1), now: .milliseconds(10_501)) == .milliseconds(499))
+        #expect(zero.next(now: .milliseconds(10_498)) == .milliseconds(502))
+        #expect(zero.next(now: .milliseconds(10_501)) == .milliseconds(499))
         // Process ids the supervisor gives: the slot is the index after `#`.
         #expect(IdleSlot(processID: "w1@host#3.7", processes: 2) == IdleSlot(index: 1, processes: 2))
         #expect(IdleSlot(processID: "a#b@host#2.1", processes: 4).index == 2)

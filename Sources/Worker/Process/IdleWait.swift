@@ -19,16 +19,15 @@ import SwiftOverlayShims
 /// lists once per `--idle-poll-interval` (0.25 s by default) at the cost of one poll per interval, not one per process:
 /// 16 idle nodes × 2 processes make 64 polls a second, each a `BLMOVE` and one script run.
 ///
-/// A wait during the ramp also ends by `notAfter` (the next read of the node's settings), so control commands take
-/// effect as soon as without the backoff; at ``longest`` the settings are read early instead (``settingsLookahead``),
-/// right after the poll before they fall due, so a settings read never moves a turn. Pure logic: the caller reads the
-/// clock (``monotonicNow()``) and ``WorkerProcess`` asks it for each wait.
+/// No wait is longer than ``settingsRead`` (but for ``turnTolerance``): each idle poll also reads the node's settings
+/// (in its round trip), so control commands take effect within about a second, as on a busy process. Pure logic: the caller reads the clock
+/// (``monotonicNow()``) and ``WorkerProcess`` asks it for each wait.
 struct IdleWait: Equatable {
     /// The first wait after work (or ``longest`` when that is shorter).
     static let first: Duration = .milliseconds(50)
     /// The shortest wait Redis is asked for: `BLMOVE` reads a timeout of 0 as "forever".
     static let shortest: Duration = .milliseconds(1)
-    /// How often a worker process reads its node's settings (``NodeSettingsReader``): a wait is never longer.
+    /// How often a worker process reads its node's settings (``NodeSettingsReader``): the longest wait.
     static let settingsRead: Duration = .seconds(1)
     /// A turn this close ahead (or an eighth of ``longest``, when less) counts as the one just taken (a `BLMOVE`
     /// timeout may end a moment early): the wait runs to the next one.
@@ -39,7 +38,7 @@ struct IdleWait: Equatable {
     let longest: Duration
     /// Where in each round of ``longest`` this process's longest waits end: its share of the round.
     let turn: Duration
-    /// The wait of the next poll, before the `notAfter` cap (during the ramp).
+    /// The wait of the next poll during the ramp.
     private(set) var current: Duration
     /// Whether the last idle poll took nothing (no plain take is needed before the next: its script looked at
     /// every list after the wait, so an idle process runs one script per poll, not two).
@@ -56,14 +55,10 @@ struct IdleWait: Equatable {
     /// Whether the waits have grown to ``longest`` (they then end at this process's turn).
     var atLongest: Bool { current >= longest }
 
-    /// How far ahead the node's settings are read before the next wait: at ``longest``, a read due within most of a
-    /// round is made now, after this poll, instead of cutting the wait short (reads stay at most a second apart).
-    var settingsLookahead: Duration { atLongest ? longest - longest / 8 : .zero }
-
-    /// The wait for the next idle poll, at least ``shortest``: during the ramp ``current``, ending no later than
-    /// `notAfter` from now; at ``longest``, until this process's next turn, `now` being ``monotonicNow()``.
-    func next(notAfter: Duration, now: Duration) -> Duration {
-        guard atLongest else { return max(min(current, notAfter), Self.shortest) }
+    /// The wait for the next idle poll, at least ``shortest``: during the ramp ``current``; at ``longest``, until this
+    /// process's next turn, `now` being ``monotonicNow()``.
+    func next(now: Duration) -> Duration {
+        guard atLongest else { return max(current, Self.shortest) }
         let round = Self.nanoseconds(longest)
         var untilTurn = (Self.nanoseconds(turn) - Self.nanoseconds(now) % round) % round
         if untilTurn < 0 { untilTurn += round }

@@ -186,13 +186,7 @@ package final class WorkerProcess {
                 return nil
             }
             if nodeSettings.refreshIsDue { supervisor.flush() }
-            // `add_consumer` / `cancel_consumer`; read early rather than cut a fully idle process's wait (``IdleWait``).
-            if try nodeSettings.refreshIfDue(on: connection, within: idleWait.settingsLookahead) {
-                order = FetchOrder(
-                    queues: nodeSettings.current.queues ?? configuration.queues, strategy: configuration.queueOrderStrategy,
-                    idleSlot: idleSlot
-                )
-            }
+            if try nodeSettings.refreshIfDue(on: connection) { followQueueSettings() }
             switch batch.next() {
             case .start(let delivery):
                 return delivery
@@ -215,14 +209,28 @@ package final class WorkerProcess {
         }
     }
 
-    /// With nothing ready, waits on its list (``FetchOrder/idleList``, ``IdleWait``), then takes one message.
+    /// With nothing ready, waits on its list (``FetchOrder/idleList``, ``IdleWait``), then takes one message and reads
+    /// the node's settings (each wait is at most a second, so an idle process reads them as often as a busy one).
     private func idleTake() throws {
-        let wait = idleWait.next(notAfter: nodeSettings.untilNextRead, now: IdleWait.monotonicNow())
+        let wait = idleWait.next(now: IdleWait.monotonicNow())
+        var settings: [String]?
         idleWait.record(tookMessages: try batch.step { acks in
             let lists = order.lists
-            let taken = try broker.idleTake(acknowledging: acks, from: lists, waitingOn: order.idleList, wait: wait)
+            let taken = try broker.idleTake(
+                acknowledging: acks, from: lists, waitingOn: order.idleList, wait: wait, readingHash: nodeSettings.key
+            )
+            settings = taken.hashFields
             return order.accept(taken, from: lists)
         })
+        if let settings, nodeSettings.accept(hashReply: settings) { followQueueSettings() }
+    }
+
+    /// The node's queues changed (`add_consumer` / `cancel_consumer`): takes from and waits on the new ones.
+    private func followQueueSettings() {
+        order = FetchOrder(
+            queues: nodeSettings.current.queues ?? configuration.queues, strategy: configuration.queueOrderStrategy,
+            idleSlot: idleSlot
+        )
     }
 
     /// Stores the finished tasks' results and sends the waiting messages back to the head of their queues.
