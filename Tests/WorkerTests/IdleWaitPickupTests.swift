@@ -70,7 +70,8 @@ extension WorkerTests {
     @Test("idle 3. a fully idle 2-process node takes a message on each of 4 queues within --idle-poll-interval (default 0.25 s)")
     func idleNodePickupOnEveryQueue() async throws {
         try await withFixture { f in
-            // Process 0 waits on q1, process 1 on q2 (IdleSlot); q3 and q4 have no waiter: seen at the node's next turn.
+            // Process 0 waits on q1, process 1 on q2 (IdleSlot; the last process follows its traffic, but q1 and q2 are
+            // sent to first); q3 and q4 have no waiter: seen at the node's next turn.
             let queues = ["q1", "q2", "q3", "q4"]
             let node = try await f.startWorker(["-Q", queues.joined(separator: ",")], concurrency: 2)
             var pickups: [String: Double] = [:]

@@ -102,7 +102,7 @@ import Testing
         #expect(many == buckets + buckets.prefix(2))
     }
 
-    @Test func aProcessWaitsWhereItLastTookWhenNoProcessOfTheNodeWaitsThere() {
+    @Test func theLastProcessWaitsWhereItLastTookWhenNoOtherProcessWaitsThere() {
         var alone = FetchOrder(queues: ["a", "b"])
         let lists = alone.lists
         #expect(alone.idleList == "a")
@@ -113,11 +113,19 @@ import Testing
         var second = FetchOrder(queues: ["a", "b"], idleSlot: IdleSlot(index: 1, processes: 2))
         _ = second.accept(TakenBatch(list: 0, deliveries: [Delivery(raw: "m2", revoked: false, recoveries: 0)], firstPop: 1), from: lists)
         #expect(second.idleList == "b")
-        // Process 0 of 2 took from `c`, which no process waits on: it waits there.
-        var third = FetchOrder(queues: ["a", "b", "c"], idleSlot: IdleSlot(index: 0, processes: 2))
-        let three = third.lists
-        _ = third.accept(TakenBatch(list: 2, deliveries: [Delivery(raw: "m3", revoked: false, recoveries: 0)], firstPop: 1), from: three)
-        #expect(third.idleList == "c")
+        // Of 2 processes with 3 queues, the last follows its traffic to `c`, where no process waits; the first keeps `a`.
+        let three = FetchOrder(queues: ["a", "b", "c"]).lists
+        var last = FetchOrder(queues: ["a", "b", "c"], idleSlot: IdleSlot(index: 1, processes: 2))
+        _ = last.accept(TakenBatch(list: 2, deliveries: [Delivery(raw: "m3", revoked: false, recoveries: 0)], firstPop: 1), from: three)
+        #expect(last.idleList == "c")
+        var first = FetchOrder(queues: ["a", "b", "c"], idleSlot: IdleSlot(index: 0, processes: 2))
+        _ = first.accept(TakenBatch(list: 2, deliveries: [Delivery(raw: "m5", revoked: false, recoveries: 0)], firstPop: 1), from: three)
+        #expect(first.idleList == "a")
+        // As many processes as lists: every list keeps its waiter.
+        let one = PriorityBuckets.listKeys(queues: ["a"])
+        var full = FetchOrder(queues: ["a"], idleSlot: IdleSlot(index: 3, processes: 4))
+        _ = full.accept(TakenBatch(list: 0, deliveries: [Delivery(raw: "m6", revoked: false, recoveries: 0)], firstPop: 1), from: one)
+        #expect(full.idleList == one[3])
         // A list no longer consumed (cancel_consumer) is not waited on.
         var fewer = FetchOrder(queues: ["a"])
         _ = fewer.accept(TakenBatch(list: 0, deliveries: [Delivery(raw: "m4", revoked: false, recoveries: 0)], firstPop: 1), from: fewer.lists)

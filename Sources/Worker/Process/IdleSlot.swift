@@ -4,8 +4,9 @@
 /// - **Lists**: process `k` waits (`BLMOVE`) on the `k`-th list of the waiting order — each queue's default bucket in
 ///   the order the queues were given, then the other priority buckets (``PriorityBuckets/listKeys(queues:)``) —
 ///   wrapping around. So with at least as many processes as queues, every queue's default bucket has a waiter, and
-///   a message sent there while the node is idle is taken at once. A process that last took a message from a list no
-///   process of the node waits on (its traffic is there) waits on that list instead, as one process alone would.
+///   a message sent there while the node is idle is taken at once. With fewer processes than lists, the last process
+///   follows the traffic: it waits on the list its last message came from unless another process waits there (then
+///   on its own), as one process alone would; the others keep their lists.
 /// - **Turns**: ``IdleWait`` ends process `k`'s longest waits `k`/`processes` of the way through each round, so the
 ///   node looks at all its lists every round ÷ processes instead of every round.
 ///
@@ -34,11 +35,13 @@ struct IdleSlot: Equatable, Sendable {
     }
 
     /// The list an idle process waits on: its own in `waitingOrder` (the node's lists, each queue's default bucket
-    /// first), or `lastTaken` when that is one of them that no process of the node has as its own.
+    /// first) — or, for the last process of a node with fewer processes than lists, `lastTaken` when that is one of
+    /// them and no other process has it as its own.
     func list(waitingOrder: [String], lastTaken: String?) -> String {
-        if let lastTaken, !waitingOrder.prefix(processes).contains(lastTaken), waitingOrder.contains(lastTaken) {
-            return lastTaken
-        }
-        return waitingOrder[index % waitingOrder.count]
+        let own = waitingOrder[index % waitingOrder.count]
+        guard index == processes - 1, processes < waitingOrder.count, let lastTaken,
+            !waitingOrder.prefix(index).contains(lastTaken), waitingOrder.contains(lastTaken)
+        else { return own }
+        return lastTaken
     }
 }
