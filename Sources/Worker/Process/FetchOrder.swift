@@ -38,8 +38,8 @@ struct FetchOrder {
     /// order the queues were given (not rotated), then the other buckets.
     private let waitingOrder: [String]
 
-    /// The list an idle process waits on (`BLMOVE`): its own of the node's lists (``IdleSlot``), or the list it
-    /// last took from when no process of the node has that one.
+    /// The list an idle process waits on (`BLMOVE`): its own of the node's lists (``IdleSlot``) — or, for the last
+    /// process of a node with fewer processes than lists, the list it last took from unless another process has it.
     var idleList: String { idleSlot.list(waitingOrder: waitingOrder, lastTaken: lastTaken) }
 
     /// The messages of `batch` (taken from `lists`) with their pop numbers, in the order they run; rotates the

@@ -225,7 +225,8 @@ package final class WorkerProcess {
         if let settings, nodeSettings.accept(hashReply: settings) { followQueueSettings() }
     }
 
-    /// The node's queues changed (`add_consumer` / `cancel_consumer`): takes from and waits on the new ones.
+    /// The node's settings changed, maybe its queues (`add_consumer` / `cancel_consumer`): takes from and waits on
+    /// the queues they name.
     private func followQueueSettings() {
         order = FetchOrder(
             queues: nodeSettings.current.queues ?? configuration.queues, strategy: configuration.queueOrderStrategy,
