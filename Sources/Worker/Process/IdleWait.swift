@@ -16,12 +16,12 @@ import SwiftOverlayShims
 /// The node's processes take turns: ``longest`` is `--idle-poll-interval` × the node's processes (at most
 /// ``settingsRead``, 1 s), and at that length process `k`'s waits end at its turn, `k`/`processes` of the way
 /// through each round of a clock all processes share (`CLOCK_MONOTONIC`). So a fully idle node looks at all its
-/// lists once per `--idle-poll-interval` (0.25 s by default) at the cost of one poll per interval, not one per process:
-/// 16 idle nodes × 2 processes make 64 polls a second, each a `BLMOVE` and one script run.
+/// lists once per `--idle-poll-interval` (0.25 s by default) at the cost of one poll per interval, not one per
+/// process: 16 idle nodes × 2 processes make 64 polls a second, each a `BLMOVE` and one script run.
 ///
-/// No wait is longer than ``settingsRead`` (but for ``turnTolerance``): each idle poll also reads the node's settings
-/// (in its round trip), so control commands take effect within about a second, as on a busy process. Pure logic: the caller reads the clock
-/// (``monotonicNow()``) and ``WorkerProcess`` asks it for each wait.
+/// No wait is longer than ``settingsRead`` (but for ``turnTolerance``): each idle poll also reads the node's
+/// settings (in its round trip), so control commands take effect within about a second, as on a busy process.
+/// Pure logic: the caller reads the clock (``monotonicNow()``) and ``WorkerProcess`` asks it for each wait.
 struct IdleWait: Equatable {
     /// The first wait after work (or ``longest`` when that is shorter).
     static let first: Duration = .milliseconds(50)
