@@ -1,70 +1,58 @@
 #!/usr/bin/env bash
-# How soon an idle Celerity node runs a task (issue 23, part 6): one node, PROCESSES (default 2) worker processes consuming
-# `celery,other` on a fresh redis-server, `bench.latency` sent every INTERVAL seconds (the node is idle
-# between them, so its idle wait has grown) to QUEUE; each task records enqueue → start in `bench:latency`.
-# An idle process waits on the list it last took from, so a queue that keeps receiving is taken at once (QUEUE=celery
-# or other); QUEUE=alternate sends each message to the other queue than the last, so every one waits for the idle
-# wait to end (at most --idle-poll-interval).
+# How soon an idle Celerity node runs a task (issue 23, part 6): one node, PROCESSES (default 2) worker processes
+# consuming QUEUES (default `celery,other`) on a fresh redis-server, `bench.latency` sent every INTERVAL seconds (the
+# node is idle between them, so its idle waits have grown) to QUEUE; each task records enqueue → start in
+# `bench:latency`. An idle process waits on one list (the node's processes on different ones, `IdleSlot`), so a
+# queue one of them waits on is taken at once; QUEUE=cycle sends each message to the next of QUEUES in turn, so with
+# fewer processes than queues some messages land where no process waits and are seen at the node's next turn (at
+# most --idle-poll-interval).
 #
-#   bash bench/idle-pickup.sh [QUEUE] [SAMPLES] [INTERVAL]          # release build; other, 15, 2 s 
-#   CELERITY_BENCH=/tmp/old/celerity-bench PROCESSES=1 bash bench/idle-pickup.sh alternate 12 3
+#   bash bench/idle-pickup.sh [QUEUE] [SAMPLES] [INTERVAL]          # release build; other, 15, 2 s
+#   CELERITY_BENCH=/tmp/old/celerity-bench PROCESSES=1 bash bench/idle-pickup.sh cycle 12 3
+#   QUEUES=q1,q2,q3,q4 bash bench/idle-pickup.sh cycle 16 2
 #
-# With 2 processes and 2 queues, each process may be waiting on a different queue; PROCESSES=1 shows the bound.
-# Prints one line: queue, samples, p50 and max pickup in ms.
+# Prints one line: processes, queues, queue, samples, p50 and max pickup in ms, the 1-minute load average.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 queue="${1:-other}"
 samples="${2:-15}"
 interval="${3:-2}"
 processes="${PROCESSES:-2}"
-if [ -n "${CELERITY_BENCH:-}" ]; then
-    bench="$(realpath "$CELERITY_BENCH")"
-else
-    bench="$(bash scripts/build-release.sh | tail -n 1)/celerity-bench"
-fi
-state="$(mktemp -d /tmp/celerity-idle-pickup.XXXXXX)"
-pids=()
-cleanup() {
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do wait "${pids[i]}" 2>/dev/null || true; done
-    rm -rf "$state"
-}
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --dir "$state" --save "" --daemonize no >"$state/redis.log" 2>&1 &
+queues="${QUEUES:-celery,other}"
+[ "$queue" = alternate ] && queue=cycle  # the name of the two-queue cycle before QUEUES
+bench="$(bench_binary CELERITY_BENCH celerity-bench)"
+bench_start_redis idle-pickup.sh
+"$bench" worker -c "$processes" -Q "$queues" --log-level warning >"$state/node.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
-redis-cli -p "$port" ping >/dev/null || { echo "idle-pickup.sh: redis-server did not start on port $port" >&2; exit 1; }
-export CELERITY_REDIS_URL="redis://127.0.0.1:$port/0"
-"$bench" worker -c "$processes" -Q celery,other --log-level warning >"$state/node.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 600); do [ "$(redis-cli -p "$port" scard celerity:processes)" -ge "$processes" ] && break; sleep 0.1; done
-[ "$(redis-cli -p "$port" scard celerity:processes)" -ge "$processes" ] || { echo "idle-pickup.sh: the node did not start" >&2; exit 1; }
+bench_wait_processes idle-pickup.sh "$processes"
 sleep "$interval"  # a bench's warm-up: the node idle as between the samples
-# One client sends every INTERVAL seconds; its first task (the client's first enqueue) is a warm-up, not a sample.
-# QUEUE=alternate: one client per queue, each every 2 × INTERVAL, the second INTERVAL after the first, so every
-# message lands on the queue the node did not last take from (not the one it waits on).
-warmups=1
-if [ "$queue" = alternate ]; then
-    rate=$(python3 -c "print(1 / (2 * $interval))")
-    duration=$(python3 -c "print(($samples // 2 + 1.5) * 2 * $interval)")
-    "$bench" send-at-rate --queue celery --rate "$rate" --duration "$duration" >/dev/null &
-    first=$!
-    sleep "$interval"
-    "$bench" send-at-rate --queue other --rate "$rate" --duration "$duration" >/dev/null
-    wait "$first"
-    warmups=2
-    samples=$(( samples / 2 * 2 ))
+# One client per queue sent to; the first task of each (the client's first enqueue) is a warm-up, not a sample.
+# QUEUE=cycle: the N queues' clients each send every N × INTERVAL, INTERVAL apart, so the messages go round the queues.
+if [ "$queue" = cycle ]; then
+    IFS=, read -r -a targets <<<"$queues"
 else
-    rate=$(python3 -c "print(1 / $interval)")
-    "$bench" send-at-rate --queue "$queue" --rate "$rate" --duration "$(python3 -c "print(($samples + 1.5) * $interval)")" >/dev/null
+    targets=("$queue")
 fi
-for _ in $(seq 100); do [ "$(redis-cli -p "$port" llen bench:latency)" -ge $((samples + warmups)) ] && break; sleep 0.1; done
-redis-cli -p "$port" lrange bench:latency "$warmups" -1 | python3 -c '
+count=${#targets[@]}
+rounds=$(( (samples + count - 1) / count ))
+samples=$(( rounds * count ))
+rate=$(python3 -c "print(1 / ($count * $interval))")
+duration=$(python3 -c "print(($rounds + 1.5) * $count * $interval)")
+senders=()
+for target in "${targets[@]}"; do
+    "$bench" send-at-rate --queue "$target" --rate "$rate" --duration "$duration" >/dev/null &
+    senders+=($!)
+    [ "$target" = "${targets[-1]}" ] || sleep "$interval"
+done
+for sender in "${senders[@]}"; do wait "$sender"; done
+for _ in $(seq 100); do [ "$(redis-cli -p "$port" llen bench:latency)" -ge $((samples + count)) ] && break; sleep 0.1; done
+redis-cli -p "$port" lrange bench:latency "$count" -1 | python3 -c '
 import statistics, sys
-queue, expected = sys.argv[1], int(sys.argv[2])
+processes, queues, queue, expected, load = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 values = sorted(float(line) * 1000 for line in sys.stdin if line.strip())
 if len(values) < expected:
     sys.exit(f"idle-pickup.sh: {len(values)} of {expected} tasks ran")
-print(f"processes={sys.argv[3]} queue={queue} samples={len(values)} p50={statistics.median(values):.1f}ms max={values[-1]:.1f}ms")
-' "$queue" "$samples" "$processes"
+print(f"processes={processes} queues={queues} queue={queue} samples={len(values)} p50={statistics.median(values):.1f}ms "
+      f"max={values[-1]:.1f}ms load={load}")
+' "$processes" "$queues" "$queue" "$samples" "$(cut -d' ' -f1 /proc/loadavg)"

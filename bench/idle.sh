@@ -7,42 +7,22 @@
 #   CELERITY_BIN=.build/debug/celerity bash bench/idle.sh 16 30
 #
 # Prints one line: nodes, processes, window, Redis CPU in % of one core, commands/s, EVAL and EVALSHA calls/s,
-# and the bytes/s Redis read from its clients (`total_net_input_bytes`).
+# the bytes/s Redis read from its clients (`total_net_input_bytes`) and the 1-minute load average at the end.
+# The nodes run with their defaults; set e.g. CELERITY_IDLE_POLL_INTERVAL=0.5 to measure another setting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 nodes="${1:-16}"
 window="${2:-30}"
-if [ -n "${CELERITY_BIN:-}" ]; then
-    celerity="$(realpath "$CELERITY_BIN")"
-else
-    celerity="$(bash scripts/build-release.sh | tail -n 1)/celerity"
-fi
-state="$(mktemp -d /tmp/celerity-idle-bench.XXXXXX)"
-pids=()
-cleanup() {
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do wait "${pids[i]}" 2>/dev/null || true; done
-    rm -rf "$state"
-}
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --dir "$state" --save "" --daemonize no >"$state/redis.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
-redis-cli -p "$port" ping >/dev/null || { echo "idle.sh: redis-server did not start on port $port" >&2; exit 1; }
-export CELERITY_REDIS_URL="redis://127.0.0.1:$port/0"
+celerity="$(bench_binary CELERITY_BIN celerity)"
+bench_start_redis idle.sh
 
 for n in $(seq "$nodes"); do
     "$celerity" worker -c 2 --hostname "idle$n@bench" --log-level warning >"$state/node$n.log" 2>&1 &
     pids+=($!)
 done
-# Every node registered and its processes polling (a bench's warm-up, not a test's synchronisation).
-for _ in $(seq 600); do
-    [ "$(redis-cli -p "$port" scard celerity:processes)" -ge $((2 * nodes)) ] && break
-    sleep 0.1
-done
+bench_wait_processes idle.sh $((2 * nodes))
 processes=$(redis-cli -p "$port" scard celerity:processes)
-[ "$processes" -ge $((2 * nodes)) ] || { echo "idle.sh: only $processes of $((2 * nodes)) processes registered" >&2; exit 1; }
 sleep 3
 
 sample() {
@@ -61,13 +41,13 @@ end=$(date +%s.%N)
 # Where Redis spent it: the commands with the most CPU in the window (scripts' own commands count separately too).
 redis-cli -p "$port" info commandstats | tr -d '\r' | awk -F'[:,=]' '/^cmdstat_/ { printf "%s %s %s\n", $5, $3, substr($1, 9) }' |
     sort -rn | head -n 8 | awk -v w="$window" '{ printf "  %-12s %8.0f calls/s %6.1f%% of a core\n", $3, $2 / w, $1 / w / 10000 }'
-python3 - "$nodes" "$processes" "$start" "$end" "$cpu0" "$cpu1" "$commands0" "$commands1" "$eval0" "$eval1" \
+python3 - "$(cut -d' ' -f1 /proc/loadavg)" "$nodes" "$processes" "$start" "$end" "$cpu0" "$cpu1" "$commands0" "$commands1" "$eval0" "$eval1" \
     "$evalsha0" "$evalsha1" "$input0" "$input1" <<'PY'
 import sys
-nodes, processes = int(sys.argv[1]), int(sys.argv[2])
-start, end, cpu0, cpu1, c0, c1, e0, e1, s0, s1, i0, i1 = map(float, sys.argv[3:])
+load, nodes, processes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+start, end, cpu0, cpu1, c0, c1, e0, e1, s0, s1, i0, i1 = map(float, sys.argv[4:])
 seconds = end - start
 print(f"nodes={nodes} processes={processes} window={seconds:.1f}s redis_cpu={(cpu1 - cpu0) / seconds * 100:.2f}% "
       f"commands/s={(c1 - c0) / seconds:.0f} eval/s={(e1 - e0) / seconds:.0f} evalsha/s={(s1 - s0) / seconds:.0f} "
-      f"input={(i1 - i0) / seconds / 1024:.1f}KiB/s")
+      f"input={(i1 - i0) / seconds / 1024:.1f}KiB/s load={load}")
 PY

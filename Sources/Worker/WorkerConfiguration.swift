@@ -53,11 +53,12 @@ public struct WorkerConfiguration: Sendable {
     public var maxMessageBytes = MessageLimits.defaultMaxBytes
     /// The dead-letter queue's caps.
     public var deadLetters = DeadLetterQueue()
-    /// The longest wait of an idle process on one list (the one it last took from) before it looks at the others
-    /// (``IdleWait``: 50 ms after work, doubling after each empty poll up to this), so the bound on how soon an idle
-    /// process sees a message on any other list, and on how soon it notices SIGTERM. Default
-    /// 1 s, kombu's `BRPOP` timeout (`--idle-poll-interval`, `CELERITY_IDLE_POLL_INTERVAL`).
-    public var idlePollInterval: Duration = .seconds(1)
+    /// How often a fully idle node looks at all its lists (``IdleWait``, ``IdleSlot``): each idle process waits on one
+    /// list (50 ms after work, doubling after each empty poll) up to this × the node's processes, at most 1 s, the
+    /// processes taking turns; so the bound on how soon an idle node sees a message on a list none of its processes
+    /// waits on. A message on a list one waits on is taken at once. Default 0.25 s (`--idle-poll-interval`,
+    /// `CELERITY_IDLE_POLL_INTERVAL`).
+    public var idlePollInterval: Duration = .milliseconds(250)
     /// The most messages a worker process takes into its processing list in one step when its queue has a
     /// backlog: half the queue's length, at least 1 and at most this, so a shallow queue is taken one message
     /// at a time (latency as without batching). 1 turns batching off. Default 32.

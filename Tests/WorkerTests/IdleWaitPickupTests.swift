@@ -7,9 +7,10 @@ import Testing
 import Glibc
 #endif
 
-/// Issue 23 part 6, the idle wait (``IdleWaitTests`` has its schedule): an idle process blocks on the list it last
-/// took from for up to `--idle-poll-interval`, so a message there is taken at once, one on another list within the
-/// interval, and a SIGTERM stops the idle node within the interval too. Real node, real redis-server.
+/// Issue 23 part 6, the idle wait (``IdleWaitTests`` has its schedule): an idle process blocks on its list (the node's
+/// processes on different ones, or the one it last took from when none waits there), so a message there is taken at
+/// once, one on another list when the node's next turn ends a wait (`--idle-poll-interval`), and a SIGTERM stops the
+/// idle node within a wait too. Real node, real redis-server.
 extension WorkerTests {
     /// `BLMOVE`s Redis has run since its start (`INFO commandstats`): one per idle poll.
     func idlePolls(_ f: WorkerFixture) async throws -> Int {
@@ -20,8 +21,8 @@ extension WorkerTests {
         return Int(calls) ?? 0
     }
 
-    /// Waits until each of the node's `processes` idle processes has its wait grown to `--idle-poll-interval`
-    /// (1 s): 50, 100, … 800 ms, 1 s is six polls after the last message, so seven more polls each.
+    /// Waits until each of the node's `processes` idle processes has its wait grown to its longest (at most 1 s):
+    /// 50, 100, … 800 ms, 1 s is six polls after the last message, so seven more polls each.
     func waitUntilFullyIdle(_ f: WorkerFixture, node: WorkerNode, processes: Int) async throws {
         let start = try await idlePolls(f)
         try await f.poll("the idle wait to reach --idle-poll-interval", timeout: .seconds(30), every: .milliseconds(50), node: node) {
@@ -63,6 +64,31 @@ extension WorkerTests {
             // The list last taken from is waited on: taken at once, well under the 1 s wait.
             #expect(otherAgain < 0.5, "pickup on the list waited on \(otherAgain) s")
             #expect(try await f.list("rec:idle").count == 3)
+        }
+    }
+
+    @Test("idle 3. a fully idle 2-process node takes a message on each of 4 queues within --idle-poll-interval (default 0.25 s)")
+    func idleNodePickupOnEveryQueue() async throws {
+        try await withFixture { f in
+            // Process 0 waits on q1, process 1 on q2 (IdleSlot; the last process follows its traffic, but q1 and q2 are
+            // sent to first); q3 and q4 have no waiter: seen at the node's next turn.
+            let queues = ["q1", "q2", "q3", "q4"]
+            let node = try await f.startWorker(["-Q", queues.joined(separator: ",")], concurrency: 2)
+            var pickups: [String: Double] = [:]
+            for queue in queues {
+                try await waitUntilFullyIdle(f, node: node, processes: 2)
+                pickups[queue] = try await pickupSeconds(f, queue: queue, node: node)
+            }
+            print("idle pickup, 2 processes, 4 queues, default --idle-poll-interval 0.25 s: \(queues.map { "\($0) \(pickups[$0]!) s" })")
+            for queue in ["q3", "q4"] {
+                // Seen at the node's next turn: at most 0.25 s, plus the margin of a loaded two-core machine.
+                #expect(pickups[queue]! < 0.6, "\(queue) (no waiter) pickup \(pickups[queue]!) s")
+            }
+            for queue in ["q1", "q2"] {
+                // A process waits on it: taken at once, well under the 0.25 s turn.
+                #expect(pickups[queue]! < 0.2, "\(queue) (waited on) pickup \(pickups[queue]!) s")
+            }
+            #expect(try await f.list("rec:idle").count == 4)
         }
     }
 

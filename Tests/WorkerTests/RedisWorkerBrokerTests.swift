@@ -21,9 +21,12 @@ extension WorkerTests {
             let first = TaskMessage.make(task: "test.record", args: ["idle"])
             _ = try await f.send("LPUSH", "celery", first.encoded())
             let taken = try await f.db.withConnection { connection in
-                try self.broker(connection).idleTake(acknowledging: [], from: lists, waitingOn: lists[0], wait: .milliseconds(50))
+                try self.broker(connection).idleTake(
+                    acknowledging: [], from: lists, waitingOn: lists[0], wait: .milliseconds(50), readingHash: nil
+                )
             }
             #expect(taken.deliveries.map(\.raw) == [first.encoded()])
+            #expect(taken.hashFields == nil)
             #expect(taken.blockingPop?.message == first.encoded())
             #expect(taken.blockingPop?.number == 1, "the BLMOVE's pop is counted: \(String(describing: taken.blockingPop))")
             #expect(try await f.send("GET", "celerity:popped:celery").string == "1")
@@ -35,11 +38,15 @@ extension WorkerTests {
             urgent.properties["priority"] = 9
             _ = try await f.send("LPUSH", urgent.listKey, urgent.encoded())
             _ = try await f.send("SCRIPT", "FLUSH")
+            _ = try await f.send("HSET", "celerity:test-settings", "queues", "celery")
             let ack = PendingAck(message: first.encoded(), deliveryTag: first.deliveryTag, taskID: first.id, result: nil, backend: ResultBackend())
             let next = try await f.db.withConnection { connection in
-                try self.broker(connection).idleTake(acknowledging: [ack], from: lists, waitingOn: lists[0], wait: .milliseconds(50))
+                try self.broker(connection).idleTake(
+                    acknowledging: [ack], from: lists, waitingOn: lists[0], wait: .milliseconds(50), readingHash: "celerity:test-settings"
+                )
             }
             #expect(next.deliveries.map(\.raw) == [urgent.encoded()], "after SCRIPT FLUSH too")
+            #expect(next.hashFields == ["queues", "celery"], "the node's settings ride on the idle poll")
             #expect(next.list.map { lists[$0] } == urgent.listKey)
             #expect(next.blockingPop == nil)
             #expect(try await f.list("celerity:processing:idle-test") == [urgent.encoded()])
@@ -49,9 +56,10 @@ extension WorkerTests {
                 _ = try broker.take(acknowledging: [], limit: 0, from: lists)
                 return try RedisWorkerBroker(
                     connection: connection, processID: "idle-empty", results: ResultBackend(), deadLetters: DeadLetterQueue(), sender: "t"
-                ).idleTake(acknowledging: [], from: lists, waitingOn: lists[0], wait: .milliseconds(20))
+                ).idleTake(acknowledging: [], from: lists, waitingOn: lists[0], wait: .milliseconds(20), readingHash: "celerity:none")
             }
             #expect(idle.deliveries.isEmpty)
+            #expect(idle.hashFields == [], "a hash that does not exist reads as no fields")
         }
     }
 

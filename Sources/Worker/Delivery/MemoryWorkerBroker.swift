@@ -81,8 +81,11 @@ final class MemoryWorkerBroker: WorkerBroker {
         }
     }
 
-    /// Never waits: a test drives the clock. Takes one message, like the pipelined script after a timeout.
-    func idleTake(acknowledging acks: [PendingAck], from lists: [String], waitingOn: String, wait: Duration) throws -> TakenBatch {
+    /// Never waits: a test drives the clock. Takes one message, like the pipelined script after a timeout; reads no
+    /// hash (this broker keeps no node settings).
+    func idleTake(
+        acknowledging acks: [PendingAck], from lists: [String], waitingOn: String, wait: Duration, readingHash: String?
+    ) throws -> TakenBatch {
         try take(acknowledging: acks, limit: 1, from: lists)
     }
 

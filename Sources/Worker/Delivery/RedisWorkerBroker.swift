@@ -55,23 +55,29 @@ final class RedisWorkerBroker: WorkerBroker {
         return Self.batch(try connection.evaluate(WorkerScripts.take, keys: keys, arguments: arguments), lists: lists.count)
     }
 
-    /// Blocks briefly on `waitingOn` with `BLMOVE`, pipelined with ``WorkerScripts/idleTake`` by cached SHA: Redis runs
-    /// the script as soon as `BLMOVE` returns, so the message it moved comes back counted and with its revocation
-    /// checked in the same round trip (or, after the timeout, the script looks at the other lists).
-    func idleTake(acknowledging acks: [PendingAck], from lists: [String], waitingOn: String, wait: Duration) throws -> TakenBatch {
+    /// Blocks briefly on `waitingOn` with `BLMOVE`, pipelined with ``WorkerScripts/idleTake`` by cached SHA and the
+    /// `HGETALL` of `readingHash`: Redis runs the script as soon as `BLMOVE` returns, so the message it moved comes
+    /// back counted and with its revocation checked in the same round trip (or, after the timeout, the script looks at
+    /// the other lists), and an idle process reads its node's settings without a round trip of their own.
+    func idleTake(
+        acknowledging acks: [PendingAck], from lists: [String], waitingOn: String, wait: Duration, readingHash: String?
+    ) throws -> TakenBatch {
         var (keys, arguments) = takeInvocation(acks, limit: 1, lists: lists)
         keys.append(QueueArrivals.poppedKey(waitingOn))
         arguments.append(String(acks.count))
         let blockingMove = ["BLMOVE", waitingOn, processing, "RIGHT", "LEFT", Self.secondsWithMilliseconds(wait)]
+        let hashRead = readingHash.map { [["HGETALL", $0]] } ?? []
         var replies: [RedisReply]
         if connection.configuration.globalKeyPrefix != nil {
             // Under a global key prefix a script runs wrapped (``GlobalKeyPrefix/script(_:)``) through `evaluate`,
             // never by a raw pipelined EVALSHA: two round trips instead of one.
             replies = try connection.pipeline([blockingMove], blockingFor: wait)
             replies.append(try connection.evaluate(WorkerScripts.idleTake, keys: keys, arguments: arguments))
+            replies += try connection.pipeline(hashRead)
         } else {
             replies = try connection.pipeline(
-                [blockingMove, try pipelined(WorkerScripts.idleTake, keys: keys, arguments: arguments)], blockingFor: wait
+                [blockingMove, try pipelined(WorkerScripts.idleTake, keys: keys, arguments: arguments)] + hashRead,
+                blockingFor: wait
             )
         }
         // Redis lost the script (a restart, SCRIPT FLUSH): run it by `evaluate`, which loads it.
@@ -82,9 +88,13 @@ final class RedisWorkerBroker: WorkerBroker {
         for case .error(let message) in replies {
             throw RedisError(code: .reply, message: "idle fetch: \(message)", endpoint: connection.configuration.redactedURL)
         }
-        guard var parts = replies[1].array, let blockingPop = parts.popLast()?.integer else { return TakenBatch(deliveries: []) }
+        let hashFields = readingHash == nil ? nil : (replies.last?.array ?? []).compactMap(\.string)
+        guard var parts = replies[1].array, let blockingPop = parts.popLast()?.integer else {
+            return TakenBatch(deliveries: [], hashFields: hashFields)
+        }
         var batch = Self.batch(.array(parts), lists: lists.count)
         if let moved = replies[0].string { batch.blockingPop = (moved, blockingPop) }
+        batch.hashFields = hashFields
         return batch
     }
 

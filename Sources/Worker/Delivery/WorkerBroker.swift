@@ -20,8 +20,11 @@ protocol WorkerBroker: AnyObject, Sendable {
     func take(acknowledging: [PendingAck], limit: Int, from lists: [String]) throws -> TakenBatch
 
     /// ``take(acknowledging:limit:from:)`` with nothing ready: waits up to `wait` for a message on `waitingOn`
-    /// (one of `lists`), then takes one from the first non-empty list, in one round trip.
-    func idleTake(acknowledging: [PendingAck], from lists: [String], waitingOn: String, wait: Duration) throws -> TakenBatch
+    /// (one of `lists`), then takes one from the first non-empty list, and reads the hash `readingHash` (the node's
+    /// settings, ``TakenBatch/hashFields``), in one round trip.
+    func idleTake(
+        acknowledging: [PendingAck], from lists: [String], waitingOn: String, wait: Duration, readingHash: String?
+    ) throws -> TakenBatch
 
     /// Stores the results of `acknowledging` and acknowledges their messages, then puts `waiting` (next to run
     /// first) back at the head of the lists they came from. Returns how many went back.
@@ -127,12 +130,15 @@ struct TakenBatch: Sendable, Equatable {
     /// The pop number of the first message taken from a ready list (the rest follow it).
     var firstPop: Int?
     /// The message a blocking wait moved from `lists[0]`, and its pop number (0: not counted)
-    /// (``WorkerBroker/idleTake(acknowledging:from:waitingOn:wait:)``).
+    /// (``WorkerBroker/idleTake(acknowledging:from:waitingOn:wait:readingHash:)``).
     var blockingPop: (message: String, number: Int)?
+    /// The fields and values of the hash an idle take read after its wait (`HGETALL`); `nil` when none was read.
+    var hashFields: [String]? = nil
 
     static func == (lhs: TakenBatch, rhs: TakenBatch) -> Bool {
         lhs.list == rhs.list && lhs.deliveries == rhs.deliveries && lhs.firstPop == rhs.firstPop
             && lhs.blockingPop?.message == rhs.blockingPop?.message && lhs.blockingPop?.number == rhs.blockingPop?.number
+            && lhs.hashFields == rhs.hashFields
     }
 }
 

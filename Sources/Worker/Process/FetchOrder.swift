@@ -19,9 +19,11 @@ struct FetchOrder {
     /// The pop numbers of the last batch taken from a ready list, by message (``QueueArrivals``).
     private var batchPops: [String: Delivery.Pop] = [:]
 
-    init(queues: [String], strategy: QueueOrderStrategy = .roundRobin) {
+    init(queues: [String], strategy: QueueOrderStrategy = .roundRobin, idleSlot: IdleSlot = .single) {
         self.queues = strategy == .sorted ? queues.sorted() : queues
         self.strategy = strategy
+        self.idleSlot = idleSlot
+        waitingOrder = PriorityBuckets.listKeys(queues: self.queues)
     }
 
     /// The list a message was last taken from (``idleList``).
@@ -30,13 +32,15 @@ struct FetchOrder {
     /// The ready lists to take from, in order: every queue's highest-priority bucket first.
     var lists: [String] { PriorityBuckets.listKeys(queues: queues) }
 
-    /// The list an idle process waits on (`BLMOVE`), the one most likely to receive: the list it last took from
-    /// while that is still one of ``lists``, else the first queue's default bucket. Round robin moves a queue to
-    /// the back after a take, so "the first list" would be a queue that just had nothing.
-    var idleList: String {
-        let lists = lists
-        return lastTaken.flatMap { lists.contains($0) ? $0 : nil } ?? lists[0]
-    }
+    /// Which of its node's processes this one is: the node's idle waits are spread over its lists (``IdleSlot``).
+    private let idleSlot: IdleSlot
+    /// The lists in the order the node's processes are given them to wait on: each queue's default bucket in the
+    /// order the queues were given (not rotated), then the other buckets.
+    private let waitingOrder: [String]
+
+    /// The list an idle process waits on (`BLMOVE`): its own of the node's lists (``IdleSlot``) — or, for the last
+    /// process of a node with fewer processes than lists, the list it last took from unless another process has it.
+    var idleList: String { idleSlot.list(waitingOrder: waitingOrder, lastTaken: lastTaken) }
 
     /// The messages of `batch` (taken from `lists`) with their pop numbers, in the order they run; rotates the
     /// queue they were taken from (or, after an idle take, the queue waited on when the wait moved a message).

@@ -42,6 +42,8 @@ package final class WorkerProcess {
     private var batchLimit: Int
     /// How long the next idle poll blocks on its list (loop thread only).
     private var idleWait: IdleWait
+    /// Which of its node's processes this one is (``IdleSlot``): which list it waits on, when its waits end.
+    private let idleSlot: IdleSlot
     /// The node's settings changed by control commands (task events, queues, time limits), read once a second.
     private let nodeSettings: NodeSettingsReader
     private let connection: RedisConnection
@@ -74,9 +76,11 @@ package final class WorkerProcess {
             tellSupervisor: supervisor.send, acknowledgeLater: batch.finish, nodeSettings: nodeSettings,
             flushReports: supervisor.flush
         )
-        self.order = FetchOrder(queues: configuration.queues, strategy: configuration.queueOrderStrategy)
+        let idleSlot = IdleSlot(processID: processID, processes: configuration.autoscale?.maximum ?? configuration.concurrency)
+        self.idleSlot = idleSlot
+        self.order = FetchOrder(queues: configuration.queues, strategy: configuration.queueOrderStrategy, idleSlot: idleSlot)
         self.batchLimit = configuration.prefetchBatch
-        self.idleWait = IdleWait(longest: configuration.idlePollInterval)
+        self.idleWait = IdleWait(interval: configuration.idlePollInterval, slot: idleSlot)
     }
 
     /// Runs a worker process for the tasks of `registry` (from the application's setup) until SIGTERM (finish the
@@ -182,11 +186,7 @@ package final class WorkerProcess {
                 return nil
             }
             if nodeSettings.refreshIsDue { supervisor.flush() }
-            if try nodeSettings.refreshIfDue(on: connection) {  // `add_consumer` / `cancel_consumer`
-                order = FetchOrder(
-                    queues: nodeSettings.current.queues ?? configuration.queues, strategy: configuration.queueOrderStrategy
-                )
-            }
+            if try nodeSettings.refreshIfDue(on: connection) { followQueueSettings() }
             switch batch.next() {
             case .start(let delivery):
                 return delivery
@@ -209,14 +209,29 @@ package final class WorkerProcess {
         }
     }
 
-    /// With nothing ready, waits on the list last taken from (``FetchOrder/idleList``, ``IdleWait``), then takes one message.
+    /// With nothing ready, waits on its list (``FetchOrder/idleList``, ``IdleWait``), then takes one message and reads
+    /// the node's settings (each wait is at most a second, so an idle process reads them as often as a busy one).
     private func idleTake() throws {
-        let wait = idleWait.next(notAfter: nodeSettings.untilNextRead)
+        let wait = idleWait.next(now: IdleWait.monotonicNow())
+        var settings: [String]?
         idleWait.record(tookMessages: try batch.step { acks in
             let lists = order.lists
-            let taken = try broker.idleTake(acknowledging: acks, from: lists, waitingOn: order.idleList, wait: wait)
+            let taken = try broker.idleTake(
+                acknowledging: acks, from: lists, waitingOn: order.idleList, wait: wait, readingHash: nodeSettings.key
+            )
+            settings = taken.hashFields
             return order.accept(taken, from: lists)
         })
+        if let settings, nodeSettings.accept(hashReply: settings) { followQueueSettings() }
+    }
+
+    /// The node's settings changed, maybe its queues (`add_consumer` / `cancel_consumer`): takes from and waits on
+    /// the queues they name.
+    private func followQueueSettings() {
+        order = FetchOrder(
+            queues: nodeSettings.current.queues ?? configuration.queues, strategy: configuration.queueOrderStrategy,
+            idleSlot: idleSlot
+        )
     }
 
     /// Stores the finished tasks' results and sends the waiting messages back to the head of their queues.

@@ -73,7 +73,8 @@ struct NodeSettings: Sendable, Equatable {
 /// A worker process's view of its node's ``NodeSettings``: read from Redis at most once a second, so a control
 /// command takes effect within about a second, at one `HGETALL` per process per second.
 final class NodeSettingsReader {
-    private let key: String
+    /// The node's settings hash (an idle process reads it with its poll, ``accept(hashReply:)``).
+    let key: String
     private var nextRead = ContinuousClock.now
     /// The settings as last read.
     private(set) var current = NodeSettings()
@@ -82,17 +83,18 @@ final class NodeSettingsReader {
         key = WorkerKeys.nodeSettings(node)
     }
 
-    /// How long until ``refreshIfDue(on:)`` reads again (zero when it is due): an idle wait ends by then.
-    var untilNextRead: Duration { max(.zero, nextRead - ContinuousClock.now) }
-
     /// Reads the settings again when a second has passed since the last read.
     /// - Returns: `true` when they changed.
     /// - Throws: ``RedisError`` when Redis cannot be read (the caller's loop retries).
     func refreshIfDue(on connection: RedisConnection) throws(RedisError) -> Bool {
-        let now = ContinuousClock.now
-        guard now >= nextRead else { return false }
-        nextRead = now + .seconds(1)
-        let values = (try connection.send(["HGETALL", key]).array ?? []).compactMap(\.string)
+        guard refreshIsDue else { return false }
+        return accept(hashReply: (try connection.send(["HGETALL", key]).array ?? []).compactMap(\.string))
+    }
+
+    /// Takes `values` (the fields and values of ``key``, read just now) as a read: the next is due a second later.
+    /// - Returns: `true` when the settings changed.
+    func accept(hashReply values: [String]) -> Bool {
+        nextRead = ContinuousClock.now + .seconds(1)
         let settings = NodeSettings(hashReply: values)
         defer { current = settings }
         return settings != current

@@ -1,0 +1,47 @@
+/// Which of its node's processes a worker process is, for the idle wait: the node's idle processes wait on
+/// different lists, and take turns looking at all of them.
+///
+/// - **Lists**: process `k` waits (`BLMOVE`) on the `k`-th list of the waiting order — each queue's default bucket in
+///   the order the queues were given, then the other priority buckets (``PriorityBuckets/listKeys(queues:)``) —
+///   wrapping around. So with at least as many processes as queues, every queue's default bucket has a waiter, and
+///   a message sent there while the node is idle is taken at once. With fewer processes than lists, the last process
+///   follows the traffic: it waits on the list its last message came from unless another process waits there (then
+///   on its own), as one process alone would; the others keep their lists.
+/// - **Turns**: ``IdleWait`` ends process `k`'s longest waits `k`/`processes` of the way through each round, so the
+///   node looks at all its lists every round ÷ processes instead of every round.
+///
+/// Pure logic; the slot comes from the process id the supervisor gave (`node#index.generation`, ``ProcessPool``).
+struct IdleSlot: Equatable, Sendable {
+    /// The process's place among its node's processes, `0..<processes`.
+    let index: Int
+    /// How many processes the node runs (the most, with `--autoscale`).
+    let processes: Int
+
+    /// A process alone: it waits on the first list and looks at every list each round.
+    static let single = IdleSlot(index: 0, processes: 1)
+
+    /// Process `index` (any whole number; taken modulo `processes`) of a node of `processes` processes.
+    init(index: Int, processes: Int) {
+        self.processes = max(1, processes)
+        self.index = ((index % self.processes) + self.processes) % self.processes
+    }
+
+    /// The slot of the process the supervisor named `processID` (`node#index.generation`); index 0 when the id has
+    /// no such suffix (a process started by hand).
+    init(processID: String, processes: Int) {
+        let suffix = processID.split(separator: "#", omittingEmptySubsequences: false).last ?? ""
+        let index = processID.contains("#") ? suffix.split(separator: ".").first.flatMap { Int($0) } ?? 0 : 0
+        self.init(index: index, processes: processes)
+    }
+
+    /// The list an idle process waits on: its own in `waitingOrder` (the node's lists, each queue's default bucket
+    /// first) — or, for the last process of a node with fewer processes than lists, `lastTaken` when that is one of
+    /// them and no other process has it as its own.
+    func list(waitingOrder: [String], lastTaken: String?) -> String {
+        let own = waitingOrder[index % waitingOrder.count]
+        guard index == processes - 1, processes < waitingOrder.count, let lastTaken,
+            !waitingOrder.prefix(index).contains(lastTaken), waitingOrder.contains(lastTaken)
+        else { return own }
+        return lastTaken
+    }
+}
