@@ -53,8 +53,8 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral, Se
         }
 
         mutating func add(_ key: String, _ value: JSONValue) {
-            let utf8 = key.utf8
-            let slot = (utf8.count &* 31 &+ Int(utf8.last ?? 0)) & 127
+            var key = key
+            let slot = key.withUTF8 { ($0.count &* 31 &+ Int($0.last ?? 0)) & 127 }
             let bit: UInt64 = 1 << (slot & 63)
             let known = slot < 64 ? seen.low & bit != 0 : seen.high & bit != 0
             if known, let index = object.position(of: key) {
