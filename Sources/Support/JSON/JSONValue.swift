@@ -53,8 +53,9 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral, Se
         }
 
         mutating func add(_ key: String, _ value: JSONValue) {
-            var key = key
-            let slot = key.withUTF8 { ($0.count &* 31 &+ Int($0.last ?? 0)) & 127 }
+            let utf8 = key.utf8
+            let last = utf8.withContiguousStorageIfAvailable { $0.last ?? 0 } ?? utf8.last ?? 0
+            let slot = (utf8.count &* 31 &+ Int(last)) & 127
             let bit: UInt64 = 1 << (slot & 63)
             let known = slot < 64 ? seen.low & bit != 0 : seen.high & bit != 0
             if known, let index = object.position(of: key) {
@@ -87,14 +88,21 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral, Se
     /// also merge canonically equivalent keys such as "é" and "e\u{301}", which Python keeps apart), so their
     /// UTF-8 bytes are compared, those of the same length only: keys mostly differ in length.
     private func position(of key: String) -> Int? {
-        var key = key
-        return key.withUTF8 { wanted in
-            for index in members.indices where members[index].key.utf8.count == wanted.count {
-                var candidate = members[index].key
-                if candidate.withUTF8({ Words.equal($0, wanted) }) { return index }
+        let length = key.utf8.count
+        return members.withUnsafeBufferPointer { members in
+            for index in members.indices where members[index].key.utf8.count == length {
+                if Self.sameBytes(members[index].key, key) { return index }
             }
             return nil
         }
+    }
+
+    /// Whether two strings have the same UTF-8 bytes (read in place, eight at a time).
+    private static func sameBytes(_ a: String, _ b: String) -> Bool {
+        let same = a.utf8.withContiguousStorageIfAvailable { a in
+            b.utf8.withContiguousStorageIfAvailable { b in Words.equal(a, b) }
+        }
+        return (same ?? nil) ?? a.utf8.elementsEqual(b.utf8)
     }
 
     /// The keys in order.
