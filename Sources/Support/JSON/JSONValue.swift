@@ -52,7 +52,7 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral, Se
             object.members.reserveCapacity(capacity)
         }
 
-        mutating func add(_ key: String, _ value: JSONValue) {
+        mutating func add(_ key: consuming String, _ value: consuming JSONValue) {
             let utf8 = key.utf8
             let last = utf8.withContiguousStorageIfAvailable { $0.last ?? 0 } ?? utf8.last ?? 0
             let slot = (utf8.count &* 31 &+ Int(last)) & 127
@@ -63,6 +63,8 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral, Se
                 return
             }
             if slot < 64 { seen.low |= bit } else { seen.high |= bit }
+            // Past 8 members (a message's headers have 19), one step to 32 rather than two doublings.
+            if object.members.count == 8, object.members.capacity == 8 { object.members.reserveCapacity(32) }
             object.members.append(Member(key: key, value: value))
         }
     }
