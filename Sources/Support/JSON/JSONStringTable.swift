@@ -45,7 +45,7 @@ public final class JSONStringTable: @unchecked Sendable {
     }
 
     /// The table's string with these UTF-8 bytes, or `nil`.
-    func string(for text: UnsafeBufferPointer<UInt8>) -> String? {
+    package func string(for text: UnsafeBufferPointer<UInt8>) -> String? {
         let count = text.count
         guard count > 0, count <= longest else { return nil }
         var slot = Self.slot(count: count, first: text[0], last: text[count - 1])
