@@ -43,7 +43,7 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral, Se
     /// Builds an object member by member, as a Python `dict` literal or `json.loads` does: a repeated
     /// key keeps its first position and takes the last value. It remembers a 128-bit filter of the keys it has
     /// seen (by length and last byte), so a key that is new to the filter is appended without searching the
-    /// members for it; a message's headers (19 keys, many of one length) then search almost never.
+    /// members for it; a message's 19 header keys then search 3 times (by length alone: 6).
     struct Builder {
         private(set) var object = JSONObject()
         private var seen: (low: UInt64, high: UInt64) = (0, 0)
