@@ -52,51 +52,48 @@ enum Base64 {
                 input[input.count - 1] != UInt8(ascii: "=") ? 0 : input[input.count - 2] != UInt8(ascii: "=") ? 1 : 2
             var valid = true
             let bytes = [UInt8](unsafeUninitializedCapacity: input.count / 4 * 3 - padding) { output, count in
-                var from = 0
-                var to = 0
-                while from < input.count {
-                    let last = from + 4 == input.count
-                    guard let a = value(input[from]), let b = value(input[from + 1]) else { break }
-                    var group = UInt32(a) << 18 | UInt32(b) << 12
-                    if last && padding == 2 {
-                        output[to] = UInt8(truncatingIfNeeded: group >> 16)
-                        to += 1
-                        from += 4
-                        continue
-                    }
-                    guard let c = value(input[from + 2]) else { break }
-                    group |= UInt32(c) << 6
-                    if last && padding == 1 {
+                valid = decodingTable.withUnsafeBufferPointer { table in
+                    // Every group but the last: four characters, three bytes; a character outside the alphabet has
+                    // the high bit set in the table, so one test per group finds it.
+                    var from = 0
+                    var to = 0
+                    while from + 4 < input.count {
+                        let a = table[Int(input[from])], b = table[Int(input[from + 1])]
+                        let c = table[Int(input[from + 2])], d = table[Int(input[from + 3])]
+                        guard (a | b | c | d) & 0x80 == 0 else { return false }
+                        let group = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
                         output[to] = UInt8(truncatingIfNeeded: group >> 16)
                         output[to + 1] = UInt8(truncatingIfNeeded: group >> 8)
-                        to += 2
+                        output[to + 2] = UInt8(truncatingIfNeeded: group)
+                        to += 3
                         from += 4
-                        continue
                     }
-                    guard let d = value(input[from + 3]) else { break }
-                    group |= UInt32(d)
+                    // The last group, with its padding.
+                    let a = table[Int(input[from])], b = table[Int(input[from + 1])]
+                    let c = padding == 2 ? 0 : table[Int(input[from + 2])], d = padding >= 1 ? 0 : table[Int(input[from + 3])]
+                    guard (a | b | c | d) & 0x80 == 0 else { return false }
+                    let group = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
                     output[to] = UInt8(truncatingIfNeeded: group >> 16)
-                    output[to + 1] = UInt8(truncatingIfNeeded: group >> 8)
-                    output[to + 2] = UInt8(truncatingIfNeeded: group)
-                    to += 3
-                    from += 4
+                    if padding < 2 { output[to + 1] = UInt8(truncatingIfNeeded: group >> 8) }
+                    if padding < 1 { output[to + 2] = UInt8(truncatingIfNeeded: group) }
+                    count = to + 3 - padding
+                    return true
                 }
-                valid = from == input.count
-                count = valid ? to : 0
+                if !valid { count = 0 }
             }
             return valid ? bytes : nil
         }
     }
 
-    /// The 6-bit value of a base64 character; `nil` for `=` and anything outside the alphabet.
-    private static func value(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return character &- UInt8(ascii: "A")
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): return character &- UInt8(ascii: "a") &+ 26
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return character &- UInt8(ascii: "0") &+ 52
+    /// The 6-bit value of each byte as a base64 character; 0x80 for `=` and anything outside the alphabet.
+    private static let decodingTable: [UInt8] = (0...255).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return UInt8(byte) &- UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return UInt8(byte) &- UInt8(ascii: "a") &+ 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt8(byte) &- UInt8(ascii: "0") &+ 52
         case UInt8(ascii: "+"): return 62
         case UInt8(ascii: "/"): return 63
-        default: return nil
+        default: return 0x80
         }
     }
 }

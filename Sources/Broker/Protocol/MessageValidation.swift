@@ -28,7 +28,7 @@ public enum MessageLimits {
     public static func idProblem(_ text: String) -> String? {
         if text.isEmpty { return "is empty" }
         if text.utf8.count > maxIDBytes { return "is \(text.utf8.count) bytes long; at most \(maxIDBytes) are accepted" }
-        if text.unicodeScalars.contains(where: isControl) { return "contains a control character" }
+        if !isPrintableASCII(text), text.unicodeScalars.contains(where: isControl) { return "contains a control character" }
         return nil
     }
 
@@ -36,7 +36,7 @@ public enum MessageLimits {
     public static func queueProblem(_ queue: String) -> String? {
         if queue.isEmpty { return "is empty" }
         if queue.utf8.count > maxQueueBytes { return "is \(queue.utf8.count) bytes long; at most \(maxQueueBytes) are accepted" }
-        if queue.unicodeScalars.contains(where: { isControl($0) && $0 != "\u{06}" && $0 != "\u{16}" }) {
+        if !isPrintableASCII(queue), queue.unicodeScalars.contains(where: { isControl($0) && $0 != "\u{06}" && $0 != "\u{16}" }) {
             return "contains a control character"
         }
         if let prefix = reservedKeyPrefixes.first(where: { queue.hasPrefix($0) }) {
@@ -63,6 +63,13 @@ public enum MessageLimits {
         }
         let end = min(bytes.count, start + excerptBytes)
         return String(decoding: bytes[start..<end], as: UTF8.self) + (end == bytes.count ? "" : "…")
+    }
+
+    /// Whether every byte of `text` is printable ASCII (0x20–0x7E), so it has no control character: the ids of
+    /// nearly every message, checked without decoding scalars.
+    static func isPrintableASCII(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F } }
     }
 
     static func isControl(_ scalar: Unicode.Scalar) -> Bool {

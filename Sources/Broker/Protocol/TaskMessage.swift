@@ -278,6 +278,17 @@ extension TaskMessage {
 // MARK: - Decoding
 
 extension TaskMessage {
+    /// The keys of the envelope, its headers, properties and canvas, and their common values: decoding shares these
+    /// strings instead of building each again (``JSONStringTable``).
+    static let wireStrings = JSONStringTable([
+        "body", "content-encoding", "content-type", "headers", "properties",
+        "lang", "task", "id", "shadow", "eta", "expires", "group", "group_index", "retries", "timelimit", "root_id",
+        "parent_id", "argsrepr", "kwargsrepr", "origin", "ignore_result", "replaced_task_nesting", "stamped_headers",
+        "stamps", "correlation_id", "reply_to", "delivery_mode", "delivery_info", "exchange", "routing_key", "priority",
+        "body_encoding", "delivery_tag", "callbacks", "errbacks", "chain", "chord",
+        "utf-8", "application/json", "py", "base64", "celery", "()", "{}", "[]",
+    ])
+
     /// Decodes an envelope popped from Redis and validates every field a worker acts on: the one place a
     /// message from outside is checked. A decoded message's ids, time limits, dates, retries and queue are in
     /// range (``MessageLimits``), so nothing downstream can trap on them or be steered by them.
@@ -294,7 +305,7 @@ extension TaskMessage {
         }
         let envelopeValue: JSONValue
         do {
-            envelopeValue = try JSONValue.parse(raw)
+            envelopeValue = try JSONValue.parse(raw, strings: wireStrings)
         } catch {
             throw MalformedMessageError(defect: .invalidEnvelopeJSON(error))
         }
@@ -342,9 +353,9 @@ extension TaskMessage {
         } else {
             do {
                 if let bodyBytes {
-                    bodyValue = try JSONValue.parse(bytes: bodyBytes)
+                    bodyValue = try JSONValue.parse(bytes: bodyBytes, strings: wireStrings)
                 } else {
-                    bodyValue = try JSONValue.parse(bodyText)
+                    bodyValue = try JSONValue.parse(bodyText, strings: wireStrings)
                 }
             } catch {
                 throw fail(.invalidBodyJSON(error))

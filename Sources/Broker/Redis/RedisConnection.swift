@@ -91,8 +91,10 @@ public final class RedisConnection: Sendable {
     /// - Throws: ``RedisError`` `.reply` when the script raised an error.
     @discardableResult
     public func evaluate(_ script: RedisScript, keys: [String] = [], arguments: [String] = []) throws(RedisError) -> RedisReply {
-        let script = configuration.globalKeyPrefix.map { RedisScript(name: script.name, source: $0.script(script.source)) } ?? script
-        return try withSession { session throws(RedisError) in try session.evaluate(script, keys: keys, arguments: arguments) }
+        let prefix = configuration.globalKeyPrefix
+        return try withSession { session throws(RedisError) in
+            try session.evaluate(script, keys: keys, arguments: arguments) { prefix.map { $0.script(script.source) } ?? script.source }
+        }
     }
 
     /// Waits for the next message pushed by Redis on a subscribed connection (pub/sub).

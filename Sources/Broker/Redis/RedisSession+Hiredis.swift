@@ -49,6 +49,9 @@ extension RedisSession {
         _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R
     ) -> R {
         var flat: [UInt8] = []
+        // Sized once: a take step's arguments hold every finished message and result (tens of KiB), which growing
+        // the buffer by doubling copied twice over.
+        flat.reserveCapacity(arguments.reduce(1) { $0 + $1.utf8.count })
         var lengths: [Int] = []
         lengths.reserveCapacity(arguments.count)
         for argument in arguments {

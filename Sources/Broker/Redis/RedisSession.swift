@@ -16,7 +16,8 @@ struct RedisSession: ~Copyable {
     let configuration: RedisConfiguration
     let logger: Logger
     var context: UnsafeMutablePointer<redisContext>?
-    var scriptHashes: [String: String] = [:]
+    /// The scripts loaded on this connection, by name: the source they were loaded for and its SHA1.
+    var loadedScripts: [String: LoadedScript] = [:]
     var subscribed = false
     var everConnected = false
     let reconnects: ReconnectCount
@@ -58,24 +59,36 @@ struct RedisSession: ~Copyable {
         return error(.reply, message)
     }
 
-    mutating func evaluate(_ script: RedisScript, keys: [String], arguments: [String]) throws(RedisError) -> RedisReply {
+    /// A script loaded with `SCRIPT LOAD`: the source it was loaded for (unprefixed) and the SHA1 Redis gave it.
+    struct LoadedScript {
+        var source: String
+        var sha: String
+    }
+
+    /// Runs `script` by its SHA1, loading `loadedSource()` first when this connection has not loaded it (or Redis
+    /// forgot it). Scripts are remembered by name and checked by source: the source is compared, never hashed (a
+    /// step's script is several KiB; a `static let` compares equal to itself at once), and `loadedSource` — the
+    /// script under the global key prefix — is built only when the script is loaded.
+    mutating func evaluate(
+        _ script: RedisScript, keys: [String], arguments: [String], loadedSource: () -> String
+    ) throws(RedisError) -> RedisReply {
         try ensureConnected()
         for attempt in 0..<2 {
             let sha: String
-            if let known = scriptHashes[script.source] {
-                sha = known
+            if let known = loadedScripts[script.name], known.source == script.source {
+                sha = known.sha
             } else {
-                let loaded = try roundTrip([["SCRIPT", "LOAD", script.source]], blockingFor: .zero)[0]
+                let loaded = try roundTrip([["SCRIPT", "LOAD", loadedSource()]], blockingFor: .zero)[0]
                 guard case .bulk = loaded, let hash = loaded.string else {
                     throw error(.reply, "SCRIPT LOAD of \(script.name) failed: \(loaded)")
                 }
-                scriptHashes[script.source] = hash
+                loadedScripts[script.name] = LoadedScript(source: script.source, sha: hash)
                 sha = hash
             }
             let reply = try roundTrip([["EVALSHA", sha, String(keys.count)] + keys + arguments], blockingFor: .zero)[0]
             if case .error(let message) = reply {
                 if message.hasPrefix("NOSCRIPT"), attempt == 0 {
-                    scriptHashes[script.source] = nil
+                    loadedScripts[script.name] = nil
                     continue
                 }
                 let refused = refusal(message)
@@ -137,7 +150,7 @@ struct RedisSession: ~Copyable {
     mutating func drop() {
         if let context { redisFree(context) }
         context = nil
-        scriptHashes.removeAll()
+        loadedScripts.removeAll()
         subscribed = false
     }
 

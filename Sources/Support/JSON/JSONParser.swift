@@ -1,28 +1,32 @@
 extension JSONValue {
     /// Parses one JSON document; surrounding white space is allowed, anything else after it is not.
     /// - Throws: ``JSONParseError`` naming the defect and its byte offset.
-    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+    /// - Parameter strings: strings the document is expected to hold, shared instead of built again.
+    public static func parse(_ text: String, strings: JSONStringTable? = nil) throws(JSONParseError) -> JSONValue {
         var text = text
-        return try text.withUTF8 { buffer in Result { () throws(JSONParseError) in try parse(buffer: buffer) } }.get()
+        return try text.withUTF8 { buffer in
+            Result { () throws(JSONParseError) in try parse(buffer: buffer, strings: strings) }
+        }.get()
     }
 
     /// Parses one JSON document from UTF-8 bytes.
     /// - Throws: ``JSONParseError`` naming the defect and its byte offset.
     /// Inlinable so that a caller in another module (Broker decoding a message) gets it specialized for its type.
+    /// - Parameter strings: strings the document is expected to hold, shared instead of built again.
     @inlinable
-    public static func parse(bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+    public static func parse(bytes: some Collection<UInt8>, strings: JSONStringTable? = nil) throws(JSONParseError) -> JSONValue {
         let parsed = bytes.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(JSONParseError) in try parse(buffer: buffer) }
+            Result { () throws(JSONParseError) in try parse(buffer: buffer, strings: strings) }
         }
         if let parsed { return try parsed.get() }
         return try Array(bytes).withUnsafeBufferPointer { buffer in
-            Result { () throws(JSONParseError) in try parse(buffer: buffer) }
+            Result { () throws(JSONParseError) in try parse(buffer: buffer, strings: strings) }
         }.get()
     }
 
     @usableFromInline
-    static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes: buffer)
+    static func parse(buffer: UnsafeBufferPointer<UInt8>, strings: JSONStringTable?) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: buffer, strings: strings)
         return try parser.parseDocument()
     }
 
@@ -37,11 +41,14 @@ extension JSONValue {
 
 private struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
+    /// Strings shared instead of built again (``JSONStringTable``).
+    let strings: JSONStringTable?
     var index = 0
     var depth = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>) {
+    init(bytes: UnsafeBufferPointer<UInt8>, strings: JSONStringTable?) {
         self.bytes = bytes
+        self.strings = strings
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
@@ -57,9 +64,11 @@ private struct JSONParser {
     }
 
     mutating func skipWhitespace() {
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+        var at = index  // a local: the compiler need not store it back after every byte
+        defer { index = at }
+        while at < bytes.count {
+            switch bytes[at] {
+            case 0x20, 0x09, 0x0A, 0x0D: at += 1
             default: return
             }
         }
@@ -221,21 +230,25 @@ private struct JSONParser {
     }
 
     mutating func parseString() throws(JSONParseError) -> String {
-        index += 1  // opening quote
-        let start = index
+        let start = index + 1  // after the opening quote
         // Fast path: no escapes. Whole words of plain text first; then the byte that ends it is within eight.
-        while index + 8 <= bytes.count, !Words.anyEndsPlainText(Words.load(bytes, at: index)) { index += 8 }
-        while index < bytes.count {
-            let byte = bytes[index]
+        var at = start
+        while at + 8 <= bytes.count, !Words.anyEndsPlainText(Words.load(bytes, at: at)) { at += 8 }
+        while at < bytes.count {
+            let byte = bytes[at]
             if byte == UInt8(ascii: "\"") {
-                let string = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                index += 1
-                return string
+                let text = UnsafeBufferPointer(rebasing: bytes[start..<at])
+                index = at + 1
+                return strings?.string(for: text) ?? String(decoding: text, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") { break }
-            if byte < 0x20 { throw error("control character in string") }
-            index += 1
+            if byte < 0x20 {
+                index = at
+                throw error("control character in string")
+            }
+            at += 1
         }
+        index = at
         var scalars = Array(bytes[start..<index])
         while index < bytes.count {
             let byte = bytes[index]

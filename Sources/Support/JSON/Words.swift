@@ -39,4 +39,19 @@ enum Words {
         }
         return false
     }
+
+    /// Whether two byte strings are the same, compared eight bytes at a time.
+    static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        var index = 0
+        while index + 8 <= a.count {
+            if load(a, at: index) != load(b, at: index) { return false }
+            index += 8
+        }
+        while index < a.count {
+            if a[index] != b[index] { return false }
+            index += 1
+        }
+        return true
+    }
 }

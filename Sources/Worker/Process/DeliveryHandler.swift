@@ -72,35 +72,38 @@ final class DeliveryHandler {
             rejectMalformed(delivery.raw, error)
             return
         }
+        // Read once: each is a search of the message's headers or properties.
+        let (id, name, queue, messageLimit, eta) = (message.id, message.task, message.queue, message.timeLimit, message.eta)
         var log = logger
         // The task's fields become metadata only when a line is written (most levels drop every line of a task).
-        log.handler = TaskLogHandler(base: logger.handler, taskID: message.id, name: message.task, queue: message.queue)
+        log.handler = TaskLogHandler(base: logger.handler, taskID: id, name: name, queue: queue)
         let now = Date()
-        let plainReport = TaskReport(taskID: message.id, outcome: nil, name: message.task, queue: message.queue)
-        guard let definition = registry[message.task] else {
+        let plainReport = TaskReport(taskID: id, outcome: nil, name: name, queue: queue)
+        guard let definition = registry[name] else {
             let failure = TaskResult(
-                taskID: message.id, state: .failure,
-                result: RemoteError(type: "NotRegistered", arguments: [.string(message.task)], module: "celery.exceptions").json,
+                taskID: id, state: .failure,
+                result: RemoteError(type: "NotRegistered", arguments: [.string(name)], module: "celery.exceptions").json,
                 traceback: nil, dateDone: now
             )
             deadLetter(
-                raw: delivery.raw, reason: "unknown task name \"\(message.task)\"", error: nil, message: message,
-                taskID: message.id, task: message.task, result: failure
+                raw: delivery.raw, reason: "unknown task name \"\(name)\"", error: nil, message: message,
+                taskID: id, task: name, result: failure
             )
-            let context = context(for: message, delivery: delivery, limits: message.timeLimit, logger: log)
+            let context = context(for: message, delivery: delivery, limits: messageLimit, logger: log)
             reporter.announce(Finished(ending: .unknownTask, report: plainReport, context: context, logger: log))
             return
         }
-        let taskLimit = nodeSettings.current.timeLimits[message.task] ?? definition.timeLimit  // `time_limit` wins
-        let limits = TimeLimit(hard: message.timeLimit.hard ?? taskLimit.hard, soft: message.timeLimit.soft ?? taskLimit.soft)
-        let expired = message.expires.map { $0 < now } ?? false
+        let taskLimit = nodeSettings.current.timeLimits[name] ?? definition.timeLimit  // `time_limit` wins
+        let limits = TimeLimit(hard: messageLimit.hard ?? taskLimit.hard, soft: messageLimit.soft ?? taskLimit.soft)
+        let expires = message.expires
+        let expired = expires.map { $0 < now } ?? false
         if delivery.revoked || expired {
             let reason = delivery.revoked ? "revoked" : "expired"
-            if !delivery.revoked, let expires = message.expires { log[metadataKey: "task.expires"] = "\(CeleryTime.format(expires))" }
+            if !delivery.revoked, let expires { log[metadataKey: "task.expires"] = "\(CeleryTime.format(expires))" }
             acknowledgeLater(
                 PendingAck(
-                    message: delivery.raw, deliveryTag: message.deliveryTag, taskID: message.id,
-                    result: Revocations.revokedResult(taskID: message.id, reason: reason), backend: configuration.results
+                    message: delivery.raw, deliveryTag: message.deliveryTag, taskID: id,
+                    result: Revocations.revokedResult(taskID: id, reason: reason), backend: configuration.results
                 )
             )
             let context = context(for: message, delivery: delivery, limits: limits, logger: log)
@@ -109,18 +112,18 @@ final class DeliveryHandler {
         }
         if let holder = try persist({ try broker.uniqueHolder(otherThan: message) }) {  // unique jobs
             log.info("duplicate of a unique job; not run", metadata: ["task.duplicate_of": "\(holder)"])
-            complete(message, raw: delivery.raw, result: UniqueClaim.duplicateResult(taskID: message.id, holder: holder))
-            tellSupervisor(.finished(TaskReport(taskID: message.id, outcome: .rejected, name: message.task, queue: message.queue)))
+            complete(message, raw: delivery.raw, result: UniqueClaim.duplicateResult(taskID: id, holder: holder))
+            tellSupervisor(.finished(TaskReport(taskID: id, outcome: .rejected, name: name, queue: queue)))
             return
         }
-        if let eta = message.eta, eta.timeIntervalSince(now) > 0.2 {
+        if let eta, eta.timeIntervalSince(now) > 0.2 {
             try persist { try broker.deferUntil(delivery.raw, due: eta) }
             tellSupervisor(.parked(due: eta.timeIntervalSince1970))  // the node promotes it at its due time
             log.info("task received; scheduled for its ETA", metadata: ["task.eta": "\(CeleryTime.format(eta))"])
             emit("task-received", CeleryEvents.receivedFields(message))  // as Celery: received now, run at its ETA
             return
         }
-        if let eta = message.eta, eta > Date() {
+        if let eta, eta > Date() {
             // Due within 200 ms: not worth a trip through the ETA set, but never run before the ETA (as Celery).
             flushReports()
             PosixThread.sleep(for: Duration(checkedSeconds: eta.timeIntervalSinceNow) ?? .zero)
@@ -160,12 +163,14 @@ final class DeliveryHandler {
     private func execute(
         _ message: TaskMessage, raw: String, definition: TaskDefinition, limits: TimeLimit, delivery: Delivery, logger log: Logger
     ) throws {
+        let (id, name, queue, eta) = (message.id, message.task, message.queue, message.eta)
+        let startedAt = Date()
         // `inspect active` shows the arguments; a big message's are not serialised again just for that.
         let small = raw.utf8.count <= 4 * WorkerEvent.TaskStart.maxArgumentBytes
         tellSupervisor(
             .started(.init(
-                taskID: message.id, name: message.task, hardLimit: limits.hard, startedAt: Date().timeIntervalSince1970,
-                queue: message.queue, argsJSON: small ? Self.shortJSON(.array(message.args)) : nil,
+                taskID: id, name: name, hardLimit: limits.hard, startedAt: startedAt.timeIntervalSince1970,
+                queue: queue, argsJSON: small ? Self.shortJSON(.array(message.args)) : nil,
                 kwargsJSON: small ? Self.shortJSON(.object(message.kwargs)) : nil,
                 argsrepr: message.headers["argsrepr"]?.stringValue
                     ?? (small ? TaskMessage.truncatedRepr(PythonRepr.args(message.args)) : "..."),
@@ -175,23 +180,23 @@ final class DeliveryHandler {
         )
         // Queue wait: from the ETA when there is one, else estimated by the supervisor from the pop number (QueueArrivals).
         let report = TaskReport(
-            taskID: message.id, outcome: nil, name: message.task, queue: message.queue,
-            queueWait: message.eta.map { max(0, Date().timeIntervalSince($0)) },
-            pop: message.eta == nil
-                ? delivery.pop.map { TaskReport.Pop(list: $0.list, number: $0.number, started: Date().timeIntervalSince1970) } : nil
+            taskID: id, outcome: nil, name: name, queue: queue,
+            queueWait: eta.map { max(0, startedAt.timeIntervalSince($0)) },
+            pop: eta == nil
+                ? delivery.pop.map { TaskReport.Pop(list: $0.list, number: $0.number, started: startedAt.timeIntervalSince1970) } : nil
         )
         var announced = false
         // A broker step that failed for good: the supervisor still learns the task ended (counting nothing).
         defer { if !announced { tellSupervisor(.finished(report)) } }
         if configuration.trackStarted {
             let started = TaskResult(
-                taskID: message.id, state: .started, result: ["pid": .int(Int(getpid())), "hostname": .string(configuration.nodeName)],
+                taskID: id, state: .started, result: ["pid": .int(Int(getpid())), "hostname": .string(configuration.nodeName)],
                 children: [], dateDone: nil, groupID: message.group, parentID: message.parentID, extended: extendedFields(message)
             )
             try persist { try broker.storeResult(started) }
         }
         log.info("task started")
-        emit("task-started", ["uuid": .string(message.id)])
+        emit("task-started", ["uuid": .string(id)])
         let context = context(for: message, delivery: delivery, limits: limits, logger: log)
         for middleware in registry.middleware { middleware.taskWillRun(context) }
         let started = ContinuousClock.now

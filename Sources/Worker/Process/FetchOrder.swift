@@ -1,5 +1,9 @@
 import Broker
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Which queue a worker process looks at first (Celery's `broker_transport_options["queue_order_strategy"]`).
 public enum QueueOrderStrategy: String, Sendable, CaseIterable {
     /// After a take from a queue, that queue goes to the back, so busy queues take turns. Celery's default.
@@ -16,8 +20,9 @@ public enum QueueOrderStrategy: String, Sendable, CaseIterable {
 struct FetchOrder {
     private(set) var queues: [String]
     private let strategy: QueueOrderStrategy
-    /// The pop numbers of the last batch taken from a ready list, by message (``QueueArrivals``).
-    private var batchPops: [String: Delivery.Pop] = [:]
+    /// The messages of the last batch taken from a ready list, in the order taken, with their pop numbers
+    /// (``QueueArrivals``).
+    private var batchPops: [(message: String, pop: Delivery.Pop)] = []
 
     init(queues: [String], strategy: QueueOrderStrategy = .roundRobin, idleSlot: IdleSlot = .single) {
         self.queues = strategy == .sorted ? queues.sorted() : queues
@@ -61,18 +66,37 @@ struct FetchOrder {
         // After messages taken from a ready list: the first one's pop number, the rest follow it. Held messages read
         // again (their revocation re-checked) keep the numbers they were taken with.
         if let index = batch.list, let first = batch.firstPop {
-            batchPops.removeAll(keepingCapacity: true)  // refilled with as many: no rehashing per batch
+            batchPops.removeAll(keepingCapacity: true)
             for position in deliveries.indices {
                 let pop = Delivery.Pop(list: lists[index], number: first + position)
                 deliveries[position].pop = pop
-                batchPops[deliveries[position].raw] = pop
+                batchPops.append((deliveries[position].raw, pop))
             }
         } else if batch.list == nil, !batchPops.isEmpty {
-            for position in deliveries.indices where deliveries[position].pop == nil {
-                deliveries[position].pop = batchPops[deliveries[position].raw]
-            }
+            rememberPops(of: &deliveries)
         }
         return deliveries
+    }
+
+    /// Gives held messages read again the pop numbers they were taken with. They come back in the order they were
+    /// taken (those started since are gone), so one pass over the last batch finds them, comparing bytes (a message
+    /// is ~1 KB: hashing each whole one cost more than the rest of this step).
+    private func rememberPops(of deliveries: inout [Delivery]) {
+        var next = 0
+        for position in deliveries.indices where deliveries[position].pop == nil {
+            var raw = deliveries[position].raw
+            let found = raw.withUTF8 { wanted -> Int? in
+                func matches(_ candidate: Int) -> Bool {
+                    var message = batchPops[candidate].message
+                    return message.utf8.count == wanted.count
+                        && message.withUTF8 { wanted.isEmpty || memcmp($0.baseAddress!, wanted.baseAddress!, wanted.count) == 0 }
+                }
+                return (next..<batchPops.count).first(where: matches) ?? (0..<next).first(where: matches)
+            }
+            guard let found else { continue }
+            deliveries[position].pop = batchPops[found].pop
+            next = found + 1
+        }
     }
 
     private mutating func rotate(afterListIndex index: Int) {
