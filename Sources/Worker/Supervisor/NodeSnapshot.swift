@@ -5,7 +5,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The pool as the supervisor's loop last saw it, published every tick for the node's other services: control
+/// The pool as the supervisor's loop last saw it, published when it changes for the node's other services: control
 /// commands (`celery inspect …`, ``ControlListener``) and the lease keeper (``LeaseKeeper``: which leases to renew,
 /// what the heartbeat and the registry say). A value: readers never touch the loop's state.
 struct NodeSnapshot: Sendable {
@@ -73,7 +73,8 @@ struct NodeSnapshot: Sendable {
     }
 }
 
-/// The pool's latest ``NodeSnapshot``, written by the supervisor's loop every tick and read by the other services.
+/// The pool's latest ``NodeSnapshot``, written by the supervisor's loop when the pool changed, read by the other
+/// services.
 /// The first one wakes the lease keeper, so its first heartbeat announces the processes just started.
 final class PublishedSnapshot: Sendable {
     private let latest = Locked<NodeSnapshot?>(nil)

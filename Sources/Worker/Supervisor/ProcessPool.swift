@@ -69,11 +69,14 @@ struct ProcessPool {
         var retirement: Retirement?
     }
 
-    private(set) var slots: [Slot]
+    private(set) var slots: [Slot] { didSet { changes &+= 1 } }
     /// Messages the processes finished.
-    private(set) var processed = 0
+    private(set) var processed = 0 { didSet { changes &+= 1 } }
     /// Processes restarted since the node started.
-    private(set) var restarts = 0
+    private(set) var restarts = 0 { didSet { changes &+= 1 } }
+    /// Counts changes to the slots and counters above, so the loop publishes a ``NodeSnapshot`` only after one.
+    /// Only real changes touch them: an idle tick leaves this as it was.
+    private(set) var changes = 0
     private let configuration: WorkerConfiguration
     private let executable: String
     private let childArguments: [String]
@@ -242,7 +245,9 @@ struct ProcessPool {
     /// Works towards `desired` processes (``PoolPlan``): adds slots, or retires processes warm, idle ones first.
     /// - Returns: whether the pool changed.
     mutating func resize(to desired: Int) -> Bool {
-        slots.removeAll { $0.retirement == .shrink && $0.process == nil }
+        if slots.contains(where: { $0.retirement == .shrink && $0.process == nil }) {
+            slots.removeAll { $0.retirement == .shrink && $0.process == nil }
+        }
         let plan = PoolPlan.changes(live: live.map { PoolPlan.Member(position: $0, busy: slots[$0].running != nil) }, desired: desired)
         for position in plan.retire {
             slots[position].retirement = .shrink

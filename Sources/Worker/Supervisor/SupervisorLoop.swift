@@ -13,7 +13,7 @@ import Glibc
 
 /// The supervisor's loop and the state only it touches (a value owned by the loop's thread): every tick it reads
 /// what the processes reported, handles exits, the shutdown asked for (``Shutdown``) and `revoke --terminate`,
-/// enforces hard time limits, restarts and sizes the pool, and publishes what it saw (``NodeSnapshot``) for the
+/// enforces hard time limits, restarts and sizes the pool, and publishes what changed (``NodeSnapshot``) for the
 /// node's other services; the due times of parked ETAs go to the promoter (``EtaDueTimes``).
 struct SupervisorLoop {
     let configuration: WorkerConfiguration
@@ -33,6 +33,8 @@ struct SupervisorLoop {
     private var appliedPoolRestarts = 0
     /// The pool size ``MemoryBudget`` last held the pool at (logged once per change).
     private var heldByBudget: Int?
+    /// What the last published ``NodeSnapshot`` was built from: the pool's change count, task names, target size.
+    private var published: (poolChanges: Int, taskNames: [String], desiredProcesses: Int)?
 
     init(configuration: WorkerConfiguration, logger: Logger, connection: RedisConnection, shared: NodeShared, pool: ProcessPool) {
         self.configuration = configuration
@@ -73,12 +75,17 @@ struct SupervisorLoop {
                 pool.killAll(reason: .shutdown)
                 shutdown = .cold
             }
-            publishSnapshot()
+            publishSnapshotIfChanged()
         }
-        publishSnapshot()
+        publishSnapshotIfChanged()
     }
 
-    private func publishSnapshot() {
+    /// Publishes the pool's snapshot when something in it changed since the last one (a process started or
+    /// exited, a task started or finished, a slot retired, the task names, the target size): an idle tick
+    /// publishes nothing, and the published one stays exact, since nothing it shows changed.
+    private mutating func publishSnapshotIfChanged() {
+        if let published, published == (pool.changes, taskNames, desiredProcesses) { return }
+        published = (pool.changes, taskNames, desiredProcesses)
         shared.snapshot.publish(NodeSnapshot(pool: pool, taskNames: taskNames, desiredProcesses: desiredProcesses))
     }
 
