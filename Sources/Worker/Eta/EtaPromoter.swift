@@ -11,12 +11,12 @@ import Logging
 /// ETAs due within ``spacing`` of each other share a call), and every `--eta-poll-interval` (default 1 s) as a
 /// safety net for ETAs parked by a node that has died since, which are so promoted at most one interval after they
 /// are due. An idle node makes one script call per interval. Runs until the pool has stopped, as the lease keeper.
-struct EtaPromoter: Service {
-    private let configuration: WorkerConfiguration
-    private let shared: NodeShared
-    private let logger: Logger
-    /// Opened on the first step, kept until the node stops; only this service's thread uses it.
-    let connection: RedisConnection
+struct EtaPromoter: NodeThreadService {
+    let configuration: WorkerConfiguration
+    let shared: NodeShared
+    let logger: Logger
+    /// Its connection and thread (`eta-promoter`).
+    let thread: NodeThread
 
     /// Due ETA messages moved per promote call: about 1 ms of Redis time for 1 KB messages on a 2-core VM, so a
     /// burst of 100,000 due in one second never blocks Redis for long (bench/scale: the ETA burst curve).
@@ -27,28 +27,11 @@ struct EtaPromoter: Service {
     /// many retries) share a call, so a node makes at most 100 a second, each ETA promoted at most this late.
     static let spacing = Duration.milliseconds(10)
 
-    init(configuration: WorkerConfiguration, shared: NodeShared, logger: Logger) {
-        self.configuration = configuration
-        self.shared = shared
-        self.logger = logger
-        var redis = configuration.redis
-        redis.reconnectTimeout = .seconds(1)
-        self.connection = RedisConnection(configuration: redis, logger: logger)
-    }
-
     /// Promotes until the pool has stopped (``NodeShared/poolStopped``).
-    /// - Throws: a fatal ``RedisError`` (a configuration Redis refuses), after asking the node for a cold shutdown.
+    /// - Returns: a fatal ``RedisError`` (a configuration Redis refuses), after asking the node for a cold shutdown.
     ///   Other failures are logged and retried after ``retryPause``.
-    func run(until shutdown: Shutdown) async throws {
-        let fatal = await shared.dueTimes.wakeup.signalling(when: shared.poolStopped) {
-            await PosixThread.run(name: "eta-promoter") { [self] in promote(until: shutdown) }
-        }
-        connection.close()
-        if let fatal { throw fatal }
-    }
-
-    private func promote(until shutdown: Shutdown) -> RedisError? {
-        let broker = RedisWorkerBroker(connection: connection, processID: "supervisor", configuration: configuration)
+    func loop(until shutdown: Shutdown) -> RedisError? {
+        let broker = RedisWorkerBroker(connection: thread.connection, processID: "supervisor", configuration: configuration)
         var nextPoll = ContinuousClock.now  // a first look at start
         var lastCall = ContinuousClock.now - Self.spacing
         while !shared.poolStopped.isRequested {
@@ -66,7 +49,7 @@ struct EtaPromoter: Service {
                     return error
                 } catch {
                     logger.warning("cannot promote due ETA messages; will retry", metadata: ["error": "\(error)"])
-                    shared.dueTimes.wakeup.wait(until: now + Self.retryPause)
+                    thread.wakeup.wait(until: now + Self.retryPause)
                     continue
                 }
             }
@@ -76,7 +59,7 @@ struct EtaPromoter: Service {
                 let dueIn = Duration(checkedSeconds: max(0, due - wallNow)) ?? configuration.scheduledPollInterval
                 wake = min(wake, max(now + dueIn, lastCall + Self.spacing))
             }
-            shared.dueTimes.wakeup.wait(until: wake)
+            thread.wakeup.wait(until: wake)
         }
         return nil
     }

@@ -17,34 +17,18 @@ import Glibc
 /// processing lists of processes (of any node) whose lease has expired. It keeps renewing through a warm shutdown
 /// until the pool has stopped (the last process has exited), then takes the node offline; the reaper does not run
 /// once a shutdown was asked.
-struct LeaseKeeper: Service {
-    private let configuration: WorkerConfiguration
-    private let shared: NodeShared
-    private let logger: Logger
-    /// Opened on the first step, kept until the node stops; only this service's thread uses it.
-    let connection: RedisConnection
-
-    init(configuration: WorkerConfiguration, shared: NodeShared, logger: Logger) {
-        self.configuration = configuration
-        self.shared = shared
-        self.logger = logger
-        var redis = configuration.redis
-        redis.reconnectTimeout = .seconds(1)
-        self.connection = RedisConnection(configuration: redis, logger: logger)
-    }
+struct LeaseKeeper: NodeThreadService {
+    let configuration: WorkerConfiguration
+    let shared: NodeShared
+    let logger: Logger
+    /// Its connection and thread (`leases`).
+    let thread: NodeThread
 
     /// Renews leases until the pool has stopped (``NodeShared/poolStopped``), then takes the node offline.
-    /// - Throws: a fatal ``RedisError`` (a configuration Redis refuses), after asking the node for a cold shutdown.
+    /// - Returns: a fatal ``RedisError`` (a configuration Redis refuses), after asking the node for a cold shutdown.
     ///   A failed heartbeat or reaper pass is logged and retried.
-    func run(until shutdown: Shutdown) async throws {
-        let fatal = await shared.snapshot.wakeup.signalling(when: shared.poolStopped) {
-            await PosixThread.run(name: "leases") { [self] in keep(until: shutdown) }
-        }
-        connection.close()
-        if let fatal { throw fatal }
-    }
-
-    private func keep(until shutdown: Shutdown) -> RedisError? {
+    func loop(until shutdown: Shutdown) -> RedisError? {
+        let connection = thread.connection
         var heartbeat = Heartbeat(configuration: configuration, connection: connection, logger: logger)
         let recovery = ProcessRecovery(configuration: configuration, connection: connection, metrics: shared.metrics)
         var nextHeartbeat = ContinuousClock.now
@@ -72,7 +56,7 @@ struct LeaseKeeper: Service {
                     logger.warning("reaper step failed; will retry", metadata: ["error": "\(error)"])
                 }
             }
-            shared.snapshot.wakeup.wait(until: shutdown.isRequested ? nextHeartbeat : min(nextHeartbeat, nextReap))
+            thread.wakeup.wait(until: shutdown.isRequested ? nextHeartbeat : min(nextHeartbeat, nextReap))
         }
         heartbeat.goOffline(processed: shared.snapshot.value?.processed ?? 0)
         return nil
@@ -82,6 +66,7 @@ struct LeaseKeeper: Service {
     /// the whole interval, not released after the pass, so the cluster reaps once per interval: with n nodes,
     /// a pass that each node ran in turn cost n × (processes of n nodes) lease checks per interval.
     private func reapDeadProcesses(_ recovery: ProcessRecovery) throws {
+        let connection = thread.connection
         let lockTime = String(configuration.reapInterval.wholeMilliseconds)
         guard try connection.send(["SET", WorkerKeys.reaperLock, configuration.nodeName, "NX", "PX", lockTime]).string == "OK" else {
             return

@@ -14,11 +14,17 @@ package struct NodeServices: Sendable {
     ///   - childArguments: the arguments after `worker-process --process-id ID`, i.e. the worker's own options.
     package init(configuration: WorkerConfiguration, executable: String? = nil, childArguments: [String], logger: Logger) {
         let shared = NodeShared(configuration: configuration)
-        let leases = LeaseKeeper(configuration: configuration, shared: shared, logger: logger)
-        let promoter = EtaPromoter(configuration: configuration, shared: shared, logger: logger)
+        let leases = LeaseKeeper(
+            configuration: configuration, shared: shared, logger: logger,
+            thread: NodeThread(name: "leases", wakeup: shared.snapshot.wakeup, configuration: configuration, logger: logger)
+        )
+        let promoter = EtaPromoter(
+            configuration: configuration, shared: shared, logger: logger,
+            thread: NodeThread(name: "eta-promoter", wakeup: shared.dueTimes.wakeup, configuration: configuration, logger: logger)
+        )
         let supervisor = Supervisor(
             configuration: configuration, executable: executable, childArguments: childArguments, shared: shared,
-            otherConnections: [leases.connection, promoter.connection], logger: logger
+            otherConnections: [leases.thread.connection, promoter.thread.connection], logger: logger
         )
         services = [supervisor, leases, promoter]
     }
