@@ -54,6 +54,17 @@ struct SpawnedProcess {
         return SpawnedProcess(pid: pid, lifeline: lifelinePipe[1], events: eventPipe[0])
     }
 
+    /// Whether the process has its SIGTERM handler installed (`SigCgt` in `/proc/<pid>/status`): from `exec` until
+    /// the worker command installs it (tens of ms), SIGTERM would end it by the default action. `true` when the
+    /// status cannot be read (the process is gone: a signal does no harm).
+    var handlesTerm: Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+            let caught = UInt64(String(line.dropFirst("SigCgt:".count).filter { !$0.isWhitespace }), radix: 16)
+        else { return true }
+        return caught & (1 << UInt64(SIGTERM - 1)) != 0
+    }
+
     /// The path of the running executable.
     static var currentExecutable: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]

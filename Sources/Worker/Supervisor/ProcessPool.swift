@@ -56,6 +56,8 @@ struct ProcessPool {
         var quickExits = 0
         /// Set when the pool retires the process warm.
         var retirement: Retirement?
+        /// A stop (SIGTERM) asked for but not sent yet: the process had no handler for it yet (``askToStop(slot:)``).
+        var stopPending = false
     }
 
     /// A process that exited; its slot is empty now.
@@ -128,6 +130,7 @@ struct ProcessPool {
             slots[index].running = nil
             slots[index].killReason = nil
             slots[index].lines = LineBuffer()
+            slots[index].stopPending = false
             logger.info("worker process started", metadata: ["worker.process": "\(processID)", "pid": "\(process.pid)"])
         } catch let error as RedisError where error.isFatal {
             throw error
@@ -209,6 +212,7 @@ struct ProcessPool {
             )
             slots[index].process = nil
             slots[index].running = nil
+            slots[index].stopPending = false
             return exit
         }
     }
@@ -238,7 +242,7 @@ struct ProcessPool {
         for index in slots.indices where slots[index].retirement == nil {
             guard let process = slots[index].process else { continue }
             slots[index].retirement = .restart
-            kill(process.pid, SIGTERM)
+            askToStop(slot: index)
         }
     }
 
@@ -251,8 +255,8 @@ struct ProcessPool {
         let plan = PoolPlan.changes(live: live.map { PoolPlan.Member(position: $0, busy: slots[$0].running != nil) }, desired: desired)
         for position in plan.retire {
             slots[position].retirement = .shrink
-            if let process = slots[position].process {
-                kill(process.pid, SIGTERM)  // warm: finishes its task, hands back what it holds, exits
+            if slots[position].process != nil {
+                askToStop(slot: position)  // warm: finishes its task, hands back what it holds, exits
             } else {
                 slots[position].restartAt = nil
             }
@@ -273,8 +277,23 @@ struct ProcessPool {
     }
 
     /// Asks every process to finish its task and stop (warm shutdown).
-    func stopAll() {
-        for slot in slots { if let process = slot.process { kill(process.pid, SIGTERM) } }
+    mutating func stopAll() {
+        for index in slots.indices where slots[index].process != nil { askToStop(slot: index) }
+    }
+
+    /// Asks a process to finish its task and stop: SIGTERM, once the process handles it. A process just started
+    /// (`exec` until its command installs the handler, tens of ms) would die of it by the default action, so its
+    /// stop waits, and ``sendPendingStops()`` sends it on a later tick.
+    private mutating func askToStop(slot index: Int) {
+        guard let process = slots[index].process else { return }
+        let handled = process.handlesTerm
+        if handled { kill(process.pid, SIGTERM) }
+        if slots[index].stopPending != !handled { slots[index].stopPending = !handled }  // a write is a change
+    }
+
+    /// Sends the stops that waited for their process's SIGTERM handler (every tick).
+    mutating func sendPendingStops() {
+        for index in slots.indices where slots[index].stopPending { askToStop(slot: index) }
     }
 
     /// Kills the processes whose task ran past its hard time limit.

@@ -66,6 +66,7 @@ struct SupervisorLoop {
             pool.enforceHardTimeLimits(now: now)
             pool.enforceTaskMemoryLimit()
             for taskID in control.drain() { pool.terminate(taskID: taskID) }
+            pool.sendPendingStops()
             if shutdown == .running { sizePool(now: now, nextLook: &nextPoolLook) }
             if shutdown == .running {
                 do { try pool.restartDue(now: now) } catch { stopForFatal(error) }
