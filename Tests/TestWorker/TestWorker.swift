@@ -15,9 +15,13 @@ struct TestWorker: AsyncParsableCommand {
 
 enum TestTasks: TaskApplication {
     static func setup(_ context: SetupContext) async throws -> TaskRegistry {
-        // A slow application setup (a test of signals during it): CELERITY_TEST_SETUP_DELAY seconds.
-        if let delay = ProcessInfo.processInfo.environment["CELERITY_TEST_SETUP_DELAY"].flatMap(Double.init) {
-            try await Task.sleep(for: .seconds(delay))
+        // A slow application setup (a test of signals during it): CELERITY_TEST_SETUP_DELAY seconds, 0–600, checked
+        // like every setting (text that is no number, NaN, ±∞ or out of range stops the setup naming the variable).
+        if let text = ProcessInfo.processInfo.environment["CELERITY_TEST_SETUP_DELAY"] {
+            guard let seconds = Double(text) else {
+                throw CommandError("CELERITY_TEST_SETUP_DELAY must be a number of seconds from 0 to 600 (got \(text.debugDescription))")
+            }
+            try await Task.sleep(for: try CheckedOption.seconds(seconds, name: "CELERITY_TEST_SETUP_DELAY", in: 0...600))
         }
         let redis = RedisConnection(configuration: context.broker, logger: context.logger)
         context.onShutdown { redis.close() }

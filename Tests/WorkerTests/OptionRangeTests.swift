@@ -12,18 +12,28 @@ struct OptionRangeTests {
 
     /// Runs `celerity arguments` (Redis is never reached: the value is refused first) and checks the one line.
     func expectRefused(
-        _ arguments: [String], environment: [String: String] = [:], naming name: String,
+        _ arguments: [String], environment: [String: String] = [:], naming name: String, binary: String = "celerity",
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
         let run = try await ChildProcess.run(
-            try WorkerFixture.binary("celerity"), arguments: arguments,
+            try WorkerFixture.binary(binary), arguments: arguments,
             environment: ["CELERITY_REDIS_URL": "redis://127.0.0.1:1/0"].merging(environment) { $1 }, timeout: .seconds(20)
         )
-        let what = (environment.map { "\($0.key)=\($0.value) " }.joined()) + "celerity " + arguments.joined(separator: " ")
+        let what = (environment.map { "\($0.key)=\($0.value) " }.joined()) + binary + " " + arguments.joined(separator: " ")
         let lines = run.standardError.split(whereSeparator: \.isNewline)
         #expect(run.termination == .exited(1), "\(what) ended \(run.termination): \(run.standardError)", sourceLocation: sourceLocation)
         #expect(lines.count == 1, "\(what) printed: \(run.standardError)", sourceLocation: sourceLocation)
         #expect(lines.first?.contains(name) == true && lines.first?.contains(" to ") == true, "\(what) printed: \(run.standardError)", sourceLocation: sourceLocation)
+    }
+
+    @Test("the test worker's CELERITY_TEST_SETUP_DELAY refuses 1e300, inf, nan, -1 and text before any sleep")
+    func testWorkerSetupDelay() async throws {
+        for value in Self.hostileNumbers + ["soon"] {
+            try await expectRefused(
+                ["worker-process", "--process-id", "ranges#0.1"], environment: ["CELERITY_TEST_SETUP_DELAY": value],
+                naming: "CELERITY_TEST_SETUP_DELAY", binary: "celerity-test-worker"
+            )
+        }
     }
 
     @Test("every duration flag of worker and of the other commands refuses 1e300, inf, nan and -1")
