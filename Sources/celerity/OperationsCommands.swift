@@ -70,7 +70,9 @@ struct DeadLetterCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List dead-lettered messages, newest first.")
+        static let configuration = CommandConfiguration(
+            abstract: "List dead-lettered messages, newest first (id, time, task, reason; `dlq show` prints one whole)."
+        )
         @OptionGroup var redis: RedisOptions
         @Option(help: "At most this many entries (one page).") var limit = 50
         @Option(help: "Skip this many of the newest entries: the next page starts at --offset <offset + limit>.") var offset = 0
@@ -81,7 +83,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
             let offset = try CheckedOption.whole(self.offset, name: "--offset", in: 0...1_000_000_000)
             let client = RedisClient(configuration: try redis.commandLineConfiguration(), logger: redis.quietLogger)
             let (entries, total) = try await client.withConnection { connection in
-                (try DeadLetterQueue().list(limit: limit, offset: offset, on: connection), try DeadLetterQueue().count(on: connection))
+                (try DeadLetterQueue().summaries(limit: limit, offset: offset, on: connection), try DeadLetterQueue().count(on: connection))
             }
             print("\(total) dead-lettered message(s)")
             if !entries.isEmpty, offset > 0 || offset + entries.count < total {
