@@ -62,13 +62,18 @@ package enum QueueArrivals {
 
         """
 
-    /// A node's per-second sample of one of its lists: records A and returns the newest records.
-    /// KEYS: list, pop counter, records. ARGV: now, how many records to return.
+    /// A node's per-second sample of its lists, in one call (by cached SHA, as every script): records A of each
+    /// list and returns each list's newest records, in the order of the lists.
+    /// KEYS: list, pop counter, records — for each list. ARGV: now, how many records to return per list.
     package static let sample = RedisScript(
         name: "celerity.metrics.arrivals",
         source: recordFunction + """
-            record_arrivals(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
-            return redis.call('LRANGE', KEYS[3], 0, tonumber(ARGV[2]) - 1)
+            local newest = {}
+            for i = 1, #KEYS, 3 do
+              record_arrivals(KEYS[i], KEYS[i + 1], KEYS[i + 2], ARGV[1])
+              newest[#newest + 1] = redis.call('LRANGE', KEYS[i + 2], 0, tonumber(ARGV[2]) - 1)
+            end
+            return newest
             """
     )
 

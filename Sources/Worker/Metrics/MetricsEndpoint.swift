@@ -77,17 +77,16 @@ final class MetricsEndpoint: Service {
         _ = await (counted, sampled)
     }
 
-    /// Every second: records the arrivals of the node's lists and hands the newest records to ``NodeMetrics``.
+    /// Every second: records the arrivals of the node's lists and hands the newest records to ``NodeMetrics`` (one
+    /// script call for all of them, by cached SHA).
     private func sampleArrivals(until shutdown: Shutdown) {
         let connection = RedisConnection(configuration: redis, logger: logger)
         defer { connection.close() }
         while !shutdown.isRequested {
             let now = Date().timeIntervalSince1970
-            let commands = lists.map { list in
-                ["EVAL", QueueArrivals.sample.source, "3", list, QueueArrivals.poppedKey(list), QueueArrivals.recordsKey(list), String(now), "64"]
-            }
+            let keys = lists.flatMap { [$0, QueueArrivals.poppedKey($0), QueueArrivals.recordsKey($0)] }
             do {
-                let replies = try connection.pipeline(commands)
+                let replies = try connection.evaluate(QueueArrivals.sample, keys: keys, arguments: [String(now), "64"]).array ?? []
                 for (list, reply) in zip(lists, replies) {
                     guard let records = reply.array else { continue }
                     node.arrivalsSampled(list: list, newestFirst: records.compactMap { $0.string.flatMap(QueueArrivals.Record.init) }, now: now)
