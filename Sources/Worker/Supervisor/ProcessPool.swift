@@ -286,9 +286,9 @@ struct ProcessPool {
     /// stop waits, and ``sendPendingStops()`` sends it on a later tick.
     private mutating func askToStop(slot index: Int) {
         guard let process = slots[index].process else { return }
-        let handled = process.handlesTerm
-        if handled { kill(process.pid, SIGTERM) }
-        if slots[index].stopPending != !handled { slots[index].stopPending = !handled }  // a write is a change
+        let waits = !process.handlesTerm
+        if !waits { kill(process.pid, SIGTERM) }
+        if slots[index].stopPending != waits { slots[index].stopPending = waits }  // written only when it changes
     }
 
     /// Sends the stops that waited for their process's SIGTERM handler (every tick).
