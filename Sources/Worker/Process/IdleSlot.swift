@@ -1,5 +1,5 @@
-/// Which of its node's processes a worker process is, for the idle wait: the node's idle processes wait on
-/// different lists, and take turns looking at all of them.
+/// Which of its node's processes a worker process is, for the idle wait: the node's idle processes spread over its
+/// queues' default buckets, and take turns looking at all its lists.
 ///
 /// - **Lists**: process `k` waits (`BLMOVE`) on the default bucket of the `k`-th queue in the order the queues were
 ///   given, wrapping around: the default buckets are the lists that carry traffic. So with at least as many processes
