@@ -2,10 +2,10 @@
 # How soon an idle Celerity node runs a task (issue 23, part 6): one node, PROCESSES (default 2) worker processes
 # consuming QUEUES (default `celery,other`) on a fresh redis-server, `bench.latency` sent every INTERVAL seconds (the
 # node is idle between them, so its idle waits have grown) to QUEUE; each task records enqueue → start in
-# `bench:latency`. An idle process waits on one list (the node's processes on different ones, `IdleSlot`), so a
-# queue one of them waits on is taken at once; QUEUE=cycle sends each message to the next of QUEUES in turn, so with
-# fewer processes than queues some messages land where no process waits and are seen at the node's next turn (at
-# most --idle-poll-interval).
+# `bench:latency`. An idle process waits on one list (the node's processes spread over its queues' default buckets,
+# `IdleSlot`), so a queue one of them waits on is taken at once; QUEUE=cycle sends each message to the next of QUEUES
+# in turn, so with fewer processes than queues some messages land where no process waits and are seen at the node's
+# next turn (at most --idle-poll-interval).
 #
 #   bash bench/idle-pickup.sh [QUEUE] [SAMPLES] [INTERVAL]          # release build; other, 15, 2 s
 #   CELERITY_BENCH=/tmp/old/celerity-bench PROCESSES=1 bash bench/idle-pickup.sh cycle 12 3

@@ -71,7 +71,7 @@ package struct WorkerOptions: ParsableArguments {
     @Option(help: "MiB of resident memory the node's worker processes may use together: the pool never grows past it (16-1048576; default: $CELERITY_MEMORY_BUDGET, else no budget).")
     package var memoryBudget: Int?
 
-    @Option(help: "Seconds (0.001-60; above 1 acts as 1) between a fully idle node's looks at all its queues and priority buckets: each idle process waits on one list, the node's processes on different ones, and they take turns looking at the rest, each every this x the processes (at most 1 s, also how soon it notices SIGTERM; 50 ms after work, doubling while idle; default: $CELERITY_IDLE_POLL_INTERVAL, then 0.25).")
+    @Option(help: "Seconds (0.001-60; above 1 acts as 1) between a fully idle node's looks at all its queues and priority buckets: each idle process waits on one list, the node's processes spread over its queues' default buckets, and they take turns looking at the rest, each every this x the processes (at most 1 s, also how soon it notices SIGTERM; 50 ms after work, doubling while idle; default: $CELERITY_IDLE_POLL_INTERVAL, then 0.25).")
     package var idlePollInterval: Double?
 
     @Option(help: "Seconds (0.01-60) between a node's looks for due ETA messages parked by other nodes, e.g. one that died: the bound on how late those run (a node promotes the ETAs its own processes park at their due time; default: $CELERITY_ETA_POLL_INTERVAL, then 1).")

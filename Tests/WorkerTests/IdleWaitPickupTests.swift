@@ -92,6 +92,34 @@ extension WorkerTests {
         }
     }
 
+    @Test("idle 4. a burst on the one queue of a fully idle 4-process node: every process takes one message at once")
+    func idleBurstOnOneQueueIsTakenOnePerProcess() async throws {
+        try await withFixture { f in
+            // All four processes wait on `celery`'s default bucket (IdleSlot: fewer queues than processes). Before,
+            // processes 1–3 waited on its priority buckets and each saw the burst only at its turn, 0.25, 0.5 and 0.75 s
+            // into the node's 1 s round: the last of them at least 0.5 s after the burst, whenever it came.
+            let node = try await f.startWorker(["--idle-poll-interval", "1"], concurrency: 4)
+            try await waitUntilFullyIdle(f, node: node, processes: 4)
+            let processing = node.processes().values.map { WorkerKeys.processing($0) }.sorted()
+            #expect(processing.count == 4)
+            let burst = (0..<8).map { _ in TaskMessage.make(task: "test.sleep_record", args: ["rec:burst", 5.0]) }
+            let started = ContinuousClock.now
+            try await f.client.send(batch: burst)
+            let held = try await f.poll("every process to hold a message", timeout: .seconds(5), every: .milliseconds(5), node: node) {
+                var held: [Int] = []
+                for key in processing { held.append(try await f.list(key).count) }
+                return held.allSatisfy { $0 > 0 } ? held : nil
+            }
+            let seconds = secondsSince(started)
+            let queued = try await f.send("LLEN", "celery").integer ?? -1
+            print("burst of 8 on one queue, 4 idle processes: held \(held) after \(seconds) s, \(queued) still queued")
+            #expect(held == [1, 1, 1, 1], "each process takes one message of the burst (an idle take moves one)")
+            #expect(queued == 4)
+            // Every process waited on the queue: taken at once, well under the 0.5 s the turns would take.
+            #expect(seconds < 0.3, "burst pickup \(seconds) s")
+        }
+    }
+
     @Test("idle 2. SIGTERM stops a fully idle node within --idle-poll-interval")
     func idleNodeStopsPromptly() async throws {
         try await withFixture { f in

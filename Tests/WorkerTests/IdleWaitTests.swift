@@ -96,10 +96,41 @@ import Testing
         }
         #expect(waited == ["a", "b", "c"], "every queue's default bucket has a waiter")
         #expect(order.idleList == "a")
-        // More processes than lists: they wrap around; fewer: the first lists of the waiting order.
-        let buckets = PriorityBuckets.listKeys(queues: ["a"])
+        // More processes than queues: they wrap around the default buckets (the lists that carry traffic), never a
+        // priority bucket, so a burst on a queue is met by several waiters.
         let many = (0..<6).map { FetchOrder(queues: ["a"], idleSlot: IdleSlot(index: $0, processes: 6)).idleList }
-        #expect(many == buckets + buckets.prefix(2))
+        #expect(many == Array(repeating: "a", count: 6))
+        let two = (0..<2).map { FetchOrder(queues: ["a"], idleSlot: IdleSlot(index: $0, processes: 2)).idleList }
+        #expect(two == ["a", "a"], "one queue, two processes: both wait on its default bucket")
+        let five = (0..<5).map { FetchOrder(queues: ["a", "b"], idleSlot: IdleSlot(index: $0, processes: 5)).idleList }
+        #expect(five == ["a", "b", "a", "b", "a"])
+        // Sorted order waits in sorted queue order too.
+        let sorted = (0..<3).map {
+            FetchOrder(queues: ["b", "a"], strategy: .sorted, idleSlot: IdleSlot(index: $0, processes: 3)).idleList
+        }
+        #expect(sorted == ["a", "b", "a"])
+    }
+
+    @Test func withMoreProcessesThanQueuesNoProcessFollowsItsTrafficOffTheDefaultBuckets() {
+        // One queue, two processes: process 1 took a priority message; it still waits on the default bucket, beside
+        // process 0 (the priority bucket is looked at by every idle poll's script, at the node's turns).
+        let lists = PriorityBuckets.listKeys(queues: ["a"])
+        var second = FetchOrder(queues: ["a"], idleSlot: IdleSlot(index: 1, processes: 2))
+        _ = second.accept(TakenBatch(list: 3, deliveries: [Delivery(raw: "m7", revoked: false, recoveries: 0)], firstPop: 1), from: lists)
+        #expect(second.idleList == "a")
+        // One process alone still follows its traffic onto a priority bucket.
+        var alone = FetchOrder(queues: ["a"])
+        _ = alone.accept(TakenBatch(list: 3, deliveries: [Delivery(raw: "m8", revoked: false, recoveries: 0)], firstPop: 1), from: lists)
+        #expect(alone.idleList == lists[3])
+        // A slot of a node of 2 processes and 2 queues keeps its own default bucket wherever its traffic was...
+        let ab = PriorityBuckets.listKeys(queues: ["a", "b"])
+        var zero = FetchOrder(queues: ["a", "b"], idleSlot: IdleSlot(index: 0, processes: 2))
+        _ = zero.accept(TakenBatch(list: 1, deliveries: [Delivery(raw: "m9", revoked: false, recoveries: 0)], firstPop: 1), from: ab)
+        #expect(zero.idleList == "a")
+        // ...but the last one follows it (as many processes as queues: no two share a bucket).
+        var one = FetchOrder(queues: ["a", "b"], idleSlot: IdleSlot(index: 1, processes: 2))
+        _ = one.accept(TakenBatch(list: 3, deliveries: [Delivery(raw: "m10", revoked: false, recoveries: 0)], firstPop: 1), from: ab)
+        #expect(one.idleList == ab[3])
     }
 
     @Test func theLastProcessWaitsWhereItLastTookWhenNoOtherProcessWaitsThere() {
@@ -121,11 +152,11 @@ import Testing
         var first = FetchOrder(queues: ["a", "b", "c"], idleSlot: IdleSlot(index: 0, processes: 2))
         _ = first.accept(TakenBatch(list: 2, deliveries: [Delivery(raw: "m5", revoked: false, recoveries: 0)], firstPop: 1), from: three)
         #expect(first.idleList == "a")
-        // As many processes as lists: every list keeps its waiter.
+        // More processes than queues: every process keeps its queue's default bucket.
         let one = PriorityBuckets.listKeys(queues: ["a"])
         var full = FetchOrder(queues: ["a"], idleSlot: IdleSlot(index: 3, processes: 4))
-        _ = full.accept(TakenBatch(list: 0, deliveries: [Delivery(raw: "m6", revoked: false, recoveries: 0)], firstPop: 1), from: one)
-        #expect(full.idleList == one[3])
+        _ = full.accept(TakenBatch(list: 2, deliveries: [Delivery(raw: "m6", revoked: false, recoveries: 0)], firstPop: 1), from: one)
+        #expect(full.idleList == "a")
         // A list no longer consumed (cancel_consumer) is not waited on.
         var fewer = FetchOrder(queues: ["a"])
         _ = fewer.accept(TakenBatch(list: 0, deliveries: [Delivery(raw: "m4", revoked: false, recoveries: 0)], firstPop: 1), from: fewer.lists)

@@ -96,4 +96,52 @@ extension WorkerTests {
             #expect(none.deliveries.isEmpty && none.list == nil)
         }
     }
+
+    @Test("25. many queues: a take sends the lists up to where the last one found messages; lists ahead still come first")
+    func takeSendsTheListsUpToTheLastBusyOne() async throws {
+        try await withFixture { f in
+            let queues = (1..<50).map { "mq\($0)" } + ["celery"]
+            let lists = PriorityBuckets.listKeys(queues: queues)
+            let backlog = (0..<8).map { TaskMessage.make(task: "test.record", args: [.string("prefix-\($0)")]) }
+            for message in backlog { _ = try await f.send("LPUSH", "celery", message.encoded()) }
+            let early = TaskMessage.make(task: "test.record", args: ["early"], options: TaskOptions(queue: "mq7"))
+            var lastBucket = TaskMessage.make(task: "test.record", args: ["late"], options: TaskOptions(queue: "mq8"))
+            lastBucket.properties["priority"] = 9  // mq8's last bucket: after celery's default bucket in the order
+            let late = lastBucket
+            let steps = try await f.db.withConnection { connection in
+                let broker = self.broker(connection)
+                _ = try broker.take(acknowledging: [], limit: 0, from: lists)  // loads the script
+                _ = try connection.send(["CONFIG", "SET", "slowlog-log-slower-than", "0"])
+                _ = try connection.send(["SLOWLOG", "RESET"])
+                // One take: the list it took from, the messages, and the key counts of its EVALSHAs (SLOWLOG keeps
+                // each call's arguments; the third is the number of keys), then the processing list emptied.
+                func take(pushing message: TaskMessage? = nil) throws -> (list: String?, taken: [String], keys: [Int]) {
+                    if let message { _ = try connection.send(["LPUSH", message.listKey, message.encoded()]) }
+                    let batch = try broker.take(acknowledging: [], limit: 2, from: lists)
+                    let log = try connection.send(["SLOWLOG", "GET", "128"]).array ?? []
+                    let keys = log.reversed().compactMap { entry -> Int? in
+                        guard let arguments = entry.array?[3].array, arguments.first?.string?.uppercased() == "EVALSHA" else { return nil }
+                        return arguments[2].string.flatMap { Int($0) }
+                    }
+                    _ = try connection.send(["SLOWLOG", "RESET"])
+                    _ = try connection.send(["DEL", "celerity:processing:idle-test"])
+                    return (batch.list.map { lists[$0] }, batch.deliveries.map(\.raw), keys)
+                }
+                return [try take(), try take(), try take(pushing: early), try take(), try take(pushing: late), try take(), try take()]
+            }
+            // Every take sends processing, revoked, deliveries, then its lists.
+            #expect(steps[0].list == "celery" && steps[0].keys == [3 + 200], "the first take sends every list")
+            #expect(steps[1].list == "celery" && steps[1].keys == [3 + 50], "then the lists up to celery's default bucket")
+            #expect(steps[2].list == "mq7" && steps[2].taken == [early.encoded()], "a list ahead of it still comes first")
+            #expect(steps[2].keys == [3 + 50])
+            #expect(steps[3].list == "celery" && steps[3].keys == [3 + 7, 3 + 200], "mq1…mq7 empty: every list")
+            #expect(steps[4].list == "celery" && steps[4].keys == [3 + 50], "celery's default bucket before mq8's last")
+            #expect(steps[4].taken.count == 1 && steps[5].taken.isEmpty == false)
+            // celery's backlog of 8, taken 2, 2, 2, 1 (half of what is left, at most 2), 1: empty now.
+            let allTaken = steps.flatMap(\.taken)
+            #expect(Set(allTaken).isSuperset(of: backlog.map { $0.encoded() }))
+            #expect(steps[6].list == late.listKey && steps[6].taken == [late.encoded()], "found by the second call")
+            #expect(steps[6].keys == [3 + 50, 3 + 200])
+        }
+    }
 }

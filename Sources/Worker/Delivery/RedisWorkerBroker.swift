@@ -50,9 +50,52 @@ final class RedisWorkerBroker: WorkerBroker {
 
     // MARK: - Take
 
+    /// Sends the lists up to the one the last take found messages on first (``lastFound``): the ready lists after
+    /// it are named only when those are all empty, in a second call (the acknowledgements stored by the first).
+    /// A take of nothing (`limit` 0: the held messages' revocation checked again) names no list.
     func take(acknowledging acks: [PendingAck], limit: Int, from lists: [String]) throws -> TakenBatch {
+        if limit <= 0 { return try take(acks, limit: limit, lists: []) }
+        if let end = lastFound.withLock({ $0?.index(in: lists) }), end + 1 < lists.count {
+            let batch = try take(acks, limit: limit, lists: Array(lists[...end]))
+            if !batch.deliveries.isEmpty { return batch }
+            return try take([], limit: limit, lists: lists)
+        }
+        return try take(acks, limit: limit, lists: lists)
+    }
+
+    /// One call of ``WorkerScripts/take`` with `lists` (all of the process's, or those up to ``lastFound``).
+    private func take(_ acks: [PendingAck], limit: Int, lists: [String]) throws -> TakenBatch {
         let (keys, arguments) = takeInvocation(acks, limit: limit, lists: lists)
-        return Self.batch(try connection.evaluate(WorkerScripts.take, keys: keys, arguments: arguments), lists: lists.count)
+        let batch = Self.batch(try connection.evaluate(WorkerScripts.take, keys: keys, arguments: arguments), lists: lists.count)
+        if let index = batch.list {
+            lastFound.withLock { $0 = FoundList(name: lists[index], index: index) }
+        } else if batch.deliveries.isEmpty, limit > 0 {
+            lastFound.withLock { $0 = nil }
+        }
+        return batch
+    }
+
+    /// The ready list the last take found messages on, and where it was in the consumption order; `nil` after a take
+    /// that found nothing (the next one sends every list, as the first does).
+    ///
+    /// With many lists (50 queues × 4 buckets) a take named every one of them — as `KEYS`, then as `LMPOP`'s
+    /// arguments — while a backlog usually sits where the last batch came from. The lists up to it are every list
+    /// ahead of it in the consumption order, so the first non-empty one among them is the first non-empty one of all
+    /// the lists: the take is the one sending every list would make, without the names of the lists after it. Only
+    /// when they are all empty does a second call send every list (one more round trip when a backlog runs out; under
+    /// flow control the prefix's lists are looked at twice then). Empty lists after the busy one cost nothing; those
+    /// before it one lookup each, in C (`LMPOP`).
+    private let lastFound = Mutex<FoundList?>(nil)
+
+    /// A ready list by name and by its place in the consumption order it was found in.
+    struct FoundList: Sendable {
+        let name: String
+        let index: Int
+
+        /// Where the list is in `lists`: most often where it was (no rotation), else looked up.
+        func index(in lists: [String]) -> Int? {
+            index < lists.count && lists[index] == name ? index : lists.firstIndex(of: name)
+        }
     }
 
     /// Blocks briefly on `waitingOn` with `BLMOVE`, pipelined with ``WorkerScripts/idleTake`` by cached SHA and the

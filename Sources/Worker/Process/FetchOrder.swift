@@ -29,13 +29,15 @@ struct FetchOrder {
         self.strategy = strategy
         self.idleSlot = idleSlot
         waitingOrder = PriorityBuckets.listKeys(queues: self.queues)
+        lists = waitingOrder
     }
 
     /// The list a message was last taken from (``idleList``).
     private var lastTaken: String?
 
-    /// The ready lists to take from, in order: every queue's highest-priority bucket first.
-    var lists: [String] { PriorityBuckets.listKeys(queues: queues) }
+    /// The ready lists to take from, in order: every queue's highest-priority bucket first. Built again only when the
+    /// queue order changes (a take with 50 queues × 4 buckets would otherwise build 200 names).
+    private(set) var lists: [String]
 
     /// Which of its node's processes this one is: the node's idle waits are spread over its lists (``IdleSlot``).
     private let idleSlot: IdleSlot
@@ -43,9 +45,9 @@ struct FetchOrder {
     /// order the queues were given (not rotated), then the other buckets.
     private let waitingOrder: [String]
 
-    /// The list an idle process waits on (`BLMOVE`): its own of the node's lists (``IdleSlot``) — or, for the last
-    /// process of a node with fewer processes than lists, the list it last took from unless another process has it.
-    var idleList: String { idleSlot.list(waitingOrder: waitingOrder, lastTaken: lastTaken) }
+    /// The list an idle process waits on (`BLMOVE`): its queue's default bucket (``IdleSlot``) — or, for the last
+    /// process of a node with no more processes than queues, the list it last took from unless another process has it.
+    var idleList: String { idleSlot.list(waitingOrder: waitingOrder, queues: queues.count, lastTaken: lastTaken) }
 
     /// The messages of `batch` (taken from `lists`) with their pop numbers, in the order they run; rotates the
     /// queue they were taken from (or, after an idle take, the queue waited on when the wait moved a message).
@@ -102,7 +104,9 @@ struct FetchOrder {
     private mutating func rotate(afterListIndex index: Int) {
         guard strategy == .roundRobin, queues.count > 1 else { return }
         let queue = queues[index % queues.count]
-        queues.removeAll { $0 == queue }
-        queues.append(queue)
+        let rotated = queues.filter { $0 != queue } + [queue]
+        guard rotated != queues else { return }
+        queues = rotated
+        lists = PriorityBuckets.listKeys(queues: queues)
     }
 }

@@ -1,12 +1,14 @@
-/// Which of its node's processes a worker process is, for the idle wait: the node's idle processes wait on
-/// different lists, and take turns looking at all of them.
+/// Which of its node's processes a worker process is, for the idle wait: the node's idle processes spread over its
+/// queues' default buckets, and take turns looking at all its lists.
 ///
-/// - **Lists**: process `k` waits (`BLMOVE`) on the `k`-th list of the waiting order — each queue's default bucket in
-///   the order the queues were given, then the other priority buckets (``PriorityBuckets/listKeys(queues:)``) —
-///   wrapping around. So with at least as many processes as queues, every queue's default bucket has a waiter, and
-///   a message sent there while the node is idle is taken at once. With fewer processes than lists, the last process
-///   follows the traffic: it waits on the list its last message came from unless another process waits there (then
-///   on its own), as one process alone would; the others keep their lists.
+/// - **Lists**: process `k` waits (`BLMOVE`) on the default bucket of the `k`-th queue in the order the queues were
+///   given, wrapping around: the default buckets are the lists that carry traffic. So with at least as many processes
+///   as queues every queue's default bucket has a waiter, and with more (one queue and two processes) several wait on
+///   the same bucket, so a burst there is taken one message per process at once (Redis serves the `BLMOVE`s of a list
+///   in turn) instead of one at once and the rest as a prefetched batch at a later turn. The other priority buckets
+///   have no waiter: every idle poll's script looks at all lists, at the turns below. With no more processes than
+///   queues, the last process follows the traffic: it waits on the list its last message came from unless another
+///   process waits there (then on its own), as one process alone would; the others keep their lists.
 /// - **Turns**: ``IdleWait`` ends process `k`'s longest waits `k`/`processes` of the way through each round, so the
 ///   node looks at all its lists every round ÷ processes instead of every round.
 ///
@@ -34,12 +36,13 @@ struct IdleSlot: Equatable, Sendable {
         self.init(index: index, processes: processes)
     }
 
-    /// The list an idle process waits on: its own in `waitingOrder` (the node's lists, each queue's default bucket
-    /// first) — or, for the last process of a node with fewer processes than lists, `lastTaken` when that is one of
-    /// them and no other process has it as its own.
-    func list(waitingOrder: [String], lastTaken: String?) -> String {
-        let own = waitingOrder[index % waitingOrder.count]
-        guard index == processes - 1, processes < waitingOrder.count, let lastTaken,
+    /// The list an idle process waits on: its queue's default bucket among `waitingOrder` (the node's lists, the
+    /// first `queues` of them each queue's default bucket) — or, for the last process of a node with no more processes
+    /// than queues, `lastTaken` when that is one of the lists and no other process has it as its own.
+    func list(waitingOrder: [String], queues: Int, lastTaken: String?) -> String {
+        let defaultBuckets = max(1, min(queues, waitingOrder.count))
+        let own = waitingOrder[index % defaultBuckets]
+        guard index == processes - 1, processes <= defaultBuckets, processes < waitingOrder.count, let lastTaken,
             !waitingOrder.prefix(index).contains(lastTaken), waitingOrder.contains(lastTaken)
         else { return own }
         return lastTaken
