@@ -259,7 +259,7 @@ extension WorkerScripts {
               store_result(KEYS[4 + lists + c], ARGV[6 + 4 * c], ARGV[7 + 4 * c])
             end
             for c = 0, done - 1 do
-              redis.call('LREM', processing, -1, ARGV[4 + 4 * c])
+              redis.call('LREM', processing, '-1', ARGV[4 + 4 * c])  -- '-1' as text: Redis formats a Lua number per call
               flow_release(ARGV[4 + 4 * c])  -- flow hook: the message's concurrency slot
               unique_release(ARGV[4 + 4 * c])  -- unique hook: finished, so its lock goes
               if check_recoveries and ARGV[5 + 4 * c] ~= '' then redis.call('HDEL', deliveries, ARGV[5 + 4 * c]) end
@@ -376,7 +376,7 @@ extension WorkerScripts {
             end
             local returned = 0
             for i = #ARGV - 1, 2 + 4 * completions, -2 do
-              if redis.call('LREM', KEYS[1], -1, ARGV[i]) > 0 then
+              if redis.call('LREM', KEYS[1], '-1', ARGV[i]) > 0 then
                 flow_release(ARGV[i])  -- flow hook: the message's concurrency slot
                 local key
                 if ARGV[i + 1] ~= '' then key = safe_list(ARGV[i + 1]) else key = raw_queue_key(ARGV[i]) end

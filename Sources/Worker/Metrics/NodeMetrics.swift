@@ -22,6 +22,10 @@ final class NodeMetrics: Sendable {
     private let queues: Set<String>
     private let exceptions = Mutex(LabelLimiter(limit: 50))
     private let seen = Mutex(Set<[String]>())
+    /// The counters and histograms of ``record(_:)`` by family and label values, so a report looks its metrics up
+    /// in one dictionary instead of having the registry validate names, help texts and labels again per task.
+    /// Bounded as the labels are.
+    private let made = Mutex<(counters: [[String]: Prometheus.Counter], histograms: [[String]: ValueHistogram])>(([:], [:]))
 
     /// - Parameters:
     ///   - hostname: the node name, in full (`celerity-invoices@host1`).
@@ -218,13 +222,34 @@ final class NodeMetrics: Sendable {
     ]
 
     private func counter(_ state: String, _ labels: [(String, String)]) -> Prometheus.Counter {
-        registry.makeCounter(
+        let key = [state] + labels.map(\.1)
+        if let counter = made.withLock({ $0.counters[key] }) { return counter }
+        let counter = registry.makeCounter(
             descriptor: MetricNameDescriptor(metricName: "celery_task_\(state)", unitName: "total", helpText: Self.help[state]!),
             labels: labels
         )
+        made.withLock { $0.counters[key] = counter }
+        return counter
+    }
+
+    /// The histogram of `family` (`runtime`, `queue_wait`) for `labels`, made by `make` the first time.
+    private func histogram(_ family: String, _ labels: [(String, String)], make: () -> ValueHistogram) -> ValueHistogram {
+        let key = [family] + labels.map(\.1)
+        if let histogram = made.withLock({ $0.histograms[key] }) { return histogram }
+        let histogram = make()
+        made.withLock { $0.histograms[key] = histogram }
+        return histogram
     }
 
     private func histogram(runtime labels: [(String, String)]) -> ValueHistogram {
+        histogram("runtime", labels) { makeRuntimeHistogram(labels) }
+    }
+
+    private func histogram(queueWait labels: [(String, String)]) -> ValueHistogram {
+        histogram("queue_wait", labels) { makeQueueWaitHistogram(labels) }
+    }
+
+    private func makeRuntimeHistogram(_ labels: [(String, String)]) -> ValueHistogram {
         registry.makeValueHistogram(
             descriptor: MetricNameDescriptor(
                 metricName: "celery_task_runtime", unitName: "", helpText: "Histogram of task runtime measurements."
@@ -233,7 +258,7 @@ final class NodeMetrics: Sendable {
         )
     }
 
-    private func histogram(queueWait labels: [(String, String)]) -> ValueHistogram {
+    private func makeQueueWaitHistogram(_ labels: [(String, String)]) -> ValueHistogram {
         registry.makeValueHistogram(
             descriptor: MetricNameDescriptor(
                 metricName: "celery_task_queue_wait_time", unitName: "",

@@ -35,12 +35,21 @@ struct TaskReport: Sendable, Equatable {
         var started: Double
     }
 
-    /// The fields after `done`.
-    var fields: [String] {
-        [
-            taskID, outcome?.rawValue ?? "-", name, queue, runtime.map { String($0) } ?? "-",
-            queueWait.map { String($0) } ?? "-", exception ?? "-", deadLetter?.rawValue ?? "-",
-        ] + (pop.map { [$0.list, String($0.number), String($0.started)] } ?? [])
+    /// Appends the fields after `done`, each after a tab, escaped (``WorkerEvent/appendField(_:to:)``).
+    func encodeFields(into bytes: inout [UInt8]) {
+        WorkerEvent.appendField(taskID, to: &bytes)
+        WorkerEvent.appendField(outcome?.rawValue ?? "-", to: &bytes)
+        WorkerEvent.appendField(name, to: &bytes)
+        WorkerEvent.appendField(queue, to: &bytes)
+        WorkerEvent.appendField(runtime.map { String($0) } ?? "-", to: &bytes)
+        WorkerEvent.appendField(queueWait.map { String($0) } ?? "-", to: &bytes)
+        WorkerEvent.appendField(exception ?? "-", to: &bytes)
+        WorkerEvent.appendField(deadLetter?.rawValue ?? "-", to: &bytes)
+        if let pop {
+            WorkerEvent.appendField(pop.list, to: &bytes)
+            WorkerEvent.appendField(String(pop.number), to: &bytes)
+            WorkerEvent.appendField(String(pop.started), to: &bytes)
+        }
     }
 
     init(

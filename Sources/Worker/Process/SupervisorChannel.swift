@@ -15,7 +15,7 @@ final class SupervisorChannel: Sendable {
     static let childDescriptor: Int32 = 3
 
     let descriptor: Int32
-    /// `done` lines not written yet.
+    /// `done` lines not written yet; its storage is kept from one write to the next.
     private let pending = Mutex<[UInt8]>([])
 
     init(descriptor: Int32) {
@@ -25,24 +25,24 @@ final class SupervisorChannel: Sendable {
     /// Writes one event, after the lines that wait; a `done` (``WorkerEvent/finished(_:)``) waits for the next
     /// event or ``flush()``. A closed pipe (supervisor gone) is ignored — the parent watch exits the process.
     func send(_ event: WorkerEvent) {
-        if case .finished = event {
-            pending.withLock { $0 += event.encodedLine }
-            return
+        pending.withLock { pending in
+            event.encode(into: &pending)
+            if case .finished = event { return }
+            writePending(&pending)
         }
-        let bytes = pending.withLock { pending in
-            defer { pending = [] }
-            return pending.isEmpty ? event.encodedLine : pending + event.encodedLine
-        }
-        _ = writeAll(bytes, to: descriptor)
     }
 
     /// Writes the lines that wait, if any.
     func flush() {
-        let bytes = pending.withLock { pending in
-            defer { pending = [] }
-            return pending
+        pending.withLock { pending in
+            if !pending.isEmpty { writePending(&pending) }
         }
-        if !bytes.isEmpty { _ = writeAll(bytes, to: descriptor) }
+    }
+
+    /// Writes `pending` in one `write` (under the lock, so lines from two threads never interleave) and empties it.
+    private func writePending(_ pending: inout [UInt8]) {
+        _ = writeAll(pending, to: descriptor)
+        pending.removeAll(keepingCapacity: true)
     }
 }
 

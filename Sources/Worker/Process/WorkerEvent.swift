@@ -44,31 +44,47 @@ enum WorkerEvent: Sendable, Equatable {
         var description: String
     }
 
-    /// The fields of the line, before escaping: the event's name first.
-    var fields: [String] {
-        switch self {
-        case .started(let start):
-            return [
-                "start", start.taskID, start.name, start.hardLimit.map { String($0.seconds) } ?? "-",
-                String(start.startedAt), start.queue, start.argsJSON ?? "-", start.kwargsJSON ?? "-", start.argsrepr,
-                start.kwargsrepr,
-            ]
-        case .finished(let report): return ["done"] + report.fields
-        case .registered(let names): return ["tasks"] + names
-        case .parked(let due): return ["eta", String(due)]
-        }
-    }
-
     /// The line as written to the pipe.
     var encodedLine: [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
-        for (index, field) in fields.enumerated() {
-            if index > 0 { bytes.append(0x09) }
-            Self.escape(field, into: &bytes)
+        encode(into: &bytes)
+        return bytes
+    }
+
+    /// Appends the line as written to the pipe: the event's name, then each field after a tab, escaped
+    /// (``escape(_:into:)``), then a newline. Written in place, with no array of fields in between (a worker
+    /// process sends two events per task).
+    func encode(into bytes: inout [UInt8]) {
+        switch self {
+        case .started(let start):
+            bytes.append(contentsOf: "start".utf8)
+            Self.appendField(start.taskID, to: &bytes)
+            Self.appendField(start.name, to: &bytes)
+            Self.appendField(start.hardLimit.map { String($0.seconds) } ?? "-", to: &bytes)
+            Self.appendField(String(start.startedAt), to: &bytes)
+            Self.appendField(start.queue, to: &bytes)
+            Self.appendField(start.argsJSON ?? "-", to: &bytes)
+            Self.appendField(start.kwargsJSON ?? "-", to: &bytes)
+            Self.appendField(start.argsrepr, to: &bytes)
+            Self.appendField(start.kwargsrepr, to: &bytes)
+        case .finished(let report):
+            bytes.append(contentsOf: "done".utf8)
+            report.encodeFields(into: &bytes)
+        case .registered(let names):
+            bytes.append(contentsOf: "tasks".utf8)
+            for name in names { Self.appendField(name, to: &bytes) }
+        case .parked(let due):
+            bytes.append(contentsOf: "eta".utf8)
+            Self.appendField(String(due), to: &bytes)
         }
         bytes.append(0x0A)
-        return bytes
+    }
+
+    /// Appends a tab and `field`, escaped.
+    static func appendField(_ field: String, to bytes: inout [UInt8]) {
+        bytes.append(0x09)
+        escape(field, into: &bytes)
     }
 
     /// Decodes the (unescaped) fields of one line.

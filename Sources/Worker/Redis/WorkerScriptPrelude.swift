@@ -92,13 +92,15 @@ extension WorkerScripts {
             local ok, old = pcall(cjson.decode, current)
             if ok and type(old) == 'table' and old['status'] == 'SUCCESS' then return 0 end
           end
-          ttl = tonumber(ttl)
-          if ttl and ttl > 0 then redis.call('SETEX', key, ttl, doc) else redis.call('SET', key, doc) end
+          -- `ttl` is passed on as the text it came as (whole seconds from Swift's String(Int)): a Lua number would be
+          -- formatted back to text by Redis on every call.
+          local seconds = tonumber(ttl)
+          if seconds and seconds > 0 then redis.call('SETEX', key, ttl, doc) else redis.call('SET', key, doc) end
           redis.call('PUBLISH', key, doc)
           return 1
         end
         local function acknowledge(processing, deliveries, message, tag)
-          redis.call('LREM', processing, -1, message)
+          redis.call('LREM', processing, '-1', message)  -- '-1' as text: Redis formats a Lua number per call
           flow_release(message)  -- flow hook: the message's concurrency slot
           if tag ~= '' then redis.call('HDEL', deliveries, tag) end
         end
